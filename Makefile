@@ -1,0 +1,51 @@
+# The two commands the README gives: `make run` and `make test`. Everything they need is
+# installed from this repository's own files (pyproject.toml, tests/browser/package.json) and,
+# for the browser tests, Debian's chromium package.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint fakes bench install install-test browser-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: the whole platform on the embedded default (SQLite, server-less broker, outbox folder).
+run: $(VENV)/.installed
+	$(BIN)/action-app start --host $(HOST) --port $(PORT)
+
+browser-deps:
+	scripts/install-browser-deps
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	SECRET_KEY=compose-config-check $(BIN)/docker-compose config --quiet
+
+## test: install what the tests need, then lint, check docker-compose.yml, and run pytest.
+test: $(VENV)/.installed-test browser-deps lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## fakes: the project's fake postcodes.io and Members API, for working offline.
+fakes: $(VENV)/.installed
+	$(BIN)/python -m tests.fakes
+
+## bench: the benchmark suite (see bench/README.md).
+bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench

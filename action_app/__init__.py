@@ -1,0 +1,110 @@
+"""The supporter action platform: ``create_app`` builds the Flask app for web, workers and CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from action_app.config import Settings
+from action_app.extensions import csrf, db, migrate
+from action_app.tasking import celery_init_app
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
+MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
+STATIC_FOLDER = Path(__file__).resolve().parent / "static"
+
+
+def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
+    """Build the app. ``overrides`` take the place of environment variables (tests use it)."""
+    env = {**os.environ, **(overrides or {})}
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATE_FOLDER),
+        static_folder=str(STATIC_FOLDER),
+        instance_path=env.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+    )
+    settings = Settings.from_env(env, Path(app.instance_path))
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        WTF_CSRF_TIME_LIMIT=6 * 3600,
+        WTF_CSRF_SSL_STRICT=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
+    csrf.init_app(app)
+    _init_services(app, settings)
+    celery_init_app(app, settings)
+    _register_blueprints(app)
+    _register_cli(app)
+    from action_app import web
+
+    web.init_app(app)
+    return app
+
+
+def _engine_options(settings: Settings) -> dict:
+    if settings.uses_sqlite:
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets the web process read while the worker writes; foreign keys on as in PostgreSQL."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _init_services(app: Flask, settings: Settings) -> None:
+    from action_app.clients.members_api import MembersApiClient
+    from action_app.clients.postcodes_io import PostcodesIoClient
+    from action_app.kv import DatabaseStore, RedisStore
+    from action_app.services.seats import SnapshotHolder
+
+    app.extensions["postcodes_io"] = PostcodesIoClient(settings.postcodes_io_url)
+    app.extensions["members_api_factory"] = lambda: MembersApiClient(
+        settings.members_api_url,
+        connect_timeout=settings.http_timeout_connect,
+        read_timeout=settings.http_timeout_read,
+        concurrency=settings.members_api_concurrency,
+    )
+    app.extensions["directory_snapshot"] = SnapshotHolder()
+    with app.app_context():
+        engine = db.engine
+    app.extensions["action_kv"] = (
+        RedisStore(settings.redis_url) if settings.redis_url else DatabaseStore(engine)
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from action_app.api.views import bp as api_bp
+    from action_app.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from action_app.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,1 @@
+"""Thin clients for the outside services; each returns dataclasses and raises typed errors."""

@@ -1,0 +1,191 @@
+"""Settings, read once from the environment and typed.
+
+Embedded mode (no servers needed) is chosen here: it is on when ``REDIS_URL`` is unset. Each
+outside dependency is decided separately from its own variables, so a deployment can mix them
+(PostgreSQL with the outbox folder, say) for staging.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a deployment that cannot work; the message says how to fix it."""
+
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written the short way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    server: str | None
+    port: int
+    use_tls: bool
+    use_ssl: bool
+    username: str | None
+    password: str | None = field(repr=False)
+    from_address: str
+    redirect_to: str | None
+    outbox_dir: Path
+
+    @property
+    def uses_outbox(self) -> bool:
+        return self.server is None
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: str = field(repr=False)
+    database_url: str
+    redis_url: str | None
+    postcodes_io_url: str
+    members_api_url: str
+    public_base_url: str
+    mail: MailSettings
+    instance_path: Path
+    broker_url: str
+    # Tunables with sensible defaults; documented in the README's configuration table.
+    lookup_cache_days: int = 30
+    http_timeout_connect: float = 3.05
+    http_timeout_read: float = 10.0
+    members_api_concurrency: int = 8
+    send_max_attempts: int = 8
+    send_retry_base_seconds: float = 30.0
+    send_lease_seconds: int = 300
+    sweep_interval_seconds: float = 20.0
+    sweep_pending_after_seconds: int = 60
+    smtp_timeout_seconds: float = 20.0
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], instance_path: Path) -> Settings:
+        """Read and check every setting; raise ConfigError naming the variable that is wrong."""
+        instance_path = Path(env.get("INSTANCE_PATH") or instance_path).resolve()
+        redis_url = (env.get("REDIS_URL") or "").strip() or None
+        embedded = redis_url is None
+
+        secret_key = env.get("SECRET_KEY") or ""
+        if not secret_key:
+            if not embedded:
+                raise ConfigError("SECRET_KEY is required when REDIS_URL is set (production).")
+            secret_key = _embedded_secret(instance_path)
+
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'action_app.sqlite'}"
+        database_url = normalise_database_url(database_url)
+
+        if embedded:
+            broker_url = f"sqla+sqlite:///{instance_path / 'celery-broker.sqlite'}"
+        else:
+            broker_url = redis_url
+
+        mail_server = (env.get("MAIL_SERVER") or "").strip() or None
+        from_address = (env.get("MAIL_FROM_ADDRESS") or "").strip()
+        if mail_server and not from_address:
+            raise ConfigError("MAIL_FROM_ADDRESS is required when MAIL_SERVER is set.")
+        use_ssl = _flag(env, "MAIL_USE_SSL")
+        mail = MailSettings(
+            server=mail_server,
+            port=_int(env, "MAIL_PORT", 465 if use_ssl else 587 if mail_server else 25),
+            use_tls=_flag(env, "MAIL_USE_TLS"),
+            use_ssl=use_ssl,
+            username=env.get("MAIL_USERNAME") or None,
+            password=env.get("MAIL_PASSWORD") or None,
+            from_address=from_address or "action@localhost",
+            redirect_to=(env.get("MAIL_REDIRECT_TO") or "").strip() or None,
+            outbox_dir=Path(env.get("MAIL_OUTBOX_DIR") or instance_path / "outbox"),
+        )
+        if mail.use_ssl and mail.use_tls:
+            raise ConfigError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both.")
+
+        return cls(
+            secret_key=secret_key,
+            database_url=database_url,
+            redis_url=redis_url,
+            postcodes_io_url=(env.get("POSTCODES_IO_URL") or "https://api.postcodes.io").rstrip(
+                "/"
+            ),
+            members_api_url=(
+                env.get("PARLIAMENT_MEMBERS_API_URL") or "https://members-api.parliament.uk"
+            ).rstrip("/"),
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "http://localhost:5000").rstrip("/"),
+            mail=mail,
+            instance_path=instance_path,
+            broker_url=broker_url,
+            lookup_cache_days=_int(env, "LOOKUP_CACHE_DAYS", 30),
+            http_timeout_connect=_float(env, "HTTP_TIMEOUT_CONNECT", 3.05),
+            http_timeout_read=_float(env, "HTTP_TIMEOUT_READ", 10.0),
+            members_api_concurrency=max(1, _int(env, "MEMBERS_API_CONCURRENCY", 8)),
+            send_max_attempts=max(1, _int(env, "SEND_MAX_ATTEMPTS", 8)),
+            send_retry_base_seconds=_float(env, "SEND_RETRY_BASE_SECONDS", 30.0),
+            send_lease_seconds=_int(env, "SEND_LEASE_SECONDS", 300),
+            sweep_interval_seconds=_float(env, "SWEEP_INTERVAL_SECONDS", 20.0),
+            sweep_pending_after_seconds=_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
+            smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
+        )
+
+
+def _embedded_secret(instance_path: Path) -> str:
+    """Generate the secret once into the instance folder so restarts keep sessions valid."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()

@@ -1,0 +1,20 @@
+"""The documented gunicorn settings (the benchmarks use the same ones).
+
+Sync workers, one per core plus one: every request is short (the postcode lookup is cached and
+the letter is sent by a Celery worker, never in the request), so threads buy little, and sync
+workers keep memory and behaviour predictable. Override with GUNICORN_* environment variables.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+preload_app = False

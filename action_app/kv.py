@@ -1,0 +1,145 @@
+"""A small key/value store for caches and hot counters: Redis in production, a table when embedded.
+
+Both are best-effort by design. A cache or a counter that cannot be reached must never stop a
+supporter: Redis errors are logged, the store stays out of the way for a few seconds (so an outage
+costs one failed connection, not one per request), and callers fall back to the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from typing import Protocol
+
+import redis
+from flask import current_app
+from sqlalchemy import Engine, delete, select
+
+from action_app.models.cache import CacheEntry
+from action_app.models.types import utcnow
+from action_app.sql import upsert
+
+log = logging.getLogger(__name__)
+
+
+class KeyValueStore(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None: ...
+    def incr(self, key: str, amount: int = 1) -> int | None: ...
+    def delete(self, key: str) -> None: ...
+
+
+class RedisStore:
+    """Redis with short timeouts and a breaker: after a failure, skip it for ``pause`` seconds."""
+
+    def __init__(self, url: str, pause: float = 5.0):
+        self.client = redis.Redis.from_url(
+            url, socket_connect_timeout=0.5, socket_timeout=0.5, decode_responses=True
+        )
+        self.pause = pause
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, exc: Exception) -> None:
+        with self._lock:
+            self._down_until = time.monotonic() + self.pause
+        log.warning("Redis unavailable, carrying on without it for %.0fs: %s", self.pause, exc)
+
+    def get(self, key: str) -> str | None:
+        if not self._available():
+            return None
+        try:
+            return self.client.get(key)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return None
+
+    def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None:
+        if not self._available():
+            return
+        try:
+            self.client.set(key, value, ex=ttl_seconds)
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+    def incr(self, key: str, amount: int = 1) -> int | None:
+        if not self._available():
+            return None
+        try:
+            return int(self.client.incrby(key, amount))
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return None
+
+    def delete(self, key: str) -> None:
+        if not self._available():
+            return
+        try:
+            self.client.delete(key)
+        except redis.RedisError as exc:
+            self._failed(exc)
+
+
+class DatabaseStore:
+    """The cache table, on its own connection so it never joins a request's unit of work."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def get(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(CacheEntry.value, CacheEntry.expires_at).where(CacheEntry.key == key)
+            ).first()
+        if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
+            return None
+        return row.value
+
+    def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None:
+        expires = utcnow() + timedelta(seconds=ttl_seconds) if ttl_seconds else None
+        with self.engine.begin() as conn:
+            conn.execute(
+                upsert(
+                    conn,
+                    CacheEntry.__table__,
+                    {"key": key, "value": value, "expires_at": expires},
+                    index=["key"],
+                    update=["value", "expires_at"],
+                )
+            )
+
+    def incr(self, key: str, amount: int = 1) -> int | None:
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                select(CacheEntry.value).where(CacheEntry.key == key).with_for_update()
+            ).scalar()
+            value = int(current or 0) + amount
+            conn.execute(
+                upsert(
+                    conn,
+                    CacheEntry.__table__,
+                    {"key": key, "value": str(value), "expires_at": None},
+                    index=["key"],
+                    update=["value"],
+                )
+            )
+        return value
+
+    def delete(self, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(CacheEntry).where(CacheEntry.key == key))
+
+    def purge_expired(self) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(CacheEntry).where(CacheEntry.expires_at <= utcnow()))
+        return result.rowcount or 0
+
+
+def get_store() -> KeyValueStore:
+    """The current app's store."""
+    return current_app.extensions["action_kv"]

@@ -1,0 +1,70 @@
+"""Campaigns (the action a supporter takes) and their revision history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from action_app.extensions import db
+from action_app.models.types import JsonDocument, utcnow
+
+STATUSES = ("draft", "live", "paused", "closed")
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    intro_markdown: Mapped[str] = mapped_column(Text, default="")
+    # Naive UTC, shown in Europe/London.
+    debate_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    # {"type": "constituency_mp", "nations": [...]} or
+    # {"type": "fixed", "name": ..., "email": ..., "nations": [...]}
+    target: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    subject_template: Mapped[str] = mapped_column(Text, default="")
+    body_template: Mapped[str] = mapped_column(Text, default="")
+    personal_prompt: Mapped[str] = mapped_column(Text, default="")
+    body_editable: Mapped[bool] = mapped_column(default=False)
+    require_confirmation: Mapped[bool] = mapped_column(default=False)
+    thank_you_text: Mapped[str] = mapped_column(Text, default="")
+    share_text: Mapped[str] = mapped_column(Text, default="")
+    # [{"slug": ..., "name": ..., "statement": ..., "privacy_url": ...}]
+    organisations: Mapped[list] = mapped_column(JsonDocument, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    revisions: Mapped[list[CampaignRevision]] = relationship(
+        back_populates="campaign", order_by="CampaignRevision.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def target_type(self) -> str:
+        return (self.target or {}).get("type", "constituency_mp")
+
+    @property
+    def nations(self) -> list[str]:
+        return list((self.target or {}).get("nations") or [])
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.slug} {self.status}>"
+
+
+class CampaignRevision(db.Model):
+    """Who changed what, and when; ``changes`` maps each field to [before, after]."""
+
+    __tablename__ = "campaign_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[str] = mapped_column(String(254))
+    changes: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="revisions")

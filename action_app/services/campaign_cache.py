@@ -1,0 +1,103 @@
+"""Read-only, per-process copies of campaigns for the public pages.
+
+The campaign page is the one every supporter lands on, often all at once after an email blast; it
+renders from this copy (reloaded every few seconds), so it needs no database query per request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+from action_app.models import Campaign
+from action_app.models.types import utcnow
+from action_app.services.campaigns import get_campaign, uk_datetime
+from action_app.services.markdown import render_markdown
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    slug: str
+    title: str
+    status: str
+    summary: str
+    intro_html: str
+    debate_at: datetime | None  # UK time
+    closes_at_utc: datetime | None
+    target: dict
+    personal_prompt: str
+    body_editable: bool
+    require_confirmation: bool
+    thank_you_text: str
+    share_text: str
+    organisations: tuple[dict, ...]
+    updated_at: datetime
+
+    @property
+    def nations(self) -> list[str]:
+        return list(self.target.get("nations") or [])
+
+    @property
+    def fixed_target(self) -> dict | None:
+        return self.target if self.target.get("type") == "fixed" else None
+
+    def current_status(self) -> str:
+        """Live, paused, closed or draft, counting the closing time."""
+        if self.status == "live" and self.closes_at_utc and self.closes_at_utc <= utcnow():
+            return "closed"
+        return self.status
+
+
+def campaign_view(campaign: Campaign) -> CampaignView:
+    return CampaignView(
+        id=campaign.id,
+        slug=campaign.slug,
+        title=campaign.title,
+        status=campaign.status,
+        summary=campaign.summary or "",
+        intro_html=render_markdown(campaign.intro_markdown or ""),
+        debate_at=uk_datetime(campaign.debate_at),
+        closes_at_utc=campaign.closes_at,
+        target=dict(campaign.target or {}),
+        personal_prompt=campaign.personal_prompt or "",
+        body_editable=campaign.body_editable,
+        require_confirmation=campaign.require_confirmation,
+        thank_you_text=campaign.thank_you_text or "",
+        share_text=campaign.share_text or "",
+        organisations=tuple(campaign.organisations or ()),
+        updated_at=campaign.updated_at,
+    )
+
+
+class CampaignCache:
+    def __init__(self, ttl_seconds: float = 10.0):
+        self.ttl = ttl_seconds
+        self._entries: dict[str, tuple[float, CampaignView | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, slug: str) -> CampaignView | None:
+        now = time.monotonic()
+        entry = self._entries.get(slug)
+        if entry and now - entry[0] < self.ttl:
+            return entry[1]
+        campaign = get_campaign(slug)
+        view = campaign_view(campaign) if campaign else None
+        with self._lock:
+            if len(self._entries) > 1000:  # slugs come from URLs: bound the memory they can take
+                self._entries.clear()
+            self._entries[slug] = (now, view)
+        return view
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def cached_campaign(slug: str) -> CampaignView | None:
+    """The campaign with this slug, at most a few seconds old (any status)."""
+    return current_app.extensions["campaign_cache"].get(slug)

@@ -1,0 +1,280 @@
+"""Campaigns as JSON documents (SPEC §6): check, import (with a revision), export, and read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from action_app.extensions import db
+from action_app.models import NATIONS, Campaign, CampaignRevision
+from action_app.models.campaign import STATUSES
+from action_app.models.types import utcnow
+from action_app.services.letter_templates import check_template
+
+UK = ZoneInfo("Europe/London")
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+ORG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+# Document key → model field. Each field has one documented key (first); the others are
+# accepted so that documents written from the SPEC's wording import as they are.
+FIELD_KEYS: dict[str, tuple[str, ...]] = {
+    "slug": ("slug",),
+    "title": ("title",),
+    "status": ("status",),
+    "summary": ("summary",),
+    "intro_markdown": ("intro", "intro_markdown"),
+    "debate_at": ("debate_at", "debate_date", "debate_datetime"),
+    "closes_at": ("closes_at", "closing_at", "closing_time"),
+    "target": ("target",),
+    "subject_template": ("subject_template", "subject"),
+    "body_template": ("body_template", "body"),
+    "personal_prompt": ("personal_prompt", "personal_paragraph_prompt"),
+    "body_editable": ("body_editable", "editable"),
+    "require_confirmation": ("require_confirmation", "email_confirmation_required"),
+    "thank_you_text": ("thank_you_text", "thank_you"),
+    "share_text": ("share_text",),
+    "organisations": ("organisations", "organizations"),
+}
+TEXT_LIMITS = {
+    "title": 200,
+    "summary": 2_000,
+    "intro_markdown": 20_000,
+    "personal_prompt": 1_000,
+    "thank_you_text": 5_000,
+    "share_text": 500,
+}
+REQUIRED = ("slug", "title", "subject_template", "body_template")
+
+
+class CampaignInvalid(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    campaign: Campaign
+    created: bool
+    changed_fields: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
+    """Check a campaign document; return model values and warnings, or raise CampaignInvalid."""
+    if not isinstance(document, dict):
+        raise CampaignInvalid(["The document must be a JSON object."])
+    known = {key for keys in FIELD_KEYS.values() for key in keys}
+    warnings = [f"Ignored unknown field {key!r}." for key in document if key not in known]
+    raw = {}
+    for name, keys in FIELD_KEYS.items():
+        for key in keys:
+            if key in document:
+                raw[name] = document[key]
+                break
+    problems: list[str] = [f"{name} is required." for name in REQUIRED if not raw.get(name)]
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        try:
+            values[name] = _FIELD_PARSERS[name](value)
+        except ValueError as exc:
+            problems.append(f"{FIELD_KEYS[name][0]}: {exc}")
+    for name in ("subject_template", "body_template"):
+        if isinstance(values.get(name), str):
+            problems += [f"{name}: {p}" for p in check_template(values[name])]
+    if problems:
+        raise CampaignInvalid(problems)
+    return values, warnings
+
+
+def import_campaign(document: Any, author: str) -> ImportResult:
+    """Create or update the campaign named by the document's slug, keeping a revision."""
+    values, warnings = parse_campaign_document(document)
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == values["slug"]))
+    created = campaign is None
+    if created:
+        campaign = Campaign(slug=values["slug"])
+        db.session.add(campaign)
+    changes = {}
+    for name, value in values.items():
+        before = None if created else getattr(campaign, name)
+        if created or before != value:
+            changes[name] = [_jsonable(before), _jsonable(value)]
+            setattr(campaign, name, value)
+    if changes:
+        campaign.updated_at = utcnow()
+        campaign.revisions.append(CampaignRevision(author=author, changes=changes))
+    db.session.flush()
+    return ImportResult(campaign, created, sorted(changes), warnings)
+
+
+def export_campaign(campaign: Campaign) -> dict:
+    """The campaign as a document that ``import_campaign`` takes back unchanged."""
+    document = {}
+    for name, keys in FIELD_KEYS.items():
+        document[keys[0]] = _jsonable(getattr(campaign, name))
+    return document
+
+
+def get_campaign(slug: str) -> Campaign | None:
+    return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+
+
+def list_live_campaigns() -> list[Campaign]:
+    """Live campaigns that have not passed their closing time, soonest debate first."""
+    now = utcnow()
+    query = (
+        select(Campaign)
+        .where(Campaign.status == "live")
+        .where((Campaign.closes_at.is_(None)) | (Campaign.closes_at > now))
+        .order_by(Campaign.debate_at.is_(None), Campaign.debate_at, Campaign.title)
+    )
+    return list(db.session.scalars(query))
+
+
+def effective_status(campaign: Campaign, now: datetime | None = None) -> str:
+    """The status a supporter meets: a live campaign past its closing time is closed."""
+    now = now or utcnow()
+    if campaign.status == "live" and campaign.closes_at and campaign.closes_at <= now:
+        return "closed"
+    return campaign.status
+
+
+def uk_datetime(value: datetime | None) -> datetime | None:
+    """A stored naive-UTC time, in UK time, for display."""
+    return value.replace(tzinfo=UTC).astimezone(UK) if value else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat()
+    return value
+
+
+def _text(name: str):
+    def parse(value: Any) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        limit = TEXT_LIMITS.get(name)
+        if limit and len(value) > limit:
+            raise ValueError(f"is longer than {limit} characters")
+        return value.strip() if name == "title" else value
+
+    return parse
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str) or not SLUG.match(value):
+        raise ValueError("use lower-case letters, digits and hyphens (at most 80)")
+    return value
+
+
+def _status(value: Any) -> str:
+    if value not in STATUSES:
+        raise ValueError(f"must be one of {', '.join(STATUSES)}")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _when(value: Any) -> datetime | None:
+    """ISO 8601; a time without a zone is UK time. Stored as naive UTC."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date and time, like 2026-12-10T14:30")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UK)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def _email(value: Any) -> str:
+    try:
+        return validate_email(str(value), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not an email address ({exc})") from None
+
+
+def _target(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError('must be an object like {"type": "constituency_mp"}')
+    kind = value.get("type")
+    nations = value.get("nations") or []
+    if not isinstance(nations, list) or any(n not in NATIONS for n in nations):
+        raise ValueError(f"nations must be a list drawn from {', '.join(NATIONS)}")
+    if kind == "constituency_mp":
+        return {"type": kind, "nations": nations}
+    if kind == "fixed":
+        name = value.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise ValueError("a fixed target needs a name")
+        return {
+            "type": kind,
+            "name": name.strip(),
+            "email": _email(value.get("email")),
+            "nations": nations,
+        }
+    raise ValueError('type must be "constituency_mp" or "fixed"')
+
+
+def _organisations(value: Any) -> list[dict]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise ValueError("must be a list of organisations")
+    result, seen = [], set()
+    for index, org in enumerate(value, start=1):
+        if not isinstance(org, dict) or not str(org.get("name") or "").strip():
+            raise ValueError(f"organisation {index} needs a name")
+        slug = str(org.get("slug") or "").strip()
+        if not ORG_SLUG.match(slug) or slug in seen:
+            raise ValueError(f"organisation {index} needs a unique slug (lower-case, hyphens)")
+        seen.add(slug)
+        privacy = str(org.get("privacy_url") or "").strip()
+        if privacy and not privacy.startswith(("https://", "http://")):
+            raise ValueError(f"organisation {index}: privacy_url must be a web address")
+        result.append(
+            {
+                "slug": slug,
+                "name": str(org["name"]).strip()[:200],
+                "statement": str(org.get("statement") or "").strip()[:1000],
+                "privacy_url": privacy,
+            }
+        )
+    return result
+
+
+_FIELD_PARSERS = {
+    "slug": _slug,
+    "title": _text("title"),
+    "status": _status,
+    "summary": _text("summary"),
+    "intro_markdown": _text("intro_markdown"),
+    "debate_at": _when,
+    "closes_at": _when,
+    "target": _target,
+    "subject_template": _text("subject_template"),
+    "body_template": _text("body_template"),
+    "personal_prompt": _text("personal_prompt"),
+    "body_editable": _flag,
+    "require_confirmation": _flag,
+    "thank_you_text": _text("thank_you_text"),
+    "share_text": _text("share_text"),
+    "organisations": _organisations,
+}

@@ -1,0 +1,106 @@
+"""Find your MP: postcode → constituency (postcodes.io, cached) → sitting Member (directory)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+
+from action_app.clients.postcodes_io import (
+    InvalidPostcode,
+    PostcodeLocation,
+    PostcodesIoClient,
+    normalise_postcode,
+)
+from action_app.kv import get_store
+from action_app.services.seats import SeatView, SnapshotHolder
+
+log = logging.getLogger(__name__)
+
+CACHE_PREFIX = "postcode:v1:"
+
+
+class DirectoryEmpty(Exception):
+    """No MPs have been loaded yet: run ``action-app mps sync`` or ``mps import``."""
+
+
+@dataclass(frozen=True)
+class MpLookup:
+    seat: SeatView
+    postcode: str | None
+    country: str | None
+
+    @property
+    def nation(self) -> str | None:
+        if self.country in ("England", "Scotland", "Wales", "Northern Ireland"):
+            return self.country
+        return self.seat.nation
+
+
+def _client() -> PostcodesIoClient:
+    return current_app.extensions["postcodes_io"]
+
+
+def _seats() -> SnapshotHolder:
+    return current_app.extensions["directory_snapshot"]
+
+
+def locate_postcode(text: str) -> PostcodeLocation:
+    """The postcode's constituency, from the cache or postcodes.io; typed errors otherwise."""
+    postcode = normalise_postcode(text)
+    if postcode is None:
+        raise InvalidPostcode((text or "").strip()[:40])
+    store = get_store()
+    key = CACHE_PREFIX + postcode.replace(" ", "")
+    cached = store.get(key)
+    if cached:
+        try:
+            return PostcodeLocation.from_dict(json.loads(cached))
+        except (ValueError, TypeError):
+            log.warning("Ignoring an unreadable cache entry for a postcode")
+    location = _client().lookup(postcode)
+    ttl = current_app.config["SETTINGS"].lookup_cache_days * 86400
+    store.set(key, json.dumps(location.to_dict()), ttl)
+    return location
+
+
+def find_mp_for_postcode(text: str) -> MpLookup:
+    """The seat (and its MP, or a vacancy) for a postcode."""
+    location = locate_postcode(text)
+    holder = _seats()
+    snapshot = holder.get()
+    if not len(snapshot):
+        raise DirectoryEmpty()
+    seat = snapshot.find(location.constituency_code, location.constituency_name)
+    if seat is None:
+        log.warning(
+            "postcodes.io named %s (%s), which the directory does not hold",
+            location.constituency_name,
+            location.constituency_code,
+        )
+        seat = SeatView(
+            id=None,
+            name=location.constituency_name,
+            gss_code=location.constituency_code,
+            nation=location.country,
+            region=location.region,
+            member=None,
+        )
+    elif seat.gss_code != location.constituency_code or (seat.region is None and location.region):
+        seat = holder.learn_codes(seat, location.constituency_code, location.region)
+    return MpLookup(seat=seat, postcode=location.postcode, country=location.country)
+
+
+def find_mp_for_seat(seat_id: int, postcode: str | None) -> MpLookup | None:
+    """The seat a supporter chose from the list (when the lookup is down, or it chose wrongly)."""
+    seat = _seats().get().by_id.get(seat_id)
+    if seat is None:
+        return None
+    return MpLookup(seat=seat, postcode=normalise_postcode(postcode), country=None)
+
+
+def list_seats() -> list[SeatView]:
+    """Every seat in the directory, in name order."""
+    return _seats().get().seats

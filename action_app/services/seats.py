@@ -1,0 +1,159 @@
+"""An in-memory copy of the directory for the hot path: seat by GSS code, name, or id.
+
+Each process keeps one ``DirectorySnapshot`` and reloads it when a newer sync or import has landed
+(checked at most every ``check_every`` seconds), so finding an MP costs no query at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from action_app.extensions import db
+from action_app.models import Constituency, Member
+from action_app.services.directory import directory_version, nation_for_gss
+from action_app.services.names import constituency_key, match_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MpView:
+    id: int
+    display_name: str
+    full_title: str
+    address_as: str
+    party_name: str | None
+    party_abbreviation: str | None
+    party_colour: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class SeatView:
+    id: int | None  # None: postcodes.io named a seat the directory does not hold
+    name: str
+    gss_code: str | None
+    nation: str | None
+    region: str | None
+    member: MpView | None
+
+    @property
+    def vacant(self) -> bool:
+        return self.member is None
+
+
+class DirectorySnapshot:
+    def __init__(self, version: int, seats: list[SeatView]):
+        self.version = version
+        self.seats = sorted(seats, key=lambda s: constituency_key(s.name))
+        self.by_id = {s.id: s for s in seats}
+        self.by_gss = {s.gss_code: s for s in seats if s.gss_code}
+        self.by_key = {constituency_key(s.name): s for s in seats}
+
+    def __len__(self) -> int:
+        return len(self.seats)
+
+    def find(self, gss_code: str | None, name: str | None) -> SeatView | None:
+        """By GSS code, else by name through the join of services/names.py."""
+        if gss_code and gss_code in self.by_gss:
+            return self.by_gss[gss_code]
+        key = match_key(name, self.by_key) if name else None
+        return self.by_key.get(key) if key else None
+
+    def with_seat(self, seat: SeatView) -> DirectorySnapshot:
+        seats = [seat if s.id == seat.id else s for s in self.seats]
+        return DirectorySnapshot(self.version, seats)
+
+
+def load_snapshot() -> DirectorySnapshot:
+    """Read every constituency and its sitting Member in one query."""
+    version = directory_version()
+    rows = db.session.scalars(
+        select(Constituency)
+        .outerjoin(Member, (Member.constituency_id == Constituency.id) & Member.is_current)
+        .options(contains_eager(Constituency.members))
+    ).unique()
+    seats = [_seat_view(c) for c in rows]
+    return DirectorySnapshot(version, seats)
+
+
+def _seat_view(seat: Constituency) -> SeatView:
+    member = next((m for m in seat.members if m.is_current), None)
+    return SeatView(
+        id=seat.id,
+        name=seat.name,
+        gss_code=seat.gss_code,
+        nation=seat.nation or nation_for_gss(seat.gss_code),
+        region=seat.region,
+        member=_mp_view(member) if member else None,
+    )
+
+
+def _mp_view(member: Member) -> MpView:
+    return MpView(
+        id=member.id,
+        display_name=member.display_name,
+        full_title=member.full_title,
+        address_as=member.address_as,
+        party_name=member.party_name,
+        party_abbreviation=member.party_abbreviation,
+        party_colour=member.party_colour,
+        email=member.email,
+    )
+
+
+class SnapshotHolder:
+    """The process's snapshot, reloaded when the directory version moves on."""
+
+    def __init__(self, check_every: float = 30.0):
+        self.check_every = check_every
+        self._snapshot: DirectorySnapshot | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> DirectorySnapshot:
+        now = time.monotonic()
+        snapshot = self._snapshot
+        if snapshot is not None and now - self._checked_at < self.check_every:
+            return snapshot
+        with self._lock:
+            if self._snapshot is None or directory_version() != self._snapshot.version:
+                self._snapshot = load_snapshot()
+            self._checked_at = now
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._snapshot = None
+
+    def learn_codes(self, seat: SeatView, gss_code: str, region: str | None) -> SeatView:
+        """Record a seat's GSS code and region when postcodes.io first names it."""
+        learned = replace(seat, gss_code=gss_code, nation=nation_for_gss(gss_code), region=region)
+        if seat.id is None:
+            return learned
+        try:
+            with db.engine.begin() as conn:
+                result = conn.execute(
+                    update(Constituency)
+                    .where(
+                        Constituency.id == seat.id,
+                        Constituency.gss_code.is_(None) | (Constituency.gss_code == gss_code),
+                    )
+                    .values(gss_code=gss_code, nation=learned.nation, region=region)
+                )
+        except IntegrityError:
+            result = None
+        if result is None or not result.rowcount:
+            log.warning("Could not record GSS code %s for %s: it conflicts", gss_code, seat.name)
+            return seat
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot = self._snapshot.with_seat(learned)
+        return learned

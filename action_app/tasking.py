@@ -1,0 +1,83 @@
+"""Celery wiring, and the one helper through which the web side enqueues work by task name.
+
+``action_app`` never imports ``workers``: tasks are sent by their stable names, so there is no
+import cycle and the web process does not load task code.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Celery, Task
+from flask import Flask, current_app
+
+from action_app.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Stable task names, shared by the dispatchers here and the definitions in workers/tasks.py.
+SYNC_MEMBERS = "action_app.sync_members"
+HOUSEKEEPING = "action_app.housekeeping"
+
+
+def celery_init_app(app: Flask, settings: Settings) -> Celery:
+    """A Celery app whose tasks run inside the Flask app's context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(_celery_settings(settings))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def _celery_settings(settings: Settings) -> dict:
+    # Acknowledge late and prefetch one, so a worker that dies mid-task loses nothing; the hard
+    # time limit stays well under the broker's visibility timeout, so a slow task is never
+    # handed to a second worker while the first is still on it. The database is the source of
+    # truth either way: the sweep re-sends anything left pending.
+    visibility_timeout = 3600
+    conf = {
+        "broker_url": settings.broker_url,
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": 300,
+        "task_soft_time_limit": 240,
+        "broker_transport_options": {
+            "visibility_timeout": visibility_timeout,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+        },
+        "broker_connection_retry_on_startup": True,
+        "task_default_queue": "action_app",
+        "worker_hijack_root_logger": False,
+        "timezone": "UTC",
+        "beat_schedule": {
+            "housekeeping": {"task": HOUSEKEEPING, "schedule": timedelta(hours=1)},
+            "sync-members": {"task": SYNC_MEMBERS, "schedule": timedelta(hours=24)},
+        },
+    }
+    if settings.embedded:
+        # kombu's SQLAlchemy transport: a broker in a SQLite file, no server to run.
+        conf["broker_transport_options"] = {"polling_interval": 0.5}
+    return conf
+
+
+def dispatch(task_name: str, *args, **kwargs) -> bool:
+    """Enqueue a task by name after the caller has committed. A broker that is down is logged,
+    not raised: the work is already safe in the database and the sweep will send it."""
+    celery: Celery = current_app.extensions["celery"]
+    try:
+        celery.send_task(task_name, args=args, kwargs=kwargs, retry=False)
+    except Exception as exc:  # kombu raises a variety of connection errors
+        log.warning("Could not enqueue %s (the sweep will pick it up): %s", task_name, exc)
+        return False
+    return True

@@ -1,0 +1,85 @@
+"""Site-wide web behaviour: security headers, friendly error pages, and template helpers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from action_app.services.campaign_cache import CampaignCache
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = "Write to your MP"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self'",
+        "style-src 'self'",
+        "script-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["campaign_cache"] = CampaignCache()
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.jinja_env.filters["uk_date"] = uk_date
+    app.jinja_env.filters["uk_datetime"] = uk_datetime_text
+    app.jinja_env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
+    app.jinja_env.globals["service_name"] = SERVICE_NAME
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _http_error(error: HTTPException):
+    if isinstance(error, CSRFError):
+        # Views with forms handle an expired token themselves and keep what was typed; this is
+        # the last resort for anything else.
+        return render_template("errors/expired.html"), 400
+    code = error.code or 500
+    template = {404: "errors/not_found.html", 413: "errors/too_large.html"}.get(code)
+    if template is None:
+        template = "errors/general.html"
+    return render_template(template, error=error), code
+
+
+def _unexpected_error(error: Exception):
+    log.exception("Unexpected error on %s %s", request.method, request.path)
+    return render_template("errors/server.html"), 500
+
+
+def uk_date(value: datetime | None) -> str:
+    """'Thursday 10 December 2026' (already in UK time)."""
+    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
+
+
+def uk_datetime_text(value: datetime | None) -> str:
+    """'Thursday 10 December 2026 at 2:30pm' (already in UK time)."""
+    if not value:
+        return ""
+    hour = value.hour % 12 or 12
+    minutes = f":{value.minute:02d}" if value.minute else ""
+    return f"{uk_date(value)} at {hour}{minutes}{'am' if value.hour < 12 else 'pm'}"

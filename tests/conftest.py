@@ -1,0 +1,229 @@
+"""Shared fixtures: a throwaway PostgreSQL database, Redis, the fakes, and apps on both engines.
+
+Every test starts from a known state: tables emptied, the test Redis database flushed, in-process
+caches cleared and the fakes' switches reset.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from action_app import create_app
+from action_app.extensions import db
+from tests.fakes import FakeMembersAPI, FakePostcodesIO, default_dataset
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+CAMPAIGN_DOCUMENT = {
+    "slug": "test-campaign",
+    "title": "Save the test library",
+    "status": "live",
+    "summary": "Ask your MP to save it.",
+    "intro": "Libraries **matter**.\n\n<script>alert('x')</script>",
+    "debate_at": "2026-12-10T14:30:00",
+    "target": {"type": "constituency_mp"},
+    "subject_template": "A constituent in {{ constituency.name }} on the library",
+    "body_template": (
+        "Dear {{ mp.address_as }},\n\nPlease save the library.\n\n"
+        "{{ supporter.personal_paragraph }}\n\nYours sincerely,\n{{ supporter.name }}"
+    ),
+    "personal_prompt": "Why does the library matter to you?",
+    "body_editable": True,
+    "organisations": [
+        {"slug": "friends", "name": "Friends of the Library", "statement": "Email me news."}
+    ],
+}
+
+
+def _server_available(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A database of its own for this test run, dropped at the end."""
+    if not _server_available(PG_ADMIN_URL):
+        pytest.fail(f"PostgreSQL is not answering at {PG_ADMIN_URL}; run scripts/ensure-services")
+    name = f"action_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.fail(f"Redis is not answering at {TEST_REDIS_URL}; run scripts/ensure-services")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def fake_postcodes() -> Iterator[FakePostcodesIO]:
+    with FakePostcodesIO() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def fake_members() -> Iterator[FakeMembersAPI]:
+    with FakeMembersAPI() as server:
+        yield server
+
+
+def build_app(instance: Path, **overrides: str) -> Flask:
+    """An app for tests, its schema made by the real migrations."""
+    env = {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret-key",
+        "PUBLIC_BASE_URL": "https://write.example.org",
+        "MAIL_FROM_ADDRESS": "action@write.example.org",
+        "HTTP_TIMEOUT_READ": "2",
+        **overrides,
+    }
+    app = create_app(env)
+    app.config["TESTING"] = True
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def pg_app(pg_url, redis_url, fake_postcodes, fake_members, tmp_path_factory) -> Flask:
+    """Production mode: PostgreSQL and Redis."""
+    app = build_app(
+        tmp_path_factory.mktemp("pg-instance"),
+        DATABASE_URL=pg_url,
+        REDIS_URL=redis_url,
+        POSTCODES_IO_URL=fake_postcodes.url,
+        PARLIAMENT_MEMBERS_API_URL=fake_members.url,
+    )
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(scope="session")
+def sqlite_app(fake_postcodes, fake_members, tmp_path_factory) -> Flask:
+    """Embedded mode: SQLite file, database cache, no Redis."""
+    app = build_app(
+        tmp_path_factory.mktemp("sqlite-instance"),
+        POSTCODES_IO_URL=fake_postcodes.url,
+        PARLIAMENT_MEMBERS_API_URL=fake_members.url,
+    )
+    yield app
+    dispose(app)
+
+
+def dispose(app: Flask) -> None:
+    """Close pooled connections and clients so nothing is left open at the end of the run."""
+    with app.app_context():
+        db.engine.dispose()
+    app.extensions["postcodes_io"].close()
+    store = app.extensions["action_kv"]
+    if hasattr(store, "client"):
+        store.client.close()
+
+
+@pytest.fixture
+def app(pg_app) -> Iterator[Flask]:
+    """The default app for a test: production mode."""
+    yield from _clean(pg_app)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_app(request) -> Iterator[Flask]:
+    """The test runs once in production mode and once in embedded mode."""
+    yield from _clean(
+        request.getfixturevalue("pg_app" if request.param == "postgresql" else "sqlite_app")
+    )
+
+
+def _clean(app: Flask) -> Iterator[Flask]:
+    _reset(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+def _reset(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+    settings = app.config["SETTINGS"]
+    if settings.redis_url:
+        redis.Redis.from_url(settings.redis_url).flushdb()
+    app.extensions["directory_snapshot"].invalidate()
+    app.extensions["campaign_cache"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _reset_fakes(request) -> Iterator[None]:
+    yield
+    for name in ("fake_postcodes", "fake_members"):
+        if name in request.fixturenames:
+            server = request.getfixturevalue(name)
+            server.heal()
+            server.latency = 0
+            server.come_back()
+            server.reset_stats()
+            if getattr(server, "dataset_changed", False):
+                server.dataset = default_dataset()
+                server.dataset_changed = False
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def members_dataset(fake_members):
+    """The fake Members API's data, to change in a test (restored afterwards)."""
+    fake_members.dataset_changed = True
+    return fake_members.dataset
+
+
+@pytest.fixture
+def synced(app):
+    """The directory synced from the fake Members API."""
+    from action_app.services.members_sync import sync_members
+
+    client = app.extensions["members_api_factory"]()
+    summary = sync_members(client)
+    db.session.commit()
+    client.close()
+    return summary
+
+
+@pytest.fixture
+def campaign(app):
+    from action_app.services.campaigns import import_campaign
+
+    result = import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
+    db.session.commit()
+    return result.campaign

@@ -1,0 +1,1 @@
+"""Celery workers: ``celery -A workers.celery_app worker`` (and ``beat``)."""
