@@ -78,6 +78,8 @@ def _init_services(app: Flask, settings: Settings) -> None:
     from action_app.clients.members_api import MembersApiClient
     from action_app.clients.postcodes_io import PostcodesIoClient
     from action_app.kv import DatabaseStore, RedisStore
+    from action_app.mail import transport_for
+    from action_app.services.participation import LocalTotals
     from action_app.services.seats import SnapshotHolder
 
     app.extensions["postcodes_io"] = PostcodesIoClient(settings.postcodes_io_url)
@@ -88,6 +90,9 @@ def _init_services(app: Flask, settings: Settings) -> None:
         concurrency=settings.members_api_concurrency,
     )
     app.extensions["directory_snapshot"] = SnapshotHolder()
+    app.extensions["local_totals"] = LocalTotals()
+    # Connects lazily, so each worker process opens (and then reuses) its own SMTP connection.
+    app.extensions["mail_transport"] = transport_for(settings.mail, settings.smtp_timeout_seconds)
     with app.app_context():
         engine = db.engine
     app.extensions["action_kv"] = (
@@ -97,10 +102,14 @@ def _init_services(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from action_app.api.views import bp as api_bp
+    from action_app.public import letter_views  # noqa: F401  (adds the letter pages to bp)
     from action_app.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # The public forms check their own CSRF token, so an expired one can be answered with the
+    # form and everything typed in it rather than an error page; the JSON API takes no forms.
+    csrf.exempt(public_bp)
     csrf.exempt(api_bp)
 
 

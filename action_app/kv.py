@@ -15,7 +15,7 @@ from typing import Protocol
 
 import redis
 from flask import current_app
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, Integer, String, cast, delete, select, update
 
 from action_app.models.cache import CacheEntry
 from action_app.models.types import utcnow
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 class KeyValueStore(Protocol):
     def get(self, key: str) -> str | None: ...
     def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None: ...
-    def incr(self, key: str, amount: int = 1) -> int | None: ...
+    def incr_if_exists(self, key: str, amount: int = 1) -> int | None: ...
     def delete(self, key: str) -> None: ...
 
 
@@ -41,6 +41,10 @@ class RedisStore:
         self.pause = pause
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._incr_existing = self.client.register_script(
+            "if redis.call('EXISTS', KEYS[1]) == 1 then "
+            "return redis.call('INCRBY', KEYS[1], ARGV[1]) end return nil"
+        )
 
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
@@ -67,14 +71,16 @@ class RedisStore:
         except redis.RedisError as exc:
             self._failed(exc)
 
-    def incr(self, key: str, amount: int = 1) -> int | None:
+    def incr_if_exists(self, key: str, amount: int = 1) -> int | None:
+        """Add to a counter that exists (keeping its expiry); a missing one stays missing."""
         if not self._available():
             return None
         try:
-            return int(self.client.incrby(key, amount))
+            value = self._incr_existing(keys=[key], args=[amount])
         except redis.RedisError as exc:
             self._failed(exc)
             return None
+        return None if value is None else int(value)
 
     def delete(self, key: str) -> None:
         if not self._available():
@@ -105,7 +111,7 @@ class DatabaseStore:
         with self.engine.begin() as conn:
             conn.execute(
                 upsert(
-                    conn,
+                    conn.dialect.name,
                     CacheEntry.__table__,
                     {"key": key, "value": value, "expires_at": expires},
                     index=["key"],
@@ -113,22 +119,15 @@ class DatabaseStore:
                 )
             )
 
-    def incr(self, key: str, amount: int = 1) -> int | None:
+    def incr_if_exists(self, key: str, amount: int = 1) -> int | None:
         with self.engine.begin() as conn:
-            current = conn.execute(
-                select(CacheEntry.value).where(CacheEntry.key == key).with_for_update()
-            ).scalar()
-            value = int(current or 0) + amount
             conn.execute(
-                upsert(
-                    conn,
-                    CacheEntry.__table__,
-                    {"key": key, "value": str(value), "expires_at": None},
-                    index=["key"],
-                    update=["value"],
-                )
+                update(CacheEntry)
+                .where(CacheEntry.key == key)
+                .where((CacheEntry.expires_at.is_(None)) | (CacheEntry.expires_at > utcnow()))
+                .values(value=cast(cast(CacheEntry.value, Integer) + amount, String))
             )
-        return value
+        return None
 
     def delete(self, key: str) -> None:
         with self.engine.begin() as conn:

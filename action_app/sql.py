@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 
 def upsert(
-    bind: Any,
+    dialect: str,
     table: Table,
     values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     *,
@@ -18,9 +18,8 @@ def upsert(
     update: Sequence[str] = (),
     increment: Sequence[str] = (),
 ):
-    """INSERT … ON CONFLICT (index) DO UPDATE: ``update`` columns are replaced, ``increment``
-    columns are added to, in one atomic statement on either engine."""
-    dialect = bind.dialect.name
+    """INSERT … ON CONFLICT (index) DO UPDATE for the named dialect: ``update`` columns are
+    replaced, ``increment`` columns are added to, in one atomic statement on either engine."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(values)
     changes: dict[str, Any] = {name: statement.excluded[name] for name in update}

@@ -17,6 +17,8 @@ from action_app.config import Settings
 log = logging.getLogger(__name__)
 
 # Stable task names, shared by the dispatchers here and the definitions in workers/tasks.py.
+SEND_ACTION = "action_app.send_action"
+SWEEP_OUTBOX = "action_app.sweep_outbox"
 SYNC_MEMBERS = "action_app.sync_members"
 HOUSEKEEPING = "action_app.housekeeping"
 
@@ -55,12 +57,24 @@ def _celery_settings(settings: Settings) -> dict:
             "visibility_timeout": visibility_timeout,
             "socket_connect_timeout": 2,
             "socket_timeout": 5,
+            # Publishing gives up after one quick retry when Redis is down, so a supporter's
+            # request is not held for seconds: the letter is safe in the database already.
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
         },
         "broker_connection_retry_on_startup": True,
         "task_default_queue": "action_app",
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
         "beat_schedule": {
+            "sweep-outbox": {
+                "task": SWEEP_OUTBOX,
+                "schedule": timedelta(seconds=settings.sweep_interval_seconds),
+                # A sweep that waited longer than the next one is worthless: drop it.
+                "options": {"expires": settings.sweep_interval_seconds},
+            },
             "housekeeping": {"task": HOUSEKEEPING, "schedule": timedelta(hours=1)},
             "sync-members": {"task": SYNC_MEMBERS, "schedule": timedelta(hours=24)},
         },
@@ -69,6 +83,19 @@ def _celery_settings(settings: Settings) -> dict:
         # kombu's SQLAlchemy transport: a broker in a SQLite file, no server to run.
         conf["broker_transport_options"] = {"polling_interval": 0.5}
     return conf
+
+
+def queue_length() -> int | None:
+    """Tasks waiting in the broker's queue, where the broker can say (Redis); else None."""
+    celery: Celery = current_app.extensions["celery"]
+    if not celery.conf.broker_url.startswith("redis"):
+        return None
+    try:
+        with celery.connection_for_write() as connection:
+            return connection.default_channel.client.llen(celery.conf.task_default_queue)
+    except Exception as exc:
+        log.warning("Could not read the queue length: %s", exc)
+        return None
 
 
 def dispatch(task_name: str, *args, **kwargs) -> bool:

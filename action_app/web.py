@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from action_app.formatting import thousands, uk_date, uk_datetime
 from action_app.services.campaign_cache import CampaignCache
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.filters["uk_date"] = uk_date
-    app.jinja_env.filters["uk_datetime"] = uk_datetime_text
-    app.jinja_env.filters["thousands"] = lambda n: f"{int(n or 0):,}"
+    app.jinja_env.filters["uk_datetime"] = uk_datetime
+    app.jinja_env.filters["thousands"] = thousands
     app.jinja_env.globals["service_name"] = SERVICE_NAME
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -69,17 +69,3 @@ def _http_error(error: HTTPException):
 def _unexpected_error(error: Exception):
     log.exception("Unexpected error on %s %s", request.method, request.path)
     return render_template("errors/server.html"), 500
-
-
-def uk_date(value: datetime | None) -> str:
-    """'Thursday 10 December 2026' (already in UK time)."""
-    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
-
-
-def uk_datetime_text(value: datetime | None) -> str:
-    """'Thursday 10 December 2026 at 2:30pm' (already in UK time)."""
-    if not value:
-        return ""
-    hour = value.hour % 12 or 12
-    minutes = f":{value.minute:02d}" if value.minute else ""
-    return f"{uk_date(value)} at {hour}{minutes}{'am' if value.hour < 12 else 'pm'}"

@@ -7,6 +7,7 @@ caches cleared and the fakes' switches reset.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +16,14 @@ import psycopg
 import pytest
 import redis
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from action_app import create_app
 from action_app.extensions import db
 from tests.fakes import FakeMembersAPI, FakePostcodesIO, default_dataset
+from tests.smtp import SmtpServer
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -90,6 +93,15 @@ def fake_members() -> Iterator[FakeMembersAPI]:
         yield server
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production: tests hold one open for the
+    database, and Flask would otherwise share it (and ``g``) between requests and clients."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def build_app(instance: Path, **overrides: str) -> Flask:
     """An app for tests, its schema made by the real migrations."""
     env = {
@@ -102,20 +114,31 @@ def build_app(instance: Path, **overrides: str) -> Flask:
     }
     app = create_app(env)
     app.config["TESTING"] = True
+    app.config["TEST_ENV"] = env  # so a worker process can be started with the same settings
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     return app
 
 
 @pytest.fixture(scope="session")
-def pg_app(pg_url, redis_url, fake_postcodes, fake_members, tmp_path_factory) -> Flask:
-    """Production mode: PostgreSQL and Redis."""
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback; production-mode apps send to it."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pg_app(pg_url, redis_url, fake_postcodes, fake_members, smtp_server, tmp_path_factory) -> Flask:
+    """Production mode: PostgreSQL, Redis and SMTP."""
     app = build_app(
         tmp_path_factory.mktemp("pg-instance"),
         DATABASE_URL=pg_url,
         REDIS_URL=redis_url,
         POSTCODES_IO_URL=fake_postcodes.url,
         PARLIAMENT_MEMBERS_API_URL=fake_members.url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_server.port),
     )
     yield app
     dispose(app)
@@ -162,6 +185,7 @@ def _clean(app: Flask) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
+    app.extensions["mail_transport"].close()
 
 
 def _reset(app: Flask) -> None:
@@ -179,10 +203,16 @@ def _reset(app: Flask) -> None:
         redis.Redis.from_url(settings.redis_url).flushdb()
     app.extensions["directory_snapshot"].invalidate()
     app.extensions["campaign_cache"].clear()
+    app.extensions["local_totals"].clear()
+    app.extensions["mail_transport"].close()
+    if settings.mail.outbox_dir.exists():
+        shutil.rmtree(settings.mail.outbox_dir)
 
 
 @pytest.fixture(autouse=True)
 def _reset_fakes(request) -> Iterator[None]:
+    if "smtp_server" in request.fixturenames:
+        request.getfixturevalue("smtp_server").clear()
     yield
     for name in ("fake_postcodes", "fake_members"):
         if name in request.fixturenames:

@@ -1,4 +1,4 @@
-"""Thin tasks: ids in, one service call, the outcome recorded. Each is safe to run twice."""
+"""Thin tasks: ids in, service calls, the outcome recorded. Each is safe to run twice."""
 
 from __future__ import annotations
 
@@ -9,10 +9,49 @@ from flask import current_app
 
 from action_app import tasking
 from action_app.extensions import db
-from action_app.services import maintenance
+from action_app.services import maintenance, sending
 from action_app.services.members_sync import sync_members
+from action_app.services.participation import bump_hot_totals
 
 log = logging.getLogger(__name__)
+
+# A delivered letter queues its receipt, a failed one its notice: a few rounds finish a letter.
+MAX_ROUNDS = 3
+# Below this many waiting tasks, a letter queued long ago and still pending is presumed lost.
+SHORT_QUEUE = 50
+
+
+@shared_task(name=tasking.SEND_ACTION)
+def send_action_task(action_id: int) -> dict:
+    """Send every due message of one letter: to the MP first, then the supporter's copy."""
+    results: dict[str, int] = {}
+    for _ in range(MAX_ROUNDS):
+        claimed = sending.claim_due_messages(action_id)
+        db.session.commit()
+        if not claimed:
+            break
+        for message_id in claimed:
+            outcome = sending.deliver_message(message_id)
+            db.session.commit()
+            if outcome.kind == "mp" and outcome.result == "sent":
+                bump_hot_totals(outcome.campaign_id, sent=1)
+            results[f"{outcome.kind}:{outcome.result}"] = (
+                results.get(f"{outcome.kind}:{outcome.result}", 0) + 1
+            )
+    return results
+
+
+@shared_task(name=tasking.SWEEP_OUTBOX)
+def sweep_outbox_task() -> int:
+    """Re-queue letters left pending (broker down, message lost), due a retry, or abandoned."""
+    waiting = tasking.queue_length()
+    action_ids = sending.find_due_actions(queue_is_short=waiting is None or waiting < SHORT_QUEUE)
+    db.session.commit()
+    for action_id in action_ids:
+        tasking.dispatch(tasking.SEND_ACTION, action_id)
+    if action_ids:
+        log.info("Sweep re-queued %d letters", len(action_ids))
+    return len(action_ids)
 
 
 @shared_task(name=tasking.SYNC_MEMBERS)
@@ -32,5 +71,8 @@ def sync_members_task() -> dict:
 
 @shared_task(name=tasking.HOUSEKEEPING)
 def housekeeping_task() -> dict:
-    """Delete what is no longer needed: expired cache entries (and, later, old drafts)."""
-    return maintenance.housekeeping()
+    """Delete what is no longer needed: old drafts, unconfirmed letters, expired cache entries."""
+    removed = sending.delete_expired_letters()
+    db.session.commit()
+    removed.update(maintenance.housekeeping())
+    return removed

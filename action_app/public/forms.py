@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import re
 
-from wtforms import Form, HiddenField, IntegerField, StringField
-from wtforms.validators import InputRequired, ValidationError
+from email_validator import EmailNotValidError, validate_email
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from action_app.clients.postcodes_io import normalise_postcode
 
@@ -39,3 +49,157 @@ class ChooseConstituencyForm(Form):
     )
     postcode = HiddenField()
     source = HiddenField()
+
+
+# Line breaks and other control characters are refused in one-line fields: they are how an
+# email header would be forged. Letters may contain line breaks and tabs, nothing else.
+_ONE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(what: str):
+    def check(form, field):
+        if field.data and _ONE_LINE_FORBIDDEN.search(field.data):
+            raise ValidationError(f"{what} must not contain line breaks or special characters")
+
+    return check
+
+
+def plain_text(what: str):
+    def check(form, field):
+        if field.data and _TEXT_FORBIDDEN.search(field.data):
+            raise ValidationError(f"{what} must not contain special characters")
+
+    return check
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def newlines(value):
+    """Browsers send CRLF from a textarea; letters are stored with plain line feeds."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+class _MaxLength(Length):
+    """Length without the maxlength attribute: a browser would cut a pasted letter short without
+    saying so; the server says how long is too long instead."""
+
+    def __init__(self, most: int, message: str):
+        super().__init__(max=most, message=message)
+        self.field_flags = {}
+
+
+def limit(what: str, most: int) -> Length:
+    return _MaxLength(most, f"{what} must be {most:,} characters or fewer")
+
+
+class LetterForm(FlaskForm):
+    subject = StringField(
+        "Subject",
+        filters=[strip],
+        validators=[limit("The subject", 200), one_line("The subject")],
+    )
+    body_before = TextAreaField(
+        "Your letter",
+        filters=[newlines],
+        validators=[limit("Your letter", 10_000), plain_text("Your letter")],
+    )
+    personal_paragraph = TextAreaField(
+        "In your own words",
+        filters=[newlines],
+        validators=[limit("Your own words", 3_000), plain_text("Your own words")],
+    )
+    body_after = TextAreaField(
+        "End of your letter",
+        filters=[newlines],
+        validators=[limit("The end of your letter", 5_000), plain_text("The end of your letter")],
+    )
+    name = StringField(
+        "Full name",
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter your full name"),
+            limit("Your name", 100),
+            one_line("Your name"),
+        ],
+        render_kw={"autocomplete": "name", "spellcheck": "false"},
+    )
+    email = StringField(
+        "Email address",
+        description="We send you a copy of your letter. Your MP replies to this address.",
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter your email address"),
+            limit("Your email address", 254),
+            one_line("Your email address"),
+        ],
+        render_kw={"autocomplete": "email", "spellcheck": "false", "inputmode": "email"},
+    )
+    address_line_1 = StringField(
+        "Address line 1",
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter the first line of your address"),
+            limit("Address line 1", 100),
+            one_line("Address line 1"),
+        ],
+        render_kw={"autocomplete": "address-line1"},
+    )
+    address_line_2 = StringField(
+        "Address line 2 (optional)",
+        filters=[strip],
+        validators=[Optional(), limit("Address line 2", 100), one_line("Address line 2")],
+        render_kw={"autocomplete": "address-line2"},
+    )
+    town = StringField(
+        "Town or city",
+        filters=[strip],
+        validators=[
+            InputRequired(message="Enter your town or city"),
+            limit("Town or city", 60),
+            one_line("Town or city"),
+        ],
+        render_kw={"autocomplete": "address-level2"},
+    )
+    # The message names the recipient; the view puts it in.
+    consent = BooleanField(validators=[DataRequired(message="consent")])
+    opt_ins = SelectMultipleField(choices=[], validate_choice=True)
+    form_token = HiddenField()
+
+    def __init__(self, *args, editable: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editable = editable
+
+    def validate_email(self, field):
+        try:
+            checked = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError:
+            raise ValidationError(
+                "Enter an email address in the correct format, like name@example.com"
+            ) from None
+        field.data = checked.ascii_email or checked.normalized
+
+    def validate_subject(self, field):
+        if self.editable and not field.data:
+            raise ValidationError("Enter a subject for your letter")
+
+    def validate_body_before(self, field):
+        words = (
+            (field.data or "") + (self.body_after.data or "") + (self.personal_paragraph.data or "")
+        )
+        if self.editable and not words.strip():
+            raise ValidationError("Your letter is empty: write your letter before you continue")
+
+    def validate_name(self, field):
+        if field.data and not any(ch.isalpha() for ch in field.data):
+            raise ValidationError("Enter your full name")
+
+
+class SendForm(FlaskForm):
+    """The check page's button: only a CSRF token; the letter itself is stored."""
+
+
+class ConfirmForm(FlaskForm):
+    """The button behind a confirmation link (a GET must never send a letter)."""

@@ -50,7 +50,7 @@ def privacy():
 
 @bp.get("/c/<slug>")
 def campaign(slug: str):
-    view = _public_campaign(slug)
+    view = public_campaign(slug)
     form = PostcodeForm(request.args if "postcode" in request.args else None)
     form.source.data = clean_source(request.args.get("source"))
     response = _campaign_page(view, form)
@@ -61,7 +61,7 @@ def campaign(slug: str):
 
 @bp.get("/c/<slug>/your-mp")
 def your_mp(slug: str):
-    view = _public_campaign(slug)
+    view = public_campaign(slug)
     if view.current_status() != "live":
         return _campaign_page(view, PostcodeForm())
     source = clean_source(request.args.get("source"))
@@ -100,7 +100,7 @@ def your_mp(slug: str):
 
 @bp.get("/c/<slug>/choose-constituency")
 def choose_constituency(slug: str):
-    view = _public_campaign(slug)
+    view = public_campaign(slug)
     if view.current_status() != "live":
         return _campaign_page(view, PostcodeForm())
     form = ChooseConstituencyForm(request.args)
@@ -112,7 +112,7 @@ def choose_constituency(slug: str):
     )
 
 
-def _public_campaign(slug: str) -> CampaignView:
+def public_campaign(slug: str) -> CampaignView:
     view = cached_campaign(slug)
     if view is None or view.status == "draft":
         abort(404)
@@ -212,10 +212,3 @@ def _no_seat_message(exc: NoWestminsterSeat) -> str:
 
 def _present(values: dict) -> dict:
     return {key: value for key, value in values.items() if value not in (None, "")}
-
-
-@bp.get("/c/<slug>/write")
-def write(slug: str):
-    """The letter page arrives with the write-and-send work; until then, say so plainly."""
-    view = _public_campaign(slug)
-    return render_template("public/write_placeholder.html", campaign=view), 200

@@ -30,6 +30,8 @@ class CampaignView:
     debate_at: datetime | None  # UK time
     closes_at_utc: datetime | None
     target: dict
+    subject_template: str
+    body_template: str
     personal_prompt: str
     body_editable: bool
     require_confirmation: bool
@@ -64,6 +66,8 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         debate_at=uk_datetime(campaign.debate_at),
         closes_at_utc=campaign.closes_at,
         target=dict(campaign.target or {}),
+        subject_template=campaign.subject_template,
+        body_template=campaign.body_template,
         personal_prompt=campaign.personal_prompt or "",
         body_editable=campaign.body_editable,
         require_confirmation=campaign.require_confirmation,

@@ -1,8 +1,130 @@
-"""Participation counts: how many people have written, read from a hot counter."""
+"""Participation counts: recorded by the workers, read by the pages and the count API.
+
+The database is the truth: ``participation_counts`` gets one atomic upsert per letter delivered
+(per campaign, day, constituency and source), in the same transaction that marks it sent. Redis
+keeps a hot copy of each campaign's totals, incremented as letters are accepted and sent and
+rebuilt from the database whenever it is missing or a few minutes old, so a Redis restart or a
+missed increment heals itself. Each process also keeps the totals for two seconds, so a busy
+campaign page asks Redis a few times a second at most, and the database almost never.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from action_app.extensions import db
+from action_app.kv import get_store
+from action_app.models import Action, ParticipationCount
+from action_app.sql import upsert
+
+UK = ZoneInfo("Europe/London")
+HOT_TTL_SECONDS = 300
+LOCAL_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Totals:
+    total: int  # letters accepted (sent to the MP or on their way)
+    sent: int  # letters delivered to the MP's mail server
+
+
+def record_letter_sent(action: Action) -> None:
+    """Add one delivered letter to the campaign's counts (flushes with the caller's work)."""
+    day = datetime.now(UTC).astimezone(UK).date()
+    db.session.execute(
+        upsert(
+            db.session.get_bind().dialect.name,
+            ParticipationCount.__table__,
+            {
+                "campaign_id": action.campaign_id,
+                "day": day,
+                "constituency_id": action.constituency_id or 0,
+                "source": action.source or "",
+                "letters": 1,
+            },
+            index=["campaign_id", "day", "constituency_id", "source"],
+            increment=["letters"],
+        )
+    )
+
+
+def _keys(campaign_id: int) -> tuple[str, str]:
+    return f"count:v1:{campaign_id}:total", f"count:v1:{campaign_id}:sent"
+
+
+def count_from_database(campaign_id: int) -> Totals:
+    total = db.session.scalar(
+        select(func.count(Action.id)).where(
+            Action.campaign_id == campaign_id, Action.status == "confirmed"
+        )
+    )
+    sent = db.session.scalar(
+        select(func.coalesce(func.sum(ParticipationCount.letters), 0)).where(
+            ParticipationCount.campaign_id == campaign_id
+        )
+    )
+    return Totals(total=int(total or 0), sent=int(sent or 0))
+
+
+class LocalTotals:
+    def __init__(self) -> None:
+        self._values: dict[int, tuple[float, Totals]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, campaign_id: int) -> Totals | None:
+        entry = self._values.get(campaign_id)
+        if entry and time.monotonic() - entry[0] < LOCAL_TTL_SECONDS:
+            return entry[1]
+        return None
+
+    def put(self, campaign_id: int, totals: Totals) -> None:
+        with self._lock:
+            self._values[campaign_id] = (time.monotonic(), totals)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+def _local() -> LocalTotals:
+    return current_app.extensions["local_totals"]
+
+
+def campaign_totals(campaign_id: int) -> Totals:
+    """The campaign's totals, from this process, Redis, or (rarely) the database."""
+    local = _local()
+    cached = local.get(campaign_id)
+    if cached is not None:
+        return cached
+    store = get_store()
+    total_key, sent_key = _keys(campaign_id)
+    total, sent = store.get(total_key), store.get(sent_key)
+    if total is not None and sent is not None:
+        totals = Totals(int(total), int(sent))
+    else:
+        totals = count_from_database(campaign_id)
+        store.set(total_key, str(totals.total), HOT_TTL_SECONDS)
+        store.set(sent_key, str(totals.sent), HOT_TTL_SECONDS)
+    local.put(campaign_id, totals)
+    return totals
+
 
 def campaign_total(campaign_id: int) -> int:
-    """How many supporters have written (the write-and-send work fills this in)."""
-    return 0
+    """How many people have written to their MP in this campaign."""
+    return campaign_totals(campaign_id).total
+
+
+def bump_hot_totals(campaign_id: int, *, total: int = 0, sent: int = 0) -> None:
+    """After a commit: add to the hot copy, if there is one (a missing key is rebuilt later)."""
+    store = get_store()
+    total_key, sent_key = _keys(campaign_id)
+    for key, amount in ((total_key, total), (sent_key, sent)):
+        if amount:
+            store.incr_if_exists(key, amount)

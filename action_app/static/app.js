@@ -26,3 +26,26 @@
     form.dataset.submitted = "true";
   });
 }());
+
+// A "Copy link" button beside each share link (without JavaScript the link can be selected).
+(function () {
+  "use strict";
+  var inputs = document.querySelectorAll("[data-module='copy-link']");
+  Array.prototype.forEach.call(inputs, function (input) {
+    if (!navigator.clipboard) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--secondary";
+    button.textContent = "Copy link";
+    var status = document.createElement("p");
+    status.setAttribute("role", "status");
+    status.className = "hint";
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        status.textContent = "Link copied";
+      });
+    });
+    input.parentNode.appendChild(button);
+    input.parentNode.appendChild(status);
+  });
+}());

@@ -1,0 +1,162 @@
+"""The letter: a campaign's templates rendered for one recipient and one supporter.
+
+The letter page is shown before the supporter has typed their name and address, so supporter
+placeholders first appear as readable tokens ("[your name]") and are filled in when the letter is
+saved. The template's ``{{ supporter.personal_paragraph }}`` marks where the supporter's own words
+go: the rendered body is split there into the part before and the part after.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from action_app.formatting import uk_date
+from action_app.services.campaign_cache import CampaignView
+from action_app.services.letter_templates import letter_context, render_template_text
+from action_app.services.seats import SeatView
+
+SLOT = "\u2063PERSONAL-PARAGRAPH\u2063"  # cannot be typed into a template by accident
+TOKENS = {
+    "name": "[your name]",
+    "first_name": "[your first name]",
+    "address": "[your address]",
+    "postcode": "[your postcode]",
+}
+# Where the supporter's words go when a template has no marker: before the sign-off.
+SIGN_OFF = re.compile(
+    r"^\s*(yours (sincerely|faithfully|truly)|kind regards|best wishes|with thanks|regards)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who the letter goes to; decided on the server, never by the browser."""
+
+    key: str
+    name: str
+    email: str
+    address_as: str
+    party: str
+    member_id: int | None
+    constituency_id: int | None
+    constituency_name: str
+    nation: str
+
+
+@dataclass(frozen=True)
+class Supporter:
+    name: str
+    address_lines: tuple[str, ...]
+    postcode: str
+
+    @property
+    def address(self) -> str:
+        return "\n".join([*self.address_lines, self.postcode])
+
+
+@dataclass(frozen=True)
+class LetterParts:
+    subject: str
+    before: str
+    after: str
+
+
+def recipient_for(campaign: CampaignView, seat: SeatView) -> Recipient | None:
+    """The campaign's target for a seat: its MP, or the campaign's fixed recipient."""
+    fixed = campaign.fixed_target
+    nation = seat.nation or ""
+    if fixed:
+        return Recipient(
+            key=f"fixed:{fixed['email'].lower()}",
+            name=fixed["name"],
+            email=fixed["email"],
+            address_as=fixed["name"],
+            party="",
+            member_id=None,
+            constituency_id=seat.id,
+            constituency_name=seat.name,
+            nation=nation,
+        )
+    member = seat.member
+    if member is None or not member.email:
+        return None
+    return Recipient(
+        key=f"member:{member.id}",
+        name=member.display_name,
+        email=member.email,
+        address_as=member.address_as,
+        party=member.party_name or "",
+        member_id=member.id,
+        constituency_id=seat.id,
+        constituency_name=seat.name,
+        nation=nation,
+    )
+
+
+def render_letter(
+    campaign: CampaignView, recipient: Recipient, supporter: Supporter | None = None
+) -> LetterParts:
+    """The letter for this recipient; supporter details as tokens until they are known."""
+    if supporter is None:
+        names = {"name": TOKENS["name"], "first_name": TOKENS["first_name"]}
+        address, postcode = TOKENS["address"], TOKENS["postcode"]
+    else:
+        first = supporter.name.split()[0] if supporter.name.split() else supporter.name
+        names = {"name": supporter.name, "first_name": first}
+        address, postcode = supporter.address, supporter.postcode
+    context = letter_context(
+        mp_name=recipient.name,
+        mp_address_as=recipient.address_as,
+        mp_party=recipient.party,
+        constituency_name=recipient.constituency_name,
+        constituency_nation=recipient.nation,
+        supporter_name=names["name"],
+        supporter_address=address,
+        supporter_postcode=postcode,
+        campaign_title=campaign.title,
+        campaign_debate_date=uk_date(campaign.debate_at),
+        personal_paragraph=SLOT,
+    )
+    context["supporter"]["first_name"] = names["first_name"]
+    subject = " ".join(render_template_text(campaign.subject_template, context).split())
+    body = _tidy(render_template_text(campaign.body_template, context))
+    before, after = _split(body)
+    return LetterParts(subject=subject.replace(SLOT, "").strip(), before=before, after=after)
+
+
+def fill_tokens(text: str, supporter: Supporter) -> str:
+    """Put the supporter's details where the page showed tokens."""
+    first = supporter.name.split()[0] if supporter.name.split() else supporter.name
+    values = {
+        TOKENS["name"]: supporter.name,
+        TOKENS["first_name"]: first,
+        TOKENS["address"]: supporter.address,
+        TOKENS["postcode"]: supporter.postcode,
+    }
+    for token, value in values.items():
+        text = text.replace(token, value)
+    return text
+
+
+def join_letter(before: str, personal: str, after: str) -> str:
+    """The whole body: the supporter's words between the two parts, paragraphs kept apart."""
+    parts = [part.strip("\n") for part in (before, personal, after) if part.strip()]
+    return "\n\n".join(parts)
+
+
+def _split(body: str) -> tuple[str, str]:
+    if SLOT in body:
+        before, _, after = body.partition(SLOT)
+        return before.strip("\n").rstrip(), after.replace(SLOT, "").strip("\n").rstrip()
+    match = SIGN_OFF.search(body)
+    if match:
+        return body[: match.start()].rstrip(), body[match.start() :].strip("\n").rstrip()
+    return body.rstrip(), ""
+
+
+def _tidy(text: str) -> str:
+    """One blank line at most between paragraphs (conditionals leave gaps), no trailing spaces."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")

@@ -1,0 +1,215 @@
+"""Sending: claim a letter's due messages atomically, send each, record what happened.
+
+Two workers can never both hold a message: a claim is one UPDATE … WHERE the row is still due …
+RETURNING, which PostgreSQL and SQLite both apply atomically. A claim is a lease: if the worker
+dies, the row is due again once ``send_lease_seconds`` have passed. Retry times live in the row,
+never in the broker; ``find_due_actions`` is how the periodic sweep finds them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from action_app.config import Settings
+from action_app.extensions import db
+from action_app.mail import MailTransport, PermanentMailError, TransientMailError
+from action_app.models import Action, Campaign, OutboundMessage
+from action_app.models.types import utcnow
+from action_app.services import emails
+from action_app.services.actions import CONFIRMATION_DAYS, confirmation_token
+from action_app.services.participation import record_letter_sent
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 3600
+# A message the web could not queue is picked up by the next sweep after this grace, which
+# only covers the moment between the web's commit and its dispatch.
+NEVER_QUEUED_GRACE_SECONDS = 5
+DRAFT_HOURS = 24
+
+
+@dataclass
+class Outcome:
+    message_id: int
+    kind: str
+    result: str  # sent, retry, failed, skipped
+    campaign_id: int | None = None
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _transport() -> MailTransport:
+    return current_app.extensions["mail_transport"]
+
+
+def claim_due_messages(action_id: int) -> list[int]:
+    """Claim every message of this letter that is due, atomically; returns their ids in order."""
+    settings = _settings()
+    now = utcnow()
+    stale = now - timedelta(seconds=settings.send_lease_seconds)
+    statement = (
+        update(OutboundMessage)
+        .where(OutboundMessage.action_id == action_id)
+        .where(
+            or_(
+                and_(OutboundMessage.status == "pending", OutboundMessage.next_attempt_at <= now),
+                and_(OutboundMessage.status == "sending", OutboundMessage.claimed_at < stale),
+            )
+        )
+        .values(status="sending", claimed_at=now, attempts=OutboundMessage.attempts + 1)
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(db.session.execute(statement).scalars())
+
+
+def deliver_message(message_id: int) -> Outcome:
+    """Send one claimed message and record the outcome (flushes; the caller commits)."""
+    message = db.session.get(OutboundMessage, message_id, populate_existing=True)
+    if message is None or message.status != "sending":
+        return Outcome(message_id, message.kind if message else "?", "skipped")
+    action = message.action
+    campaign = db.session.get(Campaign, action.campaign_id)
+    outcome = Outcome(message_id, message.kind, "sent", campaign.id)
+    try:
+        email = _build(message, action, campaign)
+        _transport().send(email)
+    except TransientMailError as exc:
+        outcome.result = _retry_later(message, action, campaign, exc.reason)
+    except PermanentMailError as exc:
+        outcome.result = "failed"
+        _fail(message, action, exc.reason)
+    except Exception as exc:  # a bug must not leave the row claimed for ever
+        log.exception("Could not build or send message %s", message_id)
+        outcome.result = "failed"
+        _fail(message, action, f"internal error ({type(exc).__name__})")
+    else:
+        _sent(message, action)
+    db.session.flush()
+    return outcome
+
+
+def _build(message: OutboundMessage, action: Action, campaign: Campaign):
+    settings = _settings()
+    if message.kind == "mp":
+        return emails.build_mp_email(message, action, campaign, settings)
+    if message.kind == "receipt":
+        return emails.build_receipt(message, action, campaign, settings)
+    if message.kind == "confirmation":
+        # PUBLIC_BASE_URL, never a Host header: workers have no request to take one from.
+        link = f"{settings.public_base_url}/c/{campaign.slug}/confirm/{confirmation_token(action)}"
+        return emails.build_confirmation(message, action, campaign, settings, link)
+    if message.kind == "failure_notice":
+        failed = next((m for m in action.messages if m.kind == "mp"), None)
+        reason = failed.last_error if failed is not None else "no reason given"
+        return emails.build_failure_notice(message, action, campaign, settings, reason or "")
+    raise ValueError(f"unknown message kind {message.kind!r}")
+
+
+def _sent(message: OutboundMessage, action: Action) -> None:
+    message.status = "sent"
+    message.sent_at = utcnow()
+    message.last_error = None
+    if message.kind == "mp":
+        db.session.add(OutboundMessage(action_id=action.id, kind="receipt"))
+        record_letter_sent(action)
+
+
+def _retry_later(message: OutboundMessage, action: Action, campaign: Campaign, reason: str) -> str:
+    settings = _settings()
+    if message.attempts >= settings.send_max_attempts:
+        _fail(message, action, f"gave up after {message.attempts} attempts: {reason}")
+        return "failed"
+    base = settings.send_retry_base_seconds * (2 ** (message.attempts - 1))
+    delay = min(base * random.uniform(0.5, 1.5), MAX_BACKOFF_SECONDS)
+    message.status = "pending"
+    message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    message.dispatched_at = None
+    message.last_error = reason
+    log.info("Message %s: %s; retrying in %.1fs", message.id, reason, delay)
+    return "retry"
+
+
+def _fail(message: OutboundMessage, action: Action, reason: str) -> None:
+    message.status = "failed"
+    message.last_error = reason
+    log.warning("Message %s (%s) failed: %s", message.id, message.kind, reason)
+    if message.kind == "mp":
+        db.session.add(OutboundMessage(action_id=action.id, kind="failure_notice"))
+
+
+def find_due_actions(limit: int = 1000, queue_is_short: bool = True) -> list[int]:
+    """Letters with a message that needs a task: never queued (the broker was down), due a
+    retry, claimed by a worker that died, or queued long ago and apparently lost. The last kind
+    is only looked for when the queue is short, so a long backlog is not queued twice. Each is
+    marked as dispatched now (flushes)."""
+    settings = _settings()
+    now = utcnow()
+    grace = now - timedelta(seconds=NEVER_QUEUED_GRACE_SECONDS)
+    waited = now - timedelta(seconds=settings.sweep_pending_after_seconds)
+    stale = now - timedelta(seconds=settings.send_lease_seconds)
+    never_queued = and_(
+        OutboundMessage.dispatched_at.is_(None), OutboundMessage.created_at <= grace
+    )
+    due = [
+        and_(
+            OutboundMessage.status == "pending",
+            OutboundMessage.next_attempt_at <= now,
+            or_(never_queued, OutboundMessage.dispatched_at <= waited)
+            if queue_is_short
+            else never_queued,
+        ),
+        and_(OutboundMessage.status == "sending", OutboundMessage.claimed_at < stale),
+    ]
+    action_ids = list(
+        db.session.scalars(
+            select(OutboundMessage.action_id)
+            .where(or_(*due))
+            .group_by(OutboundMessage.action_id)
+            .order_by(func.min(OutboundMessage.id))
+            .limit(limit)
+        )
+    )
+    if action_ids:
+        db.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.action_id.in_(action_ids), OutboundMessage.status == "pending")
+            .values(dispatched_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return action_ids
+
+
+def forget_dispatch(action_id: int) -> None:
+    """The broker refused the task: leave the letter for the sweep to queue (flushes)."""
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.action_id == action_id, OutboundMessage.status == "pending")
+        .values(dispatched_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_expired_letters() -> dict:
+    """Drafts never sent within a day, and letters never confirmed within seven days."""
+    now = utcnow()
+    drafts = db.session.execute(
+        delete(Action).where(
+            Action.status == "draft", Action.updated_at < now - timedelta(hours=DRAFT_HOURS)
+        )
+    )
+    unconfirmed = db.session.execute(
+        delete(Action).where(
+            Action.status == "awaiting_confirmation",
+            Action.submitted_at < now - timedelta(days=CONFIRMATION_DAYS),
+        )
+    )
+    return {"drafts": drafts.rowcount or 0, "unconfirmed": unconfirmed.rowcount or 0}

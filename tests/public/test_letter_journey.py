@@ -1,0 +1,372 @@
+"""Write → check → send → sent, as a supporter does it, and the email the MP's office receives."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from action_app.extensions import db
+from action_app.models import Action, OutboundMessage
+from tests.fakes import EXAMPLE_POSTCODES
+from tests.html import post_form, text, title
+from tests.journey import fill, open_letter, send, write_letter
+from tests.public.conftest import set_campaign
+from workers.tasks import send_action_task
+
+URL = "/c/test-campaign"
+
+
+def deliver_all():
+    """Run the send task for every letter, as a worker would."""
+    for action_id in db.session.scalars(select(Action.id).where(Action.status == "confirmed")):
+        send_action_task.run(action_id)
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def pg_journey(app, fake_members):
+    from action_app.services.campaigns import import_campaign
+    from action_app.services.members_sync import sync_members
+    from tests.conftest import CAMPAIGN_DOCUMENT
+
+    client = app.extensions["members_api_factory"]()
+    sync_members(client)
+    client.close()
+    import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
+    db.session.commit()
+    return app.test_client()
+
+
+def test_letter_page_shows_the_letter_and_asks_for_details(journey):
+    page = open_letter(journey)
+    assert page.status_code == 200
+    assert title(page).startswith("Write your letter to Rachel Blake")
+    html = page.get_data(as_text=True)
+    fields = post_form(page)["fields"]
+    assert fields["body_before"].startswith("Dear Rachel Blake,\n\nPlease save the library.")
+    assert fields["body_after"] == "Yours sincerely,\n[your name]"
+    assert fields["subject"] == "A constituent in Cities of London and Westminster on the library"
+    assert fields["consent"] == [] and fields["opt_ins"] == []
+    assert "postcode" not in fields  # never typed twice
+    assert "Your postcode is SW1A 1AA" in text(page)
+    assert "Why does the library matter to you?" in text(page)
+    for name, autocomplete in [
+        ("name", "name"),
+        ("email", "email"),
+        ("address_line_1", "address-line1"),
+        ("address_line_2", "address-line2"),
+        ("town", "address-level2"),
+    ]:
+        assert re.search(rf'<input[^>]*autocomplete="{autocomplete}"[^>]*name="{name}"', html)
+    assert (
+        "I agree that my name, address, email address and letter are sent to Rachel Blake"
+        in text(page)
+    )
+    assert "You do not need to tick any of these to send your letter" in text(page)
+
+
+def test_the_whole_journey_sends_one_letter_and_one_receipt(pg_journey, smtp_server):
+    response = write_letter(
+        pg_journey,
+        params={"source": "partner-7"},
+        personal_paragraph="My daughter reads there every week.",
+        opt_ins=["friends"],
+    )
+    assert response.status_code == 302 and "/check/" in response.headers["Location"]
+    check_page = pg_journey.get(response.headers["Location"])
+    assert title(check_page).startswith("Check your letter before sending it")
+    check_text = text(check_page)
+    assert "Jane Smith via Save the test library <action@write.example.org>" in check_text
+    assert "Jane Smith <jane.smith@example.com>" in check_text
+    assert "Rachel Blake <rachel.blake.mp@parliament.uk>" in check_text
+
+    sent = send(pg_journey, response)
+    assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
+    sent_page = pg_journey.get(sent.headers["Location"])
+    assert "Your letter is on its way" in text(sent_page)
+    assert "A copy is on its way to jane.smith@example.com" in text(sent_page)
+    assert "1 person has written to their MP" in text(sent_page)
+
+    deliver_all()
+    pg_journey.application.extensions["local_totals"].clear()  # as if two seconds had passed
+    mp_mail, receipt = smtp_server.wait_for(2)
+    letter = mp_mail.message
+    assert mp_mail.rcpt_tos == ["rachel.blake.mp@parliament.uk"]
+    assert letter["From"] == "Jane Smith via Save the test library <action@write.example.org>"
+    assert letter["Reply-To"] == "Jane Smith <jane.smith@example.com>"
+    assert letter["To"] == "Rachel Blake <rachel.blake.mp@parliament.uk>"
+    assert letter["Subject"] == "A constituent in Cities of London and Westminster on the library"
+    body = letter.get_content().replace("\r\n", "\n")
+    assert body.startswith(
+        "Jane Smith\n12 High Street\nLondon\nSW1A 1AA\njane.smith@example.com\n\nDear Rachel Blake,"
+    )
+    assert "Please save the library.\n\nMy daughter reads there every week.\n\n" in body
+    assert "\n\nYours sincerely,\nJane Smith\n" in body
+    assert re.fullmatch(r"<letter-\d+-mp-\d+@write\.example\.org>", letter["Message-ID"])
+
+    assert receipt.rcpt_tos == ["jane.smith@example.com"]
+    assert receipt.message["Subject"] == "Your letter to Rachel Blake"
+    assert "My daughter reads there every week." in receipt.message.get_content()
+
+    action = db.session.scalar(select(Action))
+    assert action.source == "partner-7" and action.opt_ins == ["friends"]
+    counts = pg_journey.get("/api/v1/campaigns/test-campaign/count").get_json()
+    assert counts == {"slug": "test-campaign", "total": 1, "sent": 1}
+
+
+def test_validation_errors_keep_everything_typed(journey):
+    page = open_letter(journey)
+    action, fields = fill(
+        page,
+        name="",
+        email="not an email",
+        town="",
+        consent=None,
+        personal_paragraph="My own words stay.",
+        address_line_1="12 High Street",
+    )
+    response = journey.post(action, data=fields)
+    assert response.status_code == 200
+    assert title(response).startswith("Error: Write your letter")
+    html = response.get_data(as_text=True)
+    for anchor, message in [
+        ("#name", "Enter your full name"),
+        ("#email", "Enter an email address in the correct format, like name@example.com"),
+        ("#town", "Enter your town or city"),
+        ("#consent", "Tick the box to agree that your letter and details are sent to Rachel Blake"),
+    ]:
+        assert f'<a href="{anchor}">{message}</a>' in unescape(html)
+    kept = post_form(response)["fields"]
+    assert kept["personal_paragraph"] == "My own words stay."
+    assert kept["address_line_1"] == "12 High Street"
+    assert kept["email"] == "not an email"
+    assert count(Action) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "Jane\r\nBcc: victim@example.org", "Your name must not contain line breaks"),
+        ("name", "Jane\nSmith", "Your name must not contain line breaks"),
+        (
+            "email",
+            "jane@example.com\r\nBcc: victim@example.org",
+            "Your email address must not contain line breaks",
+        ),
+        (
+            "email",
+            "jane@example.com\nX-Injected: 1",
+            "Your email address must not contain line breaks",
+        ),
+        ("address_line_1", "1 Road\x00", "Address line 1 must not contain line breaks"),
+        ("town", "Town\u2028Bcc: x@example.org", "Town or city must not contain line breaks"),
+        ("subject", "Hello\r\nBcc: victim@example.org", "The subject must not contain line breaks"),
+        ("name", "J" * 101, "Your name must be 100 characters or fewer"),
+        ("personal_paragraph", "word " * 700, "Your own words must be 3,000 characters or fewer"),
+        ("body_before", "x" * 10_001, "Your letter must be 10,000 characters or fewer"),
+        ("address_line_1", "a" * 101, "Address line 1 must be 100 characters or fewer"),
+        (
+            "email",
+            ("a" * 250) + "@example.com",
+            "Your email address must be 254 characters or fewer",
+        ),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(pg_journey, smtp_server, field, value, message):
+    response = write_letter(pg_journey, **{field: value})
+    assert response.status_code == 200
+    assert message in text(response)
+    assert count(Action) == 0
+    assert smtp_server.received == []
+
+
+def test_same_email_twice_gets_a_friendly_page_and_no_second_letter(pg_journey, smtp_server):
+    send(pg_journey, write_letter(pg_journey))
+    other_browser = pg_journey.application.test_client()
+    again = write_letter(other_browser, email="Jane.Smith+again@Example.com")
+    assert again.status_code == 200
+    assert title(again).startswith("You have already written to Rachel Blake")
+    deliver_all()
+    assert len(smtp_server.wait_for(2)) == 2
+    assert count(OutboundMessage, OutboundMessage.kind == "mp") == 1
+
+
+def test_two_drafts_from_one_supporter_send_only_once(pg_journey):
+    first = write_letter(pg_journey)
+    second = write_letter(pg_journey)  # e.g. two tabs, both at the check page
+    assert send(pg_journey, first).status_code == 302
+    response = send(pg_journey, second)
+    assert title(response).startswith("You have already written to Rachel Blake")
+    assert count(OutboundMessage, OutboundMessage.kind == "mp") == 1
+
+
+def test_double_post_of_send_sends_once(pg_journey):
+    response = write_letter(pg_journey)
+    check_page = pg_journey.get(response.headers["Location"])
+    form = post_form(check_page)
+    first = pg_journey.post(form["action"], data=form["fields"])
+    second = pg_journey.post(form["action"], data=form["fields"])
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(OutboundMessage) == 1
+    assert count(Action, Action.status == "confirmed") == 1
+
+
+def test_back_and_resubmit_reuses_the_same_letter(pg_journey):
+    page = open_letter(pg_journey)
+    action, fields = fill(page)
+    first = pg_journey.post(action, data=fields)
+    again = pg_journey.post(action, data=fields)  # back button, then Continue again
+    assert first.headers["Location"] == again.headers["Location"]
+    assert count(Action) == 1
+    send(pg_journey, first)
+    after_send = pg_journey.post(action, data=fields)  # back from the sent page and resubmit
+    assert title(after_send).startswith("You have already written") or after_send.status_code == 302
+    assert count(OutboundMessage) == 1
+    assert pg_journey.get(first.headers["Location"]).status_code == 302  # check → sent
+
+
+def test_an_expired_form_token_loses_nothing(journey):
+    page = open_letter(journey)
+    action, fields = fill(page, csrf_token="expired-token", personal_paragraph="Keep me.")
+    response = journey.post(action, data=fields)
+    assert response.status_code == 200
+    assert title(response).startswith("Error: ")
+    assert "Nothing you typed has been lost" in text(response)
+    kept = post_form(response)["fields"]
+    assert kept["personal_paragraph"] == "Keep me." and kept["name"] == "Jane Smith"
+    assert kept["csrf_token"] != "expired-token"
+    assert journey.post(action, data={**kept}).status_code == 302
+
+
+def test_an_expired_token_on_the_check_page_keeps_the_letter(journey):
+    response = write_letter(journey)
+    check_page = journey.get(response.headers["Location"])
+    form = post_form(check_page)
+    expired = journey.post(form["action"], data={**form["fields"], "csrf_token": "old"})
+    assert "It is saved: press Send letter again" in text(expired)
+    assert send(journey, response).status_code == 302
+
+
+def test_change_link_brings_back_everything(journey):
+    response = write_letter(journey, personal_paragraph="First thoughts.")
+    check_page = journey.get(response.headers["Location"])
+    change = re.search(
+        r'<a href="([^"]*draft=[^"]*)">Change your letter', check_page.get_data(as_text=True)
+    )
+    page = journey.get(unescape(change[1]))
+    fields = post_form(page)["fields"]
+    assert fields["personal_paragraph"] == "First thoughts." and fields["name"] == "Jane Smith"
+    assert fields["consent"] == ["y"]
+    action, fields = fill(page, personal_paragraph="Second thoughts.")
+    again = journey.post(action, data=fields)
+    assert again.headers["Location"] == response.headers["Location"]
+    assert "Second thoughts." in text(journey.get(again.headers["Location"]))
+    assert count(Action) == 1
+
+
+def test_a_letter_is_only_visible_to_the_browser_that_wrote_it(journey):
+    response = write_letter(journey)
+    stranger = journey.application.test_client()
+    assert stranger.get(response.headers["Location"]).status_code == 404
+
+
+def test_recipient_cannot_be_changed_by_the_browser(pg_journey, smtp_server):
+    page = open_letter(pg_journey)
+    action, fields = fill(page, recipient="attacker@example.org", to="attacker@example.org")
+    send(pg_journey, pg_journey.post(action, data=fields))
+    deliver_all()
+    assert smtp_server.wait_for(2)[0].rcpt_tos == ["rachel.blake.mp@parliament.uk"]
+
+
+def test_a_fixed_letter_is_rendered_with_the_supporters_details(journey):
+    set_campaign(body_editable=False)
+    page = open_letter(journey, EXAMPLE_POSTCODES["wales"])
+    fields = post_form(page)["fields"]
+    assert "body_before" not in fields and "subject" not in fields
+    assert "Dear Llinos Medi," in text(page)
+    action, fields = fill(page, personal_paragraph="Mine.")
+    response = journey.post(action, data=fields)
+    body = text(journey.get(response.headers["Location"]))
+    assert "Dear Llinos Medi, Please save the library. Mine. Yours sincerely, Jane Smith" in body
+
+
+def test_template_conditionals_by_nation_and_party(journey):
+    set_campaign(
+        body_editable=False,
+        body_template=(
+            "Dear {{ mp.name }},\n"
+            '{% if constituency.nation == "Wales" %}Senedd matters too.'
+            "{% else %}Westminster.{% endif %}\n"
+            '{% if mp.party == "Plaid Cymru" %}Diolch.{% endif %}'
+        ),
+    )
+    welsh = text(open_letter(journey, EXAMPLE_POSTCODES["wales"]))
+    assert "Senedd matters too. Diolch." in welsh
+    english = text(open_letter(journey, EXAMPLE_POSTCODES["england"]))
+    assert "Westminster." in english and "Diolch" not in english
+
+
+def test_confirmation_first_sends_nothing_before_the_click(pg_journey, smtp_server):
+    set_campaign(require_confirmation=True)
+    sent = send(pg_journey, write_letter(pg_journey))
+    page = pg_journey.get(sent.headers["Location"])
+    assert "Check your email to send your letter" in text(page)
+    action = db.session.scalar(select(Action))
+    assert action.status == "awaiting_confirmation"
+    send_action_task.run(action.id)
+    (confirmation,) = smtp_server.wait_for(1)
+    assert confirmation.rcpt_tos == ["jane.smith@example.com"]
+    link = re.search(
+        r"https://write\.example\.org(/c/test-campaign/confirm/\S+)",
+        confirmation.message.get_content(),
+    )[1]
+    assert count(OutboundMessage, OutboundMessage.kind == "mp") == 0
+
+    other_device = pg_journey.application.test_client()
+    button_page = other_device.get(link)
+    assert "Send my letter" in text(button_page)
+    assert count(OutboundMessage, OutboundMessage.kind == "mp") == 0  # a GET never sends
+    form = post_form(button_page)
+    done = other_device.post(form["action"], data=form["fields"])
+    assert "/sent/" in done.headers["Location"]
+    other_device.post(form["action"], data=form["fields"])  # twice: still one letter
+    send_action_task.run(action.id)
+    mails = smtp_server.wait_for(3)
+    assert [m.rcpt_tos[0] for m in mails[1:]] == [
+        "rachel.blake.mp@parliament.uk",
+        "jane.smith@example.com",
+    ]
+
+
+def test_expired_confirmation_links_are_refused_and_cleared(pg_journey):
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from workers.tasks import housekeeping_task
+
+    set_campaign(require_confirmation=True)
+    send(pg_journey, write_letter(pg_journey))
+    action = db.session.scalar(select(Action))
+
+    class EightDaysAgo(TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - 8 * 86400
+
+    token = URLSafeTimedSerializer(
+        "test-secret-key", salt="confirm-letter", signer=EightDaysAgo
+    ).dumps(action.public_id)
+    response = pg_journey.get(f"{URL}/confirm/{token}")
+    assert response.status_code == 410 and "This link has expired" in text(response)
+    assert pg_journey.get(f"{URL}/confirm/not-a-token").status_code == 404
+
+    action.submitted_at = action.submitted_at.replace(year=2020)
+    db.session.commit()
+    assert housekeeping_task.run()["unconfirmed"] == 1
+    assert count(Action) == 0

@@ -1,0 +1,101 @@
+"""A real SMTP server (aiosmtpd) on loopback that records what it receives.
+
+It can be told to answer the next messages with a failure code (421, 450, 550 …) to test how
+the platform retries or gives up, and it collects every message so tests can read exactly what an
+MP's office would receive.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def message_id(self) -> str:
+        return self.message["Message-ID"]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.answers: deque[str] = deque()
+        self.lock = threading.Lock()
+        self.refused = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            answer = self.answers.popleft() if self.answers else None
+            if answer:
+                self.refused += 1
+                return answer
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.recorder = _Recorder()
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def received(self) -> list[Received]:
+        with self.recorder.lock:
+            return list(self.recorder.received)
+
+    def clear(self) -> None:
+        with self.recorder.lock:
+            self.recorder.received.clear()
+            self.recorder.answers.clear()
+            self.recorder.refused = 0
+
+    def answer_next(self, count: int, answer: str) -> None:
+        """The next ``count`` messages are answered with ``answer`` ("421 …", "550 …")."""
+        with self.recorder.lock:
+            self.recorder.answers.extend([answer] * count)
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.rcpt_tos]
+
+    def wait_for(self, count: int, timeout: float = 30.0, where=None) -> list[Received]:
+        """Wait until ``count`` messages (matching ``where``) have arrived; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r for r in self.received if where is None or where(r)]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
