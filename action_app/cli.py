@@ -192,3 +192,7 @@ def _print_summary(summary: DirectorySummary) -> None:
 
 def _names(names: list[str]) -> str:
     return (" (" + "; ".join(names) + ")") if names else ""
+
+
+if __name__ == "__main__":
+    main()

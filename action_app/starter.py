@@ -6,6 +6,7 @@ real Celery worker (with beat) on the server-less broker, and serves the site.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -35,6 +36,12 @@ def start(host: str, port: int, no_worker: bool) -> None:
     from action_app.cli import load_demo_campaign
 
     settings = current_app.config["SETTINGS"]
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        # Links in emails should lead back here; the worker reads the same variable.
+        address = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+        os.environ["PUBLIC_BASE_URL"] = address
+        settings = dataclasses.replace(settings, public_base_url=address)
+        current_app.config["SETTINGS"] = settings
     click.echo(f"Mode: {'embedded (no servers needed)' if settings.embedded else 'production'}")
     click.echo(f"Database: {_redacted(settings.database_url)}")
     upgrade()

@@ -80,8 +80,9 @@ def _celery_settings(settings: Settings) -> dict:
         },
     }
     if settings.embedded:
-        # kombu's SQLAlchemy transport: a broker in a SQLite file, no server to run.
-        conf["broker_transport_options"] = {"polling_interval": 0.5}
+        # kombu's SQLAlchemy transport: a broker in a SQLite file, no server to run. It hands
+        # its transport options to create_engine, so it takes none of the Redis ones.
+        conf["broker_transport_options"] = {}
     return conf
 
 

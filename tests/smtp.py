@@ -41,6 +41,13 @@ class _Recorder:
         self.answers: deque[str] = deque()
         self.lock = threading.Lock()
         self.refused = 0
+        self.connections = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -64,7 +71,8 @@ class SmtpServer:
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.controller._thread is not None:  # stopping twice is harmless
+            self.controller.stop()
 
     def __enter__(self) -> SmtpServer:
         return self.start()
@@ -82,6 +90,12 @@ class SmtpServer:
             self.recorder.received.clear()
             self.recorder.answers.clear()
             self.recorder.refused = 0
+            self.recorder.connections = 0
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP sessions (EHLO greetings) the server has seen."""
+        return self.recorder.connections
 
     def answer_next(self, count: int, answer: str) -> None:
         """The next ``count`` messages are answered with ``answer`` ("421 …", "550 …")."""

@@ -157,7 +157,8 @@ def find_due_actions(limit: int = 1000, queue_is_short: bool = True) -> list[int
     waited = now - timedelta(seconds=settings.sweep_pending_after_seconds)
     stale = now - timedelta(seconds=settings.send_lease_seconds)
     never_queued = and_(
-        OutboundMessage.dispatched_at.is_(None), OutboundMessage.created_at <= grace
+        OutboundMessage.dispatched_at.is_(None),
+        or_(OutboundMessage.attempts > 0, OutboundMessage.created_at <= grace),
     )
     due = [
         and_(

@@ -14,6 +14,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from action_app.extensions import db
+from action_app.services.campaigns import import_campaign
+from action_app.services.members_sync import sync_members
+from tests.conftest import CAMPAIGN_DOCUMENT
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE_SOURCE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -60,6 +65,25 @@ class LiveServer:
 
 
 @pytest.fixture
+def journey_app(app, fake_members):
+    client = app.extensions["members_api_factory"]()
+    sync_members(client)
+    client.close()
+    import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
+    import_campaign(
+        {
+            **CAMPAIGN_DOCUMENT,
+            "slug": "england-only",
+            "title": "England only",
+            "target": {"type": "constituency_mp", "nations": ["England"]},
+        },
+        "tests",
+    )
+    db.session.commit()
+    return app
+
+
+@pytest.fixture
 def live_server(journey_app):
     server = LiveServer(journey_app)
     yield server
@@ -69,6 +93,7 @@ def live_server(journey_app):
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()
@@ -77,6 +102,7 @@ def page(browser):
 @pytest.fixture
 def page_without_js(browser):
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
     context.close()

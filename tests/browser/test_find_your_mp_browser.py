@@ -4,31 +4,8 @@ import re
 
 import pytest
 
-from action_app.extensions import db
-from action_app.services.campaigns import import_campaign
-from action_app.services.members_sync import sync_members
 from tests.browser.conftest import assert_accessible
-from tests.conftest import CAMPAIGN_DOCUMENT
 from tests.fakes import EXAMPLE_POSTCODES
-
-
-@pytest.fixture
-def journey_app(app, fake_members):
-    client = app.extensions["members_api_factory"]()
-    sync_members(client)
-    client.close()
-    import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
-    import_campaign(
-        {
-            **CAMPAIGN_DOCUMENT,
-            "slug": "england-only",
-            "title": "England only",
-            "target": {"type": "constituency_mp", "nations": ["England"]},
-        },
-        "tests",
-    )
-    db.session.commit()
-    return app
 
 
 def submit_postcode(page, base, postcode, slug="test-campaign"):

@@ -1,0 +1,149 @@
+"""Claiming, retrying and sweeping, step by step (the worker tests run the whole thing)."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from action_app.extensions import db
+from action_app.models import Action, OutboundMessage
+from action_app.models.types import utcnow
+from action_app.services import sending
+from action_app.services.actions import LetterInput, save_draft, submit_draft
+from action_app.services.campaign_cache import campaign_view
+from action_app.services.letters import recipient_for, render_letter
+from action_app.services.lookup import list_seats
+
+
+@pytest.fixture
+def letter(any_app, fake_members):
+    """One submitted letter with its pending message."""
+    from action_app.services.campaigns import import_campaign
+    from action_app.services.members_sync import sync_members
+    from tests.conftest import CAMPAIGN_DOCUMENT
+
+    client = any_app.extensions["members_api_factory"]()
+    sync_members(client)
+    client.close()
+    view = campaign_view(import_campaign(dict(CAMPAIGN_DOCUMENT), "tests").campaign)
+    recipient = recipient_for(view, next(s for s in list_seats() if s.member and s.member.email))
+    parts = render_letter(view, recipient)
+    action = save_draft(
+        view,
+        recipient,
+        postcode="SW1A 1AA",
+        source=None,
+        form_token="t",
+        letter=LetterInput(
+            name="Sam", email="sam@example.org", address_line_1="1 Road", town="Town",
+            subject=parts.subject, body_before=parts.before, body_after=parts.after,
+        ),
+    )  # fmt: skip
+    submit_draft(action, require_confirmation=False)
+    db.session.commit()
+    return action
+
+
+def message_of(action) -> OutboundMessage:
+    return db.session.scalar(
+        select(OutboundMessage)
+        .where(OutboundMessage.action_id == action.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def test_a_claim_is_taken_once(letter):
+    assert len(sending.claim_due_messages(letter.id)) == 1
+    db.session.commit()
+    assert sending.claim_due_messages(letter.id) == []
+
+
+def test_an_abandoned_claim_comes_back_after_the_lease(letter, any_app):
+    sending.claim_due_messages(letter.id)
+    message = message_of(letter)
+    lease = any_app.config["SETTINGS"].send_lease_seconds
+    message.claimed_at = utcnow() - timedelta(seconds=lease + 1)
+    db.session.commit()
+    assert sending.claim_due_messages(letter.id) == [message.id]
+    assert message_of(letter).attempts == 2
+
+
+def test_the_sweep_leaves_fresh_queued_letters_alone(letter):
+    assert sending.find_due_actions() == []
+
+
+def test_the_sweep_queues_what_the_web_could_not(letter):
+    sending.forget_dispatch(letter.id)
+    message = message_of(letter)
+    message.created_at = utcnow() - timedelta(seconds=sending.NEVER_QUEUED_GRACE_SECONDS + 1)
+    db.session.commit()
+    assert sending.find_due_actions() == [letter.id]
+    db.session.commit()
+    assert sending.find_due_actions() == []  # marked as dispatched
+
+
+def test_the_sweep_requeues_a_lost_task_only_when_the_queue_is_short(letter, any_app):
+    waited = any_app.config["SETTINGS"].sweep_pending_after_seconds
+    message = message_of(letter)
+    message.dispatched_at = utcnow() - timedelta(seconds=waited + 1)
+    db.session.commit()
+    assert sending.find_due_actions(queue_is_short=False) == []
+    assert sending.find_due_actions(queue_is_short=True) == [letter.id]
+
+
+def test_a_transient_failure_waits_for_its_retry_time(letter, any_app, monkeypatch):
+    settings = any_app.config["SETTINGS"]
+    sending.claim_due_messages(letter.id)
+    from action_app.mail import TransientMailError
+
+    class Down:
+        def send(self, message):
+            raise TransientMailError("421 try later")
+
+    monkeypatch.setitem(any_app.extensions, "mail_transport", Down())
+    outcome = sending.deliver_message(message_of(letter).id)
+    db.session.commit()
+    assert outcome.result == "retry"
+    message = message_of(letter)
+    assert message.status == "pending" and message.last_error == "421 try later"
+    delay = (message.next_attempt_at - utcnow()).total_seconds()
+    assert 0 < delay <= settings.send_retry_base_seconds * 1.5
+    assert sending.find_due_actions() == []
+    message.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert sending.find_due_actions() == [letter.id]
+
+
+def test_giving_up_after_the_last_attempt_tells_the_supporter(letter, any_app, monkeypatch):
+    from action_app.mail import TransientMailError
+
+    class Down:
+        def send(self, message):
+            raise TransientMailError("timed out")
+
+    monkeypatch.setitem(any_app.extensions, "mail_transport", Down())
+    message = message_of(letter)
+    message.attempts = any_app.config["SETTINGS"].send_max_attempts - 1
+    db.session.commit()
+    sending.claim_due_messages(letter.id)
+    assert sending.deliver_message(message.id).result == "failed"
+    db.session.commit()
+    kinds = {m.kind: m.status for m in db.session.scalars(select(OutboundMessage))}
+    assert kinds == {"mp": "failed", "failure_notice": "pending"}
+    assert "gave up after 8 attempts: timed out" in message_of(letter).last_error
+
+
+def test_old_drafts_are_deleted(letter):
+    draft = Action(
+        **{c: getattr(letter, c) for c in ("campaign_id", "recipient_key", "recipient_name",
+                                           "recipient_email", "supporter_name", "supporter_email",
+                                           "email_key", "address_line_1", "town", "postcode",
+                                           "subject", "body_before")},
+        public_id="old", form_token="old", status="draft",
+        updated_at=utcnow() - timedelta(hours=25),
+    )  # fmt: skip
+    db.session.add(draft)
+    db.session.commit()
+    assert sending.delete_expired_letters() == {"drafts": 1, "unconfirmed": 0}
+    db.session.commit()
+    assert db.session.scalar(select(Action.public_id).where(Action.public_id == "old")) is None

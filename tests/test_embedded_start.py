@@ -1,0 +1,123 @@
+"""The README's run command: ``action-app start`` on the embedded default, end to end.
+
+It starts the web server and a real worker on the server-less broker; a letter written through
+the pages lands in the outbox folder as .eml files, and the count goes up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from email import message_from_bytes, policy
+from html import unescape
+
+import pytest
+import requests
+
+from tests.html import _FormParser
+from tests.smtp import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def plain(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def post_form(html: str) -> dict:
+    parser = _FormParser()
+    parser.feed(html)
+    return next(f for f in parser.forms if (f["method"] or "").lower() == "post")
+
+
+@pytest.fixture
+def started(tmp_path, fake_postcodes, fake_members):
+    port = free_port()
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("REDIS_URL", "DATABASE_URL", "MAIL_SERVER")
+        },
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "POSTCODES_IO_URL": fake_postcodes.url,
+        "PARLIAMENT_MEMBERS_API_URL": fake_members.url,
+    }
+    env.pop("PUBLIC_BASE_URL", None)
+    log = (tmp_path / "start.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "action_app.cli", "start", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    log.close()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    else:
+        pytest.fail((tmp_path / "start.log").read_text())
+    yield base, tmp_path / "instance" / "outbox", tmp_path / "start.log"
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_campaign_page_to_eml_in_the_outbox(started):
+    base, outbox, log = started
+    session = requests.Session()
+    started_at = time.monotonic()
+    page = session.get(base + "/c/deaf-children-debate")
+    assert page.status_code == 200 and "0 people have written" in plain(page.text)
+    mp_page = session.get(base + "/c/deaf-children-debate/your-mp", params={"postcode": "ll77 7tw"})
+    assert "Your MP is Llinos Medi" in plain(mp_page.text)
+    write_url = unescape(
+        re.search(r'href="(/c/deaf-children-debate/write\?[^"]+)"', mp_page.text)[1]
+    )
+    form = post_form(session.get(base + write_url).text)
+    fields = {
+        **form["fields"],
+        "name": "Eve Embedded",
+        "email": "eve@example.org",
+        "address_line_1": "1 Outbox Road",
+        "town": "Llangefni",
+        "consent": "y",
+    }
+    check = session.post(base + unescape(form["action"]), data=fields)
+    assert "Check your letter before sending it" in plain(check.text)
+    sent = session.post(check.url, data=post_form(check.text)["fields"])
+    assert "Your letter is on its way" in plain(sent.text)
+
+    deadline = time.monotonic() + 60
+    files: list = []
+    while time.monotonic() < deadline and len(files) < 2:
+        files = sorted(outbox.glob("*.eml")) if outbox.exists() else []
+        time.sleep(0.2)
+    assert len(files) == 2, log.read_text()[-3000:]
+    took = time.monotonic() - started_at
+    letters = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+    to_mp = next(m for m in letters if "llinos.medi.mp@parliament.uk" in str(m["To"]))
+    assert to_mp["Reply-To"].addresses[0].addr_spec == "eve@example.org"
+    assert "Eve Embedded\n1 Outbox Road\nLlangefni\nLL77 7TW" in to_mp.get_content()
+    assert took < 60
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        counts = session.get(base + "/api/v1/campaigns/deaf-children-debate/count").json()
+        if counts["sent"] == 1:
+            break
+        time.sleep(0.5)
+    assert counts == {"slug": "deaf-children-debate", "total": 1, "sent": 1}
+    time.sleep(2.1)  # the campaign page's own copy of the count is two seconds old at most
+    assert "1 person has written to their MP" in plain(
+        session.get(base + "/c/deaf-children-debate").text
+    )
