@@ -124,6 +124,15 @@ def build_failure_notice(
     return email
 
 
+def named_address(name: str, address: str) -> str | Address:
+    """'"Name" <address>', the display name always quoted when it is plain ASCII (as mail
+    clients write it); names with other characters are left to the email package to encode."""
+    if name.isascii():
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{address}>'
+    return Address(display_name=name, addr_spec=address)
+
+
 def _base(message: OutboundMessage, settings: Settings) -> EmailMessage:
     email = EmailMessage()
     email["Message-ID"] = message_id(message, settings)

@@ -1,6 +1,7 @@
 """The emails as built: headers an MP's office can trust, and no way to forge one."""
 
 import dataclasses
+import re
 from email import message_from_bytes, policy
 
 import pytest
@@ -102,3 +103,17 @@ def test_the_receipt_is_a_copy_for_the_supporter(settings):
     assert email["To"].addresses[0].addr_spec == "orla@example.com"
     assert email["Auto-Submitted"] == "auto-generated"
     assert "Dear MP,\n\nMine.\n\nYours," in email.get_content()
+
+
+def test_the_from_header_is_written_as_the_spec_shows(settings):
+    action = letter(supporter_name='Sam "The Voice" Smith')
+    email = emails.build_mp_email(
+        OutboundMessage(id=1, action_id=7, kind="mp"), action, campaign(), settings
+    )
+    raw = re.sub(r"\r?\n[ \t]+", " ", email.as_bytes().decode())  # unfold long headers
+    assert (
+        'From: "Sam \\"The Voice\\" Smith via Save the library" <action@write.example.org>' in raw
+    )
+    assert 'Reply-To: "Sam \\"The Voice\\" Smith" <orla@example.com>' in raw
+    parsed = wire(email)
+    assert parsed["From"].addresses[0].display_name == 'Sam "The Voice" Smith via Save the library'
