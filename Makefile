@@ -45,7 +45,9 @@ test: $(VENV)/.installed-test browser-deps lint
 fakes: $(VENV)/.installed
 	$(BIN)/python -m tests.fakes
 
-## bench: the benchmark suite (see bench/README.md).
+## bench: the benchmark suite (see bench/README.md); BENCH_ARGS="--letters 2000" for a short run.
 bench: $(VENV)/.installed-test
-	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m bench
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	scripts/install-bench-deps
+	scripts/ensure-services
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 
 from action_app.config import Settings
 from action_app.extensions import csrf, db, migrate
+from action_app.memo import TtlLru
+from action_app.response_cache import SharedCacheMiddleware
 from action_app.tasking import celery_init_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,13 +56,26 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     from action_app import web
 
     web.init_app(app)
+    # Outermost: public, cookie-free responses are answered from memory for two seconds.
+    app.extensions["response_cache"] = TtlLru(max_entries=500, ttl_seconds=2.0)
+    app.wsgi_app = SharedCacheMiddleware(app.wsgi_app, app.extensions["response_cache"])
     return app
+
+
+def clear_process_caches(app: Flask) -> None:
+    """Forget every in-process copy (campaigns, pages, totals, postcodes, the directory), so
+    the next request reads afresh; each would expire on its own within seconds anyway."""
+    for name in ("campaign_cache", "local_totals", "postcode_memo", "page_cache", "response_cache"):
+        app.extensions[name].clear()
+    app.extensions["directory_snapshot"].invalidate()
 
 
 def _engine_options(settings: Settings) -> dict:
     if settings.uses_sqlite:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+    # No pre-ping: it costs a round trip on every request. After a database restart the first
+    # use of each stale connection fails once and the pool replaces them all.
+    return {"pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
 
 
 @event.listens_for(Engine, "connect")
@@ -91,6 +106,11 @@ def _init_services(app: Flask, settings: Settings) -> None:
     )
     app.extensions["directory_snapshot"] = SnapshotHolder()
     app.extensions["local_totals"] = LocalTotals()
+    # Postcodes already looked up by this process: a constituency changes only at a boundary
+    # review, so an hour here (30 days in the shared cache) is safe.
+    app.extensions["postcode_memo"] = TtlLru(max_entries=20_000, ttl_seconds=3600)
+    # Rendered public pages; keys include every version they depend on (see public/views.py).
+    app.extensions["page_cache"] = TtlLru(max_entries=2_000, ttl_seconds=60)
     # Connects lazily, so each worker process opens (and then reuses) its own SMTP connection.
     app.extensions["mail_transport"] = transport_for(settings.mail, settings.smtp_timeout_seconds)
     with app.app_context():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -28,3 +29,15 @@ def upsert(
     if not changes:
         return statement.on_conflict_do_nothing(index_elements=list(index))
     return statement.on_conflict_do_update(index_elements=list(index), set_=changes)
+
+
+@lru_cache(maxsize=32)
+def insert_unless_exists(dialect: str, table: Table, conflict: tuple[str, ...], returning: str):
+    """INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning, with the values left as
+    parameters, so the statement is compiled once and reused (the hot paths use it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(table.c[returning])
+    )

@@ -48,6 +48,9 @@ def start(host: str, port: int, no_worker: bool) -> None:
     slug = load_demo_campaign()
     _ensure_directory()
     worker = None if no_worker else _start_worker(settings)
+    # SIGTERM (a service manager, a test) ends the server like Ctrl-C, so the worker is stopped
+    # too rather than left running on its own.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if settings.mail.uses_outbox:
         click.echo(f"Mail is written to {settings.mail.outbox_dir} as .eml files")
     click.secho(f"\nOpen http://{host}:{port}/c/{slug} in your browser.\n", fg="green", bold=True)
@@ -56,6 +59,10 @@ def start(host: str, port: int, no_worker: bool) -> None:
     finally:
         if worker is not None:
             _stop_worker(worker)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 def _ensure_directory() -> None:

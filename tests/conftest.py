@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from action_app import create_app
+from action_app import clear_process_caches, create_app
 from action_app.extensions import db
 from tests.fakes import FakeMembersAPI, FakePostcodesIO, default_dataset
 from tests.smtp import SmtpServer
@@ -201,9 +201,7 @@ def _reset(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     if settings.redis_url:
         redis.Redis.from_url(settings.redis_url).flushdb()
-    app.extensions["directory_snapshot"].invalidate()
-    app.extensions["campaign_cache"].clear()
-    app.extensions["local_totals"].clear()
+    clear_process_caches(app)
     app.extensions["mail_transport"].close()
     if settings.mail.outbox_dir.exists():
         shutil.rmtree(settings.mail.outbox_dir)

@@ -9,14 +9,13 @@ from flask import current_app
 
 from action_app import tasking
 from action_app.extensions import db
+from action_app.models import OutboundMessage
 from action_app.services import maintenance, sending
 from action_app.services.members_sync import sync_members
 from action_app.services.participation import bump_hot_totals
 
 log = logging.getLogger(__name__)
 
-# A delivered letter queues its receipt, a failed one its notice: a few rounds finish a letter.
-MAX_ROUNDS = 3
 # Below this many waiting tasks, a letter queued long ago and still pending is presumed lost.
 SHORT_QUEUE = 50
 
@@ -25,19 +24,25 @@ SHORT_QUEUE = 50
 def send_action_task(action_id: int) -> dict:
     """Send every due message of one letter: to the MP first, then the supporter's copy."""
     results: dict[str, int] = {}
-    for _ in range(MAX_ROUNDS):
+    session = db.session()
+    # Rows stay usable after each commit, so a receipt is sent without being read back.
+    session.expire_on_commit = False
+    try:
         claimed = sending.claim_due_messages(action_id)
         db.session.commit()
-        if not claimed:
-            break
         for message_id in claimed:
-            outcome = sending.deliver_message(message_id)
-            db.session.commit()
-            if outcome.kind == "mp" and outcome.result == "sent":
-                bump_hot_totals(outcome.campaign_id, sent=1)
-            results[f"{outcome.kind}:{outcome.result}"] = (
-                results.get(f"{outcome.kind}:{outcome.result}", 0) + 1
-            )
+            # A delivered letter hands on its receipt, a failed one the notice to its supporter.
+            next_message: int | OutboundMessage | None = message_id
+            while next_message is not None:
+                outcome = sending.deliver_message(next_message)
+                db.session.commit()
+                if outcome.kind == "mp" and outcome.result == "sent":
+                    bump_hot_totals(outcome.campaign_id, sent=1)
+                key = f"{outcome.kind}:{outcome.result}"
+                results[key] = results.get(key, 0) + 1
+                next_message = outcome.follow_up
+    finally:
+        session.expire_on_commit = True
     return results
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,8 @@ class JsonHttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # However many threads call in, no more than pool_size requests are in flight at once.
+        self._in_flight = threading.BoundedSemaphore(pool_size)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Send with timeouts and bounded retries; return the first non-retryable answer."""
@@ -74,7 +77,8 @@ class JsonHttpClient:
         for attempt in range(self.retry.attempts):
             retry_after = None
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                with self._in_flight:
+                    response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.Timeout:
                 last_problem = "timed out"
             except requests.ConnectionError:

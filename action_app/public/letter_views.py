@@ -25,7 +25,6 @@ from action_app.services.actions import (
     action_for_confirmation,
     confirm_action,
     find_action,
-    find_submitted,
     letter_body,
     save_draft,
     submit_draft,
@@ -59,10 +58,7 @@ def write(slug: str):
     if request.method == "GET":
         _prefill(form, view, recipient, draft)
     elif form.validate():
-        existing = find_submitted(view.id, recipient.key, form.email.data)
-        if existing is not None:
-            return _already_written(view, existing)
-        action = save_draft(
+        public_id = save_draft(
             view,
             recipient,
             postcode=postcode,
@@ -72,8 +68,8 @@ def write(slug: str):
             draft=draft,
         )
         db.session.commit()
-        _remember(action)
-        return redirect(url_for("public.check", slug=slug, public_id=action.public_id))
+        _remember(public_id)
+        return redirect(url_for("public.check", slug=slug, public_id=public_id))
     else:
         expired = "csrf_token" in form.errors
         if form.consent.errors:
@@ -163,14 +159,15 @@ def confirm(slug: str, token: str):
         return render_template("public/confirm_expired.html", campaign=view), 410
     if action is None:
         return render_template("public/letter_missing.html", campaign=view), 404
-    _remember(action)
+    _remember(action.public_id)
     if action.status == "confirmed":
         return redirect(url_for("public.sent", slug=slug, public_id=action.public_id))
     form = ConfirmForm()
     if request.method == "POST" and form.validate() and view.current_status() == "live":
+        action_id = action.id
         if confirm_action(action):
             db.session.commit()
-            _dispatch_letter(action)
+            _dispatch_letter(action_id)
             bump_hot_totals(view.id, total=1)
         return redirect(url_for("public.sent", slug=slug, public_id=action.public_id))
     return render_template(
@@ -183,23 +180,23 @@ def confirm(slug: str, token: str):
 
 
 def _send(view: CampaignView, action: Action):
+    action_id, public_id = action.id, action.public_id
     try:
         sent_now = submit_draft(action, view.require_confirmation)
     except AlreadyWritten as exc:
-        db.session.rollback()
         return _already_written(view, exc.action)
     db.session.commit()
     if sent_now:
-        _dispatch_letter(action)
+        _dispatch_letter(action_id)
         if not view.require_confirmation:
             bump_hot_totals(view.id, total=1)
-    return redirect(url_for("public.sent", slug=view.slug, public_id=action.public_id))
+    return redirect(url_for("public.sent", slug=view.slug, public_id=public_id))
 
 
-def _dispatch_letter(action: Action) -> None:
+def _dispatch_letter(action_id: int) -> None:
     """Queue the letter's task; if the broker is down, the sweep queues it once it is back."""
-    if not tasking.dispatch(tasking.SEND_ACTION, action.id):
-        forget_dispatch(action.id)
+    if not tasking.dispatch(tasking.SEND_ACTION, action_id):
+        forget_dispatch(action_id)
         db.session.commit()
 
 
@@ -265,9 +262,9 @@ def _own_letter(public_id: str | None, view: CampaignView) -> Action | None:
     return find_action(public_id, view.id)
 
 
-def _remember(action: Action) -> None:
-    letters = [p for p in session.get(SESSION_LETTERS, []) if p != action.public_id]
-    session[SESSION_LETTERS] = [*letters[-9:], action.public_id]
+def _remember(public_id: str) -> None:
+    letters = [p for p in session.get(SESSION_LETTERS, []) if p != public_id]
+    session[SESSION_LETTERS] = [*letters[-9:], public_id]
 
 
 def _already_written(view: CampaignView, action: Action):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,11 +59,24 @@ def privacy():
 @bp.get("/c/<slug>")
 def campaign(slug: str):
     view = public_campaign(slug)
-    form = PostcodeForm(request.args if "postcode" in request.args else None)
-    form.source.data = clean_source(request.args.get("source"))
-    response = _campaign_page(view, form)
-    if not request.args.get("postcode"):
-        response.headers["Cache-Control"] = f"public, max-age={CAMPAIGN_PAGE_MAX_AGE}"
+    source = clean_source(request.args.get("source"))
+    if "postcode" in request.args:  # back from the next page: the postcode is shown again
+        form = PostcodeForm(request.args)
+        form.source.data = source
+        return _campaign_page(view, form)
+    # The page every supporter lands on, all at once after an email: rendered once per count,
+    # source and campaign version, then served from memory (and by any CDN for a few seconds).
+    total = campaign_total(view.id)
+    key = ("campaign", view.slug, view.updated_at, view.current_status(), source, total)
+    pages = current_app.extensions["page_cache"]
+    html = pages.get(key)
+    if html is None:
+        form = PostcodeForm()
+        form.source.data = source
+        html = _render_campaign_page(view, form, total)
+        pages.put(key, html)
+    response = make_response(html)
+    response.headers["Cache-Control"] = f"public, max-age={CAMPAIGN_PAGE_MAX_AGE}"
     return response
 
 
@@ -120,18 +141,27 @@ def public_campaign(slug: str) -> CampaignView:
 
 
 def _campaign_page(view: CampaignView, form: PostcodeForm):
-    return make_response(
-        render_template(
-            "public/campaign.html",
-            campaign=view,
-            form=form,
-            total=campaign_total(view.id),
-            status=view.current_status(),
-        )
+    return make_response(_render_campaign_page(view, form, campaign_total(view.id)))
+
+
+def _render_campaign_page(view: CampaignView, form: PostcodeForm, total: int) -> str:
+    return render_template(
+        "public/campaign.html", campaign=view, form=form, total=total, status=view.current_status()
     )
 
 
 def _mp_page(view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool):
+    """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
+    key = ("your-mp", view.slug, view.updated_at, found, source, chosen)
+    pages = current_app.extensions["page_cache"]
+    html = pages.get(key)
+    if html is None:
+        html = _render_mp_page(view, found, source, chosen)
+        pages.put(key, html)
+    return html
+
+
+def _render_mp_page(view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool):
     # A seat chosen from the list may not have a known nation yet; it is given the benefit of
     # the doubt rather than turning a supporter away.
     outside = bool(view.nations) and found.nation is not None and found.nation not in view.nations

@@ -28,6 +28,7 @@ from action_app.services.letters import (
     join_letter,
     render_letter,
 )
+from action_app.sql import insert_unless_exists
 
 CONFIRMATION_DAYS = 7
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -70,18 +71,6 @@ def email_key(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def find_submitted(campaign_id: int, recipient_key: str, email: str) -> Action | None:
-    """The letter this supporter already sent to this recipient in this campaign, if any."""
-    return db.session.scalar(
-        select(Action).where(
-            Action.campaign_id == campaign_id,
-            Action.recipient_key == recipient_key,
-            Action.email_key == email_key(email),
-            Action.status.in_(SUBMITTED),
-        )
-    )
-
-
 def find_action(public_id: str, campaign_id: int) -> Action | None:
     return db.session.scalar(
         select(Action).where(Action.public_id == public_id, Action.campaign_id == campaign_id)
@@ -97,15 +86,51 @@ def save_draft(
     form_token: str,
     letter: LetterInput,
     draft: Action | None = None,
-) -> Action:
-    """Create the draft (or update the one being changed) and return it (flushes)."""
-    same_form = db.session.scalar(select(Action).where(Action.form_token == form_token))
-    if same_form is not None and (draft is None or same_form.id != draft.id):
-        return same_form  # the same form posted twice: one draft
-    action = draft if draft is not None and draft.status == "draft" else None
-    if action is None:
-        action = Action(public_id=secrets.token_urlsafe(16), campaign_id=campaign.id)
-        db.session.add(action)
+) -> str:
+    """Create the draft (or update the one being changed); return its public id.
+
+    This is the busiest write in a surge, so a new draft is one statement: an INSERT that does
+    nothing if this form was posted before (the form token is unique), in which case the
+    earlier draft is the answer. Whether the supporter has written before is settled when
+    they send, by the one-letter-per-supporter index."""
+    values = _draft_values(campaign, recipient, postcode, source, form_token, letter)
+    now = utcnow()
+    if draft is not None and draft.status == "draft":
+        db.session.execute(
+            update(Action)
+            .where(Action.id == draft.id, Action.status == "draft")
+            .values(**values, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return draft.public_id
+    public_id = secrets.token_urlsafe(16)
+    statement = insert_unless_exists(
+        db.session.get_bind().dialect.name, Action.__table__, ("form_token",), "public_id"
+    )
+    row = db.session.execute(
+        statement,
+        {
+            **values,
+            "public_id": public_id,
+            "campaign_id": campaign.id,
+            "status": "draft",
+            "created_at": now,
+            "updated_at": now,
+        },
+    ).first()
+    if row is not None:
+        return row.public_id
+    return db.session.scalar(select(Action.public_id).where(Action.form_token == form_token))
+
+
+def _draft_values(
+    campaign: CampaignView,
+    recipient: Recipient,
+    postcode: str,
+    source: str | None,
+    form_token: str,
+    letter: LetterInput,
+) -> dict:
     supporter = letter.supporter(postcode)
     if campaign.body_editable:
         subject = fill_tokens(letter.subject, supporter)
@@ -114,29 +139,28 @@ def save_draft(
     else:
         parts = render_letter(campaign, recipient, supporter)
         subject, before, after = parts.subject, parts.before, parts.after
-    action.form_token = form_token
-    action.recipient_key = recipient.key
-    action.recipient_name = recipient.name
-    action.recipient_email = recipient.email
-    action.member_id = recipient.member_id
-    action.constituency_id = recipient.constituency_id
-    action.supporter_name = letter.name
-    action.supporter_email = letter.email
-    action.email_key = email_key(letter.email)
-    action.address_line_1 = letter.address_line_1
-    action.address_line_2 = letter.address_line_2
-    action.town = letter.town
-    action.postcode = postcode
-    action.subject = subject
-    action.body_before = before
-    action.personal_paragraph = letter.personal_paragraph.strip()
-    action.body_after = after
-    action.opt_ins = [
-        slug for slug in letter.opt_ins if slug in {o["slug"] for o in campaign.organisations}
-    ]
-    action.source = source
-    db.session.flush()
-    return action
+    offered = {o["slug"] for o in campaign.organisations}
+    return {
+        "form_token": form_token,
+        "recipient_key": recipient.key,
+        "recipient_name": recipient.name,
+        "recipient_email": recipient.email,
+        "member_id": recipient.member_id,
+        "constituency_id": recipient.constituency_id,
+        "supporter_name": letter.name,
+        "supporter_email": letter.email,
+        "email_key": email_key(letter.email),
+        "address_line_1": letter.address_line_1,
+        "address_line_2": letter.address_line_2,
+        "town": letter.town,
+        "postcode": postcode,
+        "subject": subject,
+        "body_before": before,
+        "personal_paragraph": letter.personal_paragraph.strip(),
+        "body_after": after,
+        "opt_ins": [slug for slug in letter.opt_ins if slug in offered],
+        "source": source,
+    }
 
 
 def letter_body(action: Action) -> str:
@@ -146,56 +170,78 @@ def letter_body(action: Action) -> str:
 
 def submit_draft(action: Action, require_confirmation: bool) -> bool:
     """Send the draft, exactly once: True if this call sent it, False if it was already sent.
-    Raises AlreadyWritten if the supporter has sent one like it before (flushes)."""
+
+    One conditional UPDATE moves the draft on, and the pending message is written in the same
+    transaction (the caller commits). Raises AlreadyWritten, with the transaction rolled back,
+    if the supporter has sent this recipient a letter before: the one-letter-per-supporter
+    index refuses the UPDATE."""
     status = "awaiting_confirmation" if require_confirmation else "confirmed"
     now = utcnow()
+    action_id = action.id
+    duplicate_of = (action.campaign_id, action.recipient_key, action.email_key)
     try:
-        with db.session.begin_nested():
-            result = db.session.execute(
-                update(Action)
-                .where(Action.id == action.id, Action.status == "draft")
-                .values(
-                    status=status,
-                    submitted_at=now,
-                    confirmed_at=None if require_confirmation else now,
-                )
-                .execution_options(synchronize_session=False)
+        moved = db.session.execute(
+            update(Action)
+            .where(Action.id == action_id, Action.status == "draft")
+            .values(
+                status=status,
+                submitted_at=now,
+                updated_at=now,
+                confirmed_at=None if require_confirmation else now,
             )
+            .returning(Action.id)
+            .execution_options(synchronize_session=False)
+        ).first()
     except IntegrityError:
-        existing = db.session.scalar(
-            select(Action).where(
-                Action.campaign_id == action.campaign_id,
-                Action.recipient_key == action.recipient_key,
-                Action.email_key == action.email_key,
-                Action.status.in_(SUBMITTED),
-            )
-        )
-        raise AlreadyWritten(existing or action) from None
-    db.session.refresh(action)
-    if not result.rowcount:
+        db.session.rollback()
+        raise AlreadyWritten(_submitted_like(*duplicate_of) or action) from None
+    if moved is None:
         return False
-    kind = "confirmation" if require_confirmation else "mp"
-    # Marked as dispatched now, in the same transaction: the caller dispatches right after the
-    # commit, and calls forget_dispatch if the broker refuses.
-    db.session.add(OutboundMessage(action_id=action.id, kind=kind, dispatched_at=now))
-    db.session.flush()
+    # Marked as dispatched now: the caller dispatches right after the commit, and calls
+    # forget_dispatch if the broker refuses.
+    _queue_message(action_id, "confirmation" if require_confirmation else "mp", now)
     return True
+
+
+def _queue_message(action_id: int, kind: str, now) -> None:
+    db.session.execute(
+        OutboundMessage.__table__.insert(),
+        {
+            "action_id": action_id,
+            "kind": kind,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "dispatched_at": now,
+            "created_at": now,
+        },
+    )
+
+
+def _submitted_like(campaign_id: int, recipient_key: str, key: str) -> Action | None:
+    return db.session.scalar(
+        select(Action).where(
+            Action.campaign_id == campaign_id,
+            Action.recipient_key == recipient_key,
+            Action.email_key == key,
+            Action.status.in_(SUBMITTED),
+        )
+    )
 
 
 def confirm_action(action: Action) -> bool:
     """The supporter clicked their link: queue the letter (once). True if this call did it."""
     now = utcnow()
-    result = db.session.execute(
+    moved = db.session.execute(
         update(Action)
         .where(Action.id == action.id, Action.status == "awaiting_confirmation")
-        .values(status="confirmed", confirmed_at=now)
+        .values(status="confirmed", confirmed_at=now, updated_at=now)
+        .returning(Action.id)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(action)
-    if not result.rowcount:
+    ).first()
+    if moved is None:
         return False
-    db.session.add(OutboundMessage(action_id=action.id, kind="mp", dispatched_at=now))
-    db.session.flush()
+    _queue_message(action.id, "mp", now)
     return True
 
 

@@ -6,17 +6,19 @@ renders from this copy (reloaded every few seconds), so it needs no database que
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 
+from action_app.extensions import db
+from action_app.memo import TtlLru
 from action_app.models import Campaign
 from action_app.models.types import utcnow
 from action_app.services.campaigns import get_campaign, uk_datetime
 from action_app.services.markdown import render_markdown
+
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -80,28 +82,38 @@ def campaign_view(campaign: Campaign) -> CampaignView:
 
 class CampaignCache:
     def __init__(self, ttl_seconds: float = 10.0):
-        self.ttl = ttl_seconds
-        self._entries: dict[str, tuple[float, CampaignView | None]] = {}
-        self._lock = threading.Lock()
+        # Slugs come from URLs, so the number of entries is bounded too.
+        self._views = TtlLru(max_entries=1000, ttl_seconds=ttl_seconds)
+        self._by_id = TtlLru(max_entries=1000, ttl_seconds=ttl_seconds)
 
     def get(self, slug: str) -> CampaignView | None:
-        now = time.monotonic()
-        entry = self._entries.get(slug)
-        if entry and now - entry[0] < self.ttl:
-            return entry[1]
+        found = self._views.get(slug, _MISSING)
+        if found is not _MISSING:
+            return found
         campaign = get_campaign(slug)
         view = campaign_view(campaign) if campaign else None
-        with self._lock:
-            if len(self._entries) > 1000:  # slugs come from URLs: bound the memory they can take
-                self._entries.clear()
-            self._entries[slug] = (now, view)
+        self._views.put(slug, view)
+        return view
+
+    def by_id(self, campaign_id: int) -> CampaignView | None:
+        found = self._by_id.get(campaign_id, _MISSING)
+        if found is not _MISSING:
+            return found
+        campaign = db.session.get(Campaign, campaign_id)
+        view = campaign_view(campaign) if campaign else None
+        self._by_id.put(campaign_id, view)
         return view
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._views.clear()
+        self._by_id.clear()
 
 
 def cached_campaign(slug: str) -> CampaignView | None:
     """The campaign with this slug, at most a few seconds old (any status)."""
     return current_app.extensions["campaign_cache"].get(slug)
+
+
+def cached_campaign_by_id(campaign_id: int) -> CampaignView | None:
+    """The same, by id (the workers know a letter's campaign by id)."""
+    return current_app.extensions["campaign_cache"].by_id(campaign_id)

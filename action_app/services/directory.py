@@ -94,9 +94,11 @@ def apply_directory(records: list[SeatRecord], source: str) -> DirectorySummary:
     db.session.flush()
 
     summary = DirectorySummary()
+    # Seats first, in one flush (a first sync creates 650), then the Members in another.
+    resolved = [(record, seats.resolve(record)) for record in records]
+    db.session.flush()
     now_held: set[int] = set()
-    for record in records:
-        seat = seats.resolve(record)
+    for record, seat in resolved:
         if record.member is None:
             summary.vacant.append(seat.name)
             continue
@@ -109,7 +111,7 @@ def apply_directory(records: list[SeatRecord], source: str) -> DirectorySummary:
         values = {name: _merged(member, record.member, name) for name in MEMBER_FIELDS}
         for name, value in values.items():
             setattr(member, name, value)
-        member.constituency = seat
+        member.constituency_id = seat.id
         member.is_current = True
         member.synced_at = utcnow()
         now_held.add(seat.id)
@@ -185,7 +187,6 @@ class _SeatResolver:
                 name=record.constituency_name, name_key=constituency_key(record.constituency_name)
             )
             db.session.add(seat)
-            db.session.flush()  # for its id
         if record.gss_code and seat.gss_code != record.gss_code:
             seat.gss_code = record.gss_code
             seat.nation = nation_for_gss(record.gss_code)

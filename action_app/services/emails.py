@@ -10,12 +10,22 @@ from __future__ import annotations
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
+from typing import Protocol
 
 from action_app.config import Settings
-from action_app.models import Action, Campaign, OutboundMessage
+from action_app.models import Action, OutboundMessage
 from action_app.services.actions import letter_body
 
 SERVICE_NAME = "Write to your MP"
+
+
+class CampaignNames(Protocol):
+    """What an email needs of a campaign (a Campaign row or a CampaignView both do)."""
+
+    title: str
+    slug: str
+
+
 MAX_NAME_IN_HEADER = 70
 
 
@@ -41,7 +51,7 @@ def mp_subject(action: Action) -> str:
 
 
 def build_mp_email(
-    message: OutboundMessage, action: Action, campaign: Campaign, settings: Settings
+    message: OutboundMessage, action: Action, campaign: CampaignNames, settings: Settings
 ) -> EmailMessage:
     """The letter, as the MP's office receives it."""
     email = _base(message, settings)
@@ -63,22 +73,23 @@ def build_mp_email(
         f"{action.supporter_name} sent this letter using {SERVICE_NAME}, for the campaign "
         f'"{campaign.title}". Their address is above; reply to this email to reach them.\n'
     )
-    email.set_content(body)
+    set_text(email, body)
     return email
 
 
 def build_receipt(
-    message: OutboundMessage, action: Action, campaign: Campaign, settings: Settings
+    message: OutboundMessage, action: Action, campaign: CampaignNames, settings: Settings
 ) -> EmailMessage:
     """The supporter's copy of what was sent."""
     email = _supporter_email(message, action, campaign, settings)
     email["Subject"] = f"Your letter to {action.recipient_name}"
-    email.set_content(
+    set_text(
+        email,
         f"Dear {action.supporter_name},\n\n"
         f"Thank you for writing to {action.recipient_name}. This is a copy of the letter we sent "
         f"on your behalf. If they reply, the reply will come to this email address.\n\n"
         f"Subject: {mp_subject(action)}\n\n{supporter_block(action)}\n\n{letter_body(action)}\n\n"
-        f"--\n{_share_line(campaign, settings)}"
+        f"--\n{_share_line(campaign, settings)}",
     )
     return email
 
@@ -86,19 +97,20 @@ def build_receipt(
 def build_confirmation(
     message: OutboundMessage,
     action: Action,
-    campaign: Campaign,
+    campaign: CampaignNames,
     settings: Settings,
     confirm_url: str,
 ) -> EmailMessage:
     """The link that sends the letter, for campaigns that ask supporters to confirm."""
     email = _supporter_email(message, action, campaign, settings)
     email["Subject"] = f"Confirm your letter to {action.recipient_name}"
-    email.set_content(
+    set_text(
+        email,
         f"Dear {action.supporter_name},\n\n"
         f"To send your letter to {action.recipient_name}, open this link and press the button:\n\n"
         f"{confirm_url}\n\n"
         "The link works for 7 days. If you did not write this letter, ignore this email and "
-        "nothing will be sent; we will delete it after 7 days.\n"
+        "nothing will be sent; we will delete it after 7 days.\n",
     )
     return email
 
@@ -106,20 +118,21 @@ def build_confirmation(
 def build_failure_notice(
     message: OutboundMessage,
     action: Action,
-    campaign: Campaign,
+    campaign: CampaignNames,
     settings: Settings,
     reason: str,
 ) -> EmailMessage:
     """Tell the supporter their letter could not be delivered, and give them its text."""
     email = _supporter_email(message, action, campaign, settings)
     email["Subject"] = f"We could not deliver your letter to {action.recipient_name}"
-    email.set_content(
+    set_text(
+        email,
         f"Dear {action.supporter_name},\n\n"
         f"We are sorry: your letter to {action.recipient_name} could not be delivered. "
         f"Their mail server answered: {reason}\n\n"
         f"Here is your letter, so you can send it yourself. You can also post it to "
         f"{action.recipient_name}, House of Commons, London SW1A 0AA.\n\n"
-        f"Subject: {mp_subject(action)}\n\n{supporter_block(action)}\n\n{letter_body(action)}\n"
+        f"Subject: {mp_subject(action)}\n\n{supporter_block(action)}\n\n{letter_body(action)}\n",
     )
     return email
 
@@ -133,6 +146,13 @@ def named_address(name: str, address: str) -> str | Address:
     return Address(display_name=name, addr_spec=address)
 
 
+def set_text(email: EmailMessage, text: str) -> None:
+    """The body as UTF-8 text, naming its transfer encoding so the email package does not
+    encode it twice to choose one: 7bit when it can be, else quoted-printable (lines kept)."""
+    plain = text.isascii() and all(len(line) <= 78 for line in text.splitlines())
+    email.set_content(text, cte="7bit" if plain else "quoted-printable")
+
+
 def _base(message: OutboundMessage, settings: Settings) -> EmailMessage:
     email = EmailMessage()
     email["Message-ID"] = message_id(message, settings)
@@ -141,7 +161,7 @@ def _base(message: OutboundMessage, settings: Settings) -> EmailMessage:
 
 
 def _supporter_email(
-    message: OutboundMessage, action: Action, campaign: Campaign, settings: Settings
+    message: OutboundMessage, action: Action, campaign: CampaignNames, settings: Settings
 ) -> EmailMessage:
     email = _base(message, settings)
     email["From"] = Address(
@@ -152,7 +172,7 @@ def _supporter_email(
     return email
 
 
-def _share_line(campaign: Campaign, settings: Settings) -> str:
+def _share_line(campaign: CampaignNames, settings: Settings) -> str:
     url = f"{settings.public_base_url}/c/{campaign.slug}"
     return f"Ask your friends to write too: {url}\n"
 

@@ -15,6 +15,7 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.kv import get_store
+from action_app.memo import TtlLru
 from action_app.services.seats import SeatView, SnapshotHolder
 
 log = logging.getLogger(__name__)
@@ -48,21 +49,28 @@ def _seats() -> SnapshotHolder:
 
 
 def locate_postcode(text: str) -> PostcodeLocation:
-    """The postcode's constituency, from the cache or postcodes.io; typed errors otherwise."""
+    """The postcode's constituency, from this process's memory, the shared cache (30 days) or
+    postcodes.io; typed errors otherwise."""
     postcode = normalise_postcode(text)
     if postcode is None:
         raise InvalidPostcode((text or "").strip()[:40])
+    memo: TtlLru = current_app.extensions["postcode_memo"]
+    location = memo.get(postcode)
+    if location is not None:
+        return location
     store = get_store()
     key = CACHE_PREFIX + postcode.replace(" ", "")
     cached = store.get(key)
     if cached:
         try:
-            return PostcodeLocation.from_dict(json.loads(cached))
+            location = PostcodeLocation.from_dict(json.loads(cached))
         except (ValueError, TypeError):
             log.warning("Ignoring an unreadable cache entry for a postcode")
-    location = _client().lookup(postcode)
-    ttl = current_app.config["SETTINGS"].lookup_cache_days * 86400
-    store.set(key, json.dumps(location.to_dict()), ttl)
+    if location is None:
+        location = _client().lookup(postcode)
+        ttl = current_app.config["SETTINGS"].lookup_cache_days * 86400
+        store.set(key, json.dumps(location.to_dict()), ttl)
+    memo.put(postcode, location)
     return location
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
 from action_app.clients.members_api import (
+    ApiConstituency,
     ApiMember,
     MembersApiClient,
     MembersApiError,
@@ -42,11 +44,17 @@ def sync_members(
         lambda done, total: report("members", done, total)
     )
     _check_plausible(len(members), force)
-    emails = client.fetch_emails(
-        [m.id for m in members], lambda done: report("emails", done, len(members))
-    )
+    # The constituency list (for vacant seats) is fetched alongside the office emails; the
+    # client keeps the two together within its limit on requests in flight.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        listing = background.submit(_list_constituencies, client)
+        emails = client.fetch_emails(
+            [m.id for m in members], lambda done: report("emails", done, len(members))
+        )
+        constituencies = listing.result()
     records = [_seat_for(member, emails.get(member.id)) for member in members]
-    records.extend(_vacant_seats(client, {constituency_key(r.constituency_name) for r in records}))
+    held = {constituency_key(r.constituency_name) for r in records}
+    records.extend(_vacant_seats(constituencies, held))
     return apply_directory(records, "members-api")
 
 
@@ -82,11 +90,11 @@ def _seat_for(member: ApiMember, email: str | None) -> SeatRecord:
     )
 
 
-def _vacant_seats(client: MembersApiClient, held_keys: set[str]) -> list[SeatRecord]:
-    """Current seats with nobody in them. Best effort: if the API will not list constituencies,
-    vacancies are still found by comparison with the previous directory."""
+def _list_constituencies(client: MembersApiClient) -> list[ApiConstituency]:
+    """Every constituency the API lists. Best effort: if it will not list them, vacancies are
+    still found by comparison with the previous directory."""
     try:
-        constituencies = client.search_constituencies("")
+        return client.search_constituencies("")
     except MembersApiUnavailable:
         raise
     except MembersApiError as exc:
@@ -94,6 +102,10 @@ def _vacant_seats(client: MembersApiClient, held_keys: set[str]) -> list[SeatRec
             "Could not list constituencies, so new vacancies rely on the last sync: %s", exc
         )
         return []
+
+
+def _vacant_seats(constituencies: list[ApiConstituency], held_keys: set[str]) -> list[SeatRecord]:
+    """Current seats with nobody in them."""
     return [
         SeatRecord(constituency_name=c.name, members_api_id=c.id, member=None)
         for c in constituencies

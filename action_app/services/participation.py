@@ -10,8 +10,6 @@ campaign page asks Redis a few times a second at most, and the database almost n
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +19,7 @@ from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.kv import get_store
+from action_app.memo import TtlLru
 from action_app.models import Action, ParticipationCount
 from action_app.sql import upsert
 
@@ -73,24 +72,11 @@ def count_from_database(campaign_id: int) -> Totals:
     return Totals(total=int(total or 0), sent=int(sent or 0))
 
 
-class LocalTotals:
+class LocalTotals(TtlLru):
+    """Each process's copy of the totals, two seconds old at most."""
+
     def __init__(self) -> None:
-        self._values: dict[int, tuple[float, Totals]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, campaign_id: int) -> Totals | None:
-        entry = self._values.get(campaign_id)
-        if entry and time.monotonic() - entry[0] < LOCAL_TTL_SECONDS:
-            return entry[1]
-        return None
-
-    def put(self, campaign_id: int, totals: Totals) -> None:
-        with self._lock:
-            self._values[campaign_id] = (time.monotonic(), totals)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
+        super().__init__(max_entries=1000, ttl_seconds=LOCAL_TTL_SECONDS)
 
 
 def _local() -> LocalTotals:

@@ -19,10 +19,11 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from action_app.config import Settings
 from action_app.extensions import db
 from action_app.mail import MailTransport, PermanentMailError, TransientMailError
-from action_app.models import Action, Campaign, OutboundMessage
+from action_app.models import Action, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.services import emails
 from action_app.services.actions import CONFIRMATION_DAYS, confirmation_token
+from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Outcome:
     kind: str
     result: str  # sent, retry, failed, skipped
     campaign_id: int | None = None
+    follow_up: OutboundMessage | None = None  # claimed for this worker to send next
 
 
 def _settings() -> Settings:
@@ -71,33 +73,55 @@ def claim_due_messages(action_id: int) -> list[int]:
     return sorted(db.session.execute(statement).scalars())
 
 
-def deliver_message(message_id: int) -> Outcome:
-    """Send one claimed message and record the outcome (flushes; the caller commits)."""
-    message = db.session.get(OutboundMessage, message_id, populate_existing=True)
-    if message is None or message.status != "sending":
-        return Outcome(message_id, message.kind if message else "?", "skipped")
-    action = message.action
-    campaign = db.session.get(Campaign, action.campaign_id)
-    outcome = Outcome(message_id, message.kind, "sent", campaign.id)
+def deliver_message(claimed: int | OutboundMessage) -> Outcome:
+    """Send one claimed message and record the outcome (flushes; the caller commits). A letter
+    delivered to its MP creates the supporter's receipt already claimed, as ``follow_up``, so
+    the same worker sends it straight after the commit (passing the row back in saves reading
+    it again)."""
+    if isinstance(claimed, OutboundMessage):
+        message, action = claimed, claimed.action
+    else:
+        row = db.session.execute(
+            select(OutboundMessage, Action)
+            .join(Action, Action.id == OutboundMessage.action_id)
+            .where(OutboundMessage.id == claimed)
+            .execution_options(populate_existing=True)
+        ).first()
+        if row is None or row.OutboundMessage.status != "sending":
+            return Outcome(claimed, row.OutboundMessage.kind if row else "?", "skipped")
+        message, action = row
+    message_id = message.id
+    campaign = cached_campaign_by_id(action.campaign_id)
+    outcome = Outcome(message_id, message.kind, "sent", action.campaign_id)
     try:
         email = _build(message, action, campaign)
         _transport().send(email)
     except TransientMailError as exc:
-        outcome.result = _retry_later(message, action, campaign, exc.reason)
+        outcome.result = _retry_later(message, action, exc.reason)
     except PermanentMailError as exc:
         outcome.result = "failed"
-        _fail(message, action, exc.reason)
+        outcome.follow_up = _fail(message, action, exc.reason)
     except Exception as exc:  # a bug must not leave the row claimed for ever
         log.exception("Could not build or send message %s", message_id)
         outcome.result = "failed"
-        _fail(message, action, f"internal error ({type(exc).__name__})")
+        outcome.follow_up = _fail(message, action, f"internal error ({type(exc).__name__})")
     else:
-        _sent(message, action)
+        outcome.follow_up = _sent(message, action)
     db.session.flush()
     return outcome
 
 
-def _build(message: OutboundMessage, action: Action, campaign: Campaign):
+def _follow_up(action: Action, kind: str) -> OutboundMessage:
+    """A message this worker has claimed already (if it dies first, the lease runs out)."""
+    message = OutboundMessage(
+        action=action, kind=kind, status="sending", claimed_at=utcnow(), attempts=1
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _build(message: OutboundMessage, action: Action, campaign: CampaignView):
     settings = _settings()
     if message.kind == "mp":
         return emails.build_mp_email(message, action, campaign, settings)
@@ -114,16 +138,17 @@ def _build(message: OutboundMessage, action: Action, campaign: Campaign):
     raise ValueError(f"unknown message kind {message.kind!r}")
 
 
-def _sent(message: OutboundMessage, action: Action) -> None:
+def _sent(message: OutboundMessage, action: Action) -> OutboundMessage | None:
     message.status = "sent"
     message.sent_at = utcnow()
     message.last_error = None
-    if message.kind == "mp":
-        db.session.add(OutboundMessage(action_id=action.id, kind="receipt"))
-        record_letter_sent(action)
+    if message.kind != "mp":
+        return None
+    record_letter_sent(action)
+    return _follow_up(action, "receipt")
 
 
-def _retry_later(message: OutboundMessage, action: Action, campaign: Campaign, reason: str) -> str:
+def _retry_later(message: OutboundMessage, action: Action, reason: str) -> str:
     settings = _settings()
     if message.attempts >= settings.send_max_attempts:
         _fail(message, action, f"gave up after {message.attempts} attempts: {reason}")
@@ -138,12 +163,13 @@ def _retry_later(message: OutboundMessage, action: Action, campaign: Campaign, r
     return "retry"
 
 
-def _fail(message: OutboundMessage, action: Action, reason: str) -> None:
+def _fail(message: OutboundMessage, action: Action, reason: str) -> OutboundMessage | None:
     message.status = "failed"
     message.last_error = reason
     log.warning("Message %s (%s) failed: %s", message.id, message.kind, reason)
-    if message.kind == "mp":
-        db.session.add(OutboundMessage(action_id=action.id, kind="failure_notice"))
+    if message.kind != "mp":
+        return None
+    return _follow_up(action, "failure_notice")
 
 
 def find_due_actions(limit: int = 1000, queue_is_short: bool = True) -> list[int]:

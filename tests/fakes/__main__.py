@@ -1,7 +1,7 @@
 """Run the fake postcodes.io and Members API until Ctrl-C / SIGTERM.
 
     python -m tests.fakes [--host 127.0.0.1] [--postcodes-port 8101] [--members-port 8102]
-                          [--shared-data DIR] [--latency-ms N] [--verbose]
+                          [--shared-data DIR | --synthetic SEATS] [--latency-ms N] [--verbose]
 
 Switches can be flipped at run time over HTTP, e.g.
     curl -X POST -d '{"fail_next": {"count": 3, "status": 503}}' $POSTCODES_IO_URL/__fake__/control
@@ -17,6 +17,7 @@ import threading
 from .dataset import Dataset, default_dataset, load_shared_dataset
 from .members_api import FakeMembersAPI
 from .postcodes_io import FakePostcodesIO
+from .synthetic import synthetic_dataset
 
 
 def _examples(dataset: Dataset) -> list[tuple[str, str]]:
@@ -59,11 +60,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="serve the full dataset built from this reference-data folder",
     )
+    parser.add_argument(
+        "--synthetic",
+        metavar="SEATS",
+        type=int,
+        help="serve a made-up dataset of this many seats (for benchmarks)",
+    )
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
 
-    dataset = load_shared_dataset(args.shared_data) if args.shared_data else default_dataset()
+    if args.shared_data:
+        dataset = load_shared_dataset(args.shared_data)
+    elif args.synthetic:
+        dataset = synthetic_dataset(args.synthetic)
+    else:
+        dataset = default_dataset()
     pio = FakePostcodesIO(dataset, args.host, args.postcodes_port, verbose=args.verbose)
     members = FakeMembersAPI(dataset, args.host, args.members_port, verbose=args.verbose)
     for server in (pio, members):

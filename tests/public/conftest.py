@@ -21,7 +21,9 @@ def set_campaign(**changes):
     """Change the test campaign as staff would, and drop the cached copy."""
     from flask import current_app
 
+    from action_app import clear_process_caches
+
     document = {**CAMPAIGN_DOCUMENT, **changes}
     import_campaign(document, "tests")
     db.session.commit()
-    current_app.extensions["campaign_cache"].clear()
+    clear_process_caches(current_app)

@@ -189,7 +189,7 @@ def test_bad_input_is_refused_with_a_clear_message(pg_journey, smtp_server, fiel
 def test_same_email_twice_gets_a_friendly_page_and_no_second_letter(pg_journey, smtp_server):
     send(pg_journey, write_letter(pg_journey))
     other_browser = pg_journey.application.test_client()
-    again = write_letter(other_browser, email="Jane.Smith+again@Example.com")
+    again = send(other_browser, write_letter(other_browser, email="Jane.Smith+again@Example.com"))
     assert again.status_code == 200
     assert title(again).startswith("You have already written to Rachel Blake")
     deliver_all()

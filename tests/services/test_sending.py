@@ -9,7 +9,7 @@ from action_app.extensions import db
 from action_app.models import Action, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.services import sending
-from action_app.services.actions import LetterInput, save_draft, submit_draft
+from action_app.services.actions import LetterInput, find_action, save_draft, submit_draft
 from action_app.services.campaign_cache import campaign_view
 from action_app.services.letters import recipient_for, render_letter
 from action_app.services.lookup import list_seats
@@ -28,7 +28,7 @@ def letter(any_app, fake_members):
     view = campaign_view(import_campaign(dict(CAMPAIGN_DOCUMENT), "tests").campaign)
     recipient = recipient_for(view, next(s for s in list_seats() if s.member and s.member.email))
     parts = render_letter(view, recipient)
-    action = save_draft(
+    public_id = save_draft(
         view,
         recipient,
         postcode="SW1A 1AA",
@@ -39,6 +39,7 @@ def letter(any_app, fake_members):
             subject=parts.subject, body_before=parts.before, body_after=parts.after,
         ),
     )  # fmt: skip
+    action = find_action(public_id, view.id)
     submit_draft(action, require_confirmation=False)
     db.session.commit()
     return action
@@ -129,7 +130,7 @@ def test_giving_up_after_the_last_attempt_tells_the_supporter(letter, any_app, m
     assert sending.deliver_message(message.id).result == "failed"
     db.session.commit()
     kinds = {m.kind: m.status for m in db.session.scalars(select(OutboundMessage))}
-    assert kinds == {"mp": "failed", "failure_notice": "pending"}
+    assert kinds == {"mp": "failed", "failure_notice": "sending"}  # claimed, sent next
     assert "gave up after 8 attempts: timed out" in message_of(letter).last_error
 
 

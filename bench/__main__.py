@@ -1,0 +1,143 @@
+"""``python -m bench`` (``make bench``): the benchmark suite against the production set-up.
+
+Starts PostgreSQL (a fresh database on the local server), Redis, an SMTP sink, the fake outside
+services, gunicorn with the documented settings, and Celery workers, all on loopback; runs each
+benchmark against a baseline taken in the same run; prints a table and writes it to
+bench/results/<date>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform as machine
+import tempfile
+from pathlib import Path
+
+from bench import scenarios
+from bench.services import Platform
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--letters", type=int, default=10_000, help="letters in the end-to-end run")
+    parser.add_argument("--seconds", type=int, default=6, help="length of each wrk run")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("BENCH_CELERY_CONCURRENCY", os.cpu_count() or 2)),
+        help="Celery worker processes, for the platform and the baseline alike",
+    )
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="action-bench-"))
+    print(f"Working folder (logs): {workdir}")
+    rows: list[scenarios.Row] = []
+    with Platform(workdir) as platform:
+        print(f"Data set: {platform.dataset_name}")
+        rows.append(scenarios.directory_sync(platform))
+        print(_line(rows[-1]))
+        platform.cli("demo", "load")
+
+        app, app_url = platform.gunicorn("web", "action_app.wsgi:app")
+        hello, hello_url = platform.gunicorn("hello", "bench.hello_app:app")
+        postcodes = _postcodes(platform)
+        pages = scenarios.Pages(platform, app_url, hello_url, args.seconds, workdir)
+        for row in (
+            pages.campaign_page(),
+            pages.postcode_page(postcodes),
+        ):
+            rows.append(row)
+            print(_line(row))
+        sessions = scenarios.letter_sessions(app_url, postcodes[:50], workdir)
+        rows.append(pages.letter_submit(sessions))
+        print(_line(rows[-1]))
+        hello.stop()
+
+        baseline = scenarios.end_to_end_baseline(platform, args.letters, args.concurrency)
+        print(f"end-to-end baseline: {baseline:.1f} letters/s")
+        for row in scenarios.end_to_end(
+            platform, app_url, app.pid, sessions, args.letters, args.concurrency, baseline
+        ):
+            rows.append(row)
+            print(_line(row))
+
+    report = _report(rows, args, platform.dataset_name)
+    print("\n" + report)
+    path = _results_path()
+    path.write_text(report)
+    print(f"Written to {path}")
+
+
+def _postcodes(platform: Platform) -> list[str]:
+    """Live postcodes whose MP has an email, from the fake postcodes.io's own examples."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from tests.fakes import load_shared_dataset\n"
+        "from tests.fakes.synthetic import synthetic_dataset\n"
+        "from bench.services import SHARED_DATA\n"
+        "d = load_shared_dataset(SHARED_DATA) if SHARED_DATA.exists() else synthetic_dataset(650)\n"
+        "seen = set()\n"
+        "for p in d.live_postcodes():\n"
+        "    m = d.member_for_postcode(p.postcode)\n"
+        "    if m and m.email and m.id not in seen:\n"
+        "        seen.add(m.id); print(p.postcode)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    ).stdout  # fmt: skip
+    return output.split("\n")[:-1][:400]
+
+
+def _line(row: scenarios.Row) -> str:
+    return f"{row.benchmark}: {row.measure} [{row.verdict}]"
+
+
+def _report(rows: list[scenarios.Row], args, dataset: str) -> str:
+    now = datetime.datetime.now().astimezone()
+    load = os.getloadavg()
+    lines = [
+        f"# Benchmark results, {now:%Y-%m-%d %H:%M %Z}",
+        "",
+        f"Machine: {os.cpu_count()} cores, {machine.machine()}, Python {machine.python_version()}; "
+        f"load average at the end {load[0]:.2f}. Data set: {dataset}.",
+        f"Settings: gunicorn per action_app/gunicorn_conf.py ({_gunicorn_workers()} sync workers); "
+        f"Celery prefork, concurrency {args.concurrency}, prefetch 1, late acks; "
+        f"wrk 2 threads, 16 connections, {args.seconds} s per run, baseline and target "
+        "runs alternating; "
+        f"{args.letters:,} letters end to end.",
+        "",
+        "| benchmark | measure | baseline in the same run | aim | |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.benchmark} | {row.measure} | {row.baseline} | {row.aim} | {row.verdict} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _gunicorn_workers() -> int:
+    return int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) + 1))
+
+
+def _results_path() -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    stem = datetime.date.today().isoformat()
+    path = RESULTS / f"{stem}.md"
+    n = 2
+    while path.exists():
+        path = RESULTS / f"{stem}-{n}.md"
+        n += 1
+    return path
+
+
+if __name__ == "__main__":
+    main()
