@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from bench import scenarios
-from bench.services import Platform
+from bench.services import Platform, children
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -31,7 +31,13 @@ def main() -> None:
         default=int(os.environ.get("BENCH_CELERY_CONCURRENCY", os.cpu_count() or 2)),
         help="Celery worker processes, for the platform and the baseline alike",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the web and Celery processes with py-spy and add where the time goes",
+    )
     args = parser.parse_args()
+    profiles: list[str] = []
 
     workdir = Path(tempfile.mkdtemp(prefix="action-bench-"))
     print(f"Working folder (logs): {workdir}")
@@ -45,7 +51,8 @@ def main() -> None:
         app, app_url = platform.gunicorn("web", "action_app.wsgi:app")
         hello, hello_url = platform.gunicorn("hello", "bench.hello_app:app")
         postcodes = _postcodes(platform)
-        pages = scenarios.Pages(platform, app_url, hello_url, args.seconds, workdir)
+        web_pids = children(app.pid) if args.profile else []
+        pages = scenarios.Pages(platform, app_url, hello_url, args.seconds, workdir, web_pids)
         for row in (
             pages.campaign_page(),
             pages.postcode_page(postcodes),
@@ -55,17 +62,27 @@ def main() -> None:
         sessions = scenarios.letter_sessions(app_url, postcodes[:50], workdir)
         rows.append(pages.letter_submit(sessions))
         print(_line(rows[-1]))
+        profiles.extend(pages.profiles)
         hello.stop()
 
         baseline = scenarios.end_to_end_baseline(platform, args.letters, args.concurrency)
         print(f"end-to-end baseline: {baseline:.1f} letters/s")
         for row in scenarios.end_to_end(
-            platform, app_url, app.pid, sessions, args.letters, args.concurrency, baseline
+            platform,
+            app_url,
+            app.pid,
+            sessions,
+            args.letters,
+            args.concurrency,
+            baseline,
+            profiles if args.profile else None,
         ):
             rows.append(row)
             print(_line(row))
 
     report = _report(rows, args, platform.dataset_name)
+    if profiles:
+        report += "\n## Where the time goes (py-spy)\n\n" + "\n".join(profiles)
     print("\n" + report)
     path = _results_path()
     path.write_text(report)

@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 
 from bench import wrk
+from bench.profile import Sampler
 from bench.services import ROOT, Platform, children, get_json, peak_rss_mb, post_json, wait_until
 
 SLUG = "deaf-children-debate"
@@ -66,19 +67,32 @@ class Pages:
     ROUNDS = 2
 
     def __init__(
-        self, platform: Platform, app_url: str, hello_url: str, seconds: int, workdir: Path
+        self,
+        platform: Platform,
+        app_url: str,
+        hello_url: str,
+        seconds: int,
+        workdir: Path,
+        web_pids: list[int] | None = None,
     ):
         self.platform = platform
         self.app_url = app_url
         self.hello_url = hello_url
         self.seconds = seconds
         self.workdir = workdir
+        self.web_pids = web_pids or []  # profiled during a target run, when given
+        self.profiles: list[str] = []
 
     def _compare(self, name: str, aim: float, target_run) -> Row:
         baselines = [self._baseline()]
         targets = []
-        for _ in range(self.ROUNDS):
+        for round_number in range(self.ROUNDS):
+            sampler = None
+            if self.web_pids and round_number == 0:
+                sampler = Sampler(name, self.web_pids, max(1, self.seconds - 2), self.workdir)
             targets.append(target_run())
+            if sampler is not None:
+                self.profiles.append(sampler.summary())
             baselines.append(self._baseline())
         ratios = [
             t.requests_per_second
@@ -229,7 +243,7 @@ def end_to_end_baseline(platform: Platform, letters: int, concurrency: int) -> f
 
 def end_to_end(
     platform: Platform, app_url: str, gunicorn_pid: int, sessions_file: Path, letters: int,
-    concurrency: int, baseline_rate: float,
+    concurrency: int, baseline_rate: float, profiles: list[str] | None = None,
 ) -> list[Row]:  # fmt: skip
     """10,000 letters through the web tier as fast as it takes them, then until all are sent."""
     post_json(platform.smtp_stats_url.replace("/stats", "/reset"))
@@ -242,6 +256,12 @@ def end_to_end(
     wait_until(lambda: "beat: Starting" in beat.log(), 30, "celery beat")
     before = _confirmed(platform)
     started = time.time()
+    samplers = []
+    if profiles is not None:
+        samplers = [
+            Sampler("end to end: web workers", children(gunicorn_pid), 15, platform.workdir),
+            Sampler("end to end: Celery pool", children(worker.pid), 15, platform.workdir),
+        ]
     surge, _ = wrk.run(
         app_url,
         seconds=3600,
@@ -253,6 +273,8 @@ def end_to_end(
         stop_when=lambda: _confirmed(platform) - before >= letters,
     )
     submitted_at = time.time()
+    if profiles is not None:
+        profiles.extend(sampler.summary() for sampler in samplers)
     time.sleep(1)  # requests in flight when wrk stopped finish
     accepted = _confirmed(platform) - before
     stats = _wait_for_mail(platform, accepted)

@@ -14,7 +14,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from action_app import tasking
 from action_app.extensions import db
-from action_app.models import Action, Campaign, OutboundMessage
+from action_app.models import Action, OutboundMessage
 from action_app.public.forms import ConfirmForm, LetterForm, SendForm, clean_source
 from action_app.public.views import bp, public_campaign
 from action_app.services import emails, lookup
@@ -35,10 +35,6 @@ from action_app.services.participation import bump_hot_totals, campaign_total
 from action_app.services.sending import forget_dispatch
 
 SESSION_LETTERS = "letters"
-EXPIRED_FORM = (
-    "This page was open for a long time, so for your security we did not send it. "
-    "Nothing you typed has been lost: check it and continue again."
-)
 
 
 @bp.route("/c/<slug>/write", methods=["GET", "POST"])
@@ -82,7 +78,11 @@ def write(slug: str):
         postcode=postcode,
         letter=None if view.body_editable else render_letter(view, recipient),
         expired=expired,
-        back_url=url_for("public.your_mp", slug=slug, **_query(postcode=postcode, source=source)),
+        back_url=url_for(
+            "public.your_mp",
+            slug=slug,
+            **_query(postcode=postcode, seat=recipient.constituency_id, source=source),
+        ),
         errors=_error_list(form),
     )
 
@@ -95,18 +95,17 @@ def check(slug: str, public_id: str):
         return render_template("public/letter_missing.html", campaign=view), 404
     if action.status != "draft":
         return redirect(url_for("public.sent", slug=slug, public_id=public_id))
+    if view.current_status() != "live":  # paused or closed since the letter was written
+        return redirect(url_for("public.campaign", slug=slug))
     form = SendForm()
     expired = False
     if request.method == "POST":
-        if form.validate() and view.current_status() == "live":
+        if form.validate():
             return _send(view, action)
-        expired = True
+        expired = True  # the only field is the CSRF token
     # Built by the same code the worker uses, so this is exactly what the MP will receive.
     preview = emails.build_mp_email(
-        OutboundMessage(id=0, action_id=action.id, kind="mp"),
-        action,
-        db.session.get(Campaign, view.id),
-        _settings(),
+        OutboundMessage(id=0, action_id=action.id, kind="mp"), action, view, _settings()
     )
     return render_template(
         "public/check.html",
@@ -289,21 +288,23 @@ def _error_list(form: LetterForm) -> list[tuple[str, str]]:
 
 
 def _share_links(view: CampaignView, source: str | None) -> dict[str, str]:
-    """Share links for each channel; each carries a source code, so organisers see what works."""
+    """A share link per channel; each carries a source code (the supporter's own, or one naming
+    the channel), so organisers see which routes bring people in."""
     settings = _settings()
-    links = {}
     text = view.share_text or f"I've written to my MP: {view.title}. Will you?"
-    for channel in ("email", "whatsapp", "facebook", "x", "link"):
+
+    def page(channel: str) -> str:
         code = source or f"share-{channel}"
-        url = f"{settings.public_base_url}/c/{view.slug}?{urlencode({'source': code})}"
-        links[channel] = {
-            "email": f"mailto:?subject={quote(view.title)}&body={quote(text + ' ' + url)}",
-            "whatsapp": f"https://wa.me/?{urlencode({'text': text + ' ' + url})}",
-            "facebook": f"https://www.facebook.com/sharer/sharer.php?{urlencode({'u': url})}",
-            "x": f"https://x.com/intent/post?{urlencode({'text': text, 'url': url})}",
-            "link": url,
-        }[channel]
-    return links
+        return f"{settings.public_base_url}/c/{view.slug}?{urlencode({'source': code})}"
+
+    return {
+        "email": f"mailto:?subject={quote(view.title)}&body={quote(text + ' ' + page('email'))}",
+        "whatsapp": f"https://wa.me/?{urlencode({'text': text + ' ' + page('whatsapp')})}",
+        "facebook": "https://www.facebook.com/sharer/sharer.php?"
+        + urlencode({"u": page("facebook")}),
+        "x": f"https://x.com/intent/post?{urlencode({'text': text, 'url': page('x')})}",
+        "link": page("link"),
+    }
 
 
 def _query(**values) -> dict:
