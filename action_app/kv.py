@@ -109,15 +109,13 @@ class DatabaseStore:
     def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None:
         expires = utcnow() + timedelta(seconds=ttl_seconds) if ttl_seconds else None
         with self.engine.begin() as conn:
-            conn.execute(
-                upsert(
-                    conn.dialect.name,
-                    CacheEntry.__table__,
-                    {"key": key, "value": value, "expires_at": expires},
-                    index=["key"],
-                    update=["value", "expires_at"],
-                )
+            statement = upsert(
+                conn.dialect.name,
+                CacheEntry.__table__,
+                index=("key",),
+                update=("value", "expires_at"),
             )
+            conn.execute(statement, {"key": key, "value": value, "expires_at": expires})
 
     def incr_if_exists(self, key: str, amount: int = 1) -> int | None:
         with self.engine.begin() as conn:

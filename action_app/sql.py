@@ -1,29 +1,33 @@
-"""SQL helpers that must work the same on PostgreSQL and SQLite."""
+"""SQL helpers that must work the same on PostgreSQL and SQLite.
+
+Statements are built once per dialect and table and take their values as parameters, so
+SQLAlchemy compiles each once and reuses it: these run on the busiest paths.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
+def _insert(dialect: str):
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@lru_cache(maxsize=32)
 def upsert(
     dialect: str,
     table: Table,
-    values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-    *,
-    index: Sequence[str],
-    update: Sequence[str] = (),
-    increment: Sequence[str] = (),
+    index: tuple[str, ...],
+    update: tuple[str, ...] = (),
+    increment: tuple[str, ...] = (),
 ):
-    """INSERT … ON CONFLICT (index) DO UPDATE for the named dialect: ``update`` columns are
-    replaced, ``increment`` columns are added to, in one atomic statement on either engine."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(values)
-    changes: dict[str, Any] = {name: statement.excluded[name] for name in update}
+    """INSERT … ON CONFLICT (index) DO UPDATE: ``update`` columns are replaced, ``increment``
+    columns are added to, in one atomic statement. Execute it with the row as parameters."""
+    statement = _insert(dialect)(table)
+    changes = {name: statement.excluded[name] for name in update}
     for name in increment:
         changes[name] = table.c[name] + statement.excluded[name]
     if not changes:
@@ -33,11 +37,10 @@ def upsert(
 
 @lru_cache(maxsize=32)
 def insert_unless_exists(dialect: str, table: Table, conflict: tuple[str, ...], returning: str):
-    """INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning, with the values left as
-    parameters, so the statement is compiled once and reused (the hot paths use it)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    """INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning. Execute it with the row
+    as parameters."""
     return (
-        insert(table)
+        _insert(dialect)(table)
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(table.c[returning])
     )

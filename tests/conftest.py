@@ -236,22 +236,16 @@ def members_dataset(fake_members):
     return fake_members.dataset
 
 
-@pytest.fixture
-def synced(app):
-    """The directory synced from the fake Members API."""
+def prepare_journey(app: Flask, **campaign_changes):
+    """The directory synced from the fake Members API and the test campaign live (committed)."""
+    from action_app.services.campaigns import import_campaign
     from action_app.services.members_sync import sync_members
 
     client = app.extensions["members_api_factory"]()
-    summary = sync_members(client)
+    try:
+        sync_members(client)
+    finally:
+        client.close()
+    campaign = import_campaign({**CAMPAIGN_DOCUMENT, **campaign_changes}, "tests").campaign
     db.session.commit()
-    client.close()
-    return summary
-
-
-@pytest.fixture
-def campaign(app):
-    from action_app.services.campaigns import import_campaign
-
-    result = import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
-    db.session.commit()
-    return result.campaign
+    return campaign

@@ -15,11 +15,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from action_app.clients.postcodes_io import (
-    InvalidPostcode,
     LookupUnavailable,
     NoWestminsterSeat,
+    PostcodeLookupError,
     PostcodeNotFound,
     PostcodeTerminated,
+    normalise_postcode,
 )
 from action_app.extensions import db
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
@@ -94,28 +95,23 @@ def your_mp(slug: str):
             return _choose_page(view, postcode, source, show_error=True)
         return _mp_page(view, found, source, chosen=True)
 
-    form = PostcodeForm(request.args)
-    form.source.data = source
-    if not form.validate():
-        return _campaign_page(view, form)
+    typed = request.args.get("postcode", "")
     try:
-        found = lookup.find_mp_for_postcode(form.postcode.data)
-    except InvalidPostcode:
-        form.postcode.errors = ["Enter a full UK postcode, like SW1A 1AA"]
-    except PostcodeTerminated as exc:
-        form.postcode.errors = [_terminated_message(exc)]
-    except PostcodeNotFound as exc:
-        form.postcode.errors = [
-            f"We could not find the postcode {exc.postcode}. Check it and enter it again"
-        ]
-    except NoWestminsterSeat as exc:
-        form.postcode.errors = [_no_seat_message(exc)]
+        # A well-formed postcode goes straight to the lookup (the busy path); anything else
+        # meets the form's own checks and messages below.
+        if normalise_postcode(typed) is not None:
+            return _mp_page(view, lookup.find_mp_for_postcode(typed), source, chosen=False)
+        problem = None
     except LookupUnavailable:
-        return _choose_page(view, form.postcode.data, source, lookup_down=True)
+        return _choose_page(view, typed, source, lookup_down=True)
     except lookup.DirectoryEmpty:
         return render_template("public/directory_empty.html", campaign=view), 503
-    else:
-        return _mp_page(view, found, source, chosen=False)
+    except PostcodeLookupError as exc:
+        problem = _lookup_message(exc)
+    form = PostcodeForm(request.args)
+    form.source.data = source
+    if form.validate() and problem:
+        form.postcode.errors = [problem]
     return _campaign_page(view, form)
 
 
@@ -215,6 +211,17 @@ def _group_by_nation(seats: list) -> list[tuple[str | None, list]]:
     order = ["England", "Scotland", "Wales", "Northern Ireland"]
     groups = {nation: [s for s in seats if s.nation == nation] for nation in order}
     return [(nation, members) for nation, members in groups.items() if members]
+
+
+def _lookup_message(exc: PostcodeLookupError) -> str:
+    """What to tell a supporter whose postcode has no MP to write to, kindly and exactly."""
+    if isinstance(exc, PostcodeTerminated):
+        return _terminated_message(exc)
+    if isinstance(exc, PostcodeNotFound):
+        return f"We could not find the postcode {exc.postcode}. Check it and enter it again"
+    if isinstance(exc, NoWestminsterSeat):
+        return _no_seat_message(exc)
+    return "Enter a full UK postcode, like SW1A 1AA"
 
 
 def _terminated_message(exc: PostcodeTerminated) -> str:

@@ -37,20 +37,21 @@ class Totals:
 def record_letter_sent(action: Action) -> None:
     """Add one delivered letter to the campaign's counts (flushes with the caller's work)."""
     day = datetime.now(UTC).astimezone(UK).date()
+    statement = upsert(
+        db.session.get_bind().dialect.name,
+        ParticipationCount.__table__,
+        index=("campaign_id", "day", "constituency_id", "source"),
+        increment=("letters",),
+    )
     db.session.execute(
-        upsert(
-            db.session.get_bind().dialect.name,
-            ParticipationCount.__table__,
-            {
-                "campaign_id": action.campaign_id,
-                "day": day,
-                "constituency_id": action.constituency_id or 0,
-                "source": action.source or "",
-                "letters": 1,
-            },
-            index=["campaign_id", "day", "constituency_id", "source"],
-            increment=["letters"],
-        )
+        statement,
+        {
+            "campaign_id": action.campaign_id,
+            "day": day,
+            "constituency_id": action.constituency_id or 0,
+            "source": action.source or "",
+            "letters": 1,
+        },
     )
 
 

@@ -16,8 +16,7 @@ from werkzeug.serving import make_server
 
 from action_app.extensions import db
 from action_app.services.campaigns import import_campaign
-from action_app.services.members_sync import sync_members
-from tests.conftest import CAMPAIGN_DOCUMENT
+from tests.conftest import CAMPAIGN_DOCUMENT, prepare_journey
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE_SOURCE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -66,10 +65,7 @@ class LiveServer:
 
 @pytest.fixture
 def journey_app(app, fake_members):
-    client = app.extensions["members_api_factory"]()
-    sync_members(client)
-    client.close()
-    import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
+    prepare_journey(app)
     import_campaign(
         {
             **CAMPAIGN_DOCUMENT,

@@ -2,18 +2,13 @@ import pytest
 
 from action_app.extensions import db
 from action_app.services.campaigns import import_campaign
-from action_app.services.members_sync import sync_members
-from tests.conftest import CAMPAIGN_DOCUMENT
+from tests.conftest import CAMPAIGN_DOCUMENT, prepare_journey
 
 
 @pytest.fixture
 def journey(any_app, fake_members):
     """A synced directory and a live campaign, on each engine; yields a test client."""
-    client = any_app.extensions["members_api_factory"]()
-    sync_members(client)
-    client.close()
-    import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
-    db.session.commit()
+    prepare_journey(any_app)
     return any_app.test_client()
 
 

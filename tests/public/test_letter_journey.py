@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.models import Action, OutboundMessage
+from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
 from tests.journey import fill, open_letter, send, write_letter
@@ -31,15 +32,7 @@ def count(model, *where):
 
 @pytest.fixture
 def pg_journey(app, fake_members):
-    from action_app.services.campaigns import import_campaign
-    from action_app.services.members_sync import sync_members
-    from tests.conftest import CAMPAIGN_DOCUMENT
-
-    client = app.extensions["members_api_factory"]()
-    sync_members(client)
-    client.close()
-    import_campaign(dict(CAMPAIGN_DOCUMENT), "tests")
-    db.session.commit()
+    prepare_journey(app)
     return app.test_client()
 
 

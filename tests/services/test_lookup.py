@@ -7,17 +7,13 @@ from action_app.clients.postcodes_io import LookupUnavailable, PostcodeNotFound
 from action_app.extensions import db
 from action_app.models import Constituency
 from action_app.services import lookup
+from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES, SPELLING_VARIANTS, constituency_id_for_gss
 
 
 @pytest.fixture
 def directory(any_app, fake_members):
-    from action_app.services.members_sync import sync_members
-
-    client = any_app.extensions["members_api_factory"]()
-    sync_members(client)
-    db.session.commit()
-    client.close()
+    prepare_journey(any_app)
 
 
 @pytest.mark.parametrize(

@@ -13,19 +13,13 @@ from action_app.services.actions import LetterInput, find_action, save_draft, su
 from action_app.services.campaign_cache import campaign_view
 from action_app.services.letters import recipient_for, render_letter
 from action_app.services.lookup import list_seats
+from tests.conftest import prepare_journey
 
 
 @pytest.fixture
 def letter(any_app, fake_members):
     """One submitted letter with its pending message."""
-    from action_app.services.campaigns import import_campaign
-    from action_app.services.members_sync import sync_members
-    from tests.conftest import CAMPAIGN_DOCUMENT
-
-    client = any_app.extensions["members_api_factory"]()
-    sync_members(client)
-    client.close()
-    view = campaign_view(import_campaign(dict(CAMPAIGN_DOCUMENT), "tests").campaign)
+    view = campaign_view(prepare_journey(any_app))
     recipient = recipient_for(view, next(s for s in list_seats() if s.member and s.member.email))
     parts = render_letter(view, recipient)
     public_id = save_draft(

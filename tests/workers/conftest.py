@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from action_app.extensions import db
-from action_app.services.campaigns import import_campaign
-from action_app.services.members_sync import sync_members
-from tests.conftest import CAMPAIGN_DOCUMENT
+from tests.conftest import prepare_journey
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,12 +94,7 @@ def start_worker(tmp_path):
 @pytest.fixture
 def live_campaign(app, fake_members):
     """The directory synced and the test campaign live, on PostgreSQL + Redis + SMTP."""
-    client = app.extensions["members_api_factory"]()
-    sync_members(client)
-    client.close()
-    campaign = import_campaign(dict(CAMPAIGN_DOCUMENT), "tests").campaign
-    db.session.commit()
-    return campaign
+    return prepare_journey(app)
 
 
 def sendable_postcodes(dataset) -> list[tuple[str, str]]:
