@@ -61,7 +61,7 @@ def start(host: str, port: int, no_worker: bool) -> None:
             _stop_worker(worker)
 
 
-def _exit_on_sigterm(signum, frame) -> None:
+def _exit_on_sigterm(_signum, _frame) -> None:
     raise SystemExit(0)
 
 

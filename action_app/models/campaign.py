@@ -44,14 +44,6 @@ class Campaign(db.Model):
         back_populates="campaign", order_by="CampaignRevision.id", cascade="all, delete-orphan"
     )
 
-    @property
-    def target_type(self) -> str:
-        return (self.target or {}).get("type", "constituency_mp")
-
-    @property
-    def nations(self) -> list[str]:
-        return list((self.target or {}).get("nations") or [])
-
     def __repr__(self) -> str:
         return f"<Campaign {self.slug} {self.status}>"
 

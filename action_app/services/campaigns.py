@@ -138,14 +138,6 @@ def list_live_campaigns() -> list[Campaign]:
     return list(db.session.scalars(query))
 
 
-def effective_status(campaign: Campaign, now: datetime | None = None) -> str:
-    """The status a supporter meets: a live campaign past its closing time is closed."""
-    now = now or utcnow()
-    if campaign.status == "live" and campaign.closes_at and campaign.closes_at <= now:
-        return "closed"
-    return campaign.status
-
-
 def uk_datetime(value: datetime | None) -> datetime | None:
     """A stored naive-UTC time, in UK time, for display."""
     return value.replace(tzinfo=UTC).astimezone(UK) if value else None

@@ -22,7 +22,6 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "supporter": frozenset({"name", "first_name", "address", "postcode", "personal_paragraph"}),
     "campaign": frozenset({"title", "debate_date"}),
 }
-PERSONAL_PARAGRAPH = "supporter.personal_paragraph"
 ALLOWED_FILTERS = frozenset({"upper", "lower", "title", "capitalize", "trim", "default"})
 ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "string", "eq", "ne", "in"})
 MAX_TEMPLATE_LENGTH = 20_000
