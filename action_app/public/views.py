@@ -96,12 +96,12 @@ def your_mp(slug: str):
         return _mp_page(view, found, source, chosen=True)
 
     typed = request.args.get("postcode", "")
+    problem = None
     try:
         # A well-formed postcode goes straight to the lookup (the busy path); anything else
         # meets the form's own checks and messages below.
         if normalise_postcode(typed) is not None:
             return _mp_page(view, lookup.find_mp_for_postcode(typed), source, chosen=False)
-        problem = None
     except LookupUnavailable:
         return _choose_page(view, typed, source, lookup_down=True)
     except lookup.DirectoryEmpty:

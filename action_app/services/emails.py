@@ -88,8 +88,7 @@ def build_receipt(
         f"Dear {action.supporter_name},\n\n"
         f"Thank you for writing to {action.recipient_name}. This is a copy of the letter we sent "
         f"on your behalf. If they reply, the reply will come to this email address.\n\n"
-        f"Subject: {mp_subject(action)}\n\n{supporter_block(action)}\n\n{letter_body(action)}\n\n"
-        f"--\n{_share_line(campaign, settings)}",
+        f"{_letter_copy(action)}\n--\n{_share_line(campaign, settings)}",
     )
     return email
 
@@ -132,7 +131,7 @@ def build_failure_notice(
         f"Their mail server answered: {reason}\n\n"
         f"Here is your letter, so you can send it yourself. You can also post it to "
         f"{action.recipient_name}, House of Commons, London SW1A 0AA.\n\n"
-        f"Subject: {mp_subject(action)}\n\n{supporter_block(action)}\n\n{letter_body(action)}\n",
+        f"{_letter_copy(action)}",
     )
     return email
 
@@ -170,6 +169,11 @@ def _supporter_email(
     email["To"] = Address(display_name=action.supporter_name, addr_spec=action.supporter_email)
     email["Auto-Submitted"] = "auto-generated"
     return email
+
+
+def _letter_copy(action: Action) -> str:
+    """The letter as the MP received it, subject first, for the supporter's own emails."""
+    return f"Subject: {mp_subject(action)}\n\n{supporter_block(action)}\n\n{letter_body(action)}\n"
 
 
 def _share_line(campaign: CampaignNames, settings: Settings) -> str:
