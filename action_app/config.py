@@ -101,6 +101,7 @@ class Settings:
     sweep_interval_seconds: float = 20.0
     sweep_pending_after_seconds: int = 60
     smtp_timeout_seconds: float = 20.0
+    celery_queue: str = "action_app"
 
     @property
     def embedded(self) -> bool:
@@ -174,6 +175,7 @@ class Settings:
             sweep_interval_seconds=_float(env, "SWEEP_INTERVAL_SECONDS", 20.0),
             sweep_pending_after_seconds=_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
             smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
+            celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
         )
 
 

@@ -65,7 +65,7 @@ def _celery_settings(settings: Settings) -> dict:
             "interval_max": 0.2,
         },
         "broker_connection_retry_on_startup": True,
-        "task_default_queue": "action_app",
+        "task_default_queue": settings.celery_queue,
         "worker_hijack_root_logger": False,
         "timezone": "UTC",
         "beat_schedule": {

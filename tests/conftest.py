@@ -23,10 +23,14 @@ from sqlalchemy import text
 from action_app import clear_process_caches, create_app
 from action_app.extensions import db
 from tests.fakes import FakeMembersAPI, FakePostcodesIO, default_dataset
+from tests.redis_server import ThrowawayRedis
 from tests.smtp import SmtpServer
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Unset: each run starts a redis-server of its own, so no other process sees its keys or tasks.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# Each run has its own Celery queue, so a worker of another run never takes this run's tasks.
+TEST_CELERY_QUEUE = f"action_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
 CAMPAIGN_DOCUMENT = {
     "slug": "test-campaign",
@@ -72,13 +76,23 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.fail(f"Redis is not answering at {TEST_REDIS_URL}; run scripts/ensure-services")
-    return TEST_REDIS_URL
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """This run's own Redis: a private redis-server, or TEST_REDIS_URL when given."""
+    if TEST_REDIS_URL:
+        client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError:
+            pytest.fail(f"Redis is not answering at {TEST_REDIS_URL}")
+        finally:
+            client.close()
+        yield TEST_REDIS_URL
+        return
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed; run scripts/ensure-services")
+    server = ThrowawayRedis(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +124,7 @@ def build_app(instance: Path, **overrides: str) -> Flask:
         "PUBLIC_BASE_URL": "https://write.example.org",
         "MAIL_FROM_ADDRESS": "action@write.example.org",
         "HTTP_TIMEOUT_READ": "2",
+        "CELERY_QUEUE": TEST_CELERY_QUEUE,
         **overrides,
     }
     app = create_app(env)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import prepare_journey
+from tests.redis_server import ThrowawayRedis
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,46 +106,6 @@ def sendable_postcodes(dataset) -> list[tuple[str, str]]:
         if member is not None and member.email:
             pairs.append((postcode.postcode, member.email))
     return pairs
-
-
-class ThrowawayRedis:
-    """A redis-server of the test's own (own port, own folder), so stopping it disturbs nothing."""
-
-    def __init__(self, folder: Path):
-        from tests.smtp import free_port
-
-        self.port = free_port()
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> ThrowawayRedis:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        import redis
-
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                client.ping()
-                client.close()
-                return self
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture
