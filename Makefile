@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint fakes bench install install-test browser-deps
+.PHONY: run test lint audit fakes bench install install-test browser-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	SECRET_KEY=compose-config-check $(BIN)/docker-compose config --quiet
 
-## test: install what the tests need, then lint, check docker-compose.yml, and run pytest.
-test: $(VENV)/.installed-test browser-deps lint
+## audit: pip-audit over the installed dependencies; fails on a known vulnerability with a fix.
+audit: $(VENV)/.installed-test
+	$(BIN)/python scripts/audit-dependencies $(BIN)/python
+
+## test: install what the tests need, then lint, check docker-compose.yml, audit, run pytest.
+test: $(VENV)/.installed-test browser-deps lint audit
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## fakes: the project's fake postcodes.io and Members API, for working offline.

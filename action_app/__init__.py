@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from action_app.config import Settings
 from action_app.extensions import csrf, db, migrate
@@ -42,7 +43,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=settings.served_over_https,
         MAX_CONTENT_LENGTH=256 * 1024,
         JSON_SORT_KEYS=False,
     )
@@ -59,6 +60,11 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     # Outermost: public, cookie-free responses are answered from memory for two seconds.
     app.extensions["response_cache"] = TtlLru(max_entries=500, ttl_seconds=2.0)
     app.wsgi_app = SharedCacheMiddleware(app.wsgi_app, app.extensions["response_cache"])
+    if settings.trusted_proxy_hops:
+        # Only the configured number of proxies in front of us are believed about the client's
+        # address and scheme; anything further left in X-Forwarded-For is the client's to forge.
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

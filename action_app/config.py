@@ -102,10 +102,16 @@ class Settings:
     sweep_pending_after_seconds: int = 60
     smtp_timeout_seconds: float = 20.0
     celery_queue: str = "action_app"
+    trusted_proxy_hops: int = 0
 
     @property
     def embedded(self) -> bool:
         return self.redis_url is None
+
+    @property
+    def served_over_https(self) -> bool:
+        """Supporters reach us over HTTPS (perhaps through a TLS-terminating proxy)."""
+        return self.public_base_url.startswith("https://")
 
     @property
     def uses_sqlite(self) -> bool:
@@ -176,6 +182,7 @@ class Settings:
             sweep_pending_after_seconds=_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
             smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
+            trusted_proxy_hops=max(0, _int(env, "TRUSTED_PROXY_HOPS", 0)),
         )
 
 

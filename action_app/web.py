@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -31,6 +31,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def init_app(app: Flask) -> None:
     app.extensions["campaign_cache"] = CampaignCache()
+    headers = SECURITY_HEADERS + ((HSTS,) if app.config["SETTINGS"].served_over_https else ())
+    app.config["SECURITY_HEADERS"] = headers
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -55,9 +57,9 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 def _security_headers(response):
     # Appended, not set-if-missing: no view sets these, and werkzeug looks a missing header
     # up by raising an exception, which on every response costs more than the rest of this.
-    response.headers.extend(SECURITY_HEADERS)
-    if request.is_secure:
-        response.headers.extend((HSTS,))
+    # HSTS goes with every answer when the public address is https, whatever scheme reached
+    # this process: behind a TLS-terminating proxy every request arrives here as plain http.
+    response.headers.extend(current_app.config["SECURITY_HEADERS"])
     return response
 
 
