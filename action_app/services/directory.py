@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from action_app.extensions import db
-from action_app.models import Constituency, DirectoryUpdate, Member
+from action_app.models import Constituency, DirectoryUpdate, Member, Nation
 from action_app.models.types import utcnow
 from action_app.services.names import constituency_key, match_key
 
-NATION_BY_GSS_PREFIX = {"E": "England", "S": "Scotland", "W": "Wales", "N": "Northern Ireland"}
+NATION_BY_GSS_PREFIX = {
+    "E": Nation.ENGLAND,
+    "S": Nation.SCOTLAND,
+    "W": Nation.WALES,
+    "N": Nation.NORTHERN_IRELAND,
+}
 MEMBER_FIELDS = (
     "display_name",
     "list_name",
@@ -202,6 +208,26 @@ class _SeatResolver:
     def _by_name(self, name: str) -> Constituency | None:
         key = match_key(name, self.by_key)
         return self.by_key.get(key) if key else None
+
+
+def record_seat_codes(seat_id: int, gss_code: str, region: str | None) -> bool:
+    """Record a seat's GSS code (and so its nation) and region, learned from postcodes.io
+    (flushes; the caller commits). False if the seat has another code, or another seat has
+    this one: the directory is left as it was."""
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(
+                update(Constituency)
+                .where(
+                    Constituency.id == seat_id,
+                    Constituency.gss_code.is_(None) | (Constituency.gss_code == gss_code),
+                )
+                .values(gss_code=gss_code, nation=nation_for_gss(gss_code), region=region)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        return False
+    return bool(result.rowcount)
 
 
 def directory_version() -> int:

@@ -6,8 +6,8 @@ from html import unescape
 import pytest
 from sqlalchemy import event
 
-from action_app import clear_process_caches
 from action_app.extensions import db
+from action_app.registry import registry_of
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.public.conftest import set_campaign
 
@@ -164,7 +164,7 @@ def test_the_list_is_grouped_by_nation_once_nations_are_known(journey):
         seat.gss_code = f"{'ESWN'[code % 4]}1400{code:04d}"
         seat.nation = nation_for_gss(seat.gss_code)
     db.session.commit()
-    clear_process_caches(journey.application)
+    registry_of(journey.application).clear_caches()
     html = journey.get(f"{URL}/choose-constituency").get_data(as_text=True)
     labels = re.findall(r'<optgroup label="([^"]+)">', html)
     assert labels == ["England", "Scotland", "Wales", "Northern Ireland"]
