@@ -48,9 +48,14 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _env_optional_float(env, name)
+    return default if value is None else value
+
+
+def _env_optional_float(env: Mapping[str, str], name: str) -> float | None:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
-        return default
+        return None
     try:
         return float(raw)
     except ValueError:
@@ -95,8 +100,10 @@ class Settings:
     broker_url: str
     # Tunables with sensible defaults; documented in the README's configuration table.
     lookup_cache_days: int = 30
-    http_timeout_connect: float = 3.05
-    http_timeout_read: float = 10.0
+    # None: each client keeps its own default (postcodes.io 2 s and 4 s, as a supporter is
+    # waiting; the Members API 3.05 s and 10 s, for a sync that runs in the background).
+    http_timeout_connect: float | None = None
+    http_timeout_read: float | None = None
     members_api_concurrency: int = 8
     send_max_attempts: int = 8
     send_retry_base_seconds: float = 30.0
@@ -113,6 +120,15 @@ class Settings:
     @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def http_timeouts(self) -> dict[str, float]:
+        """The HTTP timeouts set, as the clients' keyword arguments (unset ones are left out,
+        so each client keeps its own default)."""
+        given = {
+            "connect_timeout": self.http_timeout_connect,
+            "read_timeout": self.http_timeout_read,
+        }
+        return {name: value for name, value in given.items() if value is not None}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], instance_path: Path) -> Settings:
@@ -169,8 +185,8 @@ class Settings:
             instance_path=instance_path,
             broker_url=broker_url,
             lookup_cache_days=_env_int(env, "LOOKUP_CACHE_DAYS", 30),
-            http_timeout_connect=_env_float(env, "HTTP_TIMEOUT_CONNECT", 3.05),
-            http_timeout_read=_env_float(env, "HTTP_TIMEOUT_READ", 10.0),
+            http_timeout_connect=_env_optional_float(env, "HTTP_TIMEOUT_CONNECT"),
+            http_timeout_read=_env_optional_float(env, "HTTP_TIMEOUT_READ"),
             members_api_concurrency=max(1, _env_int(env, "MEMBERS_API_CONCURRENCY", 8)),
             send_max_attempts=max(1, _env_int(env, "SEND_MAX_ATTEMPTS", 8)),
             send_retry_base_seconds=_env_float(env, "SEND_RETRY_BASE_SECONDS", 30.0),

@@ -57,9 +57,8 @@ class Registry:
         settings = self.settings
         return MembersApiClient(
             settings.members_api_url,
-            connect_timeout=settings.http_timeout_connect,
-            read_timeout=settings.http_timeout_read,
             concurrency=settings.members_api_concurrency,
+            **settings.http_timeouts(),
         )
 
     def caches(self) -> dict[str, Clearable]:
@@ -98,11 +97,7 @@ def build_registry(settings: Settings, engine: Engine) -> Registry:
 
     return Registry(
         settings=settings,
-        postcodes_io=PostcodesIoClient(
-            settings.postcodes_io_url,
-            connect_timeout=settings.http_timeout_connect,
-            read_timeout=settings.http_timeout_read,
-        ),
+        postcodes_io=PostcodesIoClient(settings.postcodes_io_url, **settings.http_timeouts()),
         store=RedisStore(settings.redis_url) if settings.redis_url else DatabaseStore(engine),
         mail_transport=transport_for(settings.mail, settings.smtp_timeout_seconds),
         response_cache=TtlLru(max_entries=500, ttl_seconds=2.0),
