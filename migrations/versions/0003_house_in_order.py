@@ -87,7 +87,7 @@ def downgrade():
         _sqlite_rename("letters", "actions", "letter_id", "action_id")
     else:
         for table, column, _values in CHECKS:
-            op.drop_constraint(f"ck_{table}_{column}", table, type_="check")
+            op.drop_constraint(op.f(f"ck_{table}_{column}"), table, type_="check")
         _pg_rename(forward=False)
 
 
