@@ -55,22 +55,28 @@ def started(tmp_path, fake_postcodes, fake_members):
     )  # fmt: skip
     log.close()
     base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base, tmp_path / "start.log")
+        yield base, tmp_path / "instance" / "outbox", tmp_path / "start.log"
+    finally:
+        # Even when it never came up: the starter stops its worker and web server on SIGTERM.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_until_healthy(base: str, log) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if requests.get(base + "/healthz", timeout=2).ok:
-                break
+                return
         except (requests.ConnectionError, requests.Timeout):
             # gunicorn listens before its workers have loaded the app: a request may wait
             time.sleep(0.3)
-    else:
-        pytest.fail((tmp_path / "start.log").read_text())
-    yield base, tmp_path / "instance" / "outbox", tmp_path / "start.log"
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail(log.read_text())
 
 
 def test_campaign_page_to_eml_in_the_outbox(started):
@@ -119,3 +125,6 @@ def test_campaign_page_to_eml_in_the_outbox(started):
     assert "1 person has written to their MP" in plain(
         session.get(base + "/c/deaf-children-debate").text
     )
+    printed = log.read_text()
+    assert f"Open {base}/c/deaf-children-debate in your browser." in printed
+    assert "Starting gunicorn" in printed and "development server" not in printed

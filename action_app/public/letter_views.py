@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from typing import NamedTuple
-from urllib.parse import quote, urlencode
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
@@ -24,6 +23,7 @@ from action_app.services.letters import Recipient, find_recipient, render_letter
 from action_app.services.participation import bump_hot_totals, campaign_total
 from action_app.services.preview import preview_letter
 from action_app.services.sending import forget_dispatch
+from action_app.services.sharing import share_links
 from action_app.services.submissions import (
     AlreadyWritten,
     ConfirmationExpired,
@@ -304,21 +304,4 @@ def _error_list(form: LetterForm) -> list[tuple[str, str]]:
 
 
 def _share_links(campaign: CampaignSnapshot, source: str | None) -> dict[str, str]:
-    """A share link per channel; each carries a source code (the supporter's own, or one naming
-    the channel), so organisers see which routes bring people in."""
-    settings = current_registry().settings
-    text = campaign.share_text or f"I've written to my MP: {campaign.title}. Will you?"
-
-    def page(channel: str) -> str:
-        code = source or f"share-{channel}"
-        return f"{settings.public_base_url}/c/{campaign.slug}?{urlencode({'source': code})}"
-
-    title = campaign.title
-    return {
-        "email": f"mailto:?subject={quote(title)}&body={quote(text + ' ' + page('email'))}",
-        "whatsapp": f"https://wa.me/?{urlencode({'text': text + ' ' + page('whatsapp')})}",
-        "facebook": "https://www.facebook.com/sharer/sharer.php?"
-        + urlencode({"u": page("facebook")}),
-        "x": f"https://x.com/intent/post?{urlencode({'text': text, 'url': page('x')})}",
-        "link": page("link"),
-    }
+    return share_links(campaign, source, current_registry().settings.public_base_url)
