@@ -99,7 +99,7 @@ def your_mp(slug: str):
         # meets the form's own checks and messages below.
         if normalise_postcode(typed) is not None:
             found = lookup.find_mp_for_postcode(typed)
-            db.session.commit()  # a GSS code learned on the way
+            _commit_if_written()  # a GSS code learned on the way
             return _mp_page(campaign, found, source, chosen=False)
     except LookupUnavailable:
         return _choose_page(campaign, typed, source, lookup_down=True)
@@ -125,6 +125,12 @@ def choose_constituency(slug: str):
         clean_source(form.source.data),
         show_error="seat" in request.args,
     )
+
+
+def _commit_if_written() -> None:
+    """Commit what the lookup wrote; most lookups touch no table, and skip the commit."""
+    if db.session().in_transaction():
+        db.session.commit()
 
 
 def public_campaign(slug: str) -> CampaignSnapshot:

@@ -28,7 +28,7 @@ class CampaignSnapshot:
     id: int
     slug: str
     title: str
-    status: str
+    status: CampaignStatus
     summary: str
     intro_html: str
     debate_at: datetime | None  # UK time
@@ -63,7 +63,7 @@ class CampaignSnapshot:
         closed = self.closes_at_utc is not None and self.closes_at_utc <= utcnow()
         if self.status == CampaignStatus.LIVE and closed:
             return CampaignStatus.CLOSED
-        return CampaignStatus(self.status)
+        return self.status
 
 
 def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
@@ -72,7 +72,7 @@ def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
         id=campaign.id,
         slug=campaign.slug,
         title=campaign.title,
-        status=campaign.status,
+        status=CampaignStatus(campaign.status),
         summary=campaign.summary or "",
         intro_html=render_markdown(campaign.intro_markdown or ""),
         debate_at=in_uk_time(campaign.debate_at),

@@ -4,7 +4,7 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from action_app.extensions import db
 from action_app.registry import registry_of
@@ -297,3 +297,16 @@ def test_security_headers(journey):
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_page_keeps_the_gss_code_it_learned(journey):
+    """The lookup writes the seat's code in the request's transaction; the view commits it."""
+    find(journey, EXAMPLE_POSTCODES["england"])
+    with db.engine.connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT gss_code, nation, region FROM constituencies "
+                "WHERE name = 'Cities of London and Westminster'"
+            )
+        ).one()
+    assert tuple(stored) == ("E14001172", "England", "London")
