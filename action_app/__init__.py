@@ -128,7 +128,12 @@ def _init_services(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from action_app.api.views import bp as api_bp
-    from action_app.public import letter_views  # noqa: F401  (adds the letter pages to bp)
+    from action_app.public import (  # noqa: F401
+        embed_views,
+        info_views,
+        letter_views,
+        sent_views,
+    )
     from action_app.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)

@@ -129,6 +129,41 @@ def campaigns_export(slug: str) -> None:
     click.echo(json.dumps(export_campaign(campaign), indent=2, ensure_ascii=False))
 
 
+@campaigns.command("partner-kit")
+@click.argument("slug")
+@click.argument("source")
+@click.option("--site", help="The partner's site (https origin): may it frame the campaign?")
+@click.option(
+    "--preview",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write a preview page with the snippet to this file.",
+)
+@with_appcontext
+def campaigns_partner_kit(slug: str, source: str, site: str | None, preview: Path | None) -> None:
+    """The snippet, links and preview for a partner site showing a campaign."""
+    from action_app.services.campaign_cache import campaign_view
+    from action_app.services.partner_kit import PartnerKitError, partner_kit
+
+    campaign = get_campaign(slug)
+    if campaign is None:
+        raise click.ClickException(f"No campaign {slug!r}.")
+    settings = current_app.config["SETTINGS"]
+    try:
+        kit = partner_kit(campaign_view(campaign), source, settings.public_base_url, site)
+    except PartnerKitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Paste this where the campaign should appear:\n")
+    click.echo(kit.snippet + "\n")
+    click.echo(f"Links carrying the source code {kit.source!r}:")
+    for name, url in kit.links.items():
+        click.echo(f"  {name}: {url}")
+    for warning in kit.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if preview is not None:
+        preview.write_text(kit.preview_html, encoding="utf-8")
+        click.echo(f"Preview written to {preview}")
+
+
 @click.group(help="The demo campaign.")
 def demo() -> None:
     pass

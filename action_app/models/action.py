@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -29,6 +30,9 @@ SUBMITTED = ("awaiting_confirmation", "confirmed")
 # message back to pending with a later next_attempt_at.
 MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
 MESSAGE_KINDS = ("mp", "receipt", "confirmation", "failure_notice")
+# Who delivered a letter: the platform (NULL), or the supporter, from their own email app or by
+# post (an MP with no email address). Letters the supporter sent are counted apart.
+SENT_BY_SUPPORTER = ("supporter_email", "supporter_post")
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -65,6 +69,7 @@ class Action(db.Model):
     body_after: Mapped[str] = mapped_column(Text, default="")
     opt_ins: Mapped[list] = mapped_column(JsonDocument, default=list)
     source: Mapped[str | None] = mapped_column(String(64))
+    sent_by: Mapped[str | None] = mapped_column(String(16))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -87,6 +92,10 @@ class Action(db.Model):
             sqlite_where=text("status <> 'draft'"),
         ),
         Index("ix_actions_campaign_status", "campaign_id", "status"),
+        CheckConstraint(
+            "sent_by IS NULL OR sent_by IN ('supporter_email', 'supporter_post')",
+            name="sent_by",
+        ),
         Index("ix_actions_status_created", "status", "created_at"),
     )
 

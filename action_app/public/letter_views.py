@@ -30,8 +30,16 @@ from action_app.services.actions import (
     submit_draft,
 )
 from action_app.services.campaign_cache import CampaignView
+from action_app.services.letter_status import letter_status
 from action_app.services.letters import Recipient, recipient_for, render_letter
 from action_app.services.participation import bump_hot_totals, campaign_total
+from action_app.services.self_send import (
+    by_post,
+    own_email,
+    postal_recipient,
+    recipient_postal_lines,
+    supporter_lines,
+)
 from action_app.services.sending import forget_dispatch
 
 SESSION_LETTERS = "letters"
@@ -98,7 +106,9 @@ def check(slug: str, public_id: str):
     if view.current_status() != "live":  # paused or closed since the letter was written
         return redirect(url_for("public.campaign", slug=slug))
     form = SendForm()
-    expired = False
+    expired = request.args.get("expired") == "1"
+    if by_post(action):
+        return _check_by_post(view, action, form, expired)
     if request.method == "POST":
         if form.validate():
             return _send(view, action)
@@ -115,6 +125,7 @@ def check(slug: str, public_id: str):
         expired=expired,
         headers=[(name, preview[name]) for name in ("From", "Reply-To", "To", "Subject")],
         body=preview.get_content(),
+        own=own_email(action),
         change_url=url_for(
             "public.write",
             slug=slug,
@@ -146,6 +157,38 @@ def sent(slug: str, public_id: str):
         letter_text=letter_body(action),
         total=campaign_total(view.id),
         share=_share_links(view, action.source),
+        status=letter_status(action),
+        own=own_email(action) if action.sent_by == "supporter_email" else None,
+        postal=recipient_postal_lines(action) if by_post(action) else None,
+        supporter_lines=supporter_lines(action),
+    )
+
+
+def _check_by_post(view: CampaignView, action: Action, form: SendForm, expired: bool):
+    """The check page for a letter the supporter will post (their MP has no email address)."""
+    return render_template(
+        "public/check_post.html",
+        campaign=view,
+        action=action,
+        form=form,
+        expired=expired,
+        supporter_lines=supporter_lines(action),
+        postal=recipient_postal_lines(action),
+        body=letter_body(action),
+        change_url=_change_url(view, action),
+    )
+
+
+def _change_url(view: CampaignView, action: Action) -> str:
+    return url_for(
+        "public.write",
+        slug=view.slug,
+        **_query(
+            draft=action.public_id,
+            postcode=action.postcode,
+            seat=action.constituency_id,
+            source=action.source,
+        ),
     )
 
 
@@ -212,11 +255,21 @@ def _journey_context(
         return None
     if view.nations and found.nation is not None and found.nation not in view.nations:
         return None
-    recipient = recipient_for(view, found.seat)
+    recipient = recipient_for(view, found.seat) or _by_post(view, found.seat)
     if recipient is None:
         return None
     source = draft.source if draft is not None else clean_source(request.args.get("source"))
     return recipient, found.postcode, source
+
+
+def _by_post(view: CampaignView, seat) -> Recipient | None:
+    """An MP who publishes no email address still gets the letter: by post, from the supporter."""
+    member = seat.member
+    if view.fixed_target or member is None:
+        return None
+    return postal_recipient(
+        member.id, member.display_name, member.address_as, member.party_name or "", seat
+    )
 
 
 def _prefill(form: LetterForm, view: CampaignView, recipient: Recipient, draft: Action | None):

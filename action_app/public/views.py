@@ -24,6 +24,7 @@ from action_app.clients.postcodes_io import (
 )
 from action_app.extensions import db
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
+from action_app.public.page_policy import allow_for_page
 from action_app.services import lookup
 from action_app.services.campaign_cache import CampaignView, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
@@ -54,12 +55,13 @@ def healthz():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html", settings=current_app.config["SETTINGS"])
 
 
 @bp.get("/c/<slug>")
 def campaign(slug: str):
     view = public_campaign(slug)
+    allow_for_page(image_urls=[o["logo_url"] for o in view.organisations if o.get("logo_url")])
     source = clean_source(request.args.get("source"))
     if "postcode" in request.args:  # back from the next page: the postcode is shown again
         form = PostcodeForm(request.args)
@@ -239,7 +241,9 @@ def _terminated_message(exc: PostcodeTerminated) -> str:
 def _no_seat_message(exc: NoWestminsterSeat) -> str:
     place = {
         "Channel Islands": "the Channel Islands, which are",
-        "Isle of Man": "the Isle of Man, which is",
+        "Jersey": "Jersey, which has its own parliament and is",
+        "Guernsey": "Guernsey, which has its own parliament and is",
+        "Isle of Man": "the Isle of Man, which has its own parliament and is",
     }.get(exc.country or "", "a place that is")
     return (
         f"{exc.postcode} is in {place} not represented in the UK Parliament, so there is no MP "

@@ -41,6 +41,9 @@ class CampaignView:
     share_text: str
     organisations: tuple[dict, ...]
     updated_at: datetime
+    goal: int | None = None
+    share_image_url: str = ""
+    embed_origins: tuple[str, ...] = ()
 
     @property
     def nations(self) -> list[str]:
@@ -77,6 +80,9 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         share_text=campaign.share_text or "",
         organisations=tuple(campaign.organisations or ()),
         updated_at=campaign.updated_at,
+        goal=campaign.goal,
+        share_image_url=campaign.share_image_url or "",
+        embed_origins=tuple(campaign.embed_origins or ()),
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
@@ -40,6 +41,9 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "thank_you_text": ("thank_you_text", "thank_you"),
     "share_text": ("share_text",),
     "organisations": ("organisations", "organizations"),
+    "goal": ("goal",),
+    "share_image_url": ("share_image_url", "share_image"),
+    "embed_origins": ("embed_origins", "embed_sites"),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -241,15 +245,58 @@ def _organisations(value: Any) -> list[dict]:
         privacy = str(org.get("privacy_url") or "").strip()
         if privacy and not privacy.startswith(("https://", "http://")):
             raise ValueError(f"organisation {index}: privacy_url must be a web address")
-        result.append(
-            {
-                "slug": slug,
-                "name": str(org["name"]).strip()[:200],
-                "statement": str(org.get("statement") or "").strip()[:1000],
-                "privacy_url": privacy,
-            }
-        )
+        entry = {
+            "slug": slug,
+            "name": str(org["name"]).strip()[:200],
+            "statement": str(org.get("statement") or "").strip()[:1000],
+            "privacy_url": privacy,
+        }
+        logo = str(org.get("logo_url") or "").strip()
+        if logo:
+            entry["logo_url"] = _https_url(logo, f"organisation {index}: logo_url")
+        result.append(entry)
     return result
+
+
+def _https_url(value: Any, what: str = "") -> str:
+    """An https address of at most 500 characters (images are fetched by browsers and by
+    link previews, so plain http is refused)."""
+    text = str(value or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.hostname or len(text) > 500:
+        raise ValueError(f"{what + ' ' if what else ''}must be an https:// address".strip())
+    return text
+
+
+def _share_image(value: Any) -> str:
+    return _https_url(value) if value not in (None, "") else ""
+
+
+def _goal(value: Any) -> int | None:
+    if value in (None, "", 0):
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 100_000_000:
+        raise ValueError("must be a whole number of letters, more than 0")
+    return value
+
+
+def _embed_origins(value: Any) -> list[str]:
+    """Partner sites allowed to frame the campaign, each an https origin like
+    https://partner.example (no path): CSP frame-ancestors takes nothing else safely."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise ValueError("must be a list of https:// site addresses")
+    origins = []
+    for item in value:
+        parts = urlsplit(str(item).strip().rstrip("/"))
+        if parts.scheme != "https" or not parts.hostname or parts.path or parts.query:
+            raise ValueError(f"{item!r} must be a site address like https://partner.example")
+        port = f":{parts.port}" if parts.port else ""
+        origin = f"https://{parts.hostname}{port}"
+        if origin not in origins:
+            origins.append(origin)
+    return origins
 
 
 _FIELD_PARSERS = {
@@ -269,4 +316,7 @@ _FIELD_PARSERS = {
     "thank_you_text": _text("thank_you_text"),
     "share_text": _text("share_text"),
     "organisations": _organisations,
+    "goal": _goal,
+    "share_image_url": _share_image,
+    "embed_origins": _embed_origins,
 }

@@ -44,10 +44,9 @@ def supporter_block(action: Action) -> str:
 
 
 def mp_subject(action: Action) -> str:
-    """The subject the MP sees: it says the letter is from a constituent."""
-    if "constituent" in action.subject.lower():
-        return action.subject
-    return f"From your constituent {action.supporter_name}: {action.subject}"
+    """The subject the MP sees: exactly the one the supporter saw and sent (the check page
+    shows it), with no words added; the From line already says who it is from."""
+    return action.subject
 
 
 def build_mp_email(
@@ -177,8 +176,13 @@ def _letter_copy(action: Action) -> str:
 
 
 def _share_line(campaign: CampaignNames, settings: Settings) -> str:
-    url = f"{settings.public_base_url}/c/{campaign.slug}"
-    return f"Ask your friends to write too: {url}\n"
+    """What happens next, and a link to share that carries its own source code."""
+    url = f"{settings.public_base_url}/c/{campaign.slug}?source=share-receipt"
+    return (
+        "What happens next: your MP's office reads letters from constituents and usually "
+        "replies within a few weeks. If they reply, the reply comes to this email address.\n\n"
+        f"Ask your friends to write too: {url}\n"
+    )
 
 
 def _short(text: str) -> str:
