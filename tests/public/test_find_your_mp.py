@@ -229,7 +229,7 @@ def test_your_mp_page_shows_the_postcode_with_a_change_link_and_no_repeated_name
     assert "Your postcode" in html and "SW1A 1AA" in html
     link = re.search(r'<a href="([^"]+)">Change postcode</a>', html)
     assert link and "postcode=SW1A+1AA" in unescape(link[1]) and "source=p1" in unescape(link[1])
-    assert "<dt class=\"summary-list__key\">Name</dt>" not in html
+    assert '<dt class="summary-list__key">Name</dt>' not in html
     # Continue is a link that says it is a link (no role="button" it could not live up to).
     assert 'role="button"' not in html
 
