@@ -47,7 +47,7 @@ def test_postcode_to_mp_and_every_page_is_accessible(page, live_server):
         ("not a postcode", "Enter a full UK postcode, like SW1A 1AA"),
         ("ZZ9 9ZZ", "We could not find the postcode ZZ9 9ZZ"),
         ("SE1 9ZZ", "has not been in use since December 1998"),
-        (EXAMPLE_POSTCODES["channel_islands"], "the Channel Islands"),
+        (EXAMPLE_POSTCODES["channel_islands"], "Jersey"),
         (EXAMPLE_POSTCODES["isle_of_man"], "the Isle of Man"),
     ],
 )
