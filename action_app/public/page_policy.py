@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from flask import g
 
+from action_app.services.campaigns import HOST
+
 
 @dataclass(frozen=True)
 class PagePolicy:
@@ -36,11 +38,15 @@ class PagePolicy:
 
 
 def origin_of(url: str) -> str | None:
-    """``https://example.org`` for any https address on that site; None for anything else."""
-    parts = urlsplit(url or "")
-    if parts.scheme != "https" or not parts.hostname:
+    """``https://example.org`` for any https address on that site; None for anything else
+    (including any host name that is not plain: it goes into a header)."""
+    try:
+        parts = urlsplit(url or "")
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
         return None
-    port = f":{parts.port}" if parts.port else ""
+    if parts.scheme != "https" or not parts.hostname or not HOST.match(parts.hostname):
+        return None
     return f"https://{parts.hostname}{port}"
 
 

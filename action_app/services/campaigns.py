@@ -20,6 +20,8 @@ from action_app.services.letter_templates import check_template
 
 UK = ZoneInfo("Europe/London")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")  # a plain host name
 ORG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 # Document key → model field. Each field has one documented key (first); the others are
@@ -262,8 +264,13 @@ def _https_url(value: Any, what: str = "") -> str:
     """An https address of at most 500 characters (images are fetched by browsers and by
     link previews, so plain http is refused)."""
     text = str(value or "").strip()
-    parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.hostname or len(text) > 500:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
+    host = parts.hostname or ""
+    if parts.scheme != "https" or not HOST.match(host) or len(text) > 500 or " " in text:
         raise ValueError(f"{what + ' ' if what else ''}must be an https:// address".strip())
     return text
 
@@ -289,11 +296,24 @@ def _embed_origins(value: Any) -> list[str]:
         raise ValueError("must be a list of https:// site addresses")
     origins = []
     for item in value:
-        parts = urlsplit(str(item).strip().rstrip("/"))
-        if parts.scheme != "https" or not parts.hostname or parts.path or parts.query:
+        try:
+            parts = urlsplit(str(item).strip().rstrip("/"))
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            parts, port = None, ""
+        # Plain http only for this machine (a partner's site being built, and the tests).
+        secure = parts is not None and (
+            parts.scheme == "https"
+            or (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1"))
+        )
+        # The origin goes into a CSP header: only a plain host name may, nothing that could end
+        # the directive (";", spaces, quotes) or widen it ("*").
+        host = parts.hostname if parts is not None else None
+        if not secure or not host or not HOST.match(host) or parts.path or parts.query:
             raise ValueError(f"{item!r} must be a site address like https://partner.example")
-        port = f":{parts.port}" if parts.port else ""
-        origin = f"https://{parts.hostname}{port}"
+        if parts.username or parts.password or parts.fragment:
+            raise ValueError(f"{item!r} must be a site address like https://partner.example")
+        origin = f"{parts.scheme}://{host}{port}"
         if origin not in origins:
             origins.append(origin)
     return origins
