@@ -182,3 +182,141 @@
   }
   window.setTimeout(look, delay);
 }());
+
+// The constituency list as an accessible autocomplete (the ARIA 1.2 combobox pattern): type a
+// constituency's or an MP's name, pick from the suggestions with the arrow keys and Enter or a
+// click. The <select> stays in the form, hidden, and carries the choice; without JavaScript it
+// is the control.
+(function () {
+  "use strict";
+  var selects = document.querySelectorAll("select[data-module='autocomplete']");
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+  }
+  Array.prototype.forEach.call(selects, function (select) {
+    var choices = Array.prototype.filter.call(select.options, function (o) { return o.value; })
+      .map(function (o) {
+        var mp = o.getAttribute("data-mp") || "";
+        return { value: o.value, name: o.textContent, mp: mp, key: fold(o.textContent + " " + mp) };
+      });
+    var id = select.id;
+    var wrapper = document.createElement("div");
+    wrapper.className = "autocomplete";
+    var input = document.createElement("input");
+    input.type = "text";
+    input.className = "input autocomplete__input" + (select.classList.contains("select--error") ? " input--error" : "");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", id + "-listbox");
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("spellcheck", "false");
+    var hint = document.createElement("div");
+    hint.id = id + "-autocomplete-hint";
+    hint.className = "hint";
+    hint.textContent = select.getAttribute("data-hint");
+    var described = (select.getAttribute("aria-describedby") || "").trim();
+    input.setAttribute("aria-describedby", (described + " " + hint.id).trim());
+    if (select.getAttribute("aria-invalid")) { input.setAttribute("aria-invalid", "true"); }
+    var list = document.createElement("ul");
+    list.id = id + "-listbox";
+    list.className = "autocomplete__list";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    var status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    var shown = [];
+    var active = -1;
+    var timer = null;
+
+    select.id = id + "-select";
+    select.hidden = true;
+    select.setAttribute("aria-hidden", "true");
+    select.tabIndex = -1;
+    input.id = id;
+    var current = select.options[select.selectedIndex];
+    if (current && current.value) { input.value = current.textContent; }
+    select.parentNode.insertBefore(wrapper, select);
+    wrapper.appendChild(hint);
+    wrapper.appendChild(input);
+    wrapper.appendChild(list);
+    wrapper.appendChild(status);
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function say(text) {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { status.textContent = text; }, 500);
+    }
+    function render() {
+      var query = fold(input.value);
+      select.value = "";
+      if (!query) { shown = []; list.innerHTML = ""; close(); return; }
+      shown = choices.filter(function (c) { return c.key.indexOf(query) !== -1; }).slice(0, 50);
+      list.innerHTML = "";
+      shown.forEach(function (choice, index) {
+        var item = document.createElement("li");
+        item.id = id + "-option-" + index;
+        item.className = "autocomplete__option";
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.textContent = choice.name + (choice.mp ? ", " + choice.mp : "");
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        item.addEventListener("click", function () { pick(index); });
+        list.appendChild(item);
+      });
+      if (!shown.length) {
+        var none = document.createElement("li");
+        none.className = "autocomplete__option autocomplete__option--none";
+        none.textContent = select.getAttribute("data-none");
+        list.appendChild(none);
+      }
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      var n = shown.length;
+      say(n === 0 ? select.getAttribute("data-none") : n === 1 ? select.getAttribute("data-one")
+        : select.getAttribute("data-many").replace("%s", n));
+    }
+    function highlight(index) {
+      var items = list.querySelectorAll("[role='option']");
+      if (!items.length) { return; }
+      active = (index + items.length) % items.length;
+      Array.prototype.forEach.call(items, function (item, i) {
+        item.setAttribute("aria-selected", i === active ? "true" : "false");
+        item.classList.toggle("autocomplete__option--focused", i === active);
+      });
+      input.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    }
+    function pick(index) {
+      var choice = shown[index];
+      if (!choice) { return; }
+      input.value = choice.name;
+      select.value = choice.value;
+      close();
+    }
+    input.addEventListener("input", render);
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") { event.preventDefault(); if (list.hidden) { render(); } highlight(active + 1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
+      else if (event.key === "Enter" && !list.hidden && active >= 0) { event.preventDefault(); pick(active); }
+      else if (event.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () {
+      window.setTimeout(close, 150);
+    });
+    input.form.addEventListener("submit", function () {
+      if (select.value) { return; }
+      var query = fold(input.value);
+      var exact = choices.filter(function (c) { return fold(c.name) === query; });
+      if (exact.length === 1) { select.value = exact[0].value; }
+    });
+  });
+}());

@@ -358,6 +358,13 @@ def test_forced_colours(browser, live_server):
 
 def test_the_journey_without_javascript_by_post(page_without_js, live_server):
     page = page_without_js
+    find_mp(page, live_server.url)
+    page.get_by_text("This is not my MP").click()
+    page.get_by_role("link", name="choose your constituency from a list").click()
+    # Without JavaScript the list is a plain <select>.
+    page.get_by_label("Choose your constituency").select_option(label="West Tyrone")
+    page.get_by_role("button", name="Continue").click()
+    assert heading(page) == "Your MP is Órfhlaith Begley"
     find_mp(page, live_server.url, postcode="BT79 7BL")
     page.get_by_role("link", name="Continue").click()
     fill_details(page, email="nojs@example.org")
