@@ -215,7 +215,10 @@
     hint.id = id + "-autocomplete-hint";
     hint.className = "hint";
     hint.textContent = select.getAttribute("data-hint");
-    var described = (select.getAttribute("aria-describedby") || "").trim();
+    // The list's own hint ("listed in alphabetical order") no longer applies to a search box.
+    var listHint = document.getElementById(id + "-hint");
+    if (listHint) { listHint.hidden = true; }
+    var described = (select.getAttribute("aria-describedby") || "").replace(id + "-hint", "").trim();
     input.setAttribute("aria-describedby", (described + " " + hint.id).trim());
     if (select.getAttribute("aria-invalid")) { input.setAttribute("aria-invalid", "true"); }
     var list = document.createElement("ul");
