@@ -21,6 +21,7 @@ from action_app.services.campaigns import (
 from action_app.services.directory import DirectoryError, DirectorySummary
 from action_app.services.members_import import CsvImportError, import_members_csv
 from action_app.services.members_sync import sync_members
+from action_app.services.mp_photos import sync_photos
 
 DEMO_CAMPAIGN = Path(__file__).resolve().parent / "demo" / "campaign.json"
 
@@ -48,8 +49,9 @@ def mps() -> None:
 
 @mps.command("sync")
 @click.option("--force", is_flag=True, help="Accept an answer that shrinks the directory by half.")
+@click.option("--photos/--no-photos", default=True, help="Fetch MPs' photos (new or changed).")
 @with_appcontext
-def mps_sync(force: bool) -> None:
+def mps_sync(force: bool, photos: bool) -> None:
     """Fetch every current MP, their constituency and email from the Members API."""
     settings = current_app.config["SETTINGS"]
     click.echo(f"Syncing MPs from {settings.members_api_url}")
@@ -61,11 +63,20 @@ def mps_sync(force: bool) -> None:
     except (MembersApiError, DirectoryError) as exc:
         db.session.rollback()
         progress.finish()
-        raise click.ClickException(f"Sync failed, the directory is unchanged: {exc}") from None
-    finally:
         client.close()
+        raise click.ClickException(f"Sync failed, the directory is unchanged: {exc}") from None
     progress.finish()
     _print_summary(summary)
+    if photos:
+        try:
+            stored = sync_photos(client, lambda done, total: progress("photos", done, total))
+            db.session.commit()
+        finally:
+            client.close()
+        progress.finish()
+        click.echo(f"MP photos: {stored} fetched.")
+    else:
+        client.close()
 
 
 @mps.command("import")
@@ -187,7 +198,7 @@ def load_demo_campaign() -> str:
 class _Progress:
     """A progress bar per stage of a sync."""
 
-    LABELS = {"members": "Current MPs", "emails": "Office emails"}
+    LABELS = {"members": "Current MPs", "emails": "Office emails", "photos": "MP photos"}
 
     def __init__(self) -> None:
         self.stage: str | None = None

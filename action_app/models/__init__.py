@@ -4,6 +4,7 @@ from action_app.models.action import Action, OutboundMessage, ParticipationCount
 from action_app.models.cache import CacheEntry
 from action_app.models.campaign import Campaign, CampaignRevision
 from action_app.models.directory import NATIONS, Constituency, DirectoryUpdate, Member
+from action_app.models.photo import MemberPhoto
 
 __all__ = [
     "NATIONS",
@@ -14,6 +15,7 @@ __all__ = [
     "Constituency",
     "DirectoryUpdate",
     "Member",
+    "MemberPhoto",
     "OutboundMessage",
     "ParticipationCount",
 ]

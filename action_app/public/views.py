@@ -28,6 +28,7 @@ from action_app.public.page_policy import allow_for_page
 from action_app.services import lookup
 from action_app.services.campaign_cache import CampaignView, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
+from action_app.services.mp_photos import has_photo
 from action_app.services.participation import campaign_total
 
 bp = Blueprint("public", __name__)
@@ -180,7 +181,14 @@ def _render_mp_page(view: CampaignView, found: lookup.MpLookup, source: str | No
             **_present({"postcode": found.postcode, "source": source}),
         ),
         fixed=view.fixed_target,
+        photo_url=_photo_url(found.seat.member),
     )
+
+
+def _photo_url(member) -> str | None:
+    if member is None or not has_photo(member.id):
+        return None
+    return url_for("public.mp_photo", member_id=member.id)
 
 
 def _choose_page(

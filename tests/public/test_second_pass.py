@@ -10,10 +10,10 @@ from html import unescape
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Action, Member, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.public.template_helpers import letter_hint, rows_for
 from action_app.services.campaign_cache import campaign_view
@@ -329,3 +329,33 @@ def test_help_and_accessibility_pages_and_the_get_help_link_on_every_page(journe
     assert "Contact us" in text(journey.get("/help"))
     privacy = text(journey.get("/privacy"))
     assert "The data controller is" in privacy and "action@write.example.org" in privacy
+
+
+# MPs' photos
+
+
+def test_mp_photos_are_fetched_at_sync_time_and_served_by_us(journey):
+    from action_app import clear_process_caches
+    from action_app.services.mp_photos import sync_photos
+    from tests.fakes.members_api import THUMBNAIL_PNG
+
+    before = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"}).text
+    assert "mp-card__photo" not in before  # no photo yet: no broken image either
+    app = journey.application
+    client = app.extensions["members_api_factory"]()
+    try:
+        current = db.session.scalar(select(func.count()).where(Member.is_current.is_(True)))
+        assert sync_photos(client) == current > 0
+        db.session.commit()
+        assert sync_photos(client) == 0  # nothing new or changed: nothing fetched again
+    finally:
+        client.close()
+    clear_process_caches(app)
+    page = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"}).text
+    img = re.search(r'<img class="mp-card__photo" src="([^"]+)" alt=""', page)
+    assert img, page
+    served = journey.get(img[1])
+    assert served.status_code == 200 and served.data == THUMBNAIL_PNG
+    assert served.headers["Content-Type"] == "image/png"
+    assert "max-age" in served.headers["Cache-Control"]
+    assert journey.get("/mp-photos/999999").status_code == 404
