@@ -62,7 +62,7 @@ def fill_details(page, email="sam.browser@example.org"):
     page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Address line 1").fill("Flat 12, The Very Long Named Building")
     page.get_by_label("Town or city").fill("London")
-    page.get_by_label("I agree that my name, address, email address and letter are sent to").check()
+    page.get_by_label(re.compile(r"^I agree that my name, address")).check()
 
 
 def heading(page) -> str:
@@ -287,8 +287,9 @@ def test_announcements_character_count_copy_and_status(browser, live_server):
         page.get_by_role("link", name="Continue").click()
         box = page.get_by_label("In your own words (optional)")
         live = page.locator("#personal_paragraph-info + [aria-live='polite']")
-        assert page.locator("#personal_paragraph-info").inner_text() == (
-            "You have 3,000 characters remaining"
+        page.wait_for_function(
+            "document.getElementById('personal_paragraph-info').textContent"
+            " === 'You have 3,000 characters remaining'"
         )
         box.fill("x" * 3001)
         assert page.locator("#personal_paragraph-info").inner_text() == (

@@ -149,7 +149,7 @@ def test_lookup_down_offers_the_list_of_constituencies(journey, fake_postcodes):
     assert "We cannot look up postcodes at the moment" in text
     html = response.get_data(as_text=True)
     assert "<optgroup" not in html  # nations are not known yet: one A-Z list
-    seat_id = re.search(r'<option value="(\d+)">Ynys Môn</option>', html)[1]
+    seat_id = re.search(r'<option value="(\d+)" data-mp="Llinos Medi">Ynys Môn</option>', html)[1]
     assert '<input type="hidden" name="postcode" value="LL77 7TW">' in html
 
     chosen = journey.get(f"{URL}/your-mp", query_string={"seat": seat_id, "postcode": "LL77 7TW"})
