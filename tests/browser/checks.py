@@ -76,6 +76,45 @@ SMALL_TARGETS = """() => {
   return bad;
 }"""
 
+# WCAG 1.4.11: each control's edge (its border, or its own background where it has no border)
+# against what is behind it, at least 3:1.
+CONTROL_EDGES = """() => {
+  function rgb(text) {
+    const m = text.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(',').map(Number);
+    return p.length === 4 && p[3] === 0 ? null : p.slice(0, 3);
+  }
+  function luminance(c) {
+    const [r, g, b] = c.map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+  function behind(el) {
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c) return c;
+    }
+    return [255, 255, 255];
+  }
+  const weak = [];
+  const controls = 'input:not([type=hidden]):not([type=checkbox]), select, textarea, .button';
+  for (const el of document.querySelectorAll(controls)) {
+    const style = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    if (!r.width || style.visibility === 'hidden' || el.closest('.visually-hidden')) continue;
+    const border = parseFloat(style.borderTopWidth) > 0 ? rgb(style.borderTopColor) : null;
+    const edge = border || rgb(style.backgroundColor);
+    if (!edge) { weak.push(el.outerHTML.slice(0, 80) + ' has no edge'); continue; }
+    const a = luminance(edge), b = luminance(behind(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 3) weak.push(el.outerHTML.slice(0, 80) + ' ' + ratio.toFixed(2));
+  }
+  return weak;
+}"""
+
 # How many pixels changed by at least 3:1 between two screenshots of the same place.
 CONTRAST_CHANGE = """async ([before, after]) => {
   async function pixels(data) {
@@ -109,6 +148,8 @@ def check_page(page, name: str, *, axe: bool = True) -> None:
     scrolling, with and without text spacing, and targets of at least 24 by 24."""
     if axe:
         assert_accessible(page, name)
+    weak = page.evaluate(CONTROL_EDGES)
+    assert not weak, f"{name}: control edges under 3:1: " + json.dumps(weak, indent=1)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     page.set_viewport_size(WIDE)

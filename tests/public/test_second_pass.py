@@ -359,3 +359,34 @@ def test_mp_photos_are_fetched_at_sync_time_and_served_by_us(journey):
     assert served.headers["Content-Type"] == "image/png"
     assert "max-age" in served.headers["Cache-Control"]
     assert journey.get("/mp-photos/999999").status_code == 404
+
+
+def test_the_receipt_says_what_happens_next_and_shares_with_its_own_source(journey):
+    from action_app.models import Campaign
+    from action_app.services import emails
+
+    letter = Action(
+        id=7,
+        supporter_name="Jane Smith",
+        supporter_email="jane@example.org",
+        address_line_1="1 Road",
+        address_line_2="",
+        town="London",
+        postcode="SW1A 1AA",
+        recipient_name="Rachel Blake",
+        recipient_email="mp@parliament.uk",
+        subject="The library",
+        body_before="Dear MP,",
+        personal_paragraph="",
+        body_after="Yours,",
+    )
+    settings = journey.application.config["SETTINGS"]
+    receipt = emails.build_receipt(
+        OutboundMessage(id=1, action_id=7, kind="receipt"),
+        letter,
+        Campaign(slug="test-campaign", title="Save the test library"),
+        settings,
+    ).get_content()
+    assert "What happens next" in receipt and "usually replies within a few weeks" in receipt
+    assert f"{settings.public_base_url}/c/test-campaign?source=share-receipt" in receipt
+    assert "Subject: The library\n" in receipt  # the subject as sent, nothing added
