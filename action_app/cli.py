@@ -7,23 +7,24 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from action_app.clients.members_api import MembersApiError
 from action_app.extensions import db
+from action_app.registry import current_registry
 from action_app.services.campaigns import (
     CampaignInvalid,
     export_campaign,
     get_campaign,
     import_campaign,
 )
+from action_app.services.demo import load_demo_campaign
 from action_app.services.directory import DirectoryError, DirectorySummary
 from action_app.services.members_import import CsvImportError, import_members_csv
 from action_app.services.members_sync import sync_members
 from action_app.services.mp_photos import sync_photos
-
-DEMO_CAMPAIGN = Path(__file__).resolve().parent / "demo" / "campaign.json"
+from action_app.starter import start
 
 
 def main() -> None:
@@ -34,11 +35,10 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """The commands of ``action-app``, besides Flask's own (``db``, ``routes``, ``shell``)."""
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
-    from action_app.starter import start
-
     app.cli.add_command(start)
 
 
@@ -53,9 +53,9 @@ def mps() -> None:
 @with_appcontext
 def mps_sync(force: bool, photos: bool) -> None:
     """Fetch every current MP, their constituency and email from the Members API."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     click.echo(f"Syncing MPs from {settings.members_api_url}")
-    client = current_app.extensions["members_api_factory"]()
+    client = current_registry().members_api()
     progress = _Progress()
     try:
         summary = sync_members(client, progress, force=force)
@@ -152,15 +152,15 @@ def campaigns_export(slug: str) -> None:
 @with_appcontext
 def campaigns_partner_kit(slug: str, source: str, site: str | None, preview: Path | None) -> None:
     """The snippet, links and preview for a partner site showing a campaign."""
-    from action_app.services.campaign_cache import campaign_view
+    from action_app.services.campaign_cache import campaign_snapshot
     from action_app.services.partner_kit import PartnerKitError, partner_kit
 
     campaign = get_campaign(slug)
     if campaign is None:
         raise click.ClickException(f"No campaign {slug!r}.")
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     try:
-        kit = partner_kit(campaign_view(campaign), source, settings.public_base_url, site)
+        kit = partner_kit(campaign_snapshot(campaign), source, settings.public_base_url, site)
     except PartnerKitError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Paste this where the campaign should appear:\n")
@@ -185,14 +185,8 @@ def demo() -> None:
 def demo_load() -> None:
     """Create or refresh the demo campaign."""
     slug = load_demo_campaign()
-    click.echo(f"Demo campaign ready: /c/{slug}")
-
-
-def load_demo_campaign() -> str:
-    """Import the bundled demo campaign (idempotent) and return its slug."""
-    result = import_campaign(json.loads(DEMO_CAMPAIGN.read_text(encoding="utf-8")), "demo loader")
     db.session.commit()
-    return result.campaign.slug
+    click.echo(f"Demo campaign ready: /c/{slug}")
 
 
 class _Progress:

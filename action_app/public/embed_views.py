@@ -9,34 +9,38 @@ browsers do not send inside another site's iframe.
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import Blueprint, make_response, render_template, request
 
 from action_app.public.forms import PostcodeForm, clean_source
 from action_app.public.page_policy import allow_for_page
-from action_app.public.views import bp, public_campaign
+from action_app.public.views import public_campaign
 from action_app.services.participation import campaign_total
 
 EMBED_MAX_AGE = 10
 
 
-@bp.get("/embed/<slug>")
+def register(bp: Blueprint) -> None:
+    """The action for a partner's iframe."""
+    bp.add_url_rule("/embed/<slug>", view_func=embed)
+
+
 def embed(slug: str):
-    view = public_campaign(slug)
-    allow_for_page(frame_ancestors=view.embed_origins, image_urls=_logos(view))
+    campaign = public_campaign(slug)
+    allow_for_page(frame_ancestors=campaign.embed_origins, image_urls=_logos(campaign))
     form = PostcodeForm()
     form.source.data = clean_source(request.args.get("source"))
     response = make_response(
         render_template(
             "public/embed.html",
-            campaign=view,
+            campaign=campaign,
             form=form,
-            total=campaign_total(view.id),
-            status=view.current_status(),
+            total=campaign_total(campaign.id),
+            status=campaign.current_status(),
         )
     )
     response.headers["Cache-Control"] = f"public, max-age={EMBED_MAX_AGE}"
     return response
 
 
-def _logos(view) -> list[str]:
-    return [o["logo_url"] for o in view.organisations if o.get("logo_url")]
+def _logos(campaign) -> list[str]:
+    return [o["logo_url"] for o in campaign.organisations if o.get("logo_url")]

@@ -3,25 +3,29 @@ statement (the privacy page lives in views.py); and MPs' photos, which we serve 
 
 from __future__ import annotations
 
-from flask import abort, current_app, make_response, render_template
+from flask import Blueprint, abort, make_response, render_template
 
-from action_app.public.views import bp
+from action_app.registry import current_registry
 from action_app.services.mp_photos import photo
 
 PHOTO_MAX_AGE = 86400
 
 
-@bp.get("/help")
-def help():
-    return render_template("public/help.html", settings=current_app.config["SETTINGS"])
+def register(bp: Blueprint) -> None:
+    """Help, the accessibility statement, and MPs' photos."""
+    bp.add_url_rule("/help", endpoint="help", view_func=help_page)
+    bp.add_url_rule("/accessibility", view_func=accessibility)
+    bp.add_url_rule("/mp-photos/<int:member_id>", view_func=mp_photo)
 
 
-@bp.get("/accessibility")
+def help_page():
+    return render_template("public/help.html", settings=current_registry().settings)
+
+
 def accessibility():
-    return render_template("public/accessibility.html", settings=current_app.config["SETTINGS"])
+    return render_template("public/accessibility.html", settings=current_registry().settings)
 
 
-@bp.get("/mp-photos/<int:member_id>")
 def mp_photo(member_id: int):
     found = photo(member_id)
     if found is None:

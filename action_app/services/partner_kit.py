@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from action_app.public.forms import clean_source
-from action_app.services.campaign_cache import CampaignView
+from action_app.services.campaign_cache import CampaignSnapshot
 
 EMBED_HEIGHT = 560  # the iframe's height before the resize script first fits it
 
@@ -32,7 +32,7 @@ class PartnerKit:
 
 
 def partner_kit(
-    campaign: CampaignView, source: str, base_url: str, site: str | None = None
+    campaign: CampaignSnapshot, source: str, base_url: str, site: str | None = None
 ) -> PartnerKit:
     """The kit for ``source`` (the partner's code) on ``site`` (their https origin, if known)."""
     code = clean_source(source)
@@ -63,7 +63,7 @@ def partner_kit(
     )
 
 
-def _warnings(campaign: CampaignView, site: str | None) -> list[str]:
+def _warnings(campaign: CampaignSnapshot, site: str | None) -> list[str]:
     warnings = []
     if not campaign.embed_origins:
         warnings.append(
@@ -78,7 +78,7 @@ def _warnings(campaign: CampaignView, site: str | None) -> list[str]:
     return warnings
 
 
-def _preview(campaign: CampaignView, snippet: str) -> str:
+def _preview(campaign: CampaignSnapshot, snippet: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
         f"<title>Preview: {escape(campaign.title)}</title></head>\n<body>\n"

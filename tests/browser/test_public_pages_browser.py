@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from action_app import clear_process_caches
 from action_app.extensions import db
-from action_app.models import Action, Constituency, OutboundMessage
+from action_app.models import Constituency, Letter, OutboundMessage
 from action_app.models.types import utcnow
-from action_app.services.campaign_cache import campaign_view
+from action_app.registry import registry_of
+from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.campaigns import get_campaign, import_campaign
 from action_app.services.names import constituency_key
 from action_app.services.partner_kit import partner_kit
@@ -31,7 +31,7 @@ LONG_EMAIL = "a.very.long.supporter.address.for.reflow@an-extremely-long-subdoma
 def set_campaign(app, **changes):
     import_campaign({**CAMPAIGN_DOCUMENT, **changes}, "tests")
     db.session.commit()
-    clear_process_caches(app)
+    registry_of(app).clear_caches()
 
 
 def give_westminster_the_longest_name(app) -> str:
@@ -46,7 +46,7 @@ def give_westminster_the_longest_name(app) -> str:
     westminster.name, westminster.name_key = name, constituency_key(name)
     westminster.gss_code = "E14001172"
     db.session.commit()
-    clear_process_caches(app)
+    registry_of(app).clear_caches()
     return name
 
 
@@ -150,7 +150,7 @@ def test_sending_it_yourself_and_by_post(page, live_server):
     assert mailto.startswith("mailto:rachel.blake.mp@parliament.uk?subject=")
     assert "Dear%20Rachel%20Blake" in mailto
     check_page(page, "5 sent by the supporter")
-    action = db.session.scalar(select(Action))
+    action = db.session.scalar(select(Letter))
     assert action.sent_by == "supporter_email" and not action.messages
 
     find_mp(page, base, postcode="BT79 7BL")  # West Tyrone: the MP publishes no email
@@ -372,7 +372,7 @@ def test_the_journey_without_javascript_by_post(page_without_js, live_server):
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue to print your letter").click()
     assert heading(page) == "Print and post your letter"
-    assert db.session.scalar(select(Action.sent_by)) == "supporter_post"
+    assert db.session.scalar(select(Letter.sent_by)) == "supporter_post"
 
 
 class PartnerSite:
@@ -399,7 +399,7 @@ def partner_sites(journey_app, live_server):
     sites = []
 
     def make(allowed: bool) -> PartnerSite:
-        campaign = campaign_view(get_campaign("test-campaign"))
+        campaign = campaign_snapshot(get_campaign("test-campaign"))
         kit = partner_kit(campaign, "partner-9", live_server.url)
         site = PartnerSite(kit.preview_html)
         sites.append(site)

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from action_app.extensions import db
-from action_app.models import Action, Member, OutboundMessage
+from action_app.models import Letter, Member, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.public.template_helpers import letter_hint, rows_for
-from action_app.services.campaign_cache import campaign_view
+from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.campaigns import CampaignInvalid, get_campaign, parse_campaign_document
 from action_app.services.partner_kit import PartnerKitError, partner_kit
 from action_app.services.self_send import supporter_sent_counts
@@ -87,12 +87,12 @@ def test_letters_through_an_embed_carry_the_partner_code(journey):
     page = journey.get(link)
     form_action, fields = fill(page)
     journey.post(form_action, data=fields)
-    assert db.session.scalar(select(Action.source)) == "partner-9"
+    assert db.session.scalar(select(Letter.source)) == "partner-9"
 
 
 def test_the_partner_kit(journey):
     set_campaign(embed_origins=[PARTNER])
-    campaign = campaign_view(get_campaign("test-campaign"))
+    campaign = campaign_snapshot(get_campaign("test-campaign"))
     kit = partner_kit(campaign, "partner-9", "https://write.example.org", PARTNER)
     assert kit.links["campaign"] == "https://write.example.org/c/test-campaign?source=partner-9"
     assert kit.links["embed"] == "https://write.example.org/embed/test-campaign?source=partner-9"
@@ -154,7 +154,7 @@ def test_send_it_yourself_opens_the_letter_in_the_supporters_email_app(journey):
     body = unquote(params["body"])
     assert body.startswith("Jane Smith\r\n12 High Street\r\nLondon\r\nSW1A 1AA\r\n\r\nDear Rachel")
     assert "I read there & learn." in body
-    action = db.session.scalar(select(Action))
+    action = db.session.scalar(select(Letter))
     assert (action.status, action.sent_by) == ("confirmed", "supporter_email")
     assert not action.messages  # the platform sends nothing, not even a receipt
     assert supporter_sent_counts(action.campaign_id) == {
@@ -165,7 +165,7 @@ def test_send_it_yourself_opens_the_letter_in_the_supporters_email_app(journey):
     # Pressing again (back button) sends nothing and changes nothing.
     again = press(journey, check, "/send-yourself")
     assert again.status_code == 302
-    assert db.session.scalar(select(Action.sent_by)) == "supporter_email"
+    assert db.session.scalar(select(Letter.sent_by)) == "supporter_email"
 
 
 def test_a_second_letter_sent_yourself_to_the_same_mp_is_refused_kindly(journey):
@@ -182,7 +182,7 @@ def test_an_mp_without_email_gets_a_printable_letter_counted_as_posted(journey):
     sent = journey.get(press(journey, check, "/send-yourself").headers["Location"])
     assert title(sent).startswith("Print and post your letter")
     assert 'id="printed-letter"' in sent.text and "print.css" in sent.text
-    action = db.session.scalar(select(Action))
+    action = db.session.scalar(select(Letter))
     assert (action.sent_by, action.recipient_email, action.messages) == ("supporter_post", "", [])
 
 
@@ -193,7 +193,7 @@ def test_a_letter_by_post_cannot_be_sent_by_the_platform(journey):
     # Even a forged press of the email "Send letter" button goes nowhere near the mail queue.
     journey.post(f"{URL}/check/{public_id}", data={"csrf_token": token})
     assert not db.session.scalars(select(OutboundMessage)).all()
-    assert db.session.scalar(select(Action.status)) == "draft"
+    assert db.session.scalar(select(Letter.status)) == "draft"
 
 
 # The sent page follows the letter
@@ -335,14 +335,14 @@ def test_help_and_accessibility_pages_and_the_get_help_link_on_every_page(journe
 
 
 def test_mp_photos_are_fetched_at_sync_time_and_served_by_us(journey):
-    from action_app import clear_process_caches
+    from action_app.registry import registry_of
     from action_app.services.mp_photos import sync_photos
     from tests.fakes.members_api import THUMBNAIL_PNG
 
     before = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"}).text
     assert "mp-card__photo" not in before  # no photo yet: no broken image either
     app = journey.application
-    client = app.extensions["members_api_factory"]()
+    client = registry_of(app).members_api()
     try:
         current = db.session.scalar(select(func.count()).where(Member.is_current.is_(True)))
         assert sync_photos(client) == current > 0
@@ -350,7 +350,7 @@ def test_mp_photos_are_fetched_at_sync_time_and_served_by_us(journey):
         assert sync_photos(client) == 0  # nothing new or changed: nothing fetched again
     finally:
         client.close()
-    clear_process_caches(app)
+    registry_of(app).clear_caches()
     page = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"}).text
     img = re.search(r'<img class="mp-card__photo" src="([^"]+)" alt=""', page)
     assert img, page
@@ -365,7 +365,7 @@ def test_the_receipt_says_what_happens_next_and_shares_with_its_own_source(journ
     from action_app.models import Campaign
     from action_app.services import emails
 
-    letter = Action(
+    letter = Letter(
         id=7,
         supporter_name="Jane Smith",
         supporter_email="jane@example.org",
@@ -382,7 +382,7 @@ def test_the_receipt_says_what_happens_next_and_shares_with_its_own_source(journ
     )
     settings = journey.application.config["SETTINGS"]
     receipt = emails.build_receipt(
-        OutboundMessage(id=1, action_id=7, kind="receipt"),
+        OutboundMessage(id=1, letter_id=7, kind="receipt"),
         letter,
         Campaign(slug="test-campaign", title="Save the test library"),
         settings,
