@@ -390,3 +390,20 @@ def test_the_receipt_says_what_happens_next_and_shares_with_its_own_source(journ
     assert "What happens next" in receipt and "usually replies within a few weeks" in receipt
     assert f"{settings.public_base_url}/c/test-campaign?source=share-receipt" in receipt
     assert "Subject: The library\n" in receipt  # the subject as sent, nothing added
+
+
+@pytest.mark.parametrize(
+    ("address_as", "greeting"),
+    [("Dr Sam Jones", "Dear Dr Sam Jones,"), (None, "Dear Sam Jones MP,")],
+)
+def test_the_greeting_uses_name_address_as_where_given_else_the_name(address_as, greeting):
+    from action_app.clients.members_api import ApiMember
+    from action_app.services.members_sync import _seat_for
+
+    member = ApiMember(
+        id=1, display_name="Sam Jones MP", list_name=None, full_title="Sam Jones MP",
+        address_as=address_as, party_name=None, party_abbreviation=None, party_colour=None,
+        constituency_name="Exampleton", constituency_id=None, thumbnail_url=None,
+    )  # fmt: skip
+    record = _seat_for(member, "sam@parliament.uk").member
+    assert f"Dear {record.address_as}," == greeting
