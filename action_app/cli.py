@@ -23,6 +23,7 @@ from action_app.services.demo import load_demo_campaign
 from action_app.services.directory import DirectoryError, DirectorySummary
 from action_app.services.members_import import CsvImportError, import_members_csv
 from action_app.services.members_sync import sync_members
+from action_app.services.mp_photos import sync_photos
 from action_app.starter import start
 
 
@@ -48,8 +49,9 @@ def mps() -> None:
 
 @mps.command("sync")
 @click.option("--force", is_flag=True, help="Accept an answer that shrinks the directory by half.")
+@click.option("--photos/--no-photos", default=True, help="Fetch MPs' photos (new or changed).")
 @with_appcontext
-def mps_sync(force: bool) -> None:
+def mps_sync(force: bool, photos: bool) -> None:
     """Fetch every current MP, their constituency and email from the Members API."""
     settings = current_registry().settings
     click.echo(f"Syncing MPs from {settings.members_api_url}")
@@ -61,11 +63,20 @@ def mps_sync(force: bool) -> None:
     except (MembersApiError, DirectoryError) as exc:
         db.session.rollback()
         progress.finish()
-        raise click.ClickException(f"Sync failed, the directory is unchanged: {exc}") from None
-    finally:
         client.close()
+        raise click.ClickException(f"Sync failed, the directory is unchanged: {exc}") from None
     progress.finish()
     _print_summary(summary)
+    if photos:
+        try:
+            stored = sync_photos(client, lambda done, total: progress("photos", done, total))
+            db.session.commit()
+        finally:
+            client.close()
+        progress.finish()
+        click.echo(f"MP photos: {stored} fetched.")
+    else:
+        client.close()
 
 
 @mps.command("import")
@@ -129,6 +140,41 @@ def campaigns_export(slug: str) -> None:
     click.echo(json.dumps(export_campaign(campaign), indent=2, ensure_ascii=False))
 
 
+@campaigns.command("partner-kit")
+@click.argument("slug")
+@click.argument("source")
+@click.option("--site", help="The partner's site (https origin): may it frame the campaign?")
+@click.option(
+    "--preview",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write a preview page with the snippet to this file.",
+)
+@with_appcontext
+def campaigns_partner_kit(slug: str, source: str, site: str | None, preview: Path | None) -> None:
+    """The snippet, links and preview for a partner site showing a campaign."""
+    from action_app.services.campaign_cache import campaign_snapshot
+    from action_app.services.partner_kit import PartnerKitError, partner_kit
+
+    campaign = get_campaign(slug)
+    if campaign is None:
+        raise click.ClickException(f"No campaign {slug!r}.")
+    settings = current_registry().settings
+    try:
+        kit = partner_kit(campaign_snapshot(campaign), source, settings.public_base_url, site)
+    except PartnerKitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Paste this where the campaign should appear:\n")
+    click.echo(kit.snippet + "\n")
+    click.echo(f"Links carrying the source code {kit.source!r}:")
+    for name, url in kit.links.items():
+        click.echo(f"  {name}: {url}")
+    for warning in kit.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if preview is not None:
+        preview.write_text(kit.preview_html, encoding="utf-8")
+        click.echo(f"Preview written to {preview}")
+
+
 @click.group(help="The demo campaign.")
 def demo() -> None:
     pass
@@ -146,7 +192,7 @@ def demo_load() -> None:
 class _Progress:
     """A progress bar per stage of a sync."""
 
-    LABELS = {"members": "Current MPs", "emails": "Office emails"}
+    LABELS = {"members": "Current MPs", "emails": "Office emails", "photos": "MP photos"}
 
     def __init__(self) -> None:
         self.stage: str | None = None

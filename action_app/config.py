@@ -113,6 +113,9 @@ class Settings:
     smtp_timeout_seconds: float = 20.0
     celery_queue: str = "action_app"
     trusted_proxy_hops: int = 0
+    # Named on the privacy, help and accessibility pages.
+    data_controller: str = "The organisation running this service"
+    contact_email: str = ""
 
     @property
     def embedded(self) -> bool:
@@ -202,6 +205,8 @@ class Settings:
             smtp_timeout_seconds=_env_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
             trusted_proxy_hops=max(0, _env_int(env, "TRUSTED_PROXY_HOPS", 0)),
+            data_controller=(env.get("DATA_CONTROLLER") or "").strip() or cls.data_controller,
+            contact_email=(env.get("CONTACT_EMAIL") or "").strip() or mail.from_address,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -40,6 +40,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["service_name"] = SERVICE_NAME
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from action_app.public import template_helpers
+
+    template_helpers.init_app(app)
 
 
 SECURITY_HEADERS = (
@@ -57,7 +60,15 @@ def _security_headers(response):
     # up by raising an exception, which on every response costs more than the rest of this.
     # HSTS goes with every answer when the public address is https, whatever scheme reached
     # this process: behind a TLS-terminating proxy every request arrives here as plain http.
-    response.headers.extend(current_app.config["SECURITY_HEADERS"])
+    policy = g.get("page_policy")
+    if policy is None:
+        response.headers.extend(current_app.config["SECURITY_HEADERS"])
+        return response
+    response.headers.extend(
+        (name, policy.csp() if name == "Content-Security-Policy" else value)
+        for name, value in current_app.config["SECURITY_HEADERS"]
+        if not (name == "X-Frame-Options" and policy.frame_ancestors)
+    )
     return response
 
 

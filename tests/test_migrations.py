@@ -22,6 +22,7 @@ from tests.conftest import PG_ADMIN_URL, build_app
 APP_TABLES = {
     "cache_entries", "campaigns", "campaign_revisions", "constituencies", "members",
     "directory_updates", "letters", "outbound_messages", "participation_counts",
+    "member_photos",
 }  # fmt: skip
 
 
@@ -150,6 +151,7 @@ def test_the_rename_keeps_every_letter_and_message(scratch_app):
         "UPDATE outbound_messages SET status = 'queued'",
         "UPDATE outbound_messages SET kind = 'sms'",
         "UPDATE campaigns SET status = 'archived'",
+        "UPDATE letters SET sent_by = 'carrier_pigeon'",
         "INSERT INTO outbound_messages (letter_id, kind, status, attempts, next_attempt_at, "
         "created_at) VALUES (1, 'postcard', 'pending', 0, '2026-11-30', '2026-11-30')",
     ],

@@ -50,6 +50,10 @@ class ApiConstituency:
     ended: bool = False  # abolished at a boundary review: the API keeps old seats
 
 
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+MAX_PHOTO_BYTES = 512 * 1024
+
+
 class MembersApiClient:
     def __init__(
         self,
@@ -104,6 +108,21 @@ class MembersApiClient:
                 if on_done:
                     on_done(len(emails))
         return emails
+
+    def fetch_thumbnail(self, member_id: int) -> tuple[str, bytes] | None:
+        """The member's photo as (content type, bytes), or None if there is none to use (best
+        effort: a missing, odd or oversized answer is no photo, not an error)."""
+        try:
+            response = self.http.request(
+                "GET", f"/api/Members/{int(member_id)}/Thumbnail", headers={"Accept": "image/*"}
+            )
+        except ServiceUnavailable:
+            return None
+        kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        body = response.content
+        if response.status_code != 200 or kind not in PHOTO_TYPES or len(body) > MAX_PHOTO_BYTES:
+            return None
+        return kind, body
 
     def search_constituencies(self, text: str = "") -> list[ApiConstituency]:
         """Constituencies whose name contains ``text`` (all of them for an empty text)."""

@@ -4,6 +4,7 @@ from action_app.models.cache import CacheEntry
 from action_app.models.campaign import Campaign, CampaignRevision
 from action_app.models.directory import Constituency, DirectoryUpdate, Member
 from action_app.models.letter import Letter, OutboundMessage, ParticipationCount
+from action_app.models.photo import MemberPhoto
 from action_app.models.statuses import (
     NATIONS,
     CampaignStatus,
@@ -11,6 +12,7 @@ from action_app.models.statuses import (
     MessageKind,
     MessageStatus,
     Nation,
+    SentBy,
     TargetType,
 )
 
@@ -25,10 +27,12 @@ __all__ = [
     "Letter",
     "LetterStatus",
     "Member",
+    "MemberPhoto",
     "MessageKind",
     "MessageStatus",
     "Nation",
     "OutboundMessage",
     "ParticipationCount",
+    "SentBy",
     "TargetType",
 ]

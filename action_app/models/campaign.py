@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
@@ -34,8 +34,14 @@ class Campaign(db.Model):
     require_confirmation: Mapped[bool] = mapped_column(default=False)
     thank_you_text: Mapped[str] = mapped_column(Text, default="")
     share_text: Mapped[str] = mapped_column(Text, default="")
-    # [{"slug": ..., "name": ..., "statement": ..., "privacy_url": ...}]
+    # [{"slug": ..., "name": ..., "statement": ..., "privacy_url": ..., "logo_url": ...}]
     organisations: Mapped[list] = mapped_column(JsonDocument, default=list)
+    # How many letters the campaign hopes for (a progress bar on its page), if it says.
+    goal: Mapped[int | None]
+    # The picture shown when the campaign is shared (Open Graph / Twitter card), https only.
+    share_image_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Partner sites that may show the campaign in an iframe (CSP frame-ancestors), as origins.
+    embed_origins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

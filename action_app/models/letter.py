@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
-from action_app.models.statuses import LetterStatus, MessageKind, MessageStatus, one_of
+from action_app.models.statuses import LetterStatus, MessageKind, MessageStatus, SentBy, one_of
 from action_app.models.types import JsonDocument, utcnow
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -57,6 +57,7 @@ class Letter(db.Model):
     body_after: Mapped[str] = mapped_column(Text, default="")
     opt_ins: Mapped[list] = mapped_column(JsonDocument, default=list)
     source: Mapped[str | None] = mapped_column(String(64))
+    sent_by: Mapped[str | None] = mapped_column(String(16))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -81,6 +82,8 @@ class Letter(db.Model):
         Index("ix_letters_campaign_status", "campaign_id", "status"),
         Index("ix_letters_status_created", "status", "created_at"),
         one_of("status", LetterStatus),
+        # NULL (the platform sent it) passes, as NULL does any CHECK.
+        one_of("sent_by", SentBy),
     )
 
     def mp_message(self) -> OutboundMessage | None:

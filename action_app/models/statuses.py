@@ -43,6 +43,14 @@ class MessageKind(StrEnum):
     FAILURE_NOTICE = "failure_notice"
 
 
+class SentBy(StrEnum):
+    """Who delivered a letter the platform did not: the supporter, from their own email app, or
+    by post (an MP with no email address). NULL means the platform sent it. Counted apart."""
+
+    SUPPORTER_EMAIL = "supporter_email"
+    SUPPORTER_POST = "supporter_post"
+
+
 class CampaignStatus(StrEnum):
     DRAFT = "draft"
     LIVE = "live"

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from action_app.public import letter_views, views
+from action_app.public import embed_views, info_views, letter_views, sent_views, views
 
 
 def create_blueprint() -> Blueprint:
@@ -10,4 +10,7 @@ def create_blueprint() -> Blueprint:
     bp = Blueprint("public", __name__)
     views.register(bp)  # campaign page, finding your MP
     letter_views.register(bp)  # write, check, send, confirm
+    sent_views.register(bp)  # send it yourself, the sent page's status
+    embed_views.register(bp)  # the action in a partner's iframe
+    info_views.register(bp)  # help, accessibility statement, MPs' photos
     return bp

@@ -14,14 +14,21 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from action_app import tasking
 from action_app.extensions import db
-from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus
+from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.public.forms import ConfirmForm, LetterForm, SendForm, clean_source
 from action_app.public.views import public_campaign, query_args
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.letter_status import letter_status
 from action_app.services.letters import Recipient, find_recipient, render_letter
 from action_app.services.participation import bump_hot_totals, campaign_total
 from action_app.services.preview import preview_letter
+from action_app.services.self_send import (
+    by_post,
+    own_email,
+    recipient_postal_lines,
+    supporter_lines,
+)
 from action_app.services.sending import forget_dispatch
 from action_app.services.sharing import share_links
 from action_app.services.submissions import (
@@ -85,6 +92,9 @@ def check(slug: str, public_id: str):
     if campaign.current_status() != CampaignStatus.LIVE:  # paused or closed since it was written
         return redirect(url_for("public.campaign", slug=slug))
     form = SendForm()
+    expired = request.args.get("expired") == "1"  # back from an expired "send it myself"
+    if by_post(letter):
+        return _check_by_post(campaign, letter, form, expired)
     if request.method == "POST" and form.validate():
         return _send(campaign, letter)
     preview = preview_letter(letter, campaign)
@@ -93,9 +103,24 @@ def check(slug: str, public_id: str):
         campaign=campaign,
         letter=letter,
         form=form,
-        expired=request.method == "POST",  # the only field is the CSRF token
+        expired=expired or request.method == "POST",  # the only field is the CSRF token
         headers=preview.headers,
         body=preview.body,
+        change_url=_change_url(campaign, letter),
+    )
+
+
+def _check_by_post(campaign: CampaignSnapshot, letter: Letter, form: SendForm, expired: bool):
+    """The check page for a letter the supporter will post (their MP has no email address)."""
+    return render_template(
+        "public/check_post.html",
+        campaign=campaign,
+        letter=letter,
+        form=form,
+        expired=expired,
+        supporter_lines=supporter_lines(letter),
+        postal=recipient_postal_lines(letter),
+        body=letter_body(letter),
         change_url=_change_url(campaign, letter),
     )
 
@@ -117,6 +142,10 @@ def sent(slug: str, public_id: str):
         letter_text=letter_body(letter),
         total=campaign_total(campaign.id),
         share=_share_links(campaign, letter.source),
+        status=letter_status(letter),
+        own=own_email(letter) if letter.sent_by == SentBy.SUPPORTER_EMAIL else None,
+        postal=recipient_postal_lines(letter) if by_post(letter) else None,
+        supporter_lines=supporter_lines(letter),
     )
 
 

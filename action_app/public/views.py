@@ -17,10 +17,12 @@ from action_app.clients.postcodes_io import (
 from action_app.extensions import db
 from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
+from action_app.public.page_policy import allow_for_page
 from action_app.registry import current_registry
 from action_app.services import lookup
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
+from action_app.services.mp_photos import has_photo
 from action_app.services.participation import campaign_total
 
 MONTHS = "January February March April May June July August September October November December"
@@ -53,11 +55,13 @@ def healthz():
 
 
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html", settings=current_registry().settings)
 
 
 def campaign(slug: str):
     campaign = public_campaign(slug)
+    logos = [o["logo_url"] for o in campaign.organisations if o.get("logo_url")]
+    allow_for_page(image_urls=logos)
     source = clean_source(request.args.get("source"))
     if "postcode" in request.args:  # back from the next page: the postcode is shown again
         form = PostcodeForm(request.args)
@@ -188,7 +192,14 @@ def _render_mp_page(
             **query_args(postcode=found.postcode, source=source),
         ),
         fixed=campaign.fixed_target,
+        photo_url=_photo_url(found.seat.member),
     )
+
+
+def _photo_url(member) -> str | None:
+    if member is None or not has_photo(member.id):
+        return None
+    return url_for("public.mp_photo", member_id=member.id)
 
 
 def _choose_page(
@@ -248,7 +259,9 @@ def _terminated_message(exc: PostcodeTerminated) -> str:
 def _no_seat_message(exc: NoWestminsterSeat) -> str:
     place = {
         "Channel Islands": "the Channel Islands, which are",
-        "Isle of Man": "the Isle of Man, which is",
+        "Jersey": "Jersey, which has its own parliament and is",
+        "Guernsey": "Guernsey, which has its own parliament and is",
+        "Isle of Man": "the Isle of Man, which has its own parliament and is",
     }.get(exc.country or "", "a place that is")
     return (
         f"{exc.postcode} is in {place} not represented in the UK Parliament, so there is no MP "

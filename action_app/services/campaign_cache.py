@@ -43,6 +43,9 @@ class CampaignSnapshot:
     share_text: str
     organisations: tuple[dict, ...]
     updated_at: datetime
+    goal: int | None = None
+    share_image_url: str = ""
+    embed_origins: tuple[str, ...] = ()
 
     @property
     def nations(self) -> list[str]:
@@ -87,6 +90,9 @@ def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
         share_text=campaign.share_text or "",
         organisations=tuple(campaign.organisations or ()),
         updated_at=campaign.updated_at,
+        goal=campaign.goal,
+        share_image_url=campaign.share_image_url or "",
+        embed_origins=tuple(campaign.embed_origins or ()),
     )
 
 

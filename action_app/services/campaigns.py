@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +19,8 @@ from action_app.services.letter_templates import check_template
 
 UK = ZoneInfo("Europe/London")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")  # a plain host name
 ORG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 # Document key → model field. Each field has one documented key (first); the others are
@@ -39,6 +42,9 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "thank_you_text": ("thank_you_text", "thank_you"),
     "share_text": ("share_text",),
     "organisations": ("organisations", "organizations"),
+    "goal": ("goal",),
+    "share_image_url": ("share_image_url", "share_image"),
+    "embed_origins": ("embed_origins", "embed_sites"),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -241,15 +247,76 @@ def _organisations(value: Any) -> list[dict]:
         privacy = str(org.get("privacy_url") or "").strip()
         if privacy and not privacy.startswith(("https://", "http://")):
             raise ValueError(f"organisation {index}: privacy_url must be a web address")
-        result.append(
-            {
-                "slug": slug,
-                "name": str(org["name"]).strip()[:200],
-                "statement": str(org.get("statement") or "").strip()[:1000],
-                "privacy_url": privacy,
-            }
-        )
+        entry = {
+            "slug": slug,
+            "name": str(org["name"]).strip()[:200],
+            "statement": str(org.get("statement") or "").strip()[:1000],
+            "privacy_url": privacy,
+        }
+        logo = str(org.get("logo_url") or "").strip()
+        if logo:
+            entry["logo_url"] = _https_url(logo, f"organisation {index}: logo_url")
+        result.append(entry)
     return result
+
+
+def _https_url(value: Any, what: str = "") -> str:
+    """An https address of at most 500 characters (images are fetched by browsers and by
+    link previews, so plain http is refused)."""
+    text = str(value or "").strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
+    host = parts.hostname or ""
+    if parts.scheme != "https" or not HOST.match(host) or len(text) > 500 or " " in text:
+        raise ValueError(f"{what + ' ' if what else ''}must be an https:// address".strip())
+    return text
+
+
+def _share_image(value: Any) -> str:
+    return _https_url(value) if value not in (None, "") else ""
+
+
+def _goal(value: Any) -> int | None:
+    if value in (None, "", 0):
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 100_000_000:
+        raise ValueError("must be a whole number of letters, more than 0")
+    return value
+
+
+def _embed_origins(value: Any) -> list[str]:
+    """Partner sites allowed to frame the campaign, each an https origin like
+    https://partner.example (no path): CSP frame-ancestors takes nothing else safely."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise ValueError("must be a list of https:// site addresses")
+    origins = []
+    for item in value:
+        try:
+            parts = urlsplit(str(item).strip().rstrip("/"))
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            parts, port = None, ""
+        # Plain http only for this machine (a partner's site being built, and the tests).
+        secure = parts is not None and (
+            parts.scheme == "https"
+            or (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1"))
+        )
+        # The origin goes into a CSP header: only a plain host name may, nothing that could end
+        # the directive (";", spaces, quotes) or widen it ("*").
+        host = parts.hostname if parts is not None else None
+        if not secure or not host or not HOST.match(host) or parts.path or parts.query:
+            raise ValueError(f"{item!r} must be a site address like https://partner.example")
+        if parts.username or parts.password or parts.fragment:
+            raise ValueError(f"{item!r} must be a site address like https://partner.example")
+        origin = f"{parts.scheme}://{host}{port}"
+        if origin not in origins:
+            origins.append(origin)
+    return origins
 
 
 _FIELD_PARSERS = {
@@ -269,4 +336,7 @@ _FIELD_PARSERS = {
     "thank_you_text": _text_field("thank_you_text"),
     "share_text": _text_field("share_text"),
     "organisations": _organisations,
+    "goal": _goal,
+    "share_image_url": _share_image,
+    "embed_origins": _embed_origins,
 }

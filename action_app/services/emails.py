@@ -43,10 +43,9 @@ def supporter_block(letter: Letter) -> str:
 
 
 def mp_subject(letter: Letter) -> str:
-    """The subject the MP sees: it says the letter is from a constituent."""
-    if "constituent" in letter.subject.lower():
-        return letter.subject
-    return f"From your constituent {letter.supporter_name}: {letter.subject}"
+    """The subject the MP sees: exactly the one the supporter saw and sent (the check page
+    shows it), with no words added; the From line already says who it is from."""
+    return letter.subject
 
 
 def build_mp_email(
@@ -183,8 +182,13 @@ def _letter_copy(letter: Letter) -> str:
 
 
 def _share_line(campaign: CampaignNames, settings: Settings) -> str:
-    url = f"{settings.public_base_url}/c/{campaign.slug}"
-    return f"Ask your friends to write too: {url}\n"
+    """What happens next, and a link to share that carries its own source code."""
+    url = f"{settings.public_base_url}/c/{campaign.slug}?source=share-receipt"
+    return (
+        "What happens next: your MP's office reads letters from constituents and usually "
+        "replies within a few weeks. If they reply, the reply comes to this email address.\n\n"
+        f"Ask your friends to write too: {url}\n"
+    )
 
 
 def _short(text: str) -> str:

@@ -101,12 +101,31 @@ def find_recipient(
 ) -> tuple[Recipient, str] | None:
     """Who a letter from this seat goes to, and the postcode (normalised); None if the seat is
     unknown, the postcode is missing, the seat is outside the campaign's nations, or there is
-    no one to write to (a vacant seat, or an MP without an email address)."""
+    no one to write to (a vacant seat). An MP without an email address is written to by post."""
     found = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
     if found is None or found.postcode is None or campaign.excludes(found.nation):
         return None
-    recipient = recipient_for(campaign, found.seat)
+    recipient = recipient_for(campaign, found.seat) or postal_recipient_for(campaign, found.seat)
     return None if recipient is None else (recipient, found.postcode)
+
+
+def postal_recipient_for(campaign: CampaignSnapshot, seat: SeatSnapshot) -> Recipient | None:
+    """An MP who publishes no email address still gets the letter: by post, from the supporter
+    (the recipient's email is empty, which is how the pages know)."""
+    member = seat.member
+    if campaign.fixed_target or member is None:
+        return None
+    return Recipient(
+        key=f"member:{member.id}",
+        name=member.display_name,
+        email="",
+        address_as=member.address_as,
+        party=member.party_name or "",
+        member_id=member.id,
+        constituency_id=seat.id,
+        constituency_name=seat.name,
+        nation=seat.nation or "",
+    )
 
 
 def render_letter(

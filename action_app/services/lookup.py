@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, replace
 
 from action_app.clients.postcodes_io import (
     InvalidPostcode,
+    NoWestminsterSeat,
     PostcodeLocation,
     PostcodesIoClient,
     normalise_postcode,
@@ -54,6 +56,9 @@ def locate_postcode(text: str) -> PostcodeLocation:
     postcode = normalise_postcode(text)
     if postcode is None:
         raise InvalidPostcode((text or "").strip()[:40])
+    island = crown_dependency(postcode)
+    if island:  # known by its prefix, whether or not postcodes.io knows the postcode
+        raise NoWestminsterSeat(postcode, island)
     memo = current_registry().postcode_memo
     location = memo.get(postcode)
     if location is not None:
@@ -72,6 +77,17 @@ def locate_postcode(text: str) -> PostcodeLocation:
         store.set(key, json.dumps(location.to_dict()), ttl)
     memo.put(postcode, location)
     return location
+
+
+# The Crown Dependencies have their own parliaments and no MP at Westminster.
+CROWN_DEPENDENCIES = {"JE": "Jersey", "GY": "Guernsey", "IM": "Isle of Man"}
+_CROWN_PREFIX = re.compile(r"^(JE|GY|IM)[0-9]")
+
+
+def crown_dependency(postcode: str) -> str | None:
+    """Jersey, Guernsey or the Isle of Man for a postcode with their prefix, else None."""
+    match = _CROWN_PREFIX.match(postcode.upper())
+    return CROWN_DEPENDENCIES[match.group(1)] if match else None
 
 
 def find_mp_for_postcode(text: str) -> MpLookup:

@@ -31,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# axe's best practices as well as WCAG: they catch what WCAG words loosely (content outside any
+# landmark, heading order, duplicate landmarks), and the public pages keep to them too.
+AXE_TAGS = [*WCAG_TAGS, "best-practice"]
 
 
 def pytest_collection_modifyitems(items):
@@ -105,12 +108,13 @@ def page_without_js(browser):
 
 
 def axe_violations(page) -> list[dict]:
-    """Run axe-core with the WCAG 2.0-2.2 A and AA rules; return what it found."""
+    """Run axe-core with the WCAG 2.0-2.2 A and AA rules and best practices; return what it
+    found."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        WCAG_TAGS,
+        AXE_TAGS,
     )
     return [
         {

@@ -18,7 +18,7 @@ def to_letter_page(page, base, postcode="SW1A 1AA", slug="test-campaign"):
     page.goto(f"{base}/c/{slug}?source=browser-test")
     page.get_by_label("Enter your postcode to find your MP").fill(postcode)
     page.get_by_role("button", name="Find your MP").click()
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Continue").click()
     page.wait_for_load_state("load")
 
 
@@ -61,7 +61,7 @@ def test_write_check_send_and_every_state_is_accessible(page, live_server):
 
     page.get_by_role("button", name="Send letter").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Your letter is on its way"
-    assert "copy is on its way to sam.browser@example.org" in page.inner_text("main")
+    assert "We email a copy of your letter to sam.browser@example.org" in page.inner_text("main")
     assert "source=browser-test" in page.get_by_label("Or copy this link").input_value()
     assert_accessible(page, "sent page")
 

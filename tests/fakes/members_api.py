@@ -118,6 +118,13 @@ def _page_links(base: str, skip: int, take: int, total: int) -> list[dict[str, s
     return links
 
 
+# An 8x8 grey PNG: every fake MP's photo.
+THUMBNAIL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000008000000080800000000e164e1570000000e49444154789c63"
+    "9809050c943100619326416f97a36d0000000049454e44ae426082"
+)
+
+
 class FakeMembersAPI(FakeServer):
     name = "members-api"
 
@@ -151,6 +158,8 @@ class FakeMembersAPI(FakeServer):
                 )
             if parts[2] == "contact":
                 return self._contact(member)
+            if parts[2] == "thumbnail":
+                return Response(200, THUMBNAIL_PNG, "image/png")
         if parts[:2] == ["location", "constituency"] and len(parts) == 3:
             if parts[2] == "search":
                 return self._search_constituencies(params)

@@ -139,7 +139,7 @@ def test_terminated_postcode_explains_why(journey):
 
 @pytest.mark.parametrize(
     ("name", "place"),
-    [("channel_islands", "the Channel Islands"), ("isle_of_man", "the Isle of Man")],
+    [("channel_islands", "Jersey"), ("isle_of_man", "the Isle of Man")],
 )
 def test_no_westminster_mp(journey, name, place):
     postcode = EXAMPLE_POSTCODES[name]
@@ -156,7 +156,7 @@ def test_lookup_down_offers_the_list_of_constituencies(journey, fake_postcodes):
     assert "We cannot look up postcodes at the moment" in text
     html = response.get_data(as_text=True)
     assert "<optgroup" not in html  # nations are not known yet: one A-Z list
-    seat_id = re.search(r'<option value="(\d+)">Ynys Môn</option>', html)[1]
+    seat_id = re.search(r'<option value="(\d+)" data-mp="Llinos Medi">Ynys Môn</option>', html)[1]
     assert '<input type="hidden" name="postcode" value="LL77 7TW">' in html
 
     chosen = journey.get(f"{URL}/your-mp", query_string={"seat": seat_id, "postcode": "LL77 7TW"})
@@ -210,11 +210,35 @@ def test_vacant_seat_says_so_and_what_happens_next(journey):
     assert "/write" not in response.get_data(as_text=True)
 
 
-def test_mp_without_email(journey):
+def test_mp_without_email_gets_a_letter_to_post(journey):
     response = find(journey, EXAMPLE_POSTCODES["no_email_mp"])
     text = page_text(response)
     assert "Órfhlaith Begley does not publish an email address" in text
-    assert "/write" not in response.get_data(as_text=True)
+    assert "a letter to print and post to the House of Commons" in text
+    assert "/write" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("postcode", "place"),
+    [("JE1 1AA", "Jersey"), ("GY1 1AA", "Guernsey"), ("IM1 1AA", "the Isle of Man")],
+)
+def test_crown_dependencies_are_known_by_their_prefix(journey, fake_postcodes, postcode, place):
+    """Even a postcode postcodes.io has never heard of (or while it is down) is recognised."""
+    fake_postcodes.go_down()
+    response = find(journey, postcode)
+    assert_postcode_error(response, f"is in {place}", postcode)
+    assert "not represented in the UK Parliament" in page_text(response)
+
+
+def test_your_mp_page_shows_the_postcode_with_a_change_link_and_no_repeated_name(journey):
+    response = find(journey, EXAMPLE_POSTCODES["england"], source="p1")
+    html = response.get_data(as_text=True)
+    assert "Your postcode" in html and "SW1A 1AA" in html
+    link = re.search(r'<a href="([^"]+)">Change postcode</a>', html)
+    assert link and "postcode=SW1A+1AA" in unescape(link[1]) and "source=p1" in unescape(link[1])
+    assert '<dt class="summary-list__key">Name</dt>' not in html
+    # Continue is a link that says it is a link (no role="button" it could not live up to).
+    assert 'role="button"' not in html
 
 
 def test_campaign_limited_to_nations(journey):

@@ -76,15 +76,18 @@ def test_the_whole_journey_sends_one_letter_and_one_receipt(pg_journey, smtp_ser
     check_page = pg_journey.get(response.headers["Location"])
     assert title(check_page).startswith("Check your letter before sending it")
     check_text = text(check_page)
-    assert "Jane Smith via Save the test library <action@write.example.org>" in check_text
-    assert "Jane Smith <jane.smith@example.com>" in check_text
-    assert "Rachel Blake <rachel.blake.mp@parliament.uk>" in check_text
+    # Plain words for the headers, and no angle brackets around addresses.
+    assert "Sent from Jane Smith via Save the test library action@write.example.org" in check_text
+    assert "Replies go to Jane Smith jane.smith@example.com" in check_text
+    assert "Sent to Rachel Blake rachel.blake.mp@parliament.uk" in check_text
+    assert "Subject A constituent in Cities of London and Westminster on the library" in check_text
+    assert "&lt;" not in check_page.get_data(as_text=True).split("<main")[1]
 
     sent = send(pg_journey, response)
     assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
     sent_page = pg_journey.get(sent.headers["Location"])
     assert "Your letter is on its way" in text(sent_page)
-    assert "A copy is on its way to jane.smith@example.com" in text(sent_page)
+    assert "We email a copy of your letter to jane.smith@example.com" in text(sent_page)
     assert "1 person has written to their MP" in text(sent_page)
 
     deliver_all()

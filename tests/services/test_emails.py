@@ -57,7 +57,8 @@ def test_headers_survive_names_with_accents_commas_and_quotes(settings):
     assert email["From"].addresses[0].addr_spec == "action@write.example.org"
     assert email["Reply-To"].addresses[0].display_name == "Órfhlaith O'Neill-Smith, Jr"
     assert email["Reply-To"].addresses[0].addr_spec == "orla@example.com"
-    assert email["Subject"] == "From your constituent Órfhlaith O'Neill-Smith, Jr: Libraries"
+    # The subject is the supporter's own, with nothing added (the check page shows it).
+    assert email["Subject"] == "Libraries"
     assert email["Message-ID"] == "<letter-7-mp-3@write.example.org>"
 
 
