@@ -142,7 +142,9 @@ def sent(slug: str, public_id: str):
         campaign=view,
         action=action,
         failed=mp_message is not None and mp_message.status == "failed",
-        failure_reason=mp_message.last_error if mp_message is not None else None,
+        failure_explanation=emails.failure_explanation(
+            mp_message.last_error if mp_message is not None else None
+        ),
         letter_text=letter_body(action),
         total=campaign_total(view.id),
         share=_share_links(view, action.source),

@@ -23,6 +23,7 @@ TOKENS = {
     "address": "[your address]",
     "postcode": "[your postcode]",
 }
+_TOKEN_PATTERN = re.compile("|".join(re.escape(token) for token in TOKENS.values()))
 # Where the supporter's words go when a template has no marker: before the sign-off.
 SIGN_OFF = re.compile(
     r"^\s*(yours (sincerely|faithfully|truly)|kind regards|best wishes|with thanks|regards)\b",
@@ -127,7 +128,8 @@ def render_letter(
 
 
 def fill_tokens(text: str, supporter: Supporter) -> str:
-    """Put the supporter's details where the page showed tokens."""
+    """Put the supporter's details where the page showed tokens, in one pass: a detail that
+    itself looks like a token (a name of "[your address]") is never filled in again."""
     first = supporter.name.split()[0] if supporter.name.split() else supporter.name
     values = {
         TOKENS["name"]: supporter.name,
@@ -135,9 +137,7 @@ def fill_tokens(text: str, supporter: Supporter) -> str:
         TOKENS["address"]: supporter.address,
         TOKENS["postcode"]: supporter.postcode,
     }
-    for token, value in values.items():
-        text = text.replace(token, value)
-    return text
+    return _TOKEN_PATTERN.sub(lambda match: values[match.group(0)], text)
 
 
 def join_letter(before: str, personal: str, after: str) -> str:

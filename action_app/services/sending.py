@@ -18,10 +18,16 @@ from sqlalchemy import and_, delete, func, or_, select, update
 
 from action_app.config import Settings
 from action_app.extensions import db
-from action_app.mail import MailTransport, PermanentMailError, TransientMailError
+from action_app.mail import (
+    MailTransport,
+    Outgoing,
+    PermanentMailError,
+    RelayError,
+    TransientMailError,
+)
 from action_app.models import Action, OutboundMessage
 from action_app.models.types import utcnow
-from action_app.services import emails
+from action_app.services import emails, relay
 from action_app.services.actions import CONFIRMATION_DAYS, confirmation_token
 from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
@@ -39,7 +45,7 @@ DRAFT_HOURS = 24
 class Outcome:
     message_id: int
     kind: str
-    result: str  # sent, retry, failed, skipped
+    result: str  # sent, retry, paused (the relay cannot be used), failed, skipped
     campaign_id: int | None = None
     follow_up: OutboundMessage | None = None  # claimed for this worker to send next
 
@@ -93,22 +99,44 @@ def deliver_message(claimed: int | OutboundMessage) -> Outcome:
     message_id = message.id
     campaign = cached_campaign_by_id(action.campaign_id)
     outcome = Outcome(message_id, message.kind, "sent", action.campaign_id)
+    state = relay.relay_state()
+    paused_until = state.paused_until(utcnow())
+    if paused_until is not None:  # the relay failed a moment ago: wait, without trying
+        _wait_for_relay(message, paused_until)
+        outcome.result = "paused"
+        db.session.flush()
+        return outcome
     try:
-        email = _build(message, action, campaign)
-        _transport().send(email)
+        mail = _build(message, action, campaign)
+        _transport().send(mail)
+    except RelayError as exc:
+        _wait_for_relay(message, relay.record_relay_failure(exc.reason, state))
+        outcome.result = "paused"
     except TransientMailError as exc:
-        outcome.result = _retry_later(message, action, exc.reason)
-    except PermanentMailError as exc:
+        outcome.result, outcome.follow_up = _retry_later(message, action, exc.reason)
+    except (PermanentMailError, emails.UnsafeMessage) as exc:
         outcome.result = "failed"
         outcome.follow_up = _fail(message, action, exc.reason)
     except Exception as exc:  # a bug must not leave the row claimed for ever
         log.exception("Could not build or send message %s", message_id)
         outcome.result = "failed"
-        outcome.follow_up = _fail(message, action, f"internal error ({type(exc).__name__})")
+        reason = f"{emails.INTERNAL_ERROR} ({type(exc).__name__})"
+        outcome.follow_up = _fail(message, action, reason)
     else:
+        relay.record_relay_ok(state)
         outcome.follow_up = _sent(message, action)
     db.session.flush()
     return outcome
+
+
+def _wait_for_relay(message: OutboundMessage, until) -> None:
+    """Back to pending until the relay may be tried again; the claim's attempt is given back,
+    because the letter was never offered to anyone who could answer about it."""
+    message.status = "pending"
+    message.attempts = max(0, message.attempts - 1)
+    message.next_attempt_at = until
+    message.dispatched_at = None
+    message.claimed_at = None
 
 
 def _follow_up(action: Action, kind: str) -> OutboundMessage:
@@ -121,8 +149,19 @@ def _follow_up(action: Action, kind: str) -> OutboundMessage:
     return message
 
 
-def _build(message: OutboundMessage, action: Action, campaign: CampaignView):
+def _build(message: OutboundMessage, action: Action, campaign: CampaignView) -> Outgoing:
+    """The message's checked bytes and envelope (raises emails.UnsafeMessage if the check fails)."""
     settings = _settings()
+    email = _build_email(message, action, campaign, settings)
+    return Outgoing(
+        sender=settings.mail.from_address,
+        recipients=tuple(a.addr_spec for a in email["To"].addresses),
+        data=emails.checked_bytes(email),
+        message_id=str(email["Message-ID"]),
+    )
+
+
+def _build_email(message: OutboundMessage, action: Action, campaign: CampaignView, settings):
     if message.kind == "mp":
         return emails.build_mp_email(message, action, campaign, settings)
     if message.kind == "receipt":
@@ -148,11 +187,15 @@ def _sent(message: OutboundMessage, action: Action) -> OutboundMessage | None:
     return _follow_up(action, "receipt")
 
 
-def _retry_later(message: OutboundMessage, action: Action, reason: str) -> str:
+def _retry_later(
+    message: OutboundMessage, action: Action, reason: str
+) -> tuple[str, OutboundMessage | None]:
+    """Try again later, with backoff; after the last attempt, fail, and hand on the failure
+    notice so it goes to the supporter at once."""
     settings = _settings()
     if message.attempts >= settings.send_max_attempts:
-        _fail(message, action, f"gave up after {message.attempts} attempts: {reason}")
-        return "failed"
+        notice = _fail(message, action, f"{emails.GAVE_UP} {message.attempts} attempts: {reason}")
+        return "failed", notice
     base = settings.send_retry_base_seconds * (2 ** (message.attempts - 1))
     delay = min(base * random.uniform(0.5, 1.5), MAX_BACKOFF_SECONDS)
     message.status = "pending"
@@ -160,7 +203,7 @@ def _retry_later(message: OutboundMessage, action: Action, reason: str) -> str:
     message.dispatched_at = None
     message.last_error = reason
     log.info("Message %s: %s; retrying in %.1fs", message.id, reason, delay)
-    return "retry"
+    return "retry", None
 
 
 def _fail(message: OutboundMessage, action: Action, reason: str) -> OutboundMessage | None:
