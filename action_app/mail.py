@@ -73,8 +73,10 @@ class Outgoing:
 
 
 def serialize(message: EmailMessage) -> bytes:
-    """The message's bytes, never with ``>From`` escaping (smtplib's ``send_message`` would)."""
-    return message.as_bytes(unixfrom=False)
+    """The message's bytes as they go on the wire: CRLF line ends (smtplib sends bytes as they
+    are, and a bare LF is refused by strict servers), and never ``>From`` escaping (smtplib's
+    ``send_message`` would add it)."""
+    return message.as_bytes(unixfrom=False, policy=message.policy.clone(linesep="\r\n"))
 
 
 class MailTransport(Protocol):
@@ -94,7 +96,7 @@ class OutboxTransport:
         target = self.folder / f"{name.strip('_')}.eml"
         fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(mail.data)
+            handle.write(mail.data.replace(b"\r\n", b"\n"))  # a file has local line ends
         os.replace(temporary, target)
 
     def close(self) -> None:

@@ -123,7 +123,7 @@ class TypedForm(FlaskForm):
         for name in self._uploads:
             field = self._fields.get(name)
             if field is not None:
-                field.errors = [*field.errors, f"{field.label.text} must be typed in, not a file"]
+                field.errors = [f"{field.label.text} must be typed in, not sent as a file"]
                 valid = False
         return valid
 
