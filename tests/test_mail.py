@@ -4,8 +4,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from action_app.config import MailSettings
 from action_app import mail
+from action_app.config import MailSettings
 from action_app.mail import (
     OutboxTransport,
     Outgoing,
