@@ -28,6 +28,7 @@ from action_app.services import lookup
 from action_app.services.campaign_cache import CampaignView, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.participation import campaign_total
+from action_app.services.relay import relay_state
 
 bp = Blueprint("public", __name__)
 
@@ -44,12 +45,15 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers and compose health checks: the database answers."""
+    """For load balancers and compose health checks: the database answers. It also reports the
+    mail relay's state; a paused relay does not make the web unhealthy (letters are still
+    taken, and wait in the database)."""
     try:
         db.session.execute(text("SELECT 1"))
+        mail_relay = relay_state().as_dict()
     except SQLAlchemyError:
         return {"status": "database unavailable"}, 503
-    return {"status": "ok"}
+    return {"status": "ok", "mail_relay": mail_relay}
 
 
 @bp.get("/privacy")
