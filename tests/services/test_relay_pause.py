@@ -15,7 +15,7 @@ from action_app.mail import PermanentMailError, RelayError, TransientMailError
 from action_app.models import OutboundMessage
 from action_app.models.types import utcnow
 from action_app.services import relay, sending
-from tests.services.test_sending import letter, message_of  # noqa: F401  (fixture)
+from tests.services.test_sending import message_of
 
 
 class Recording:
@@ -35,6 +35,31 @@ class Recording:
 
 
 @pytest.fixture
+def letter(any_app, fake_members):
+    """One submitted letter with its pending message (as in test_sending)."""
+    from action_app.services.actions import LetterInput, find_action, save_draft, submit_draft
+    from action_app.services.campaign_cache import campaign_view
+    from action_app.services.letters import recipient_for, render_letter
+    from action_app.services.lookup import list_seats
+    from tests.conftest import prepare_journey
+
+    view = campaign_view(prepare_journey(any_app))
+    recipient = recipient_for(view, next(s for s in list_seats() if s.member and s.member.email))
+    parts = render_letter(view, recipient)
+    letter = LetterInput(
+        name="Sam", email="sam@example.org", address_line_1="1 Road", town="Town",
+        subject=parts.subject, body_before=parts.before, body_after=parts.after,
+    )  # fmt: skip
+    public_id = save_draft(
+        view, recipient, postcode="SW1A 1AA", source=None, form_token="t", letter=letter
+    )
+    action = find_action(public_id, view.id)
+    submit_draft(action, require_confirmation=False)
+    db.session.commit()
+    return action
+
+
+@pytest.fixture
 def transport(any_app, monkeypatch):
     def install(*errors):
         fake = Recording(*errors)
@@ -44,7 +69,7 @@ def transport(any_app, monkeypatch):
     return install
 
 
-def deliver(letter):  # noqa: F811
+def deliver(letter):
     ids = sending.claim_due_messages(letter.id)
     db.session.commit()
     outcome = sending.deliver_message(ids[0])
@@ -56,7 +81,7 @@ def test_a_relay_failure_pauses_sending_without_using_an_attempt(
     letter,
     transport,
     any_app,
-    caplog,  # noqa: F811
+    caplog,
 ):
     transport(RelayError("TLS with the relay failed: CERTIFICATE_VERIFY_FAILED"))
     with caplog.at_level(logging.INFO, logger="action_app"):
@@ -76,7 +101,7 @@ def test_while_paused_no_letter_is_tried_and_the_error_is_logged_once(
     letter,
     transport,
     any_app,
-    caplog,  # noqa: F811
+    caplog,
 ):
     fake = transport(*[RelayError("could not connect to the relay: refused")] * 10)
     with caplog.at_level(logging.INFO, logger="action_app"):
@@ -99,7 +124,7 @@ def test_while_paused_no_letter_is_tried_and_the_error_is_logged_once(
     print(f"\nrelay pause: 6 deliveries, 2 relay tries, {len(errors)} ERROR line")
 
 
-def test_the_relay_working_again_clears_the_pause_and_sends(letter, transport):  # noqa: F811
+def test_the_relay_working_again_clears_the_pause_and_sends(letter, transport):
     fake = transport(RelayError("could not connect to the relay: refused"))
     deliver(letter)
     state = relay.relay_state()
@@ -112,13 +137,13 @@ def test_the_relay_working_again_clears_the_pause_and_sends(letter, transport): 
     assert message_of(letter).attempts == 1
 
 
-def test_an_answer_about_the_recipient_uses_an_attempt(letter, transport):  # noqa: F811
+def test_an_answer_about_the_recipient_uses_an_attempt(letter, transport):
     transport(TransientMailError("451 4.7.1 Greylisted"))
     assert deliver(letter).result == "retry"
     assert message_of(letter).attempts == 1
 
 
-def test_the_last_attempt_tells_the_supporter_at_once(letter, transport, any_app):  # noqa: F811
+def test_the_last_attempt_tells_the_supporter_at_once(letter, transport, any_app):
     transport(TransientMailError("451 4.7.1 Greylisted"))
     message = message_of(letter)
     message.attempts = any_app.config["SETTINGS"].send_max_attempts - 1
@@ -133,7 +158,7 @@ def test_the_last_attempt_tells_the_supporter_at_once(letter, transport, any_app
     assert kinds == {"mp": "failed", "failure_notice": "sent"}
 
 
-def test_the_notice_quotes_the_mps_server_only_about_the_recipient(letter, any_app, transport):  # noqa: F811
+def test_the_notice_quotes_the_mps_server_only_about_the_recipient(letter, any_app, transport):
     fake = transport(PermanentMailError("550 5.1.1 Mailbox unavailable"))
     outcome = deliver(letter)
     sending.deliver_message(outcome.follow_up)
@@ -144,7 +169,7 @@ def test_the_notice_quotes_the_mps_server_only_about_the_recipient(letter, any_a
 
 def test_a_message_that_fails_the_header_check_is_failed_with_its_reason(
     letter,
-    transport,  # noqa: F811
+    transport,
 ):
     fake = transport()
     letter.supporter_name = "=?utf-8?q?A=0AX-Injected:_yes?="  # as if the form were bypassed
@@ -167,7 +192,7 @@ def _notice_text(fake) -> str:
     return message_from_bytes(fake.sent[-1].data, policy=policy.default).get_content()
 
 
-def test_healthz_and_outbox_status_report_the_relay(letter, transport, any_app):  # noqa: F811
+def test_healthz_and_outbox_status_report_the_relay(letter, transport, any_app):
     client = any_app.test_client()
     assert client.get("/healthz").get_json()["mail_relay"]["status"] == "unknown"
     transport(RelayError("the relay refused our login (check MAIL_USERNAME and MAIL_PASSWORD)"))
