@@ -123,6 +123,9 @@ def test_a_campaign_subject_template_with_an_encoded_word_is_refused(journey):
     with pytest.raises(CampaignInvalid) as refused:
         set_campaign(subject_template="About {{ supporter.address }}")
     assert any("supporter.address" in problem for problem in refused.value.problems)
+    with pytest.raises(CampaignInvalid) as refused:
+        set_campaign(title="Save it =?utf-8?q?=0ABcc:_x@example.org?=")
+    assert any(problem.startswith("title:") for problem in refused.value.problems)
     db.session.rollback()
 
 
