@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -239,10 +240,23 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+# Answers to RCPT that are about us, not the recipient: our relay will not relay for us (no
+# login, or one it does not accept). Every letter would get the same answer.
+_RELAY_REFUSALS = re.compile(
+    r"relay access denied|relaying denied|authentication required|must authenticate|"
+    r"not authenticated|authentication is required|auth required|client host rejected|"
+    r"sender address rejected",
+    re.IGNORECASE,
+)
+
+
 def _recipient_error(answers: list[tuple[int, bytes | str]]) -> MailError:
-    """An answer about the recipient: a 5xx is final, a 4xx is worth another attempt."""
+    """An answer about the recipient: a 5xx is final, a 4xx is worth another attempt. An answer
+    that says our relay will not relay for us is the relay's fault, not the recipient's."""
     code = min((c for c, _ in answers), default=550)
     reason = "; ".join(f"{c} {_text(text)}" for c, text in answers)
+    if code in (530, 535) or _RELAY_REFUSALS.search(reason):
+        return RelayError(f"the relay will not relay for us (check MAIL_USERNAME): {reason}")
     return PermanentMailError(reason) if 500 <= code < 600 else TransientMailError(reason)
 
 

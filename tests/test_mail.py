@@ -78,6 +78,9 @@ def test_a_dropped_connection_is_reopened(server):
         ("452 4.2.2 Mailbox full", TransientMailError),
         ("550 5.1.1 No such user", PermanentMailError),
         ("554 5.7.1 Rejected", PermanentMailError),
+        # About us, not the recipient: our relay will not relay for us.
+        ("554 5.7.1 <mp@example.org>: Relay access denied", RelayError),
+        ("530 5.7.0 Authentication required", RelayError),
     ],
 )
 def test_failures_are_classified(server, answer, error):

@@ -92,8 +92,12 @@ smtpd_tls_auth_only = yes
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = {root}/dovecot/auth-client
-smtpd_relay_restrictions = permit_sasl_authenticated, reject
-smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+smtpd_relay_restrictions = permit_sasl_authenticated,
+    check_recipient_access regexp:{root}/conf/unauthenticated, reject
+# Unauthenticated clients get the answer a real relay gives for a domain that is not its own
+# (every domain is local here, so reject_unauth_destination would let them through).
+smtpd_recipient_restrictions = permit_sasl_authenticated,
+    check_recipient_access regexp:{root}/conf/unauthenticated
 smtpd_client_restrictions =
 message_size_limit = 10240000
 """
@@ -204,6 +208,7 @@ class PostfixRelay:
         (self.conf / "master.cf").write_text(MASTER_CF.format(listen=f"127.0.0.1:{self.port}"))
         (self.conf / "domains").write_text("/./ OK\n")
         (self.conf / "mailboxes").write_text("/./ catchall/\n")
+        (self.conf / "unauthenticated").write_text("/./ REJECT Relay access denied\n")
         (self.root / "dovecot" / "users").write_text(f"{self.username}:{{PLAIN}}{self.password}\n")
         self.dovecot_conf = self.root / "dovecot" / "dovecot.conf"
         self.dovecot_conf.write_text(DOVECOT_CONF.format(**values))

@@ -178,20 +178,22 @@ def _one_letter(journey):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fault", ["wrong_ca", "wrong_password", "no_ca_file"])
+@pytest.mark.parametrize("fault", ["wrong_ca", "wrong_password", "no_ca_file", "no_login"])
 def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
-    journey, postfix_app, postfix_relay, monkeypatch, fault, capsys, caplog
+    journey, postfix_app, postfix_relay, monkeypatch, fault, capsys, caplog, request
 ):
     settings = postfix_app.config["SETTINGS"]
     broken = {
         "wrong_ca": {"ca_file": postfix_relay.other_ca_file},
         "wrong_password": {"password": "not-the-password"},
         "no_ca_file": {"ca_file": None},  # the system's authorities do not know the test CA
+        "no_login": {"username": None},  # Postfix answers RCPT with "Relay access denied"
     }[fault]
     transport = SmtpTransport(dataclasses.replace(settings.mail, **broken), timeout=5)
     monkeypatch.setitem(postfix_app.extensions, "mail_transport", transport)
     action_id = _one_letter(journey)
     caplog.set_level(logging.INFO, logger="action_app")
+    request.addfinalizer(transport.close)
     for _ in range(3):
         send_action_task.run(action_id)
         message = db.session.scalar(select(OutboundMessage))
@@ -205,19 +207,19 @@ def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
     assert (message.status, message.attempts) == ("pending", 0)
     assert state.status == relay.RelayStatus.PAUSED and state.failures == 3
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    word = "refused our login" if fault == "wrong_password" else "CERTIFICATE_VERIFY_FAILED"
+    word = {
+        "wrong_password": "refused our login",
+        "no_login": "Relay access denied",
+    }.get(fault, "CERTIFICATE_VERIFY_FAILED")
     assert len(errors) == 1 and word in errors[0]  # once per interval, saying what is wrong
     assert postfix_relay.delivered() == []
     transport.close()
     # Put right, the same letter goes at once, and only once.
-    monkeypatch.setitem(
-        postfix_app.extensions,
-        "mail_transport",
-        SmtpTransport(settings.mail, timeout=5),
-    )
+    working = SmtpTransport(settings.mail, timeout=5)
+    request.addfinalizer(working.close)
+    monkeypatch.setitem(postfix_app.extensions, "mail_transport", working)
     send_action_task.run(action_id)
     arrived = postfix_relay.wait_for(2, timeout=30)
-    postfix_app.extensions["mail_transport"].close()
     assert len(arrived) == 2
     assert relay.relay_state().status == relay.RelayStatus.OK
     assert (
