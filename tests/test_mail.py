@@ -88,7 +88,7 @@ def test_failures_are_classified(server, answer, error):
     server.answer_next(1, answer)
     with pytest.raises(error) as caught:
         transport.send(message())
-    assert caught.value.reason.startswith(answer[:3])
+    assert answer in caught.value.reason
     transport.send(message(2))  # the transport is still usable afterwards
     transport.close()
     assert [r.message["Subject"] for r in server.received] == ["Letter 2"]
