@@ -143,7 +143,7 @@ class SmtpTransport:
             raise _recipient_error(list(exc.recipients.values())) from None
         except smtplib.SMTPSenderRefused as exc:
             self._drop()
-            raise RelayError(f"the relay refused our sender address: {_answer(exc)}") from None
+            raise RelayError(f"the relay refused our sender address: {_reply(exc)}") from None
         except smtplib.SMTPDataError as exc:
             self._forget_if_closed(connection)
             raise _recipient_error([(exc.smtp_code, exc.smtp_error)]) from None
@@ -192,7 +192,7 @@ class SmtpTransport:
             _close(connection)
             raise RelayError(
                 f"the relay refused our login (check MAIL_USERNAME and MAIL_PASSWORD): "
-                f"{_answer(exc)}"
+                f"{_reply(exc)}"
             ) from None
         except ssl.SSLError as exc:
             _close(connection)
@@ -226,17 +226,18 @@ def _close(connection: smtplib.SMTP | None) -> None:
             connection.close()
 
 
-def _text(value: bytes | str) -> str:
+def _answer(value: bytes | str) -> str:
+    """A server's answer as text, whichever type smtplib gave it in."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _answer(exc: smtplib.SMTPResponseException) -> str:
-    return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    return f"{exc.smtp_code} {_answer(exc.smtp_error)}"
 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        return _answer(exc)
+        return _reply(exc)
     return str(exc) or type(exc).__name__
 
 
@@ -254,7 +255,7 @@ def _recipient_error(answers: list[tuple[int, bytes | str]]) -> MailError:
     """An answer about the recipient: a 5xx is final, a 4xx is worth another attempt. An answer
     that says our relay will not relay for us is the relay's fault, not the recipient's."""
     code = min((c for c, _ in answers), default=550)
-    reason = "; ".join(f"{c} {_text(text)}" for c, text in answers)
+    reason = "; ".join(f"{c} {_answer(text)}" for c, text in answers)
     if code in (530, 535) or _RELAY_REFUSALS.search(reason):
         return RelayError(f"the relay will not relay for us (check MAIL_USERNAME): {reason}")
     return PermanentMailError(reason) if 500 <= code < 600 else TransientMailError(reason)

@@ -15,12 +15,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from flask import current_app
 from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.models import CacheEntry
 from action_app.models.types import utcnow
+from action_app.registry import current_registry
 from action_app.sql import upsert
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def relay_state() -> RelayState:
 def record_relay_failure(reason: str, state: RelayState | None = None) -> datetime:
     """The relay failed: pause sending, log at ERROR at most once per interval (flushes).
     Returns when sending should try again."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     state = state or relay_state()
     now = utcnow()
     until = now + timedelta(seconds=settings.relay_retry_seconds)

@@ -20,11 +20,12 @@ from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.mail import SmtpTransport
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
+from action_app.registry import registry_of
 from action_app.services import relay, sending
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.journey import send, write_letter
-from workers.tasks import send_action_task
+from workers.tasks import send_letter_task
 
 AWKWARD = (
     "From the day my son was born, the library has been his second home.\n"
@@ -85,8 +86,8 @@ class Recording:
 
 @pytest.fixture
 def recording(postfix_app, monkeypatch):
-    wrapper = Recording(postfix_app.extensions["mail_transport"])
-    monkeypatch.setitem(postfix_app.extensions, "mail_transport", wrapper)
+    wrapper = Recording(registry_of(postfix_app).mail_transport)
+    monkeypatch.setattr(registry_of(postfix_app), "mail_transport", wrapper)
     return wrapper
 
 
@@ -101,9 +102,9 @@ def journey(postfix_app, fake_members):
 def deliver_due(rounds: int = 1) -> None:
     """What the worker's sweep and tasks do, in this process."""
     for _ in range(rounds):
-        for action_id in sending.find_due_actions():
+        for letter_id in sending.find_due_letters():
             db.session.commit()
-            send_action_task.run(action_id)
+            send_letter_task.run(letter_id)
         db.session.commit()
 
 
@@ -140,8 +141,10 @@ def test_letters_in_every_language_arrive_byte_for_byte(journey, recording, post
         assert written.status_code == 302, key
         shown[key] = check_page_body(journey, written.headers["Location"])
         assert send(journey, written).status_code == 302
-    for action_id in db.session.scalars(select(Action.id).where(Action.status == "confirmed")):
-        send_action_task.run(action_id)
+    for letter_id in db.session.scalars(
+        select(Letter.id).where(Letter.status == LetterStatus.CONFIRMED)
+    ):
+        send_letter_task.run(letter_id)
     expected = 2 * len(LETTERS)  # each letter and its receipt
     postfix_relay.wait_for(expected, timeout=60)
     arrived = delivered_by_id(postfix_relay)
@@ -174,7 +177,7 @@ def test_letters_in_every_language_arrive_byte_for_byte(journey, recording, post
 def _one_letter(journey):
     written = write_letter(journey, email="one@example.com", personal_paragraph=AWKWARD)
     send(journey, written)
-    return db.session.scalar(select(Action.id))
+    return db.session.scalar(select(Letter.id))
 
 
 @pytest.mark.slow
@@ -182,7 +185,7 @@ def _one_letter(journey):
 def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
     journey, postfix_app, postfix_relay, monkeypatch, fault, capsys, caplog, request
 ):
-    settings = postfix_app.config["SETTINGS"]
+    settings = registry_of(postfix_app).settings
     broken = {
         "wrong_ca": {"ca_file": postfix_relay.other_ca_file},
         "wrong_password": {"password": "not-the-password"},
@@ -190,12 +193,12 @@ def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
         "no_login": {"username": None},  # Postfix answers RCPT with "Relay access denied"
     }[fault]
     transport = SmtpTransport(dataclasses.replace(settings.mail, **broken), timeout=5)
-    monkeypatch.setitem(postfix_app.extensions, "mail_transport", transport)
-    action_id = _one_letter(journey)
+    monkeypatch.setattr(registry_of(postfix_app), "mail_transport", transport)
+    letter_id = _one_letter(journey)
     caplog.set_level(logging.INFO, logger="action_app")
     request.addfinalizer(transport.close)
     for _ in range(3):
-        send_action_task.run(action_id)
+        send_letter_task.run(letter_id)
         message = db.session.scalar(select(OutboundMessage))
         message.next_attempt_at = message.next_attempt_at.replace(year=2000)  # due again now
         state = relay.relay_state()
@@ -204,7 +207,7 @@ def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
         db.session.commit()
     message = db.session.scalar(select(OutboundMessage))
     state = relay.relay_state()
-    assert (message.status, message.attempts) == ("pending", 0)
+    assert (message.status, message.attempts) == (MessageStatus.PENDING, 0)
     assert state.status == relay.RelayStatus.PAUSED and state.failures == 3
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     word = {
@@ -217,13 +220,16 @@ def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
     # Put right, the same letter goes at once, and only once.
     working = SmtpTransport(settings.mail, timeout=5)
     request.addfinalizer(working.close)
-    monkeypatch.setitem(postfix_app.extensions, "mail_transport", working)
-    send_action_task.run(action_id)
+    monkeypatch.setattr(registry_of(postfix_app), "mail_transport", working)
+    send_letter_task.run(letter_id)
     arrived = postfix_relay.wait_for(2, timeout=30)
     assert len(arrived) == 2
     assert relay.relay_state().status == relay.RelayStatus.OK
     assert (
-        db.session.scalar(select(OutboundMessage.attempts).where(OutboundMessage.kind == "mp")) == 1
+        db.session.scalar(
+            select(OutboundMessage.attempts).where(OutboundMessage.kind == MessageKind.MP)
+        )
+        == 1
     )
     with capsys.disabled():
         print(f"\nPostfix {fault}: 3 tries paused, attempts used 0; then arrived {len(arrived)}")
@@ -236,19 +242,21 @@ def test_relay_stopped_for_30_seconds_during_20_letters(journey, recording, post
             journey, email=f"outage{n}@example.com", personal_paragraph=f"Letter {n}.\n{AWKWARD}"
         )
         send(journey, written)
-    ids = list(db.session.scalars(select(Action.id).order_by(Action.id)))
-    for action_id in ids[:5]:  # the first few go before the outage
-        send_action_task.run(action_id)
+    ids = list(db.session.scalars(select(Letter.id).order_by(Letter.id)))
+    for letter_id in ids[:5]:  # the first few go before the outage
+        send_letter_task.run(letter_id)
     postfix_relay.stop_postfix()
     stopped = time.monotonic()
     try:
-        for action_id in ids[5:]:
-            send_action_task.run(action_id)
+        for letter_id in ids[5:]:
+            send_letter_task.run(letter_id)
         while time.monotonic() - stopped < 30:
             deliver_due()
             time.sleep(1)
-        waiting = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "mp"))
-        paused = [m for m in waiting if m.status == "pending"]
+        waiting = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.kind == MessageKind.MP)
+        )
+        paused = [m for m in waiting if m.status == MessageStatus.PENDING]
         assert len(paused) == 15 and all(m.attempts == 0 for m in paused)
     finally:
         postfix_relay.start()
@@ -260,7 +268,9 @@ def test_relay_stopped_for_30_seconds_during_20_letters(journey, recording, post
     duplicated = sum(len(v) - 1 for v in arrived.values())
     statuses = Counter(db.session.scalars(select(OutboundMessage.status)))
     mp_attempts = Counter(
-        db.session.scalars(select(OutboundMessage.attempts).where(OutboundMessage.kind == "mp"))
+        db.session.scalars(
+            select(OutboundMessage.attempts).where(OutboundMessage.kind == MessageKind.MP)
+        )
     )
     with capsys.disabled():
         print(
@@ -269,5 +279,5 @@ def test_relay_stopped_for_30_seconds_during_20_letters(journey, recording, post
             f"MP attempts {dict(mp_attempts)}"
         )
     assert len(arrived) == 40 and duplicated == 0
-    assert statuses == {"sent": 40}
+    assert statuses == {MessageStatus.SENT: 40}
     assert mp_attempts == {1: 20}

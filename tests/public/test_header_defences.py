@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from action_app.extensions import db
-from action_app.models import Action
+from action_app.models import Letter, LetterStatus
 from tests.html import text
 from tests.journey import fill, open_letter, send, write_letter
 from tests.public.conftest import set_campaign
@@ -22,7 +22,7 @@ SUBJECT_INJECTION = "=?utf-8?q?Hello=0AX-Injected:_yes?="
 
 
 def letters() -> int:
-    return db.session.scalar(select(func.count()).select_from(Action))
+    return db.session.scalar(select(func.count()).select_from(Letter))
 
 
 @pytest.mark.parametrize(
@@ -68,23 +68,23 @@ def test_a_name_that_looks_like_the_address_token_is_not_filled_in_again(journey
     assert response.status_code == 302
     check = journey.get(response.headers["Location"])
     assert check.status_code == 200
-    assert db.session.scalar(select(Action.subject)) == "Hello from [your address]"
+    assert db.session.scalar(select(Letter.subject)) == "Hello from [your address]"
 
 
 def test_the_name_in_the_subject_is_fine(journey):
     response = write_letter(journey, subject="A letter from [your name]", name="Siân Jones")
     assert response.status_code == 302
     assert journey.get(response.headers["Location"]).status_code == 200
-    assert db.session.scalar(select(Action.subject)) == "A letter from Siân Jones"
+    assert db.session.scalar(select(Letter.subject)) == "A letter from Siân Jones"
 
 
 @pytest.mark.parametrize("field", ["name", "subject", "personal_paragraph", "csrf_token", "x"])
 def test_a_file_upload_in_any_field_is_the_forms_error_not_a_500(journey, field):
     page = open_letter(journey)
-    action, fields = fill(page)
+    url, fields = fill(page)
     fields.pop(field, None)
     fields[field] = (io.BytesIO(b"<html>not a name</html>"), "evil.html", "text/html")
-    response = journey.post(action, data=fields, content_type="multipart/form-data")
+    response = journey.post(url, data=fields, content_type="multipart/form-data")
     if field == "x":  # a file in no field of the form is ignored, like any unknown field
         assert response.status_code == 302
         return
@@ -103,13 +103,13 @@ def test_a_file_upload_on_the_send_button_sends_nothing(journey):
         content_type="multipart/form-data",
     )
     assert response.status_code == 200 and check.status_code == 200
-    assert db.session.scalar(select(Action.status)) == "draft"
+    assert db.session.scalar(select(Letter.status)) == LetterStatus.DRAFT
 
 
 def test_a_json_body_is_not_read_as_the_form(journey):
     page = open_letter(journey)
-    action, fields = fill(page)
-    response = journey.post(action, json={**fields, "name": 5, "subject": ["a", "b"]})
+    url, fields = fill(page)
+    response = journey.post(url, json={**fields, "name": 5, "subject": ["a", "b"]})
     assert response.status_code in (200, 400)
     assert letters() == 0
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from action_app.models import OutboundMessage
+from action_app.models import MessageKind, OutboundMessage
+from action_app.registry import registry_of
 from action_app.services import emails
 from tests.services.test_emails import campaign, letter
 
@@ -18,12 +19,15 @@ HTML_INJECTION = (
 
 @pytest.fixture
 def settings(app):
-    return app.config["SETTINGS"]
+    return registry_of(app).settings
 
 
 def mp_email(settings, **changes):
     return emails.build_mp_email(
-        OutboundMessage(id=1, action_id=7, kind="mp"), letter(**changes), campaign(), settings
+        OutboundMessage(id=1, letter_id=7, kind=MessageKind.MP),
+        letter(**changes),
+        campaign(),
+        settings,
     )
 
 
@@ -52,16 +56,18 @@ def test_honest_messages_in_every_language_pass(settings, name):
     assert data.isascii() and b"\r\n" in data
 
 
-@pytest.mark.parametrize("build", ["receipt", "confirmation", "failure_notice"])
+@pytest.mark.parametrize(
+    "build", [MessageKind.RECEIPT, MessageKind.CONFIRMATION, MessageKind.FAILURE_NOTICE]
+)
 def test_the_supporters_emails_carry_only_their_address(settings, build):
-    action = letter(supporter_name=HTML_INJECTION.replace("=?", "").replace("?=", ""))
-    message = OutboundMessage(id=2, action_id=7, kind=build)
-    if build == "receipt":
-        email = emails.build_receipt(message, action, campaign(), settings)
-    elif build == "confirmation":
-        email = emails.build_confirmation(message, action, campaign(), settings, "https://x/c")
+    written = letter(supporter_name=HTML_INJECTION.replace("=?", "").replace("?=", ""))
+    message = OutboundMessage(id=2, letter_id=7, kind=build)
+    if build == MessageKind.RECEIPT:
+        email = emails.build_receipt(message, written, campaign(), settings)
+    elif build == MessageKind.CONFIRMATION:
+        email = emails.build_confirmation(message, written, campaign(), settings, "https://x/c")
     else:
-        email = emails.build_failure_notice(message, action, campaign(), settings, "550 no")
+        email = emails.build_failure_notice(message, written, campaign(), settings, "550 no")
     emails.checked_bytes(email)
     for name, value in email.items():
         if name == "To":

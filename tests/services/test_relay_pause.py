@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.mail import PermanentMailError, RelayError, TransientMailError
-from action_app.models import OutboundMessage
+from action_app.models import MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
+from action_app.registry import registry_of
 from action_app.services import relay, sending
+from action_app.services.sending import DeliveryResult
 from tests.services.test_sending import message_of
 
 
@@ -37,33 +39,39 @@ class Recording:
 @pytest.fixture
 def letter(any_app, fake_members):
     """One submitted letter with its pending message (as in test_sending)."""
-    from action_app.services.actions import LetterInput, find_action, save_draft, submit_draft
-    from action_app.services.campaign_cache import campaign_view
+    from action_app.services.campaign_cache import campaign_snapshot
     from action_app.services.letters import recipient_for, render_letter
     from action_app.services.lookup import list_seats
+    from action_app.services.submissions import (
+        LetterInput,
+        find_letter,
+        save_draft,
+        submit_draft,
+    )
     from tests.conftest import prepare_journey
 
-    view = campaign_view(prepare_journey(any_app))
-    recipient = recipient_for(view, next(s for s in list_seats() if s.member and s.member.email))
-    parts = render_letter(view, recipient)
-    letter = LetterInput(
+    campaign = campaign_snapshot(prepare_journey(any_app))
+    seat = next(s for s in list_seats() if s.member and s.member.email)
+    recipient = recipient_for(campaign, seat)
+    parts = render_letter(campaign, recipient)
+    supporter = LetterInput(
         name="Sam", email="sam@example.org", address_line_1="1 Road", town="Town",
         subject=parts.subject, body_before=parts.before, body_after=parts.after,
     )  # fmt: skip
     public_id = save_draft(
-        view, recipient, postcode="SW1A 1AA", source=None, form_token="t", letter=letter
+        campaign, recipient, postcode="SW1A 1AA", source=None, form_token="t", letter=supporter
     )
-    action = find_action(public_id, view.id)
-    submit_draft(action, require_confirmation=False)
+    saved = find_letter(public_id, campaign.id)
+    submit_draft(saved, require_confirmation=False)
     db.session.commit()
-    return action
+    return saved
 
 
 @pytest.fixture
 def transport(any_app, monkeypatch):
     def install(*errors):
         fake = Recording(*errors)
-        monkeypatch.setitem(any_app.extensions, "mail_transport", fake)
+        monkeypatch.setattr(registry_of(any_app), "mail_transport", fake)
         return fake
 
     return install
@@ -72,7 +80,7 @@ def transport(any_app, monkeypatch):
 def deliver(letter):
     ids = sending.claim_due_messages(letter.id)
     db.session.commit()
-    outcome = sending.deliver_message(ids[0])
+    outcome = sending.deliver_claimed(ids[0])
     db.session.commit()
     return outcome
 
@@ -86,13 +94,13 @@ def test_a_relay_failure_pauses_sending_without_using_an_attempt(
     transport(RelayError("TLS with the relay failed: CERTIFICATE_VERIFY_FAILED"))
     with caplog.at_level(logging.INFO, logger="action_app"):
         outcome = deliver(letter)
-    assert outcome.result == "paused"
+    assert outcome.result == DeliveryResult.PAUSED
     message = message_of(letter)
-    assert (message.status, message.attempts) == ("pending", 0)
+    assert (message.status, message.attempts) == (MessageStatus.PENDING, 0)
     state = relay.relay_state()
     assert state.status == relay.RelayStatus.PAUSED and "CERTIFICATE" in state.reason
     wait = (message.next_attempt_at - utcnow()).total_seconds()
-    assert 0 < wait <= any_app.config["SETTINGS"].relay_retry_seconds
+    assert 0 < wait <= registry_of(any_app).settings.relay_retry_seconds
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "sending is paused" in errors[0].getMessage()
 
@@ -132,36 +140,39 @@ def test_the_relay_working_again_clears_the_pause_and_sends(letter, transport):
     relay._save(state)
     message_of(letter).next_attempt_at = utcnow()
     db.session.commit()
-    assert deliver(letter).result == "sent"
+    assert deliver(letter).result == DeliveryResult.SENT
     assert len(fake.sent) == 1 and relay.relay_state().status == relay.RelayStatus.OK
     assert message_of(letter).attempts == 1
 
 
 def test_an_answer_about_the_recipient_uses_an_attempt(letter, transport):
     transport(TransientMailError("451 4.7.1 Greylisted"))
-    assert deliver(letter).result == "retry"
+    assert deliver(letter).result == DeliveryResult.RETRY
     assert message_of(letter).attempts == 1
 
 
 def test_the_last_attempt_tells_the_supporter_at_once(letter, transport, any_app):
     transport(TransientMailError("451 4.7.1 Greylisted"))
     message = message_of(letter)
-    message.attempts = any_app.config["SETTINGS"].send_max_attempts - 1
+    message.attempts = registry_of(any_app).settings.send_max_attempts - 1
     db.session.commit()
     outcome = deliver(letter)
-    assert outcome.result == "failed"
-    assert outcome.follow_up is not None and outcome.follow_up.kind == "failure_notice"
-    notice = sending.deliver_message(outcome.follow_up)  # the same worker, straight after
+    assert outcome.result == DeliveryResult.FAILED
+    assert outcome.follow_up is not None and outcome.follow_up.kind == MessageKind.FAILURE_NOTICE
+    notice = sending.deliver_follow_up(outcome.follow_up)  # the same worker, straight after
     db.session.commit()
-    assert notice.result == "sent"
+    assert notice.result == DeliveryResult.SENT
     kinds = {m.kind: m.status for m in db.session.scalars(select(OutboundMessage))}
-    assert kinds == {"mp": "failed", "failure_notice": "sent"}
+    assert kinds == {
+        MessageKind.MP: MessageStatus.FAILED,
+        MessageKind.FAILURE_NOTICE: MessageStatus.SENT,
+    }
 
 
 def test_the_notice_quotes_the_mps_server_only_about_the_recipient(letter, any_app, transport):
     fake = transport(PermanentMailError("550 5.1.1 Mailbox unavailable"))
     outcome = deliver(letter)
-    sending.deliver_message(outcome.follow_up)
+    sending.deliver_follow_up(outcome.follow_up)
     db.session.commit()
     text = _notice_text(fake)
     assert "Their mail server refused it, and answered: \u201c550 5.1.1 Mailbox unavailable" in text
@@ -175,11 +186,11 @@ def test_a_message_that_fails_the_header_check_is_failed_with_its_reason(
     letter.supporter_name = "=?utf-8?q?A=0AX-Injected:_yes?="  # as if the form were bypassed
     db.session.commit()
     outcome = deliver(letter)
-    assert outcome.result == "failed"
+    assert outcome.result == DeliveryResult.FAILED
     message = message_of(letter)
     assert message.last_error.startswith("internal error: refused to send")
     assert fake.sent == []
-    sending.deliver_message(outcome.follow_up)
+    sending.deliver_follow_up(outcome.follow_up)
     db.session.commit()
     (notice,) = fake.sent
     assert b"X-Injected" not in notice.data.split(b"\r\n\r\n")[0]
