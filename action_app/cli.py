@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from action_app.cli_outbox import outbox
 from action_app.clients.members_api import MembersApiError
 from action_app.extensions import db
 from action_app.registry import current_registry
@@ -39,6 +40,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
+    app.cli.add_command(outbox)
     app.cli.add_command(start)
 
 

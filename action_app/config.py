@@ -81,6 +81,8 @@ class MailSettings:
     from_address: str
     redirect_to: str | None
     outbox_dir: Path
+    # A private certificate authority for the relay's TLS certificate (PEM); None = the system's.
+    ca_file: Path | None = None
 
     @property
     def uses_outbox(self) -> bool:
@@ -111,6 +113,8 @@ class Settings:
     sweep_interval_seconds: float = 20.0
     sweep_pending_after_seconds: int = 60
     smtp_timeout_seconds: float = 20.0
+    relay_retry_seconds: float = 30.0  # a relay that failed is tried again after this pause
+    relay_log_seconds: float = 300.0  # and its failure is logged at ERROR once per this time
     celery_queue: str = "action_app"
     trusted_proxy_hops: int = 0
     # Named on the privacy, help and accessibility pages.
@@ -175,6 +179,7 @@ class Settings:
             from_address=from_address or "action@localhost",
             redirect_to=(env.get("MAIL_REDIRECT_TO") or "").strip() or None,
             outbox_dir=Path(env.get("MAIL_OUTBOX_DIR") or instance_path / "outbox"),
+            ca_file=_ca_file(env),
         )
         if mail.use_ssl and mail.use_tls:
             raise ConfigError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both.")
@@ -203,11 +208,24 @@ class Settings:
             sweep_interval_seconds=_env_float(env, "SWEEP_INTERVAL_SECONDS", 20.0),
             sweep_pending_after_seconds=_env_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
             smtp_timeout_seconds=_env_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
+            relay_retry_seconds=max(0.1, _env_float(env, "MAIL_RELAY_RETRY_SECONDS", 30.0)),
+            relay_log_seconds=max(1.0, _env_float(env, "MAIL_RELAY_LOG_SECONDS", 300.0)),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
             trusted_proxy_hops=max(0, _env_int(env, "TRUSTED_PROXY_HOPS", 0)),
             data_controller=(env.get("DATA_CONTROLLER") or "").strip() or cls.data_controller,
             contact_email=(env.get("CONTACT_EMAIL") or "").strip() or mail.from_address,
         )
+
+
+def _ca_file(env: Mapping[str, str]) -> Path | None:
+    """MAIL_CA_FILE: a PEM file of the certificate authority that signed the relay's certificate."""
+    raw = (env.get("MAIL_CA_FILE") or "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"MAIL_CA_FILE must name a readable PEM file; {raw!r} is not a file.")
+    return path
 
 
 def _embedded_secret(instance_path: Path) -> str:

@@ -29,6 +29,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    content: bytes = b""  # the bytes of DATA, as they arrived (dots unstuffed)
 
     @property
     def message_id(self) -> str:
@@ -56,7 +57,11 @@ class _Recorder:
                 self.refused += 1
                 return answer
             message = message_from_bytes(envelope.content, policy=policy.default)
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.received.append(
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), message, bytes(envelope.content)
+                )
+            )
         return "250 Message accepted for delivery"
 
 

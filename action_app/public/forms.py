@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto as _AUTO
 from wtforms import (
     BooleanField,
     Form,
@@ -18,7 +20,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from action_app.clients.postcodes_io import normalise_postcode
+from action_app.services.header_text import header_problem
+from action_app.services.letters import TOKENS, Supporter, fill_tokens
 
+ADDRESS_TOKEN = TOKENS["address"]
+SUBJECT_MAX = 200
+
+SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
@@ -51,16 +59,16 @@ class ChooseConstituencyForm(Form):
     source = HiddenField()
 
 
-# Line breaks and other control characters are refused in one-line fields: they are how an
-# email header would be forged. Letters may contain line breaks and tabs, nothing else.
-_ONE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Letters may contain line breaks and tabs, and no other control character; one-line fields
+# follow the header rule (services/header_text.py).
 _TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def one_line(what: str):
     def check(form, field):
-        if field.data and _ONE_LINE_FORBIDDEN.search(field.data):
-            raise ValidationError(f"{what} must not contain line breaks or special characters")
+        problem = header_problem(field.data) if isinstance(field.data, str) else None
+        if problem:
+            raise ValidationError(f"{what} {problem}")
 
     return check
 
@@ -95,11 +103,40 @@ def limit(what: str, most: int) -> Length:
     return _MaxLength(most, f"{what} must be {most:,} characters or fewer")
 
 
-class LetterForm(FlaskForm):
+class TypedForm(FlaskForm):
+    """A form that takes only typed fields: a file sent in any field (a multipart upload) is that
+    field's error, and a JSON body is not read as the form, so nothing but text reaches it."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _AUTO:
+                return formdata
+            form._uploads = sorted(request.files) if request.files else []
+            if request.method in SUBMIT_METHODS and (request.form or form._uploads):
+                return request.form
+            return None
+
+    _uploads: list[str] = []
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in self._uploads:
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = [f"{field.label.text} must be typed in, not sent as a file"]
+                valid = False
+        return valid
+
+
+class LetterForm(TypedForm):
     subject = StringField(
         "Subject",
+        description=(
+            "It can include [your name]. It cannot include your address: that goes at the top "
+            "of the letter."
+        ),
         filters=[strip],
-        validators=[limit("The subject", 200), one_line("The subject")],
+        validators=[limit("The subject", SUBJECT_MAX), one_line("The subject")],
     )
     body_before = TextAreaField(
         "Your letter",
@@ -184,6 +221,20 @@ class LetterForm(FlaskForm):
     def validate_subject(self, field):
         if self.editable and not field.data:
             raise ValidationError("Enter a subject for your letter")
+        if self.editable and ADDRESS_TOKEN in (field.data or ""):
+            raise ValidationError(
+                f"The subject cannot include your address: remove {ADDRESS_TOKEN} from it "
+                "(your address is at the top of the letter)"
+            )
+        name = self.name.data if isinstance(self.name.data, str) else ""
+        filled = fill_tokens(field.data or "", Supporter(name, (), "SW1A 1AA"))
+        problem = header_problem(filled)
+        if problem and not header_problem(field.data or ""):
+            raise ValidationError(f"The subject with your name in it {problem}")
+        if len(filled) > SUBJECT_MAX:
+            raise ValidationError(
+                f"The subject must be {SUBJECT_MAX:,} characters or fewer with your name in it"
+            )
 
     def validate_body_before(self, field):
         words = (
@@ -197,9 +248,9 @@ class LetterForm(FlaskForm):
             raise ValidationError("Enter your full name")
 
 
-class SendForm(FlaskForm):
+class SendForm(TypedForm):
     """The check page's button: only a CSRF token; the letter itself is stored."""
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TypedForm):
     """The button behind a confirmation link (a GET must never send a letter)."""

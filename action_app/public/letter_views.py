@@ -18,6 +18,7 @@ from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatu
 from action_app.public.forms import ConfirmForm, LetterForm, SendForm, clean_source
 from action_app.public.views import public_campaign, query_args
 from action_app.registry import current_registry
+from action_app.services import emails
 from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.letter_status import letter_status
 from action_app.services.letters import Recipient, find_recipient, render_letter
@@ -138,7 +139,9 @@ def sent(slug: str, public_id: str):
         campaign=campaign,
         letter=letter,
         failed=mp_message is not None and mp_message.status == MessageStatus.FAILED,
-        failure_reason=mp_message.last_error if mp_message is not None else None,
+        failure_explanation=emails.failure_explanation(
+            mp_message.last_error if mp_message is not None else None
+        ),
         letter_text=letter_body(letter),
         total=campaign_total(campaign.id),
         share=_share_links(campaign, letter.source),

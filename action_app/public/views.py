@@ -24,6 +24,7 @@ from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.mp_photos import has_photo
 from action_app.services.participation import campaign_total
+from action_app.services.relay import relay_state
 
 MONTHS = "January February March April May June July August September October November December"
 MONTHS = MONTHS.split()
@@ -46,12 +47,15 @@ def index():
 
 
 def healthz():
-    """For load balancers and compose health checks: the database answers."""
+    """For load balancers and compose health checks: the database answers. It also reports the
+    mail relay's state; a paused relay does not make the web unhealthy (letters are still
+    taken, and wait in the database)."""
     try:
         db.session.execute(text("SELECT 1"))
+        mail_relay = relay_state().as_dict()
     except SQLAlchemyError:
         return {"status": "database unavailable"}, 503
-    return {"status": "ok"}
+    return {"status": "ok", "mail_relay": mail_relay}
 
 
 def privacy():

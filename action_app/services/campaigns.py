@@ -15,6 +15,7 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatus, TargetType
 from action_app.models.types import utcnow
+from action_app.services.header_text import header_problem, subject_template_problems
 from action_app.services.letter_templates import check_template
 
 UK = ZoneInfo("Europe/London")
@@ -93,6 +94,13 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
     for name in ("subject_template", "body_template"):
         if isinstance(values.get(name), str):
             problems += [f"{name}: {p}" for p in check_template(values[name])]
+    if isinstance(values.get("subject_template"), str):
+        subject = values["subject_template"]
+        problems += [f"subject_template: {p}" for p in subject_template_problems(subject)]
+    if isinstance(values.get("title"), str) and header_problem(values["title"]):
+        problems.append(
+            f"title: the title {header_problem(values['title'])} (it is in the From line)"
+        )
     if problems:
         raise CampaignInvalid(problems)
     return values, warnings

@@ -24,6 +24,7 @@ TOKENS = {
     "address": "[your address]",
     "postcode": "[your postcode]",
 }
+_TOKEN_PATTERN = re.compile("|".join(re.escape(token) for token in TOKENS.values()))
 # Where the supporter's words go when a template has no marker: before the sign-off.
 SIGN_OFF = re.compile(
     r"^\s*(yours (sincerely|faithfully|truly)|kind regards|best wishes|with thanks|regards)\b",
@@ -159,16 +160,15 @@ def render_letter(
 
 
 def fill_tokens(text: str, supporter: Supporter) -> str:
-    """Put the supporter's details where the page showed tokens."""
+    """Put the supporter's details where the page showed tokens, in one pass: a detail that
+    itself looks like a token (a name of "[your address]") is never filled in again."""
     values = {
         TOKENS["name"]: supporter.name,
         TOKENS["first_name"]: first_name(supporter.name),
         TOKENS["address"]: supporter.address,
         TOKENS["postcode"]: supporter.postcode,
     }
-    for token, value in values.items():
-        text = text.replace(token, value)
-    return text
+    return _TOKEN_PATTERN.sub(lambda match: values[match.group(0)], text)
 
 
 def join_letter(before: str, personal: str, after: str) -> str:

@@ -18,11 +18,17 @@ from sqlalchemy import and_, func, or_, select, update
 
 from action_app.config import Settings
 from action_app.extensions import db
-from action_app.mail import MailTransport, PermanentMailError, TransientMailError
+from action_app.mail import (
+    MailTransport,
+    Outgoing,
+    PermanentMailError,
+    RelayError,
+    TransientMailError,
+)
 from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
-from action_app.services import emails
+from action_app.services import emails, relay
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
@@ -40,6 +46,7 @@ class DeliveryResult(StrEnum):
 
     SENT = "sent"
     RETRY = "retry"  # back to pending, with a later next_attempt_at
+    PAUSED = "paused"  # the relay cannot be used: back to pending, the attempt given back
     FAILED = "failed"
     SKIPPED = "skipped"  # no longer claimed by this worker (or gone): nothing was done
 
@@ -113,22 +120,44 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
     message_id = message.id
     campaign = cached_campaign_by_id(letter.campaign_id)
     outcome = Outcome(message_id, message.kind, DeliveryResult.SENT, letter.campaign_id)
+    state = relay.relay_state()
+    paused_until = state.paused_until(utcnow())
+    if paused_until is not None:  # the relay failed a moment ago: wait, without trying
+        _wait_for_relay(message, paused_until)
+        outcome.result = DeliveryResult.PAUSED
+        db.session.flush()
+        return outcome
     try:
-        email = _build(message, letter, campaign)
-        _transport().send(email)
+        mail = _build(message, letter, campaign)
+        _transport().send(mail)
+    except RelayError as exc:
+        _wait_for_relay(message, relay.record_relay_failure(exc.reason, state))
+        outcome.result = DeliveryResult.PAUSED
     except TransientMailError as exc:
-        outcome.result = _retry_later(message, letter, exc.reason)
-    except PermanentMailError as exc:
+        outcome.result, outcome.follow_up = _retry_later(message, letter, exc.reason)
+    except (PermanentMailError, emails.UnsafeMessage) as exc:
         outcome.result = DeliveryResult.FAILED
         outcome.follow_up = _fail(message, letter, exc.reason)
     except Exception as exc:  # a bug must not leave the row claimed for ever
         log.exception("Could not build or send message %s", message_id)
         outcome.result = DeliveryResult.FAILED
-        outcome.follow_up = _fail(message, letter, f"internal error ({type(exc).__name__})")
+        reason = f"{emails.INTERNAL_ERROR} ({type(exc).__name__})"
+        outcome.follow_up = _fail(message, letter, reason)
     else:
+        relay.record_relay_ok(state)
         outcome.follow_up = _sent(message, letter)
     db.session.flush()
     return outcome
+
+
+def _wait_for_relay(message: OutboundMessage, until) -> None:
+    """Back to pending until the relay may be tried again; the claim's attempt is given back,
+    because the letter was never offered to anyone who could answer about it."""
+    message.status = MessageStatus.PENDING
+    message.attempts = max(0, message.attempts - 1)
+    message.next_attempt_at = until
+    message.dispatched_at = None
+    message.claimed_at = None
 
 
 def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:
@@ -141,8 +170,21 @@ def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:
     return message
 
 
-def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot):
+def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot) -> Outgoing:
+    """The message's checked bytes and envelope (raises emails.UnsafeMessage if the check fails)."""
     settings = _settings()
+    email = _build_email(message, letter, campaign, settings)
+    return Outgoing(
+        sender=settings.mail.from_address,
+        recipients=tuple(a.addr_spec for a in email["To"].addresses),
+        data=emails.checked_bytes(email),
+        message_id=str(email["Message-ID"]),
+    )
+
+
+def _build_email(
+    message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot, settings: Settings
+):
     if message.kind == MessageKind.MP:
         return emails.build_mp_email(message, letter, campaign, settings)
     if message.kind == MessageKind.RECEIPT:
@@ -168,11 +210,15 @@ def _sent(message: OutboundMessage, letter: Letter) -> OutboundMessage | None:
     return _follow_up(letter, MessageKind.RECEIPT)
 
 
-def _retry_later(message: OutboundMessage, letter: Letter, reason: str) -> DeliveryResult:
+def _retry_later(
+    message: OutboundMessage, letter: Letter, reason: str
+) -> tuple[DeliveryResult, OutboundMessage | None]:
+    """Try again later, with backoff; after the last attempt, fail, and hand on the failure
+    notice so it goes to the supporter at once."""
     settings = _settings()
     if message.attempts >= settings.send_max_attempts:
-        _fail(message, letter, f"gave up after {message.attempts} attempts: {reason}")
-        return DeliveryResult.FAILED
+        notice = _fail(message, letter, f"{emails.GAVE_UP} {message.attempts} attempts: {reason}")
+        return DeliveryResult.FAILED, notice
     base = settings.send_retry_base_seconds * (2 ** (message.attempts - 1))
     delay = min(base * random.uniform(0.5, 1.5), MAX_BACKOFF_SECONDS)
     message.status = MessageStatus.PENDING
@@ -180,7 +226,7 @@ def _retry_later(message: OutboundMessage, letter: Letter, reason: str) -> Deliv
     message.dispatched_at = None
     message.last_error = reason
     log.info("Message %s: %s; retrying in %.1fs", message.id, reason, delay)
-    return DeliveryResult.RETRY
+    return DeliveryResult.RETRY, None
 
 
 def _fail(message: OutboundMessage, letter: Letter, reason: str) -> OutboundMessage | None:
