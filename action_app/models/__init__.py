@@ -4,10 +4,12 @@ from action_app.models.action import Action, OutboundMessage, ParticipationCount
 from action_app.models.cache import CacheEntry
 from action_app.models.campaign import Campaign, CampaignRevision
 from action_app.models.directory import NATIONS, Constituency, DirectoryUpdate, Member
+from action_app.models.staff import AuditEvent, StaffRole, StaffUser, staff_campaign_access
 
 __all__ = [
     "NATIONS",
     "Action",
+    "AuditEvent",
     "CacheEntry",
     "Campaign",
     "CampaignRevision",
@@ -16,4 +18,7 @@ __all__ = [
     "Member",
     "OutboundMessage",
     "ParticipationCount",
+    "StaffRole",
+    "StaffUser",
+    "staff_campaign_access",
 ]
