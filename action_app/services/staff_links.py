@@ -9,7 +9,7 @@ import secrets
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 
-from flask import current_app
+from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from action_app.extensions import db
@@ -41,6 +41,12 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 def make_token(user: StaffUser, purpose: str) -> str:
     """A signed token for this account as it is now."""
     return _serializer(purpose).dumps([user.id, user.session_version])
+
+
+def link_for(user: StaffUser, purpose: str) -> str:
+    """The full address of a fresh link, on the site's public address."""
+    path = url_for("staff.choose_password", purpose=purpose, token=make_token(user, purpose))
+    return current_app.config["SETTINGS"].public_base_url.rstrip("/") + path
 
 
 def read_token(token: str, purpose: str) -> StaffUser:

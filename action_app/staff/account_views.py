@@ -78,12 +78,7 @@ def reset_request():
     if form.validate_on_submit():
         user = staff_auth.find_staff(form.email.data)
         if user is not None and user.is_active and user.password_hash:
-            link = url_for(
-                "staff.choose_password",
-                purpose="reset",
-                token=staff_links.make_token(user, "reset"),
-                _external=True,
-            )
+            link = staff_links.link_for(user, "reset")
             staff_links.send_link(user, "reset", link)
             audit.record("password_reset_requested", user.email, actor_email=user.email)
             db.session.commit()
@@ -98,7 +93,7 @@ def choose_password(purpose: str, token: str):
     try:
         user = staff_links.read_token(token, purpose)
     except StaffError as exc:
-        return render_template("staff/link_problem.html", problem=str(exc)), 400
+        return render_template("staff/link_problem.html", reason=str(exc)), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
         staff_auth.set_password(user, form.password.data)

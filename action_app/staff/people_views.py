@@ -33,12 +33,7 @@ def invite():
         else:
             audit.record("staff_invited", user.email, details={"role": user.role})
             db.session.commit()
-            link = url_for(
-                "staff.choose_password",
-                purpose="invite",
-                token=staff_links.make_token(user, "invite"),
-                _external=True,
-            )
+            link = staff_links.link_for(user, "invite")
             inviter = current_user.name or current_user.email
             if staff_links.send_link(user, "invite", link, inviter=inviter):
                 flash(f"Invitation sent to {user.email}. The link works once, for 7 days.")
@@ -96,12 +91,7 @@ def resend_invite(user_id: int):
     if not PlainForm().validate_on_submit():
         abort(400)
     purpose = "reset" if user.password_hash else "invite"
-    link = url_for(
-        "staff.choose_password",
-        purpose=purpose,
-        token=staff_links.make_token(user, purpose),
-        _external=True,
-    )
+    link = staff_links.link_for(user, purpose)
     sent = staff_links.send_link(user, purpose, link, inviter=current_user.email)
     flash(f"Email sent to {user.email}." if sent else "The email could not be sent.")
     return redirect(url_for("staff.person", user_id=user.id))
