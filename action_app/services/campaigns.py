@@ -53,9 +53,13 @@ REQUIRED = ("slug", "title", "subject_template", "body_template")
 
 
 class CampaignInvalid(Exception):
-    def __init__(self, problems: list[str]):
+    """Every problem as text, and (``by_field``) the same problems by model field name, so a
+    form can show each beside its field."""
+
+    def __init__(self, problems: list[str], by_field: dict[str, list[str]] | None = None):
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.by_field = by_field or {}
 
 
 @dataclass
@@ -78,18 +82,23 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
             if key in document:
                 raw[name] = document[key]
                 break
-    problems: list[str] = [f"{name} is required." for name in REQUIRED if not raw.get(name)]
+    by_field: dict[str, list[str]] = {
+        name: [f"{name} is required."] for name in REQUIRED if not raw.get(name)
+    }
     values: dict[str, Any] = {}
     for name, value in raw.items():
         try:
             values[name] = _FIELD_PARSERS[name](value)
         except ValueError as exc:
-            problems.append(f"{FIELD_KEYS[name][0]}: {exc}")
+            by_field.setdefault(name, []).append(f"{FIELD_KEYS[name][0]}: {exc}")
     for name in ("subject_template", "body_template"):
         if isinstance(values.get(name), str):
-            problems += [f"{name}: {p}" for p in check_template(values[name])]
-    if problems:
-        raise CampaignInvalid(problems)
+            by_field.setdefault(name, []).extend(
+                f"{name}: {p}" for p in check_template(values[name])
+            )
+    by_field = {name: found for name, found in by_field.items() if found}
+    if by_field:
+        raise CampaignInvalid([p for found in by_field.values() for p in found], by_field)
     return values, warnings
 
 

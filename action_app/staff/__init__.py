@@ -19,6 +19,12 @@ def _staff_endpoints():
 
 def register(app) -> None:
     """Import every view module (each adds its routes to ``bp``) and register the blueprint."""
-    from action_app.staff import account_views, auth_views, people_views  # noqa: F401
+    from action_app.staff import (  # noqa: F401
+        account_views,
+        auth_views,
+        campaign_views,
+        people_views,
+        preview_views,
+    )
 
     app.register_blueprint(bp)

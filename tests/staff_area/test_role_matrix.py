@@ -28,6 +28,18 @@ EXPECTED = {
     "staff.invite": {ADM},
     "staff.person": {ADM},
     "staff.resend_invite": {ADM},
+    "staff.campaigns": MANAGERS,
+    "staff.campaign_new": MANAGERS,
+    "staff.campaign": MANAGERS,
+    "staff.campaign_edit": MANAGERS,
+    "staff.campaign_status": MANAGERS,
+    "staff.campaign_clone": MANAGERS,
+    "staff.campaign_revisions": MANAGERS,
+    "staff.campaign_restore": MANAGERS,
+    "staff.campaign_export": MANAGERS,
+    "staff.campaign_import": MANAGERS,
+    "staff.campaign_preview": MANAGERS,
+    "staff.campaign_page_preview": MANAGERS,
 }
 
 
