@@ -27,7 +27,10 @@ SUBMITTED = ("awaiting_confirmation", "confirmed")
 
 # pending → sending (claimed by one worker) → sent | failed; a transient failure puts a
 # message back to pending with a later next_attempt_at.
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
+# held: stopped for a person to look at (SPEC §8); staff release it (→ pending) or reject it.
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "held", "rejected")
+# A staff test send: never counted, no receipt (see services/test_send.py).
+TEST_SOURCE = "staff-test"
 MESSAGE_KINDS = ("mp", "receipt", "confirmation", "failure_notice")
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")

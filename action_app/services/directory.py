@@ -121,7 +121,7 @@ def apply_directory(records: list[SeatRecord], source: str) -> DirectorySummary:
             summary.changed += 1
         else:
             summary.unchanged += 1
-        if not record.member.email:
+        if not member.email:
             summary.without_email.append(f"{record.member.display_name} ({seat.name})")
 
     current_ids = {r.member.id for r in records if r.member}
@@ -152,6 +152,8 @@ def _check_unique(records: list[SeatRecord]) -> None:
 def _merged(member: Member, record: MemberRecord, name: str):
     """The record's value; where a source does not know a detail (a CSV has no party colour),
     keep what the directory already has, if the party is the same."""
+    if name == "email" and member.email_override:
+        return member.email_override  # staff set it; it outlives every sync (see 0005)
     value = getattr(record, name)
     if value is None and name in KEPT_WHEN_UNKNOWN and member.party_name == record.party_name:
         return getattr(member, name)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from action_app.config import Settings
 from action_app.models import Action, OutboundMessage
+from action_app.models.action import TEST_SOURCE
 from action_app.services.actions import letter_body
 
 SERVICE_NAME = "Write to your MP"
@@ -45,9 +46,10 @@ def supporter_block(action: Action) -> str:
 
 def mp_subject(action: Action) -> str:
     """The subject the MP sees: it says the letter is from a constituent."""
-    if "constituent" in action.subject.lower():
-        return action.subject
-    return f"From your constituent {action.supporter_name}: {action.subject}"
+    subject = action.subject
+    if "constituent" not in subject.lower():
+        subject = f"From your constituent {action.supporter_name}: {subject}"
+    return f"[TEST] {subject}" if action.source == TEST_SOURCE else subject
 
 
 def build_mp_email(

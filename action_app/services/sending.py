@@ -20,6 +20,7 @@ from action_app.config import Settings
 from action_app.extensions import db
 from action_app.mail import MailTransport, PermanentMailError, TransientMailError
 from action_app.models import Action, OutboundMessage
+from action_app.models.action import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.services import emails
 from action_app.services.actions import CONFIRMATION_DAYS, confirmation_token
@@ -142,8 +143,8 @@ def _sent(message: OutboundMessage, action: Action) -> OutboundMessage | None:
     message.status = "sent"
     message.sent_at = utcnow()
     message.last_error = None
-    if message.kind != "mp":
-        return None
+    if message.kind != "mp" or action.source == TEST_SOURCE:
+        return None  # a staff test send is neither counted nor receipted
     record_letter_sent(action)
     return _follow_up(action, "receipt")
 

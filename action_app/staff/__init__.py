@@ -21,10 +21,22 @@ def register(app) -> None:
     """Import every view module (each adds its routes to ``bp``) and register the blueprint."""
     from action_app.staff import (  # noqa: F401
         account_views,
+        audit_views,
         auth_views,
         campaign_views,
+        directory_views,
+        outbox_views,
         people_views,
         preview_views,
     )
 
     app.register_blueprint(bp)
+
+
+@bp.app_template_filter("uk_time")
+def _uk_time(value) -> str:
+    """A stored (naive UTC) time, in UK time, readable."""
+    from action_app.formatting import uk_datetime
+    from action_app.services.campaigns import uk_datetime as to_uk
+
+    return uk_datetime(to_uk(value)) if value else ""

@@ -40,6 +40,15 @@ EXPECTED = {
     "staff.campaign_import": MANAGERS,
     "staff.campaign_preview": MANAGERS,
     "staff.campaign_page_preview": MANAGERS,
+    "staff.outbox_page": MANAGERS,
+    "staff.outbox_retry": MANAGERS,
+    "staff.outbox_release": MANAGERS,
+    "staff.outbox_reject": MANAGERS,
+    "staff.directory": MANAGERS,
+    "staff.directory_member": MANAGERS,
+    "staff.directory_sync": MANAGERS,
+    "staff.directory_sync_progress": MANAGERS,
+    "staff.audit_log": {ADM},
 }
 
 
@@ -66,6 +75,7 @@ def _url(app, endpoint: str, people) -> str:
         "revision_id": 1,
         "member_id": 1,
         "message_id": 1,
+        "job": "no-such-job",
     }
     with app.test_request_context():
         return url_for(endpoint, **{name: samples[name] for name in rule.arguments})
