@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from action_app import tasking
 from action_app.extensions import db
 from action_app.models import Member
 from action_app.public.forms import PostcodeForm
-from action_app.services import staff_preview
+from action_app.services import staff_preview, test_send
 from action_app.services.campaign_cache import campaign_view
 from action_app.services.campaigns import get_campaign
 from action_app.services.participation import campaign_total
@@ -68,4 +70,30 @@ def campaign_page_preview(slug: str):
         total=campaign_total(view.id),
         status="live" if status == "draft" else status,
         actual_status=status,
+    )
+
+
+@bp.route("/campaigns/<slug>/test-send", methods=["POST"])
+@requires_role(*MANAGERS)
+def campaign_test_send(slug: str):
+    campaign = get_campaign(slug) or abort(404)
+    member_id = request.form.get("member", "")
+    seat = staff_preview.seat_of_member(int(member_id)) if member_id.isdigit() else None
+    if seat is None:
+        abort(400)
+    supporter = staff_preview.sample_supporter(
+        request.form.get("name", ""), request.form.get("address", ""), request.form.get("town", "")
+    )
+    user = current_user._get_current_object()
+    try:
+        letter_id = test_send.queue_test_letter(campaign, seat, supporter, user)
+    except staff_preview.NoRecipient:
+        db.session.rollback()
+        flash("That MP has no email address, so there is no letter to test.")
+    else:
+        db.session.commit()
+        tasking.dispatch(tasking.SEND_ACTION, letter_id)
+        flash(f"A test letter is on its way to {user.email}, marked [TEST]. It is not counted.")
+    return redirect(
+        url_for("staff.campaign_preview", slug=slug, member=member_id, q=request.form.get("q", ""))
     )

@@ -40,6 +40,7 @@ EXPECTED = {
     "staff.campaign_import": MANAGERS,
     "staff.campaign_preview": MANAGERS,
     "staff.campaign_page_preview": MANAGERS,
+    "staff.campaign_test_send": MANAGERS,
     "staff.outbox_page": MANAGERS,
     "staff.outbox_retry": MANAGERS,
     "staff.outbox_release": MANAGERS,
