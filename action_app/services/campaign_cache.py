@@ -41,6 +41,13 @@ class CampaignView:
     share_text: str
     organisations: tuple[dict, ...]
     updated_at: datetime
+    subject_alternatives: tuple[str, ...] = ()
+    alternative: dict | None = None
+    reopens_at: datetime | None = None  # UK time
+
+    def excluded(self, member_id: int | None) -> bool:
+        """Whether this MP's constituents get the alternative letter."""
+        return member_id is not None and member_id in (self.target.get("exclude") or ())
 
     @property
     def nations(self) -> list[str]:
@@ -77,6 +84,9 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         share_text=campaign.share_text or "",
         organisations=tuple(campaign.organisations or ()),
         updated_at=campaign.updated_at,
+        subject_alternatives=tuple(campaign.subject_alternatives or ()),
+        alternative=dict(campaign.alternative or {}) or None,
+        reopens_at=uk_datetime(campaign.reopens_at),
     )
 
 

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import NATIONS, Campaign, CampaignRevision
+from action_app.models import NATIONS, Campaign, CampaignRevision, Member
 from action_app.services import audit
 from action_app.services.campaigns import (
     FIELD_KEYS,
@@ -29,7 +29,7 @@ TEXT_FIELDS = (
     "personal_prompt", "thank_you_text", "share_text",
 )  # fmt: skip
 FLAGS = ("body_editable", "require_confirmation")
-WHEN = ("debate_at", "closes_at")
+WHEN = ("debate_at", "closes_at", "reopens_at")
 
 
 def document_from_form(form) -> dict:
@@ -46,7 +46,19 @@ def document_from_form(form) -> dict:
     if target["type"] == "fixed":
         target["name"] = form.get("target_name", "")
         target["email"] = form.get("target_email", "")
+    exclude = form.get("exclude", "").replace(",", " ").split()
+    if exclude:
+        # Anything that is not a number is passed on as typed, for the service to refuse.
+        target["exclude"] = [int(i) if i.isdigit() else i for i in exclude]
     document["target"] = target
+    document["subject_alternatives"] = [
+        line for line in form.get("subject_alternatives", "").splitlines() if line.strip()
+    ]
+    alternative = {
+        "subject_template": form.get("alternative_subject", ""),
+        "body_template": form.get("alternative_body", ""),
+    }
+    document["alternative"] = alternative if any(v.strip() for v in alternative.values()) else {}
     document["organisations"] = _organisations_from_text(form.get("organisations", ""))
     return {_key(name): value for name, value in document.items()}
 
@@ -64,6 +76,11 @@ def form_values(document: dict) -> dict:
     values["target_email"] = target.get("email", "")
     values["nations"] = list(target.get("nations") or [])
     values["organisations"] = _organisations_to_text(document.get("organisations") or [])
+    values["exclude"] = " ".join(str(i) for i in target.get("exclude") or [])
+    values["subject_alternatives"] = "\n".join(document.get("subject_alternatives") or [])
+    alternative = document.get("alternative") or {}
+    values["alternative_subject"] = alternative.get("subject_template", "")
+    values["alternative_body"] = alternative.get("body_template", "")
     return values
 
 
@@ -189,4 +206,13 @@ def _organisations_to_text(organisations: list[dict]) -> str:
             str(org.get(key) or "") for key in ("slug", "name", "statement", "privacy_url")
         ).rstrip(" |")
         for org in organisations
+    )
+
+
+def members_named(member_ids: list[int]) -> list[Member]:
+    """The MPs with these ids, for showing an exclusion list by name."""
+    if not member_ids:
+        return []
+    return list(
+        db.session.scalars(select(Member).where(Member.id.in_(member_ids)).order_by(Member.id))
     )

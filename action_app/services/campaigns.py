@@ -33,7 +33,10 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "closes_at": ("closes_at", "closing_at", "closing_time"),
     "target": ("target",),
     "subject_template": ("subject_template", "subject"),
+    "subject_alternatives": ("subject_alternatives", "subjects"),
     "body_template": ("body_template", "body"),
+    "alternative": ("alternative", "alternative_message"),
+    "reopens_at": ("reopens_at", "reopening_at"),
     "personal_prompt": ("personal_prompt", "personal_paragraph_prompt"),
     "body_editable": ("body_editable", "editable"),
     "require_confirmation": ("require_confirmation", "email_confirmation_required"),
@@ -91,15 +94,27 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
             values[name] = _FIELD_PARSERS[name](value)
         except ValueError as exc:
             by_field.setdefault(name, []).append(f"{FIELD_KEYS[name][0]}: {exc}")
-    for name in ("subject_template", "body_template"):
-        if isinstance(values.get(name), str):
-            by_field.setdefault(name, []).extend(
-                f"{name}: {p}" for p in check_template(values[name])
-            )
+    for name, label, source in _templates(values):
+        by_field.setdefault(name, []).extend(f"{label}: {p}" for p in check_template(source))
+    if values.get("target", {}).get("exclude") and not values.get("alternative"):
+        by_field.setdefault("alternative", []).append(
+            "alternative: MPs are excluded, so write the letter their constituents send instead"
+        )
     by_field = {name: found for name, found in by_field.items() if found}
     if by_field:
         raise CampaignInvalid([p for found in by_field.values() for p in found], by_field)
     return values, warnings
+
+
+def _templates(values: dict):
+    """(field, label, source) of every template in the parsed values, to check each."""
+    for name in ("subject_template", "body_template"):
+        if isinstance(values.get(name), str):
+            yield name, name, values[name]
+    for index, subject in enumerate(values.get("subject_alternatives") or [], start=1):
+        yield "subject_alternatives", f"subject_alternatives {index}", subject
+    for key, source in (values.get("alternative") or {}).items():
+        yield "alternative", f"alternative {key}", source
 
 
 def import_campaign(document: Any, author: str) -> ImportResult:
@@ -219,8 +234,14 @@ def _target(value: Any) -> dict:
     nations = value.get("nations") or []
     if not isinstance(nations, list) or any(n not in NATIONS for n in nations):
         raise ValueError(f"nations must be a list drawn from {', '.join(NATIONS)}")
+    exclude = value.get("exclude") or []
+    if not isinstance(exclude, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in exclude
+    ):
+        raise ValueError("exclude must be a list of MPs' Members API ids (whole numbers)")
     if kind == "constituency_mp":
-        return {"type": kind, "nations": nations}
+        result = {"type": kind, "nations": nations}
+        return {**result, "exclude": sorted(set(exclude))} if exclude else result
     if kind == "fixed":
         name = value.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
@@ -232,6 +253,30 @@ def _target(value: Any) -> dict:
             "nations": nations,
         }
     raise ValueError('type must be "constituency_mp" or "fixed"')
+
+
+def _subjects(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ValueError("must be a list of subject lines")
+    subjects = [s.strip() for s in value if s.strip()]
+    if len(subjects) > 20 or any(len(s) > 300 for s in subjects):
+        raise ValueError("at most 20 subject lines, each at most 300 characters")
+    return subjects
+
+
+def _alternative(value: Any) -> dict:
+    if value in (None, "", {}):
+        return {}
+    if not isinstance(value, dict) or set(value) - {"subject_template", "body_template"}:
+        raise ValueError('must be {"subject_template": ..., "body_template": ...}')
+    subject, body = value.get("subject_template") or "", value.get("body_template") or ""
+    if not isinstance(subject, str) or not isinstance(body, str):
+        raise ValueError("its templates must be text")
+    if not subject.strip() or not body.strip():
+        raise ValueError("needs both a subject_template and a body_template")
+    return {"subject_template": subject, "body_template": body}
 
 
 def _organisations(value: Any) -> list[dict]:
@@ -271,7 +316,10 @@ _FIELD_PARSERS = {
     "closes_at": _when,
     "target": _target,
     "subject_template": _text("subject_template"),
+    "subject_alternatives": _subjects,
     "body_template": _text("body_template"),
+    "alternative": _alternative,
+    "reopens_at": _when,
     "personal_prompt": _text("personal_prompt"),
     "body_editable": _flag,
     "require_confirmation": _flag,

@@ -23,7 +23,9 @@ from action_app.staff import bp
 from action_app.staff_access import MANAGERS, campaigns_visible_to, requires_role
 
 # Field → the id of its input, for the error summary's links.
-FIELD_INPUT = {"target": "target_type", "intro_markdown": "intro_markdown"}
+FIELD_INPUT = {"target": "target_type"}
+# Problems of a model field shown beside another input.
+SHOWN_AT = {"alternative": "alternative_subject"}
 
 
 def _campaign(slug: str) -> Campaign:
@@ -35,7 +37,7 @@ def _author() -> str:
 
 
 def _errors(exc: CampaignInvalid) -> dict[str, str]:
-    return {name: "; ".join(found) for name, found in exc.by_field.items()} or {
+    return {SHOWN_AT.get(name, name): "; ".join(found) for name, found in exc.by_field.items()} or {
         "slug": "; ".join(exc.problems)
     }
 
@@ -45,8 +47,10 @@ def _summary(errors: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _editor_page(values: dict, errors: dict, campaign: Campaign | None, status: int = 200):
+    excluded = [int(i) for i in values.get("exclude", "").split() if i.isdigit()]
     return render_template(
         "staff/campaign_form.html",
+        excluded=editor.members_named(excluded),
         values=values,
         field_errors=errors,
         errors=_summary(errors),

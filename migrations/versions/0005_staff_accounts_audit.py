@@ -1,4 +1,5 @@
-"""Staff accounts, organisers' campaigns, the audit log, and MP email overrides
+"""Staff accounts, organisers' campaigns, the audit log, MP email overrides, and campaign
+subject lines, alternative letter and reopening time
 
 Revision ID: 0005
 Revises: 0002
@@ -58,6 +59,10 @@ def upgrade():
     )
     op.create_index('ix_staff_audit_events_action_created', 'staff_audit_events', ['action', 'created_at'], unique=False)
     op.create_index('ix_staff_audit_events_created', 'staff_audit_events', ['created_at'], unique=False)
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('subject_alternatives', JSON_DOC, nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('alternative', JSON_DOC, nullable=False, server_default='{}'))
+        batch_op.add_column(sa.Column('reopens_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_override', sa.String(length=254), nullable=True))
         batch_op.add_column(sa.Column('email_override_note', sa.Text(), nullable=True))
@@ -67,6 +72,10 @@ def downgrade():
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_column('email_override_note')
         batch_op.drop_column('email_override')
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.drop_column('reopens_at')
+        batch_op.drop_column('alternative')
+        batch_op.drop_column('subject_alternatives')
     op.drop_index('ix_staff_audit_events_created', table_name='staff_audit_events')
     op.drop_index('ix_staff_audit_events_action_created', table_name='staff_audit_events')
     op.drop_table('staff_audit_events')
