@@ -24,4 +24,18 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-login_manager = LoginManager()
+
+
+class _StaffLoginManager(LoginManager):
+    """Flask-Login, kept off public pages: its remember-cookie hook reads the session on every
+    response, which adds "Vary: Cookie" and would keep public pages out of the shared cache."""
+
+    def _update_remember_cookie(self, response):
+        from flask import request
+
+        if not request.path.startswith("/staff"):
+            return response
+        return super()._update_remember_cookie(response)
+
+
+login_manager = _StaffLoginManager()

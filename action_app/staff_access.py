@@ -105,7 +105,10 @@ def declared_routes(app: Flask) -> dict[str, frozenset[StaffRole] | str]:
 
 def init_login(app: Flask) -> None:
     """Flask-Login: sessions name the account and its session version."""
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user while rendering every page, which
+    # reads the session and adds "Vary: Cookie" to public pages; this proxy stays lazy.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = None
     login_manager.session_protection = "basic"

@@ -90,3 +90,38 @@ def test_totp_user_in_db_has_secret(app):
     assert pyotp.TOTP(user.totp_secret).now()
     stored = db.session.scalars(select(StaffUser)).one()
     assert stored.password_hash.startswith("$argon2id$")
+
+
+def test_signing_in_starts_a_new_session(app, client):
+    create_staff(app, "ed@example.org", "editor")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"  # a session fixed before sign-in
+    sign_in(client, "ed@example.org")
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["sid"] and session["_user_id"].startswith(
+            str(db.session.scalars(select(StaffUser)).one().id) + ":"
+        )
+
+
+def test_an_anonymous_json_request_gets_401_not_a_redirect(app, client):
+    response = client.get("/staff/campaigns", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "Sign in first."}
+    assert response.headers["Cache-Control"].startswith("no-store")
+
+
+def test_a_public_page_stays_shareable_and_a_staff_page_is_never_cached(app, client):
+    from tests.conftest import prepare_journey
+
+    prepare_journey(app)
+    public = client.get("/c/test-campaign")
+    assert public.headers["Cache-Control"].startswith("public")
+    assert "Vary" not in public.headers
+    create_staff(app, "ed@example.org", "editor")
+    sign_in(client, "ed@example.org")
+    first = client.get("/staff/campaigns")
+    assert first.headers["Cache-Control"].startswith("no-store")
+    # Signed out, the same address is never answered from the shared cache.
+    anonymous = app.test_client().get("/staff/campaigns")
+    assert anonymous.status_code == 302
