@@ -173,7 +173,7 @@ def _create_by_form(page, base, slug):
     page.goto(f"{base}/staff/campaigns/new")
     page.get_by_label("Title").fill("Keep the night buses")
     page.get_by_label("Address (slug)").fill(slug)
-    page.get_by_label("Subject").fill("Night buses in {{ constituency.name }}")
+    page.get_by_label("Subject", exact=True).fill("Night buses in {{ constituency.name }}")
     page.get_by_label("Letter", exact=True).fill(
         "Dear {{ mp.address_as }},\n\nKeep them.\n\nYours sincerely,\n{{ supporter.name }}"
     )

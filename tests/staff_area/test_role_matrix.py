@@ -149,3 +149,19 @@ def test_public_staff_pages_open_to_anyone_and_never_cached(app, client):
         response = client.get(path)
         assert response.status_code == 200
         assert response.headers["Cache-Control"].startswith("no-store")
+
+
+def test_every_staff_form_refuses_a_post_without_its_csrf_token(app, people):
+    client = app.test_client()
+    sign_in(client, "admin@example.org")
+    posted = []
+    for endpoint in sorted(declared_routes(app)):
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        if "POST" not in rule.methods:
+            continue
+        response = client.post(_url(app, endpoint, people), data={"status": "closed"})
+        assert response.status_code == 400, endpoint
+        posted.append(endpoint)
+    assert "staff.campaign_status" in posted and "staff.sign_in" in posted
+    assert client.get("/staff/").status_code == 200  # still signed in: sign-out was refused too
+    assert db.session.get(type(people["campaign"]), people["campaign"].id).status == "live"
