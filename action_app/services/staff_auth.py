@@ -186,3 +186,12 @@ def is_limited(key: str) -> bool:
     return bool(address) and (
         audit.count_since("sign_in_failed", since, address=address) >= per_address
     )
+
+
+RESETS_PER_HOUR = 3
+
+
+def too_many_resets(email: str) -> bool:
+    """Whether this account has been sent enough reset links this hour (no more inbox floods)."""
+    since = utcnow() - timedelta(hours=1)
+    return audit.count_since("password_reset_requested", since, subject=email) >= RESETS_PER_HOUR

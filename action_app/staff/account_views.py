@@ -77,7 +77,12 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = staff_auth.find_staff(form.email.data)
-        if user is not None and user.is_active and user.password_hash:
+        if (
+            user is not None
+            and user.is_active
+            and user.password_hash
+            and not staff_auth.too_many_resets(user.email)
+        ):
             link = staff_links.link_for(user, "reset")
             staff_links.send_link(user, "reset", link)
             audit.record("password_reset_requested", user.email, actor_email=user.email)

@@ -203,3 +203,47 @@ def test_staff_forms_refuse_a_post_without_the_csrf_token(app, client):
         assert client.post(path, data=data).status_code == 400, path
     assert _user("ed@example.org").role == "editor"
     assert client.get("/staff/").status_code == 200
+
+
+def test_reset_links_are_limited_per_account(app, client, smtp_server):
+    create_staff(app, "ed@example.org", "editor")
+    for _ in range(5):
+        token = csrf_token(client, "/staff/password-reset")
+        client.post("/staff/password-reset", data={"csrf_token": token, "email": "ed@example.org"})
+    import time
+
+    time.sleep(0.5)
+    assert len(smtp_server.to("ed@example.org")) == 3
+
+
+def test_an_admin_assigns_an_organiser_to_campaigns(app, client):
+    from action_app.services.campaigns import import_campaign
+    from action_app.staff_access import campaigns_visible_to, can_view_campaign
+    from tests.conftest import CAMPAIGN_DOCUMENT
+
+    mine = import_campaign(CAMPAIGN_DOCUMENT, "t").campaign
+    other = import_campaign({**CAMPAIGN_DOCUMENT, "slug": "other", "title": "Other"}, "t").campaign
+    db.session.commit()
+    create_staff(app, "admin@example.org", "admin")
+    organiser = create_staff(app, "org@example.org", "organiser")
+    sign_in(client, "admin@example.org")
+    token = csrf_token(client, f"/staff/people/{organiser.id}")
+    response = client.post(
+        f"/staff/people/{organiser.id}",
+        data={"csrf_token": token, "role": "organiser", "is_active": "y",
+              "campaigns": [str(mine.id)]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    user = _user("org@example.org")
+    assert [c.slug for c in campaigns_visible_to(user)] == ["test-campaign"]
+    assert can_view_campaign(user, mine) and not can_view_campaign(user, other)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "staff_changed")).one()
+    assert event.details == {"changes": ["campaigns: test-campaign"]}
+    # Changing the role ends their sessions; an admin cannot demote themselves.
+    admin = _user("admin@example.org")
+    demote = client.post(
+        f"/staff/people/{admin.id}",
+        data={"csrf_token": token, "role": "editor", "is_active": "y"},
+    )
+    assert "You cannot remove your own admin role" in text(demote)
+    assert _user("admin@example.org").role == "admin"
