@@ -5,9 +5,21 @@ a blueprint guarded by ``guard_blueprint`` refuses any view that forgot to (fail
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, abort, jsonify, make_response, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,6 +32,7 @@ MANAGERS = (StaffRole.ADMIN, StaffRole.EDITOR)
 PUBLIC = "public"
 NO_STORE = "no-store, private, max-age=0"
 STAFF_PREFIX = "/staff"
+SESSION_HOURS = 12
 _ROLES_ATTR = "staff_roles"
 
 
@@ -87,8 +100,6 @@ def guard_blueprint(bp: Blueprint) -> None:
 
     @bp.before_request
     def _declared_only():
-        from flask import current_app
-
         view = current_app.view_functions.get(request.endpoint or "")
         if view is not None and not hasattr(view, _ROLES_ATTR):
             abort(404)
@@ -128,6 +139,10 @@ def _load_user(user_id: str) -> StaffUser | None:
         ident, version = (int(part) for part in user_id.split(":", 1))
     except ValueError:
         return None
+    hours = current_app.config.get("STAFF_SESSION_HOURS", SESSION_HOURS)
+    started = session.get("signed_in_at")
+    if not isinstance(started, int | float) or time.time() - started > hours * 3600:
+        return None  # a sign-in lasts a working day at most, however active
     user = db.session.get(StaffUser, ident)
     if user is None or not user.is_active or user.session_version != version:
         return None

@@ -68,6 +68,7 @@ def _complete(user: StaffUser, target: str):
     session.clear()
     login_user(user)
     session["sid"] = secrets.token_urlsafe(16)
+    session["signed_in_at"] = int(time.time())
     staff_auth.signed_in(user)
     db.session.commit()
     return redirect(target)

@@ -125,3 +125,12 @@ def test_a_public_page_stays_shareable_and_a_staff_page_is_never_cached(app, cli
     # Signed out, the same address is never answered from the shared cache.
     anonymous = app.test_client().get("/staff/campaigns")
     assert anonymous.status_code == 302
+
+
+def test_a_sign_in_lasts_a_working_day_at_most(app, client, monkeypatch):
+    create_staff(app, "ed@example.org", "editor")
+    sign_in(client, "ed@example.org")
+    assert client.get("/staff/").status_code == 200
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= 13 * 3600
+    assert client.get("/staff/").status_code == 302
