@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.models import NATIONS, Campaign, CampaignRevision, Member
+from action_app.registry import current_registry
 from action_app.services import audit
 from action_app.services.campaigns import (
     FIELD_KEYS,
@@ -21,7 +21,7 @@ from action_app.services.campaigns import (
     ImportResult,
     export_campaign,
     import_campaign,
-    uk_datetime,
+    in_uk_time,
 )
 
 TEXT_FIELDS = (
@@ -163,8 +163,9 @@ def record_saved(result: ImportResult, action: str, extra: dict | None = None) -
 
 def forget_cached(_campaign: Campaign) -> None:
     """This process's copies of campaigns and pages; other processes catch up in seconds."""
-    for name in ("campaign_cache", "page_cache", "response_cache"):
-        current_app.extensions[name].clear()
+    registry = current_registry()
+    for cache in (registry.campaign_cache, registry.page_cache, registry.response_cache):
+        cache.clear()
 
 
 def _key(name: str) -> str:
@@ -184,7 +185,7 @@ def _local_input(value) -> str:
         return value
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return uk_datetime(parsed).strftime("%Y-%m-%dT%H:%M")
+    return in_uk_time(parsed).strftime("%Y-%m-%dT%H:%M")
 
 
 def _organisations_from_text(text: str) -> list[dict]:

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from action_app.extensions import db
 from action_app.mail import MailError
 from action_app.models import StaffUser
+from action_app.registry import current_registry
 from action_app.services.emails import set_text
 from action_app.services.staff_auth import StaffError
 
@@ -46,7 +47,7 @@ def make_token(user: StaffUser, purpose: str) -> str:
 def link_for(user: StaffUser, purpose: str) -> str:
     """The full address of a fresh link, on the site's public address."""
     path = url_for("staff.choose_password", purpose=purpose, token=make_token(user, purpose))
-    return current_app.config["SETTINGS"].public_base_url.rstrip("/") + path
+    return current_registry().settings.public_base_url.rstrip("/") + path
 
 
 def read_token(token: str, purpose: str) -> StaffUser:
@@ -67,7 +68,7 @@ def read_token(token: str, purpose: str) -> StaffUser:
 
 def send_link(user: StaffUser, purpose: str, link: str, inviter: str = "") -> bool:
     """Email the link through the app's mail transport; False if the server would not take it."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     service = current_app.jinja_env.globals.get("service_name", "the platform")
     subject, body = WORDING[purpose]
     email = EmailMessage()
@@ -80,7 +81,7 @@ def send_link(user: StaffUser, purpose: str, link: str, inviter: str = "") -> bo
     email["Auto-Submitted"] = "auto-generated"
     set_text(email, body.format(service=service, link=link, inviter=inviter or "An admin"))
     try:
-        current_app.extensions["mail_transport"].send(email)
+        current_registry().mail_transport.send(email)
     except MailError as exc:
         current_app.logger.warning(
             "Could not send the %s email to %s: %s", purpose, user.email, exc

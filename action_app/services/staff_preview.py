@@ -1,23 +1,23 @@
 """Previews for staff: the exact email an MP would receive, for any MP and a sample supporter.
 
-Built by the code that sends: the letter is rendered as the letter page does, recorded values are
-made as a saved letter's are (``actions._draft_values``), and the email is ``build_mp_email``'s.
-This is the one function to point at ``services/preview.py`` when that service lands."""
+Built by the code that sends: ``services/preview.py`` renders the letter through
+``submissions.letter_values`` (as a supporter's draft is saved) and ``emails.fill_mp_email`` (as
+the worker builds it). This module only finds the MP and the sample supporter."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from dataclasses import replace
 
-from flask import current_app
 from sqlalchemy import or_, select
 
 from action_app.extensions import db
-from action_app.models import Action, Campaign, Constituency, Member, OutboundMessage
-from action_app.services import emails
-from action_app.services.actions import LetterInput, _draft_values
-from action_app.services.campaign_cache import campaign_view
-from action_app.services.letters import Recipient, recipient_for, render_letter
-from action_app.services.seats import SeatView
+from action_app.models import Campaign, Constituency, Letter, LetterStatus, Member
+from action_app.registry import current_registry
+from action_app.services.campaign_cache import campaign_snapshot
+from action_app.services.letters import Recipient, recipient_for
+from action_app.services.preview import EmailPreview, preview_campaign_email
+from action_app.services.seats import SeatSnapshot
+from action_app.services.submissions import LetterInput, letter_values
 
 SAMPLE = LetterInput(
     name="Sam Sample",
@@ -51,9 +51,9 @@ def find_members(query: str, limit: int = 25) -> list[Member]:
     )
 
 
-def seat_of_member(member_id: int) -> SeatView | None:
+def seat_of_member(member_id: int) -> SeatSnapshot | None:
     """The MP's seat as the public pages see it (the process's directory snapshot)."""
-    snapshot = current_app.extensions["directory_snapshot"].get()
+    snapshot = current_registry().directory_snapshot.get()
     return next((s for s in snapshot.seats if s.member and s.member.id == member_id), None)
 
 
@@ -68,24 +68,27 @@ def sample_supporter(name: str = "", address: str = "", town: str = "") -> Lette
     )
 
 
-def letter_for(campaign: Campaign, seat: SeatView, supporter: LetterInput) -> Action:
-    """An unsaved letter, exactly as the supporter's would be saved for this seat."""
-    view = campaign_view(campaign)
-    recipient: Recipient | None = recipient_for(view, seat)
+def _recipient(campaign: Campaign, seat: SeatSnapshot) -> Recipient:
+    recipient = recipient_for(campaign_snapshot(campaign), seat)
     if recipient is None:
         raise NoRecipient(seat.name)
-    parts = render_letter(view, recipient)  # with tokens, as the letter page shows it
-    typed = LetterInput(
-        **{**supporter.__dict__, "subject": parts.subject, "body_before": parts.before,
-           "body_after": parts.after}
-    )  # fmt: skip
-    values = _draft_values(view, recipient, SAMPLE_POSTCODE, None, "preview", typed)
-    return Action(**values, campaign_id=campaign.id, public_id="preview", status="draft")
+    return recipient
 
 
-def preview_email(campaign: Campaign, seat: SeatView, supporter: LetterInput) -> EmailMessage:
+def letter_for(campaign: Campaign, seat: SeatSnapshot, supporter: LetterInput) -> Letter:
+    """An unsaved letter, exactly as a supporter's would be saved for this seat."""
+    snapshot = replace(campaign_snapshot(campaign), body_editable=False)
+    values = letter_values(
+        snapshot, _recipient(campaign, seat), postcode=SAMPLE_POSTCODE, letter=supporter
+    )
+    return Letter(**values, campaign_id=campaign.id, public_id="preview", status=LetterStatus.DRAFT)
+
+
+def preview_email(campaign: Campaign, seat: SeatSnapshot, supporter: LetterInput) -> EmailPreview:
     """The email the MP's office would receive, built by the sending code."""
-    letter = letter_for(campaign, seat, supporter)
-    settings = current_app.config["SETTINGS"]
-    message = OutboundMessage(id=0, action_id=0, kind="mp")
-    return emails.build_mp_email(message, letter, campaign_view(campaign), settings)
+    return preview_campaign_email(
+        campaign_snapshot(campaign),
+        _recipient(campaign, seat),
+        supporter,
+        postcode=SAMPLE_POSTCODE,
+    )

@@ -6,17 +6,24 @@ from __future__ import annotations
 import secrets
 
 from action_app.extensions import db
-from action_app.models import Campaign, OutboundMessage, StaffUser
-from action_app.models.action import TEST_SOURCE
+from action_app.models import (
+    Campaign,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    StaffUser,
+)
+from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.services import audit
-from action_app.services.actions import LetterInput
-from action_app.services.seats import SeatView
+from action_app.services.seats import SeatSnapshot
 from action_app.services.staff_preview import letter_for
+from action_app.services.submissions import LetterInput
 
 
 def queue_test_letter(
-    campaign: Campaign, seat: SeatView, supporter: LetterInput, user: StaffUser
+    campaign: Campaign, seat: SeatSnapshot, supporter: LetterInput, user: StaffUser
 ) -> int:
     """Save a test letter addressed to ``user`` with its message pending; return its id for
     the caller to dispatch after committing."""
@@ -30,11 +37,13 @@ def queue_test_letter(
     letter.supporter_email = user.email
     letter.email_key = f"test:{token}"
     letter.source = TEST_SOURCE
-    letter.status = "confirmed"
+    letter.status = LetterStatus.CONFIRMED
     letter.submitted_at = letter.confirmed_at = now
     db.session.add(letter)
     db.session.flush()
-    db.session.add(OutboundMessage(action_id=letter.id, kind="mp", status="pending"))
+    db.session.add(
+        OutboundMessage(letter_id=letter.id, kind=MessageKind.MP, status=MessageStatus.PENDING)
+    )
     audit.record(
         "campaign_test_send",
         campaign.slug,

@@ -37,6 +37,6 @@ def register(app) -> None:
 def _uk_time(value) -> str:
     """A stored (naive UTC) time, in UK time, readable."""
     from action_app.formatting import uk_datetime
-    from action_app.services.campaigns import uk_datetime as to_uk
+    from action_app.services.campaigns import in_uk_time as to_uk
 
     return uk_datetime(to_uk(value)) if value else ""

@@ -8,10 +8,9 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from action_app.extensions import db
-from action_app.models import NATIONS, Campaign
-from action_app.models.campaign import STATUSES
+from action_app.models import NATIONS, Campaign, CampaignStatus
 from action_app.services import campaign_editor as editor
-from action_app.services.campaign_cache import campaign_view
+from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.campaigns import (
     CampaignInvalid,
     export_campaign,
@@ -55,7 +54,7 @@ def _editor_page(values: dict, errors: dict, campaign: Campaign | None, status: 
         field_errors=errors,
         errors=_summary(errors),
         campaign=campaign,
-        statuses=STATUSES,
+        statuses=tuple(CampaignStatus),
         nations=NATIONS,
     ), status
 
@@ -63,7 +62,7 @@ def _editor_page(values: dict, errors: dict, campaign: Campaign | None, status: 
 @bp.route("/campaigns")
 @requires_role(*MANAGERS)
 def campaigns():
-    rows = [(c, campaign_view(c).current_status()) for c in campaigns_visible_to(current_user)]
+    rows = [(c, campaign_snapshot(c).current_status()) for c in campaigns_visible_to(current_user)]
     return render_template("staff/campaigns.html", rows=rows)
 
 
@@ -88,13 +87,13 @@ def campaign_new():
 @requires_role(*MANAGERS)
 def campaign(slug: str):
     found = _campaign(slug)
-    view = campaign_view(found)
+    view = campaign_snapshot(found)
     return render_template(
         "staff/campaign.html",
         campaign=found,
         view=view,
         status=view.current_status(),
-        statuses=STATUSES,
+        statuses=tuple(CampaignStatus),
     )
 
 
@@ -121,7 +120,7 @@ def campaign_edit(slug: str):
 def campaign_status(slug: str):
     found = _campaign(slug)
     wanted = request.form.get("status", "")
-    if wanted not in STATUSES:
+    if wanted not in tuple(CampaignStatus):
         abort(400)
     try:
         editor.set_status(found, wanted, _author())

@@ -6,8 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from action_app import tasking
 from action_app.extensions import db
-from action_app.models import OutboundMessage
-from action_app.models.action import MESSAGE_STATUSES
+from action_app.models import MessageStatus, OutboundMessage
 from action_app.services import outbox
 from action_app.staff import bp
 from action_app.staff_access import MANAGERS, requires_role
@@ -17,14 +16,14 @@ from action_app.staff_access import MANAGERS, requires_role
 @requires_role(*MANAGERS)
 def outbox_page():
     status = request.args.get("status", "failed")
-    if status not in MESSAGE_STATUSES:
+    if status not in tuple(MessageStatus):
         status = "failed"
     campaign_id = request.args.get("campaign", "")
     chosen = int(campaign_id) if campaign_id.isdigit() else None
     return render_template(
         "staff/outbox.html",
         counts=outbox.counts_by_campaign(),
-        statuses=MESSAGE_STATUSES,
+        statuses=tuple(MessageStatus),
         status=status,
         campaign_id=chosen,
         rows=outbox.messages(status, chosen),
@@ -73,6 +72,6 @@ def _requeue(message_id: int, action, done: str):
         flash(str(exc))
         return _back()
     db.session.commit()
-    tasking.dispatch(tasking.SEND_ACTION, letter_id)  # the sweep sends it if the broker is down
+    tasking.dispatch(tasking.SEND_LETTER, letter_id)  # the sweep sends it if the broker is down
     flash(done.format(id=message_id))
     return _back()

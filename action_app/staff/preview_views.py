@@ -10,13 +10,11 @@ from action_app.extensions import db
 from action_app.models import Member
 from action_app.public.forms import PostcodeForm
 from action_app.services import staff_preview, test_send
-from action_app.services.campaign_cache import campaign_view
+from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.campaigns import get_campaign
 from action_app.services.participation import campaign_total
 from action_app.staff import bp
 from action_app.staff_access import MANAGERS, requires_role
-
-HEADERS = ("From", "Reply-To", "To", "Subject")
 
 
 @bp.route("/campaigns/<slug>/preview")
@@ -41,8 +39,7 @@ def campaign_preview(slug: str):
             except staff_preview.NoRecipient:
                 problem = f"{member.display_name} has no email address, so no letter can go."
             else:
-                headers = [(name, email[name]) for name in HEADERS if email[name]]
-                body = email.get_content()
+                headers, body = list(email.headers), email.body
     return render_template(
         "staff/campaign_preview.html",
         campaign=campaign,
@@ -61,7 +58,7 @@ def campaign_preview(slug: str):
 @requires_role(*MANAGERS)
 def campaign_page_preview(slug: str):
     campaign = get_campaign(slug) or abort(404)
-    view = campaign_view(campaign)
+    view = campaign_snapshot(campaign)
     status = view.current_status()
     return render_template(
         "staff/campaign_page_preview.html",
@@ -92,7 +89,7 @@ def campaign_test_send(slug: str):
         flash("That MP has no email address, so there is no letter to test.")
     else:
         db.session.commit()
-        tasking.dispatch(tasking.SEND_ACTION, letter_id)
+        tasking.dispatch(tasking.SEND_LETTER, letter_id)
         flash(f"A test letter is on its way to {user.email}, marked [TEST]. It is not counted.")
     return redirect(
         url_for("staff.campaign_preview", slug=slug, member=member_id, q=request.form.get("q", ""))

@@ -2,23 +2,46 @@
 subject lines, alternative letter and reopening time
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30
 
+Outbound messages may also be held (for a person to look at) and rejected: the status CHECK of
+0003 (a constraint on PostgreSQL, triggers on SQLite) is made again with the two new values.
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
 JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+MESSAGE_STATUSES_BEFORE = ("pending", "sending", "sent", "failed")
+MESSAGE_STATUSES_AFTER = (*MESSAGE_STATUSES_BEFORE, "held", "rejected")
+
+
+def _message_status_check(values) -> None:
+    """Replace the CHECK on outbound_messages.status (kept as 0003 made it, per engine)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    if op.get_bind().dialect.name == "sqlite":
+        for event in ("insert", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS ck_outbound_messages_status_{event}")
+            op.execute(
+                f"CREATE TRIGGER ck_outbound_messages_status_{event} "
+                f"BEFORE {event.upper()} ON outbound_messages "
+                f"WHEN NEW.status NOT IN ({listed}) "
+                "BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: "
+                "ck_outbound_messages_status'); END"
+            )
+    else:
+        op.drop_constraint(op.f("ck_outbound_messages_status"), "outbound_messages", type_="check")
+        op.create_check_constraint("status", "outbound_messages", f"status IN ({listed})")
 
 
 def upgrade():
+    _message_status_check(MESSAGE_STATUSES_AFTER)
     op.create_table('staff_users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -69,6 +92,11 @@ def upgrade():
 
 
 def downgrade():
+    # Held and rejected messages become failed ones, which the older code knows.
+    op.execute(
+        "UPDATE outbound_messages SET status = 'failed' WHERE status IN ('held', 'rejected')"
+    )
+    _message_status_check(MESSAGE_STATUSES_BEFORE)
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_column('email_override_note')
         batch_op.drop_column('email_override')

@@ -12,14 +12,15 @@ from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.models import (
-    Action,
     AuditEvent,
     Campaign,
+    Letter,
     Member,
     OutboundMessage,
     ParticipationCount,
 )
 from action_app.models.types import utcnow
+from action_app.registry import registry_of
 from action_app.services import campaign_cache
 from action_app.services.members_sync import sync_members
 from tests.html import text
@@ -133,15 +134,15 @@ def test_the_closing_time_closes_the_page_and_an_accepted_letter_is_still_sent(
     campaign = db.session.scalars(select(Campaign)).one()
     campaign.closes_at = utcnow() + timedelta(hours=1)
     db.session.commit()
-    app.extensions["campaign_cache"].clear()
+    registry_of(app).campaign_cache.clear()
     supporter = app.test_client()
     accepted = send(supporter, write_letter(supporter))  # no worker yet: it waits in the outbox
     assert "/sent/" in accepted.headers["Location"]
     # Two hours pass.
     later = utcnow() + timedelta(hours=2)
     monkeypatch.setattr(campaign_cache, "utcnow", lambda: later)
-    app.extensions["page_cache"].clear()
-    app.extensions["response_cache"].clear()
+    registry_of(app).page_cache.clear()
+    registry_of(app).response_cache.clear()
     page = app.test_client().get("/c/test-campaign")
     assert "This campaign has closed." in text(page)
     assert "Find your MP" not in text(page)
@@ -166,7 +167,7 @@ def test_an_email_override_outlives_a_sync_and_is_audited(app, editor):
         note="The office asked us to use this one.",
     )  # fmt: skip
     assert saved.status_code == 302
-    client = app.extensions["members_api_factory"]()
+    client = registry_of(app).members_api()
     try:
         sync_members(client)
     finally:
@@ -222,4 +223,4 @@ def test_admins_read_and_filter_the_audit_log(app, editor):
     assert "sign in failed" in failed_only
     assert "admin@example.org sign in " not in failed_only
     assert editor.get("/staff/audit").status_code == 403
-    assert db.session.scalar(select(func.count()).select_from(Action)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
