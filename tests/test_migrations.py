@@ -22,6 +22,7 @@ from tests.conftest import PG_ADMIN_URL, build_app
 APP_TABLES = {
     "cache_entries", "campaigns", "campaign_revisions", "constituencies", "members",
     "directory_updates", "letters", "outbound_messages", "participation_counts",
+    "staff_users", "staff_campaign_access", "staff_audit_events",
 }  # fmt: skip
 
 

@@ -18,6 +18,13 @@ branch_labels = None
 depends_on = None
 
 JSON_DOC = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+NEW_COLUMNS = (
+    ('campaigns', sa.Column('subject_alternatives', JSON_DOC, nullable=False, server_default='[]')),
+    ('campaigns', sa.Column('alternative', JSON_DOC, nullable=False, server_default='{}')),
+    ('campaigns', sa.Column('reopens_at', sa.DateTime(), nullable=True)),
+    ('members', sa.Column('email_override', sa.String(length=254), nullable=True)),
+    ('members', sa.Column('email_override_note', sa.Text(), nullable=True)),
+)
 MESSAGE_STATUSES_BEFORE = ("pending", "sending", "sent", "failed")
 MESSAGE_STATUSES_AFTER = (*MESSAGE_STATUSES_BEFORE, "held", "rejected")
 
@@ -82,13 +89,10 @@ def upgrade():
     )
     op.create_index('ix_staff_audit_events_action_created', 'staff_audit_events', ['action', 'created_at'], unique=False)
     op.create_index('ix_staff_audit_events_created', 'staff_audit_events', ['created_at'], unique=False)
-    with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('subject_alternatives', JSON_DOC, nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('alternative', JSON_DOC, nullable=False, server_default='{}'))
-        batch_op.add_column(sa.Column('reopens_at', sa.DateTime(), nullable=True))
-    with op.batch_alter_table('members', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email_override', sa.String(length=254), nullable=True))
-        batch_op.add_column(sa.Column('email_override_note', sa.Text(), nullable=True))
+    # Plain ADD COLUMN, never a batch rebuild: on SQLite, rebuilding campaigns or members (which
+    # letters point at) would, with foreign keys on, delete or break the rows pointing at them.
+    for table, column in NEW_COLUMNS:
+        op.add_column(table, column)
 
 
 def downgrade():
@@ -97,13 +101,9 @@ def downgrade():
         "UPDATE outbound_messages SET status = 'failed' WHERE status IN ('held', 'rejected')"
     )
     _message_status_check(MESSAGE_STATUSES_BEFORE)
-    with op.batch_alter_table('members', schema=None) as batch_op:
-        batch_op.drop_column('email_override_note')
-        batch_op.drop_column('email_override')
-    with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.drop_column('reopens_at')
-        batch_op.drop_column('alternative')
-        batch_op.drop_column('subject_alternatives')
+    for table, column in reversed(NEW_COLUMNS):
+        # SQLite 3.35+ drops a plain column in place (no rebuild), as PostgreSQL does.
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column.name}")
     op.drop_index('ix_staff_audit_events_created', table_name='staff_audit_events')
     op.drop_index('ix_staff_audit_events_action_created', table_name='staff_audit_events')
     op.drop_table('staff_audit_events')
