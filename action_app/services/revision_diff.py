@@ -17,6 +17,7 @@ LABELS = {
     "closes_at": "Closing time",
     "target": "Who letters go to",
     "subject_template": "Subject",
+    "subject_alternatives": "More subject lines",
     "body_template": "Letter",
     "personal_prompt": "Prompt for the supporter's own words",
     "body_editable": "Supporters may edit the letter",
@@ -24,6 +25,8 @@ LABELS = {
     "thank_you_text": "Thank-you text",
     "share_text": "Share text",
     "organisations": "Organisations",
+    "alternative": "Letter from excluded MPs' constituents",
+    "reopens_at": "Reopening time",
 }
 
 
@@ -45,6 +48,8 @@ def field_diffs(changes: dict[str, list]) -> list[FieldDiff]:
     result = []
     for name in [n for n in LABELS if n in changes] + sorted(set(changes) - set(LABELS)):
         before, after = changes[name]
+        if _text(before) == _text(after):
+            continue  # e.g. an empty field on a new campaign
         result.append(FieldDiff(name, LABELS.get(name, name), _lines(before, after)))
     return result
 
@@ -64,7 +69,7 @@ def _lines(before: Any, after: Any) -> list[DiffLine]:
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    if value in (None, [], {}):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
