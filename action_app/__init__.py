@@ -54,6 +54,9 @@ def create_app_with(settings: Settings) -> ActionApp:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
+    from action_app.staff_access import init_login
+
+    init_login(app)
     with app.app_context():
         app.registry = build_registry(settings, db.engine)
     celery_init_app(app, settings)
@@ -106,6 +109,9 @@ def _register_blueprints(app: Flask) -> None:
     # form and everything typed in it rather than an error page; the JSON API takes no forms.
     csrf.exempt(public_bp)
     csrf.exempt(api_bp)
+    from action_app import staff
+
+    staff.register(app)  # every staff form is checked by CSRFProtect
 
 
 def _register_cli(app: Flask) -> None:

@@ -41,6 +41,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
+    from action_app.staff.cli import staff
+
+    app.cli.add_command(staff)
     app.cli.add_command(start)
 
 

@@ -23,6 +23,7 @@ APP_TABLES = {
     "cache_entries", "campaigns", "campaign_revisions", "constituencies", "members",
     "directory_updates", "letters", "outbound_messages", "participation_counts",
     "member_photos",
+    "staff_users", "staff_campaign_access", "staff_audit_events",
 }  # fmt: skip
 
 

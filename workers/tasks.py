@@ -10,7 +10,7 @@ from action_app import tasking
 from action_app.extensions import db
 from action_app.models import MessageKind
 from action_app.registry import current_registry
-from action_app.services import retention, sending
+from action_app.services import directory_admin, retention, sending
 from action_app.services.members_sync import sync_members
 from action_app.services.participation import bump_hot_totals
 from action_app.services.sending import DeliveryResult, Outcome
@@ -66,17 +66,23 @@ def sweep_outbox_task() -> int:
 
 
 @shared_task(name=tasking.SYNC_MEMBERS)
-def sync_members_task() -> dict:
-    """Refresh the MP directory from the Members API (daily, from beat)."""
+def sync_members_task(job: str | None = None) -> dict:
+    """Refresh the MP directory from the Members API (daily, from beat, or started by staff,
+    who follow its progress by ``job``)."""
     client = current_registry().members_api()
+    progress = directory_admin.job_progress(job) if job else None
     try:
-        summary = sync_members(client)
+        summary = sync_members(client, progress)
         db.session.commit()
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
+        if job:
+            directory_admin.write_job(job, {"state": "failed", "error": str(exc)[:500]})
         raise
     finally:
         client.close()
+    if job:
+        directory_admin.write_job(job, {"state": "done", "summary": summary.as_dict()})
     return summary.as_dict()
 
 

@@ -5,6 +5,7 @@ from action_app.models.campaign import Campaign, CampaignRevision
 from action_app.models.directory import Constituency, DirectoryUpdate, Member
 from action_app.models.letter import Letter, OutboundMessage, ParticipationCount
 from action_app.models.photo import MemberPhoto
+from action_app.models.staff import AuditEvent, StaffRole, StaffUser, staff_campaign_access
 from action_app.models.statuses import (
     NATIONS,
     CampaignStatus,
@@ -18,6 +19,7 @@ from action_app.models.statuses import (
 
 __all__ = [
     "NATIONS",
+    "AuditEvent",
     "CacheEntry",
     "Campaign",
     "CampaignRevision",
@@ -34,5 +36,8 @@ __all__ = [
     "OutboundMessage",
     "ParticipationCount",
     "SentBy",
+    "StaffRole",
+    "StaffUser",
     "TargetType",
+    "staff_campaign_access",
 ]

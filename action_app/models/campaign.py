@@ -29,6 +29,13 @@ class Campaign(db.Model):
     target: Mapped[dict] = mapped_column(JsonDocument, default=dict)
     subject_template: Mapped[str] = mapped_column(Text, default="")
     body_template: Mapped[str] = mapped_column(Text, default="")
+    # More subject lines: each letter gets one of these or subject_template, at random.
+    subject_alternatives: Mapped[list] = mapped_column(JsonDocument, default=list)
+    # {"subject_template": ..., "body_template": ...}: the letter for constituents of the MPs
+    # listed in target["exclude"] (those who already back the cause), e.g. a thank-you.
+    alternative: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    # When a paused campaign expects to reopen (shown on its page); naive UTC.
+    reopens_at: Mapped[datetime | None]
     personal_prompt: Mapped[str] = mapped_column(Text, default="")
     body_editable: Mapped[bool] = mapped_column(default=False)
     require_confirmation: Mapped[bool] = mapped_column(default=False)

@@ -20,6 +20,9 @@ from action_app.extensions import db
 from action_app.models.statuses import LetterStatus, MessageKind, MessageStatus, SentBy, one_of
 from action_app.models.types import JsonDocument, utcnow
 
+# A staff test send: never counted, no receipt (see services/test_send.py).
+TEST_SOURCE = "staff-test"
+
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 

@@ -31,6 +31,9 @@ class MessageStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Stopped for a person to look at (SPEC §8): staff release it (→ pending) or reject it.
+    HELD = "held"
+    REJECTED = "rejected"
 
 
 class MessageKind(StrEnum):

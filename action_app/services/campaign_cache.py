@@ -46,6 +46,13 @@ class CampaignSnapshot:
     goal: int | None = None
     share_image_url: str = ""
     embed_origins: tuple[str, ...] = ()
+    subject_alternatives: tuple[str, ...] = ()
+    alternative: dict | None = None
+    reopens_at: datetime | None = None  # UK time
+
+    def excluded(self, member_id: int | None) -> bool:
+        """Whether this MP's constituents get the alternative letter."""
+        return member_id is not None and member_id in (self.target.get("exclude") or ())
 
     @property
     def nations(self) -> list[str]:
@@ -93,6 +100,9 @@ def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
         goal=campaign.goal,
         share_image_url=campaign.share_image_url or "",
         embed_origins=tuple(campaign.embed_origins or ()),
+        subject_alternatives=tuple(campaign.subject_alternatives or ()),
+        alternative=dict(campaign.alternative or {}) or None,
+        reopens_at=in_uk_time(campaign.reopens_at),
     )
 
 

@@ -36,7 +36,10 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "closes_at": ("closes_at", "closing_at", "closing_time"),
     "target": ("target",),
     "subject_template": ("subject_template", "subject"),
+    "subject_alternatives": ("subject_alternatives", "subjects"),
     "body_template": ("body_template", "body"),
+    "alternative": ("alternative", "alternative_message"),
+    "reopens_at": ("reopens_at", "reopening_at"),
     "personal_prompt": ("personal_prompt", "personal_paragraph_prompt"),
     "body_editable": ("body_editable", "editable"),
     "require_confirmation": ("require_confirmation", "email_confirmation_required"),
@@ -59,9 +62,13 @@ REQUIRED = ("slug", "title", "subject_template", "body_template")
 
 
 class CampaignInvalid(Exception):
-    def __init__(self, problems: list[str]):
+    """Every problem as text, and (``by_field``) the same problems by model field name, so a
+    form can show each beside its field."""
+
+    def __init__(self, problems: list[str], by_field: dict[str, list[str]] | None = None):
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.by_field = by_field or {}
 
 
 @dataclass
@@ -84,26 +91,56 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
             if key in document:
                 raw[name] = document[key]
                 break
-    problems: list[str] = [f"{name} is required." for name in REQUIRED if not raw.get(name)]
+    by_field: dict[str, list[str]] = {
+        name: [f"{name} is required."] for name in REQUIRED if not raw.get(name)
+    }
     values: dict[str, Any] = {}
     for name, value in raw.items():
         try:
             values[name] = _FIELD_PARSERS[name](value)
         except ValueError as exc:
-            problems.append(f"{FIELD_KEYS[name][0]}: {exc}")
-    for name in ("subject_template", "body_template"):
-        if isinstance(values.get(name), str):
-            problems += [f"{name}: {p}" for p in check_template(values[name])]
-    if isinstance(values.get("subject_template"), str):
-        subject = values["subject_template"]
-        problems += [f"subject_template: {p}" for p in subject_template_problems(subject)]
+            by_field.setdefault(name, []).append(f"{FIELD_KEYS[name][0]}: {exc}")
+    for name, label, source in _templates(values):
+        by_field.setdefault(name, []).extend(f"{label}: {p}" for p in check_template(source))
+    for name, label, subject in _subject_lines(values):
+        # A subject becomes an email header: it follows the header rule (issue 8 §1).
+        by_field.setdefault(name, []).extend(
+            f"{label}: {p}" for p in subject_template_problems(subject)
+        )
     if isinstance(values.get("title"), str) and header_problem(values["title"]):
-        problems.append(
+        by_field.setdefault("title", []).append(
             f"title: the title {header_problem(values['title'])} (it is in the From line)"
         )
-    if problems:
-        raise CampaignInvalid(problems)
+    if values.get("target", {}).get("exclude") and not values.get("alternative"):
+        by_field.setdefault("alternative", []).append(
+            "alternative: MPs are excluded, so write the letter their constituents send instead"
+        )
+    by_field = {name: found for name, found in by_field.items() if found}
+    if by_field:
+        raise CampaignInvalid([p for found in by_field.values() for p in found], by_field)
     return values, warnings
+
+
+def _templates(values: dict):
+    """(field, label, source) of every template in the parsed values, to check each."""
+    for name in ("subject_template", "body_template"):
+        if isinstance(values.get(name), str):
+            yield name, name, values[name]
+    for index, subject in enumerate(values.get("subject_alternatives") or [], start=1):
+        yield "subject_alternatives", f"subject_alternatives {index}", subject
+    for key, source in (values.get("alternative") or {}).items():
+        yield "alternative", f"alternative {key}", source
+
+
+def _subject_lines(values: dict):
+    """(field, label, source) of every subject line a letter may be given."""
+    if isinstance(values.get("subject_template"), str):
+        yield "subject_template", "subject_template", values["subject_template"]
+    for index, subject in enumerate(values.get("subject_alternatives") or [], start=1):
+        yield "subject_alternatives", f"subject_alternatives {index}", subject
+    alternative_subject = (values.get("alternative") or {}).get("subject_template")
+    if isinstance(alternative_subject, str):
+        yield "alternative", "alternative subject_template", alternative_subject
 
 
 def import_campaign(document: Any, author: str) -> ImportResult:
@@ -224,8 +261,14 @@ def _target(value: Any) -> dict:
     nations = value.get("nations") or []
     if not isinstance(nations, list) or any(n not in NATIONS for n in nations):
         raise ValueError(f"nations must be a list drawn from {', '.join(NATIONS)}")
+    exclude = value.get("exclude") or []
+    if not isinstance(exclude, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in exclude
+    ):
+        raise ValueError("exclude must be a list of MPs' Members API ids (whole numbers)")
     if kind == TargetType.CONSTITUENCY_MP:
-        return {"type": kind, "nations": nations}
+        result = {"type": kind, "nations": nations}
+        return {**result, "exclude": sorted(set(exclude))} if exclude else result
     if kind == TargetType.FIXED:
         name = value.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
@@ -237,6 +280,30 @@ def _target(value: Any) -> dict:
             "nations": nations,
         }
     raise ValueError('type must be "constituency_mp" or "fixed"')
+
+
+def _subjects(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ValueError("must be a list of subject lines")
+    subjects = [s.strip() for s in value if s.strip()]
+    if len(subjects) > 20 or any(len(s) > 300 for s in subjects):
+        raise ValueError("at most 20 subject lines, each at most 300 characters")
+    return subjects
+
+
+def _alternative(value: Any) -> dict:
+    if value in (None, "", {}):
+        return {}
+    if not isinstance(value, dict) or set(value) - {"subject_template", "body_template"}:
+        raise ValueError('must be {"subject_template": ..., "body_template": ...}')
+    subject, body = value.get("subject_template") or "", value.get("body_template") or ""
+    if not isinstance(subject, str) or not isinstance(body, str):
+        raise ValueError("its templates must be text")
+    if not subject.strip() or not body.strip():
+        raise ValueError("needs both a subject_template and a body_template")
+    return {"subject_template": subject, "body_template": body}
 
 
 def _organisations(value: Any) -> list[dict]:
@@ -337,7 +404,10 @@ _FIELD_PARSERS = {
     "closes_at": _when,
     "target": _target,
     "subject_template": _text_field("subject_template"),
+    "subject_alternatives": _subjects,
     "body_template": _text_field("body_template"),
+    "alternative": _alternative,
+    "reopens_at": _when,
     "personal_prompt": _text_field("personal_prompt"),
     "body_editable": _boolean,
     "require_confirmation": _boolean,

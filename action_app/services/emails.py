@@ -21,6 +21,7 @@ from typing import Protocol
 from action_app.config import SERVICE_NAME, Settings
 from action_app.mail import serialize
 from action_app.models import Letter, OutboundMessage
+from action_app.models.letter import TEST_SOURCE
 from action_app.services.submissions import letter_body
 
 POLICY = policy.default.clone(max_line_length=76)
@@ -65,8 +66,9 @@ def supporter_block(letter: Letter) -> str:
 
 def mp_subject(letter: Letter) -> str:
     """The subject the MP sees: exactly the one the supporter saw and sent (the check page
-    shows it), with no words added; the From line already says who it is from."""
-    return letter.subject
+    shows it), with no words added; the From line already says who it is from. A staff test
+    send is marked [TEST]."""
+    return f"[TEST] {letter.subject}" if letter.source == TEST_SOURCE else letter.subject
 
 
 def build_mp_email(

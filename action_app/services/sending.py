@@ -26,6 +26,7 @@ from action_app.mail import (
     TransientMailError,
 )
 from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage
+from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import emails, relay
@@ -49,6 +50,7 @@ class DeliveryResult(StrEnum):
     PAUSED = "paused"  # the relay cannot be used: back to pending, the attempt given back
     FAILED = "failed"
     SKIPPED = "skipped"  # no longer claimed by this worker (or gone): nothing was done
+    TEST_SENT = "test_sent"  # a staff test send went: not counted, no receipt
 
 
 @dataclass
@@ -146,6 +148,8 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
     else:
         relay.record_relay_ok(state)
         outcome.follow_up = _sent(message, letter)
+        if letter.source == TEST_SOURCE:
+            outcome.result = DeliveryResult.TEST_SENT  # so the task does not count it either
     db.session.flush()
     return outcome
 
@@ -204,8 +208,8 @@ def _sent(message: OutboundMessage, letter: Letter) -> OutboundMessage | None:
     message.status = MessageStatus.SENT
     message.sent_at = utcnow()
     message.last_error = None
-    if message.kind != MessageKind.MP:
-        return None
+    if message.kind != MessageKind.MP or letter.source == TEST_SOURCE:
+        return None  # a staff test send is neither counted nor receipted
     record_letter_sent(letter)
     return _follow_up(letter, MessageKind.RECEIPT)
 
