@@ -65,7 +65,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 def clear_process_caches(app: Flask) -> None:
     """Forget every in-process copy (campaigns, pages, totals, postcodes, the directory), so
     the next request reads afresh; each would expire on its own within seconds anyway."""
-    for name in ("campaign_cache", "local_totals", "postcode_memo", "page_cache", "response_cache"):
+    caches = ("campaign_cache", "local_totals", "postcode_memo", "page_cache", "response_cache")
+    for name in (*caches, "stats_figures"):
         app.extensions[name].clear()
     app.extensions["directory_snapshot"].invalidate()
 
@@ -96,6 +97,7 @@ def _init_services(app: Flask, settings: Settings) -> None:
     from action_app.mail import transport_for
     from action_app.services.participation import LocalTotals
     from action_app.services.seats import SnapshotHolder
+    from action_app.stats.figures import FiguresCache
 
     app.extensions["postcodes_io"] = PostcodesIoClient(settings.postcodes_io_url)
     app.extensions["members_api_factory"] = lambda: MembersApiClient(
@@ -106,6 +108,7 @@ def _init_services(app: Flask, settings: Settings) -> None:
     )
     app.extensions["directory_snapshot"] = SnapshotHolder()
     app.extensions["local_totals"] = LocalTotals()
+    app.extensions["stats_figures"] = FiguresCache()
     # Postcodes already looked up by this process: a constituency changes only at a boundary
     # review, so an hour here (30 days in the shared cache) is safe.
     app.extensions["postcode_memo"] = TtlLru(max_entries=20_000, ttl_seconds=3600)
@@ -127,10 +130,28 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    _register_stats(app)
     # The public forms check their own CSRF token, so an expired one can be answered with the
     # form and everything typed in it rather than an error page; the JSON API takes no forms.
     csrf.exempt(public_bp)
     csrf.exempt(api_bp)
+
+
+def _register_stats(app: Flask) -> None:
+    """The organisers' figures, the reply follow-up page and the stats API."""
+    from action_app.stats import token_views  # noqa: F401  (adds the token pages to bp)
+    from action_app.stats.api import bp as stats_api_bp
+    from action_app.stats.reply_text import text_for
+    from action_app.stats.reply_views import bp as replies_bp
+    from action_app.stats.views import bp as stats_bp
+
+    app.register_blueprint(stats_bp, url_prefix="/stats")
+    app.register_blueprint(replies_bp)
+    app.register_blueprint(stats_api_bp, url_prefix="/api/v1")
+    # The reply link is its own proof (a signed id); the API takes bearer tokens, not forms.
+    csrf.exempt(replies_bp)
+    csrf.exempt(stats_api_bp)
+    app.jinja_env.globals["reply_text"] = text_for
 
 
 def _register_cli(app: Flask) -> None:

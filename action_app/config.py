@@ -102,6 +102,7 @@ class Settings:
     sweep_pending_after_seconds: int = 60
     smtp_timeout_seconds: float = 20.0
     celery_queue: str = "action_app"
+    hexmap_path: str | None = None  # a HexJSON layout of the constituencies, keyed by GSS code
 
     @property
     def embedded(self) -> bool:
@@ -176,6 +177,7 @@ class Settings:
             sweep_pending_after_seconds=_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
             smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
+            hexmap_path=(env.get("HEXMAP_PATH") or "").strip() or None,
         )
 
 

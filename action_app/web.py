@@ -55,7 +55,8 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 def _security_headers(response):
     # Appended, not set-if-missing: no view sets these, and werkzeug looks a missing header
     # up by raising an exception, which on every response costs more than the rest of this.
-    response.headers.extend(SECURITY_HEADERS)
+    # A view may give its own (the stats charts, SVG images with inline styles, do).
+    response.headers.extend(getattr(response, "security_headers", SECURITY_HEADERS))
     if request.is_secure:
         response.headers.extend((HSTS,))
     return response

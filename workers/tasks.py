@@ -13,6 +13,7 @@ from action_app.models import OutboundMessage
 from action_app.services import maintenance, sending
 from action_app.services.members_sync import sync_members
 from action_app.services.participation import bump_hot_totals
+from action_app.stats import replies
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +82,16 @@ def housekeeping_task() -> dict:
     db.session.commit()
     removed.update(maintenance.housekeeping())
     return removed
+
+
+@shared_task(name=tasking.ASK_ABOUT_REPLIES)
+def ask_about_replies_task() -> dict:
+    """Email "did your MP reply?" to supporters whose campaign's delay has passed."""
+    claimed = replies.claim_due_checks()
+    db.session.commit()
+    results: dict[str, int] = {}
+    for check_id in claimed:
+        result = replies.send_reply_check(check_id)
+        db.session.commit()
+        results[result] = results.get(result, 0) + 1
+    return results

@@ -4,16 +4,21 @@ from action_app.models.action import Action, OutboundMessage, ParticipationCount
 from action_app.models.cache import CacheEntry
 from action_app.models.campaign import Campaign, CampaignRevision
 from action_app.models.directory import NATIONS, Constituency, DirectoryUpdate, Member
+from action_app.models.stats import ApiToken, OptInRecord, ReplyCheck, StatsCounter
 
 __all__ = [
     "NATIONS",
     "Action",
+    "ApiToken",
     "CacheEntry",
     "Campaign",
     "CampaignRevision",
     "Constituency",
     "DirectoryUpdate",
     "Member",
+    "OptInRecord",
     "OutboundMessage",
     "ParticipationCount",
+    "ReplyCheck",
+    "StatsCounter",
 ]

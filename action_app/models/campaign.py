@@ -37,6 +37,8 @@ class Campaign(db.Model):
     share_text: Mapped[str] = mapped_column(Text, default="")
     # [{"slug": ..., "name": ..., "statement": ..., "privacy_url": ...}]
     organisations: Mapped[list] = mapped_column(JsonDocument, default=list)
+    # Days after a letter is delivered before its supporter is asked whether the MP replied.
+    reply_check_days: Mapped[int] = mapped_column(default=14, server_default="14")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -33,6 +33,7 @@ from action_app.services.campaign_cache import CampaignView
 from action_app.services.letters import Recipient, recipient_for, render_letter
 from action_app.services.participation import bump_hot_totals, campaign_total
 from action_app.services.sending import forget_dispatch
+from action_app.stats.replies import record_reply_choice
 
 SESSION_LETTERS = "letters"
 
@@ -184,6 +185,8 @@ def _send(view: CampaignView, action: Action):
         sent_now = submit_draft(action, view.require_confirmation)
     except AlreadyWritten as exc:
         return _already_written(view, exc.action)
+    if sent_now:
+        record_reply_choice(action, wants_email=not request.form.get("no_reply_check"))
     db.session.commit()
     if sent_now:
         _dispatch_letter(action_id)

@@ -29,6 +29,7 @@ from action_app.services.letters import (
     render_letter,
 )
 from action_app.sql import insert_unless_exists
+from action_app.stats.counting import count_letter_accepted, count_letter_queued
 
 CONFIRMATION_DAYS = 7
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -197,6 +198,7 @@ def submit_draft(action: Action, require_confirmation: bool) -> bool:
         raise AlreadyWritten(_submitted_like(*duplicate_of) or action) from None
     if moved is None:
         return False
+    count_letter_accepted(action, now, queued=not require_confirmation)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
     _queue_message(action_id, "confirmation" if require_confirmation else "mp", now)
@@ -241,6 +243,7 @@ def confirm_action(action: Action) -> bool:
     ).first()
     if moved is None:
         return False
+    count_letter_queued(action, now, confirmed_by_supporter=True)
     _queue_message(action.id, "mp", now)
     return True
 

@@ -40,6 +40,7 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "thank_you_text": ("thank_you_text", "thank_you"),
     "share_text": ("share_text",),
     "organisations": ("organisations", "organizations"),
+    "reply_check_days": ("reply_check_days",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -196,6 +197,12 @@ def _when(value: Any) -> datetime | None:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
+def _reply_check_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+        raise ValueError("must be a whole number of days from 1 to 365")
+    return value
+
+
 def _email(value: Any) -> str:
     try:
         return validate_email(str(value), check_deliverability=False).normalized
@@ -269,4 +276,5 @@ _FIELD_PARSERS = {
     "thank_you_text": _text("thank_you_text"),
     "share_text": _text("share_text"),
     "organisations": _organisations,
+    "reply_check_days": _reply_check_days,
 }

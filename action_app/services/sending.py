@@ -25,6 +25,8 @@ from action_app.services import emails
 from action_app.services.actions import CONFIRMATION_DAYS, confirmation_token
 from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
+from action_app.stats.counting import count_letter_failed, count_letter_sent, count_letters_expired
+from action_app.stats.replies import letter_delivered
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +147,8 @@ def _sent(message: OutboundMessage, action: Action) -> OutboundMessage | None:
     if message.kind != "mp":
         return None
     record_letter_sent(action)
+    count_letter_sent(action, message.sent_at)
+    letter_delivered(action.id, message.sent_at)
     return _follow_up(action, "receipt")
 
 
@@ -169,6 +173,7 @@ def _fail(message: OutboundMessage, action: Action, reason: str) -> OutboundMess
     log.warning("Message %s (%s) failed: %s", message.id, message.kind, reason)
     if message.kind != "mp":
         return None
+    count_letter_failed(action)
     return _follow_up(action, "failure_notice")
 
 
@@ -234,9 +239,12 @@ def delete_expired_letters() -> dict:
         )
     )
     unconfirmed = db.session.execute(
-        delete(Action).where(
+        delete(Action)
+        .where(
             Action.status == "awaiting_confirmation",
             Action.submitted_at < now - timedelta(days=CONFIRMATION_DAYS),
         )
-    )
-    return {"drafts": drafts.rowcount or 0, "unconfirmed": unconfirmed.rowcount or 0}
+        .returning(Action.campaign_id, Action.constituency_id)
+    ).all()
+    count_letters_expired(unconfirmed)
+    return {"drafts": drafts.rowcount or 0, "unconfirmed": len(unconfirmed)}
