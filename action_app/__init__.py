@@ -49,6 +49,9 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
+    from action_app.staff_access import init_login
+
+    init_login(app)
     _init_services(app, settings)
     celery_init_app(app, settings)
     _register_blueprints(app)
@@ -135,6 +138,9 @@ def _register_blueprints(app: Flask) -> None:
     # form and everything typed in it rather than an error page; the JSON API takes no forms.
     csrf.exempt(public_bp)
     csrf.exempt(api_bp)
+    from action_app import staff
+
+    staff.register(app)  # every staff form is checked by CSRFProtect
 
 
 def _register_stats(app: Flask) -> None:

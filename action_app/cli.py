@@ -36,6 +36,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
+    from action_app.staff.cli import staff
+
+    app.cli.add_command(staff)
     from action_app.starter import start
 
     app.cli.add_command(start)

@@ -4,12 +4,14 @@ from action_app.models.action import Action, OutboundMessage, ParticipationCount
 from action_app.models.cache import CacheEntry
 from action_app.models.campaign import Campaign, CampaignRevision
 from action_app.models.directory import NATIONS, Constituency, DirectoryUpdate, Member
+from action_app.models.staff import AuditEvent, StaffRole, StaffUser, staff_campaign_access
 from action_app.models.stats import ApiToken, OptInRecord, ReplyCheck, StatsCounter
 
 __all__ = [
     "NATIONS",
     "Action",
     "ApiToken",
+    "AuditEvent",
     "CacheEntry",
     "Campaign",
     "CampaignRevision",
@@ -20,5 +22,8 @@ __all__ = [
     "OutboundMessage",
     "ParticipationCount",
     "ReplyCheck",
+    "StaffRole",
+    "StaffUser",
     "StatsCounter",
+    "staff_campaign_access",
 ]

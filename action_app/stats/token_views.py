@@ -8,6 +8,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from action_app.extensions import db
+from action_app.staff_access import requires_role
 from action_app.stats import access
 from action_app.stats.tokens import issue_token, list_tokens, revoke_token
 from action_app.stats.views import bp
@@ -25,16 +26,10 @@ class RevokeForm(FlaskForm):
     pass
 
 
-def _admin():
-    user = access.require_staff()
-    if not access.is_admin(user):
-        abort(403)
-    return user
-
-
 @bp.route("/tokens", methods=["GET", "POST"])
+@requires_role(*access.ADMINS)
 def tokens():
-    user = _admin()
+    user = access.current_staff()
     form = IssueTokenForm()
     people = access.staff_choices()
     form.staff_user_id.choices = people
@@ -56,8 +51,8 @@ def tokens():
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
+@requires_role(*access.ADMINS)
 def revoke(token_id: int):
-    _admin()
     if not RevokeForm().validate():
         abort(400)
     revoke_token(token_id)

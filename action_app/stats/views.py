@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from action_app.services.campaign_cache import CampaignView, cached_campaign
+from action_app.staff_access import requires_role
 from action_app.stats import access, charts, exports, hexmap
 from action_app.stats.figures import Figures, Row, campaign_figures, constituency_daily
 from action_app.stats.serialise import BREAKDOWN_TITLES, live_document
@@ -37,21 +38,23 @@ def _private(response: Response) -> Response:
 
 
 def _campaign(slug: str) -> CampaignView:
-    """The campaign, if the signed-in staff member may see it; else 404 (or sign in)."""
-    user = access.require_staff()
+    """The campaign, if the signed-in staff member may see it; else 404, as if it did not
+    exist (requires_role has already sent anyone not signed in to sign in)."""
     view = cached_campaign(slug)
-    if view is None or not access.can_view(user, view.id):
+    if view is None or not access.can_view(access.current_staff(), view.id):
         abort(404)
     return view
 
 
 @bp.get("/")
+@requires_role(*access.STAFF)
 def index():
-    user = access.require_staff()
-    return render_template("stats/index.html", campaigns=access.visible_campaigns(user))
+    campaigns = access.visible_campaigns(access.current_staff())
+    return render_template("stats/index.html", campaigns=campaigns)
 
 
 @bp.get("/<slug>")
+@requires_role(*access.STAFF)
 def dashboard(slug: str):
     view = _campaign(slug)
     figures = campaign_figures(view)
@@ -89,11 +92,13 @@ def _hexmap(figures: Figures) -> dict | None:
 
 
 @bp.get("/<slug>/live.json")
+@requires_role(*access.STAFF)
 def live(slug: str):
     return jsonify(live_document(campaign_figures(_campaign(slug))))
 
 
 @bp.get("/<slug>/charts/<name>.svg")
+@requires_role(*access.STAFF)
 def chart(slug: str, name: str):
     view = _campaign(slug)
     if name not in charts.CHART_NAMES:
@@ -110,6 +115,7 @@ def chart(slug: str, name: str):
 
 
 @bp.get("/<slug>/export/<name>.csv")
+@requires_role(*access.STAFF)
 def export(slug: str, name: str):
     view = _campaign(slug)
     if name not in exports.EXPORTS:
@@ -119,11 +125,10 @@ def export(slug: str, name: str):
 
 
 @bp.get("/<slug>/opt-ins/<organisation>.csv")
+@requires_role(*access.ADMINS)
 def opt_in_export(slug: str, organisation: str):
     """Supporters who opted in to one organisation, for its CRM: admins only."""
     view = _campaign(slug)
-    if not access.is_admin(access.current_staff()):
-        abort(403)
     if organisation not in {o["slug"] for o in view.organisations}:
         abort(404)
     body = "".join(exports.opt_in_csv(view.id, organisation))
@@ -138,6 +143,7 @@ def _mp_row(figures: Figures, key: str) -> Row:
 
 
 @bp.get("/<slug>/mp/<key>")
+@requires_role(*access.STAFF)
 def report(slug: str, key: str):
     view = _campaign(slug)
     figures = campaign_figures(view)
@@ -152,6 +158,7 @@ def report(slug: str, key: str):
 
 
 @bp.get("/<slug>/mp/<key>.csv")
+@requires_role(*access.STAFF)
 def report_csv(slug: str, key: str):
     view = _campaign(slug)
     figures = campaign_figures(view)
