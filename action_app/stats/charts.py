@@ -9,6 +9,7 @@ allows pygal's inline styles and nothing else.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pygal
@@ -30,6 +31,9 @@ STYLE = Style(
     title_font_size=16,
     tooltip_font_size=13,
 )
+# pygal always embeds its tooltip settings as a script; an image never runs it, and we drop it
+# (its text is escaped by the XML writer, so it cannot contain the closing tag).
+_SCRIPT = re.compile(rb"<script\b[^>]*>.*?</script>", re.S)
 TOP_CONSTITUENCIES = 20
 BREAKDOWNS = ("nations", "regions", "parties", "sources", "constituencies")
 TIMES = ("hourly", "daily")
@@ -62,7 +66,7 @@ def breakdown_chart(figures: Figures, name: str, title: str) -> bytes:
     )
     chart.x_labels = [r.label for r in rows]
     chart.add("Letters sent", [r.sent for r in rows])
-    return chart.render()
+    return _render(chart)
 
 
 def time_chart(series: list[tuple[datetime, int]], title: str, hourly: bool,
@@ -77,7 +81,11 @@ def time_chart(series: list[tuple[datetime, int]], title: str, hourly: bool,
     chart.x_labels_major = [label for i, label in enumerate(labels) if i % step == 0 or
                             "debate" in label]
     chart.add("Letters sent", [value for _, value in series])
-    return chart.render()
+    return _render(chart)
+
+
+def _render(chart) -> bytes:
+    return _SCRIPT.sub(b"", chart.render())
 
 
 def time_label(moment: datetime, hourly: bool, debate_at: datetime | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from action_app.services.campaign_cache import CampaignView, cached_campaign
-from action_app.staff_access import requires_role
+from action_app.staff_access import NO_STORE, requires_role
 from action_app.stats import access, charts, exports, hexmap
 from action_app.stats.figures import Figures, Row, campaign_figures, constituency_daily
 from action_app.stats.serialise import BREAKDOWN_TITLES, live_document
@@ -13,7 +13,7 @@ from action_app.stats.sorting import sort_rows
 
 bp = Blueprint("stats", __name__)
 
-PRIVATE = "private, no-store"
+PRIVATE = NO_STORE
 # The chart images carry pygal's inline styles and nothing else.
 CHART_HEADERS = (
     ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
