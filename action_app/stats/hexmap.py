@@ -119,7 +119,7 @@ def render(path: str, rows: list[Row], title_id: str) -> Markup:
     ]
     for h in hexes:
         value = sent.get(h.code, 0)
-        label = f"{h.name}: {value:,} letters sent"
+        label = f"{h.name}: {value:,} letter{'' if value == 1 else 's'} sent"
         parts.append(
             f'<polygon points="{_points(h, pointy)}" fill="{shade(value, ranges)}" '
             f'stroke="#505a5f" stroke-width="0.6"><title>{escape(label)}</title></polygon>'

@@ -35,7 +35,7 @@ def test_an_anonymous_visitor_gets_nothing(app, campaign, path):
 def test_an_organiser_cannot_see_another_campaign(app, campaign, staff):
     client = app.test_client()
     sign_in(client, "outsider@example.org")
-    for path in PAGES[1:5] + ["/stats/test-campaign/mp/1"]:
+    for path in [*PAGES[1:5], "/stats/test-campaign/mp/1"]:
         assert client.get(path).status_code == 404, path
     listing = client.get("/stats/").get_data(as_text=True)
     assert "Another cause" in listing and "Save the test library" not in listing
