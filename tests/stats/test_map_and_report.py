@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,7 @@ def test_steps_cover_every_figure_from_one_to_the_largest():
     for largest in (1, 2, 5, 7, 100, 12345):
         ranges = hexmap.steps(largest)
         assert ranges[0][0] == 1 and ranges[-1][1] == largest
-        for (_, high), (low, _) in zip(ranges, ranges[1:], strict=False):
+        for (_, high), (low, _) in pairwise(ranges):
             assert low == high + 1
 
 
