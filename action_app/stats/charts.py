@@ -65,6 +65,7 @@ def breakdown_chart(figures: Figures, name: str, title: str) -> bytes:
         **_common(height=max(160, 60 + 32 * len(rows)), print_values=True, title=title)
     )
     chart.x_labels = [r.label for r in rows]
+    chart.y_labels = whole_ticks(max((r.sent for r in rows), default=0))
     chart.add("Letters sent", [r.sent for r in rows])
     return _render(chart)
 
@@ -80,8 +81,20 @@ def time_chart(series: list[tuple[datetime, int]], title: str, hourly: bool,
     step = max(1, len(labels) // 12)
     chart.x_labels_major = [label for i, label in enumerate(labels) if i % step == 0 or
                             "debate" in label]
+    chart.y_labels = whole_ticks(max((value for _, value in series), default=0))
     chart.add("Letters sent", [value for _, value in series])
     return _render(chart)
+
+
+def whole_ticks(largest: int) -> list[int]:
+    """Axis ticks at whole numbers of letters, ten at most (a letter never comes in fifths)."""
+    step = 1
+    while largest / step > 10:
+        for factor in (2, 2.5, 2):
+            step = int(step * factor)
+            if largest / step <= 10:
+                break
+    return list(range(0, max(largest, 1) + step, step))
 
 
 def _render(chart) -> bytes:

@@ -31,6 +31,15 @@ CHART_TITLES = {
 }
 
 
+HEADINGS = {
+    "nations": "By nation",
+    "regions": "By English region",
+    "parties": "By the MP's party",
+    "constituencies": "By constituency",
+    "sources": "By source (partner organisation or channel)",
+}
+
+
 @bp.after_request
 def _private(response: Response) -> Response:
     response.headers["Cache-Control"] = PRIVATE
@@ -64,6 +73,7 @@ def dashboard(slug: str):
         figures=figures,
         tables={name: _sorted(figures, name) for name in BREAKDOWN_TITLES},
         titles=BREAKDOWN_TITLES,
+        headings=HEADINGS,
         chart_titles=CHART_TITLES,
         hexmap=_hexmap(figures),
         time_label=charts.time_label,
