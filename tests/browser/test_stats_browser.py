@@ -17,8 +17,9 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).parent / "screen
 
 
 def _letters(app):
-    write_and_send(app, EXAMPLE_POSTCODES["england"], "ann@example.com",
-                   personal="I read there every week.", opt_ins=("friends",), source="partner")  # fmt: skip
+    england = EXAMPLE_POSTCODES["england"]
+    write_and_send(app, england, "ann@example.com", personal="I read there every week.",
+                   opt_ins=("friends",), source="partner")  # fmt: skip
     write_and_send(app, EXAMPLE_POSTCODES["scotland"], "bob@example.com")
     write_and_send(app, EXAMPLE_POSTCODES["wales"], "cat@example.com", source="partner")
     deliver_all()
