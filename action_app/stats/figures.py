@@ -190,7 +190,7 @@ def read_figures(campaign: CampaignView, now: datetime | None = None) -> Figures
         parties=_group(constituencies, lambda r: r.party or "No party recorded"),
         sources=sorted(sources.values(), key=lambda r: (-r.sent, r.label)),
         hourly=_hourly(hours, now),
-        daily=_daily(hours),
+        daily=_daily(hours, now, campaign.debate_at),
     )
 
 
@@ -252,7 +252,11 @@ def _hourly(hours: dict[str, int], now: datetime) -> list[tuple[datetime, int]]:
     return series
 
 
-def _daily(hours: dict[str, int]) -> list[tuple[datetime, int]]:
+def _daily(
+    hours: dict[str, int], now: datetime, debate_at: datetime | None
+) -> list[tuple[datetime, int]]:
+    """Every day from the first letter to today, and on to the debate if it is within a month,
+    so quiet days show as nought and the debate's day is on the chart before it comes."""
     days: dict = defaultdict(int)
     for bucket, value in hours.items():
         moment = _utc_hour(bucket)
@@ -260,7 +264,10 @@ def _daily(hours: dict[str, int]) -> list[tuple[datetime, int]]:
             days[moment.astimezone(UK).date()] += value
     if not days:
         return []
-    first, last = min(days), max(days)
+    first = min(days)
+    last = max(max(days), now.replace(tzinfo=UTC).astimezone(UK).date())
+    if debate_at is not None and last < debate_at.date() <= last + timedelta(days=31):
+        last = debate_at.date()
     series = []
     while first <= last:
         series.append((datetime(first.year, first.month, first.day), days.get(first, 0)))
