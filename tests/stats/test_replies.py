@@ -113,3 +113,19 @@ def _answers():
     db.session.remove()
     return [c.answer for c in db.session.scalars(select(ReplyCheck).where(
         ReplyCheck.status == "asked"))]  # fmt: skip
+
+
+def test_the_beat_task_asks_once_the_delay_has_passed(app, campaign, smtp_server):
+    from sqlalchemy import update
+
+    from action_app import tasking
+    from workers.tasks import ask_about_replies_task
+
+    schedule = app.extensions["celery"].conf.beat_schedule
+    assert any(e["task"] == tasking.ASK_ABOUT_REPLIES for e in schedule.values())
+    sent_at = _sent_letters(app, smtp_server)
+    assert ask_about_replies_task.run() == {}
+    db.session.execute(update(ReplyCheck).values(letter_sent_at=sent_at - timedelta(days=15)))
+    db.session.commit()
+    assert ask_about_replies_task.run() == {"asked": 1}
+    assert len(_reply_email(smtp_server, "ann@example.com")) == 1
