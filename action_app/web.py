@@ -8,12 +8,10 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from action_app.config import SERVICE_NAME
 from action_app.formatting import thousands, uk_date, uk_datetime
-from action_app.services.campaign_cache import CampaignCache
 
 log = logging.getLogger(__name__)
-
-SERVICE_NAME = "Write to your MP"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,7 +28,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["campaign_cache"] = CampaignCache()
+    """Security headers, error pages and template filters, for every blueprint."""
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

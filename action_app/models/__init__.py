@@ -1,23 +1,37 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
-from action_app.models.action import Action, OutboundMessage, ParticipationCount
 from action_app.models.cache import CacheEntry
 from action_app.models.campaign import Campaign, CampaignRevision
-from action_app.models.directory import NATIONS, Constituency, DirectoryUpdate, Member
+from action_app.models.directory import Constituency, DirectoryUpdate, Member
+from action_app.models.letter import Letter, OutboundMessage, ParticipationCount
 from action_app.models.staff import AuditEvent, StaffRole, StaffUser, staff_campaign_access
 from action_app.models.stats import ApiToken, OptInRecord, ReplyCheck, StatsCounter
+from action_app.models.statuses import (
+    NATIONS,
+    CampaignStatus,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    Nation,
+    TargetType,
+)
 
 __all__ = [
     "NATIONS",
-    "Action",
     "ApiToken",
     "AuditEvent",
     "CacheEntry",
     "Campaign",
     "CampaignRevision",
+    "CampaignStatus",
     "Constituency",
     "DirectoryUpdate",
+    "Letter",
+    "LetterStatus",
     "Member",
+    "MessageKind",
+    "MessageStatus",
+    "Nation",
     "OptInRecord",
     "OutboundMessage",
     "ParticipationCount",
@@ -25,5 +39,6 @@ __all__ = [
     "StaffRole",
     "StaffUser",
     "StatsCounter",
+    "TargetType",
     "staff_campaign_access",
 ]

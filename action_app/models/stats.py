@@ -61,7 +61,7 @@ class ReplyCheck(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     letter_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("actions.id", ondelete="CASCADE"), unique=True
+        BigId, ForeignKey("letters.id", ondelete="CASCADE"), unique=True
     )
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     constituency_id: Mapped[int] = mapped_column(Integer, default=0)
@@ -87,7 +87,7 @@ class OptInRecord(db.Model):
     __tablename__ = "opt_in_records"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    letter_id: Mapped[int] = mapped_column(BigId, ForeignKey("actions.id", ondelete="CASCADE"))
+    letter_id: Mapped[int] = mapped_column(BigId, ForeignKey("letters.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     organisation: Mapped[str] = mapped_column(String(64))
     organisation_name: Mapped[str] = mapped_column(String(200))

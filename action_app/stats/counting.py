@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import insert
 
 from action_app.extensions import db
-from action_app.models import Action, OptInRecord, StatsCounter
-from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
+from action_app.models import Letter, OptInRecord, StatsCounter
+from action_app.registry import current_registry
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.letters import Supporter, recipient_for, render_letter
 from action_app.sql import upsert
 from action_app.stats.store import Counter
@@ -56,18 +56,18 @@ def add_counts(campaign_id: int, counts: Iterable[Counter]) -> None:
     )
 
 
-def _seat(action: Action) -> str:
+def _seat(action: Letter) -> str:
     return str(action.constituency_id or 0)
 
 
-def count_letter_accepted(action: Action, when: datetime, *, queued: bool) -> None:
+def count_letter_accepted(action: Letter, when: datetime, *, queued: bool) -> None:
     """The supporter pressed send; ``queued`` when no email confirmation is asked for."""
     add_counts(action.campaign_id, [Counter(CONSTITUENCY, _seat(action), "accepted")])
     if queued:
         count_letter_queued(action, when, confirmed_by_supporter=False)
 
 
-def count_letter_queued(action: Action, when: datetime, *, confirmed_by_supporter: bool) -> None:
+def count_letter_queued(action: Letter, when: datetime, *, confirmed_by_supporter: bool) -> None:
     """The letter is on its way to the MP: count it, whether it was personalised, its opt-ins
     (keeping the exact words agreed to), and the supporter's confirmation if one was asked."""
     campaign = cached_campaign_by_id(action.campaign_id)
@@ -85,7 +85,7 @@ def count_letter_queued(action: Action, when: datetime, *, confirmed_by_supporte
     add_counts(action.campaign_id, counts)
 
 
-def count_letter_sent(action: Action, when: datetime) -> None:
+def count_letter_sent(action: Letter, when: datetime) -> None:
     """The MP's mail server accepted the letter."""
     add_counts(
         action.campaign_id,
@@ -97,7 +97,7 @@ def count_letter_sent(action: Action, when: datetime) -> None:
     )
 
 
-def count_letter_failed(action: Action) -> None:
+def count_letter_failed(action: Letter) -> None:
     """The letter could not be delivered and will not be tried again."""
     add_counts(
         action.campaign_id,
@@ -137,13 +137,13 @@ def _merge(counts: list[Counter]) -> list[Counter]:
     return [Counter(*key, amount) for key, amount in merged.items()]
 
 
-def is_personalised(action: Action, campaign: CampaignView) -> bool:
+def is_personalised(action: Letter, campaign: CampaignSnapshot) -> bool:
     """Did the supporter add their own words, or change the campaign's text?"""
     if action.personal_paragraph.strip():
         return True
     if not campaign.body_editable:
         return False
-    snapshot = current_app.extensions["directory_snapshot"].get()
+    snapshot = current_registry().directory_snapshot.get()
     seat = snapshot.by_id.get(action.constituency_id)
     recipient = recipient_for(campaign, seat) if seat is not None else None
     if recipient is None:
@@ -162,7 +162,7 @@ def _squash(text: str) -> str:
 
 
 def _record_opt_ins(
-    action: Action, campaign: CampaignView | None, opted_in_at: datetime
+    action: Letter, campaign: CampaignSnapshot | None, opted_in_at: datetime
 ) -> list[str]:
     """Keep each opt-in with the organisation's statement as the supporter saw it."""
     if campaign is None or not action.opt_ins:

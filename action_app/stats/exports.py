@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Action, OptInRecord
+from action_app.models import Letter, OptInRecord
 from action_app.stats.figures import Figures, Row
 from action_app.stats.serialise import (
     BREAKDOWN_COLUMNS,
@@ -92,15 +92,15 @@ def opt_in_rows(campaign_id: int, organisation: str) -> Iterator[list]:
     """Supporters who opted in to this organisation, oldest first, read in batches."""
     statement = (
         select(
-            Action.supporter_name,
-            Action.supporter_email,
-            Action.postcode,
+            Letter.supporter_name,
+            Letter.supporter_email,
+            Letter.postcode,
             OptInRecord.organisation,
             OptInRecord.organisation_name,
             OptInRecord.statement,
             OptInRecord.opted_in_at,
         )
-        .join(Action, Action.id == OptInRecord.letter_id)
+        .join(Letter, Letter.id == OptInRecord.letter_id)
         .where(OptInRecord.campaign_id == campaign_id, OptInRecord.organisation == organisation)
         .order_by(OptInRecord.id)
         .execution_options(yield_per=1000)

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.memo import TtlLru
 from action_app.models import StatsCounter
 from action_app.models.types import utcnow
-from action_app.services.campaign_cache import CampaignView
+from action_app.registry import current_registry
+from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.stats.counting import CONSTITUENCY, HOUR, ORGANISATION, SOURCE
 
 UK = ZoneInfo("Europe/London")
@@ -130,9 +130,9 @@ class FiguresCache(TtlLru):
         super().__init__(max_entries=200, ttl_seconds=LOCAL_TTL_SECONDS)
 
 
-def campaign_figures(campaign: CampaignView) -> Figures:
+def campaign_figures(campaign: CampaignSnapshot) -> Figures:
     """The campaign's figures, at most two seconds old."""
-    cache: FiguresCache = current_app.extensions["stats_figures"]
+    cache: FiguresCache = current_registry().stats_figures
     key = (campaign.id, campaign.updated_at)
     cached = cache.get(key)
     if cached is None:
@@ -141,7 +141,7 @@ def campaign_figures(campaign: CampaignView) -> Figures:
     return cached
 
 
-def read_figures(campaign: CampaignView, now: datetime | None = None) -> Figures:
+def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Figures:
     """Read the counters once and build every breakdown from them."""
     now = now or utcnow()
     rows = db.session.execute(
@@ -213,7 +213,7 @@ def _headline(total: Row, seats: list[Row], expired: int, confirmed: int, campai
 
 
 def _label_seats(seats: dict[str, Row]) -> list[Row]:
-    snapshot = current_app.extensions["directory_snapshot"].get()
+    snapshot = current_registry().directory_snapshot.get()
     for key, row in seats.items():
         seat = snapshot.by_id.get(int(key)) if key.isdigit() else None
         if seat is None:

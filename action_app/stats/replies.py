@@ -20,9 +20,10 @@ from sqlalchemy import and_, insert, or_, select, update
 
 from action_app.extensions import db
 from action_app.mail import PermanentMailError, TransientMailError
-from action_app.models import Action, Campaign, ReplyCheck
+from action_app.models import Campaign, Letter, ReplyCheck
 from action_app.models.stats import ReplyAnswer, ReplyCheckStatus
 from action_app.models.types import utcnow
+from action_app.registry import current_registry
 from action_app.services.emails import set_text
 from action_app.stats.counting import count_reply_answer, count_reply_asked
 from action_app.stats.reply_text import text_for
@@ -32,7 +33,7 @@ LEASE = timedelta(minutes=10)
 BATCH = 200
 
 
-def record_reply_choice(action: Action, wants_email: bool, language: str = "en") -> None:
+def record_reply_choice(action: Letter, wants_email: bool, language: str = "en") -> None:
     """When the letter is sent: will this supporter be asked whether their MP replied?"""
     status = ReplyCheckStatus.WAITING if wants_email else ReplyCheckStatus.OPTED_OUT
     db.session.execute(
@@ -93,8 +94,8 @@ def claim_due_checks(now: datetime | None = None, limit: int = BATCH) -> list[in
 def send_reply_check(check_id: int, now: datetime | None = None) -> str:
     """Email one claimed check; 'asked', 'retry' or 'skipped' (flushes; caller commits)."""
     row = db.session.execute(
-        select(ReplyCheck, Action, Campaign)
-        .join(Action, Action.id == ReplyCheck.letter_id)
+        select(ReplyCheck, Letter, Campaign)
+        .join(Letter, Letter.id == ReplyCheck.letter_id)
         .join(Campaign, Campaign.id == ReplyCheck.campaign_id)
         .where(ReplyCheck.id == check_id)
     ).first()
@@ -102,7 +103,7 @@ def send_reply_check(check_id: int, now: datetime | None = None) -> str:
         return "skipped"
     check, action, campaign = row
     try:
-        current_app.extensions["mail_transport"].send(_build(check, action, campaign))
+        current_registry().mail_transport.send(_build(check, action, campaign))
     except TransientMailError as exc:
         log.info("Reply check %s: %s; trying again later", check_id, exc)
         check.status = ReplyCheckStatus.DUE
@@ -149,8 +150,8 @@ def record_answer(check: ReplyCheck, answer: ReplyAnswer) -> bool:
     return True
 
 
-def _build(check: ReplyCheck, action: Action, campaign: Campaign) -> EmailMessage:
-    settings = current_app.config["SETTINGS"]
+def _build(check: ReplyCheck, action: Letter, campaign: Campaign) -> EmailMessage:
+    settings = current_registry().settings
     words = text_for(check.language)
     token = answer_token(check.id)
     base = f"{settings.public_base_url}/reply/{token}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from action_app.extensions import db
-from action_app.models import Action, Campaign
+from action_app.models import Campaign, Letter
 from action_app.models.stats import ReplyAnswer
 from action_app.stats.replies import check_for_token, record_answer
 from action_app.stats.reply_text import text_for
@@ -23,7 +23,7 @@ def answer(token: str):
     check = check_for_token(token)
     if check is None:
         return render_template("errors/not_found.html"), 404
-    letter = db.session.get(Action, check.letter_id)
+    letter = db.session.get(Letter, check.letter_id)
     campaign = db.session.get(Campaign, check.campaign_id)
     words = text_for(check.language)
     context = {"check": check, "letter": letter, "campaign": campaign, "words": words,

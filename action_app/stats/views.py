@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from action_app.services.campaign_cache import CampaignView, cached_campaign
+from action_app.registry import current_registry
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
 from action_app.staff_access import NO_STORE, requires_role
 from action_app.stats import access, charts, exports, hexmap
 from action_app.stats.figures import Figures, Row, campaign_figures, constituency_daily
@@ -46,7 +47,7 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _campaign(slug: str) -> CampaignView:
+def _campaign(slug: str) -> CampaignSnapshot:
     """The campaign, if the signed-in staff member may see it; else 404, as if it did not
     exist (requires_role has already sent anyone not signed in to sign in)."""
     view = cached_campaign(slug)
@@ -90,7 +91,7 @@ def _sorted(figures: Figures, name: str) -> dict:
 
 
 def _hexmap(figures: Figures) -> dict | None:
-    path = current_app.config["SETTINGS"].hexmap_path
+    path = current_registry().settings.hexmap_path
     if not path:
         return None
     try:

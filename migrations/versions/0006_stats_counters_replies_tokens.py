@@ -1,7 +1,7 @@
 """Stats counters, reply checks, opt-in records, API tokens; the campaign's reply delay
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0003, 0005 (joins the letters rename and the staff accounts)
 Create Date: 2026-11-30
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0006'
-down_revision = '0005'
+down_revision = ('0003', '0005')
 branch_labels = None
 depends_on = None
 
@@ -42,7 +42,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('opted_out', 'waiting', 'due', 'sending', 'asked')", name=op.f('ck_reply_checks_status')),
     sa.CheckConstraint("answer IS NULL OR answer IN ('replied', 'not_yet', 'acknowledgement')", name=op.f('ck_reply_checks_answer')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_reply_checks_campaign_id_campaigns'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['letter_id'], ['actions.id'], name=op.f('fk_reply_checks_letter_id_actions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['letter_id'], ['letters.id'], name=op.f('fk_reply_checks_letter_id_letters'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_checks')),
     sa.UniqueConstraint('letter_id', name=op.f('uq_reply_checks_letter_id'))
     )
@@ -58,7 +58,7 @@ def upgrade():
     sa.Column('statement', sa.Text(), nullable=False),
     sa.Column('opted_in_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_opt_in_records_campaign_id_campaigns'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['letter_id'], ['actions.id'], name=op.f('fk_opt_in_records_letter_id_actions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['letter_id'], ['letters.id'], name=op.f('fk_opt_in_records_letter_id_letters'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opt_in_records'))
     )
     with op.batch_alter_table('opt_in_records', schema=None) as batch_op:

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from tests.html import post_form
 from tests.journey import write_letter
 
@@ -49,21 +49,21 @@ def write_and_send(
 
 def deliver_all() -> dict:
     """Run the send task in this process for every letter with a message waiting."""
-    from workers.tasks import send_action_task
+    from workers.tasks import send_letter_task
 
     ids = db.session.scalars(
-        select(OutboundMessage.action_id).where(OutboundMessage.status == "pending").distinct()
+        select(OutboundMessage.letter_id).where(OutboundMessage.status == "pending").distinct()
     ).all()
     db.session.commit()
     results: dict[str, int] = {}
     for action_id in ids:
         # .run: the task's own code in this app's context (calling the task would push the
         # context of whichever app made the current Celery app, maybe another test's).
-        for key, value in send_action_task.run(action_id).items():
+        for key, value in send_letter_task.run(action_id).items():
             results[key] = results.get(key, 0) + value
     db.session.remove()
     return results
 
 
-def letters() -> list[Action]:
-    return list(db.session.scalars(select(Action).where(Action.status != "draft")))
+def letters() -> list[Letter]:
+    return list(db.session.scalars(select(Letter).where(Letter.status != "draft")))

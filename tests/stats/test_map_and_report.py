@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.models import Constituency
+from action_app.registry import registry_of
 from action_app.stats import hexmap
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import text
@@ -33,8 +34,9 @@ def _layout(tmp_path, codes) -> str:
 
 def _use_layout(app, monkeypatch, path: str) -> None:
     """HEXMAP_PATH as if it were set in the environment."""
-    settings = dataclasses.replace(app.config["SETTINGS"], hexmap_path=path)
-    monkeypatch.setitem(app.config, "SETTINGS", settings)
+    registry = registry_of(app)
+    settings = dataclasses.replace(registry.settings, hexmap_path=path)
+    monkeypatch.setattr(registry, "settings", settings)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import ReplyCheck
 from action_app.models.types import utcnow
+from action_app.registry import registry_of
 from action_app.services.campaign_cache import cached_campaign
 from action_app.stats import replies
 from action_app.stats.figures import read_figures
@@ -121,7 +122,7 @@ def test_the_beat_task_asks_once_the_delay_has_passed(app, campaign, smtp_server
     from action_app import tasking
     from workers.tasks import ask_about_replies_task
 
-    schedule = app.extensions["celery"].conf.beat_schedule
+    schedule = registry_of(app).celery.conf.beat_schedule
     assert any(e["task"] == tasking.ASK_ABOUT_REPLIES for e in schedule.values())
     sent_at = _sent_letters(app, smtp_server)
     assert ask_about_replies_task.run() == {}

@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from action_app.extensions import db
-from action_app.models import Action, Constituency, OutboundMessage
+from action_app.models import Constituency, Letter, OutboundMessage
 from action_app.stats.tokens import issue_token
 from tests.html import text
 from tests.journey import send, write_letter
@@ -84,8 +84,8 @@ def _delivered() -> dict[str, int]:
     rows = db.session.execute(
         select(Constituency.name, func.count())
         .select_from(OutboundMessage)
-        .join(Action, Action.id == OutboundMessage.action_id)
-        .join(Constituency, Constituency.id == Action.constituency_id)
+        .join(Letter, Letter.id == OutboundMessage.letter_id)
+        .join(Constituency, Constituency.id == Letter.constituency_id)
         .where(OutboundMessage.kind == "mp", OutboundMessage.status == "sent")
         .group_by(Constituency.name)
     )
