@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from action_app.extensions import db
 from action_app.mail import MailError
 from action_app.models import StaffUser
+from action_app.registry import current_registry
 from action_app.services.emails import set_text
 from action_app.services.staff_auth import StaffError
 
@@ -80,7 +81,7 @@ def send_link(user: StaffUser, purpose: str, link: str, inviter: str = "") -> bo
     email["Auto-Submitted"] = "auto-generated"
     set_text(email, body.format(service=service, link=link, inviter=inviter or "An admin"))
     try:
-        current_app.extensions["mail_transport"].send(email)
+        current_registry().mail_transport.send(email)
     except MailError as exc:
         current_app.logger.warning(
             "Could not send the %s email to %s: %s", purpose, user.email, exc

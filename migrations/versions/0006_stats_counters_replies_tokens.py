@@ -84,8 +84,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.drop_column('reply_check_days')
+    if op.get_bind().dialect.name == 'sqlite':
+        # Not batch mode: rebuilding campaigns would drop the table, and with foreign keys on
+        # SQLite deletes every letter with it (ON DELETE CASCADE). SQLite 3.35+ drops a column.
+        op.execute('ALTER TABLE campaigns DROP COLUMN reply_check_days')
+    else:
+        op.drop_column('campaigns', 'reply_check_days')
     op.drop_table('api_tokens')
     with op.batch_alter_table('opt_in_records', schema=None) as batch_op:
         batch_op.drop_index('uq_opt_in_records_letter_org')
