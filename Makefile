@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint audit fakes bench install install-test browser-deps mail-deps
+.PHONY: run test lint audit fakes bench bench-stats install install-test browser-deps mail-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,7 @@ bench: $(VENV)/.installed-test
 	scripts/install-bench-deps
 	scripts/ensure-services
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## bench-stats: the organisers' dashboard and stats API at 1,000 and 1,000,000 letters.
+bench-stats: $(VENV)/.installed-test
+	$(BIN)/python -m bench.stats

@@ -120,6 +120,7 @@ class Settings:
     # Named on the privacy, help and accessibility pages.
     data_controller: str = "The organisation running this service"
     contact_email: str = ""
+    hexmap_path: str | None = None  # a HexJSON layout of the constituencies, keyed by GSS code
 
     @property
     def embedded(self) -> bool:
@@ -214,6 +215,7 @@ class Settings:
             trusted_proxy_hops=max(0, _env_int(env, "TRUSTED_PROXY_HOPS", 0)),
             data_controller=(env.get("DATA_CONTROLLER") or "").strip() or cls.data_controller,
             contact_email=(env.get("CONTACT_EMAIL") or "").strip() or mail.from_address,
+            hexmap_path=(env.get("HEXMAP_PATH") or "").strip() or None,
         )
 
 

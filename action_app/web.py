@@ -60,6 +60,12 @@ def _security_headers(response):
     # up by raising an exception, which on every response costs more than the rest of this.
     # HSTS goes with every answer when the public address is https, whatever scheme reached
     # this process: behind a TLS-terminating proxy every request arrives here as plain http.
+    own = getattr(response, "security_headers", None)
+    if own is not None:
+        # A view may give its own (the stats charts, SVG images with inline styles, do).
+        response.headers.extend(own)
+        response.headers.extend(h for h in current_app.config["SECURITY_HEADERS"] if h == HSTS)
+        return response
     policy = g.get("page_policy")
     if policy is None:
         response.headers.extend(current_app.config["SECURITY_HEADERS"])

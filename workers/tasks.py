@@ -14,6 +14,7 @@ from action_app.services import directory_admin, retention, sending
 from action_app.services.members_sync import sync_members
 from action_app.services.participation import bump_hot_totals
 from action_app.services.sending import DeliveryResult, Outcome
+from action_app.stats import replies
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +94,16 @@ def housekeeping_task() -> dict:
     db.session.commit()
     removed.update(retention.purge_expired_cache())
     return removed
+
+
+@shared_task(name=tasking.ASK_ABOUT_REPLIES)
+def ask_about_replies_task() -> dict:
+    """Email "did your MP reply?" to supporters whose campaign's delay has passed."""
+    claimed = replies.claim_due_checks()
+    db.session.commit()
+    results: dict[str, int] = {}
+    for check_id in claimed:
+        result = replies.send_reply_check(check_id)
+        db.session.commit()
+        results[result] = results.get(result, 0) + 1
+    return results

@@ -6,6 +6,7 @@ from action_app.models.directory import Constituency, DirectoryUpdate, Member
 from action_app.models.letter import Letter, OutboundMessage, ParticipationCount
 from action_app.models.photo import MemberPhoto
 from action_app.models.staff import AuditEvent, StaffRole, StaffUser, staff_campaign_access
+from action_app.models.stats import ApiToken, OptInRecord, ReplyCheck, StatsCounter
 from action_app.models.statuses import (
     NATIONS,
     CampaignStatus,
@@ -19,6 +20,7 @@ from action_app.models.statuses import (
 
 __all__ = [
     "NATIONS",
+    "ApiToken",
     "AuditEvent",
     "CacheEntry",
     "Campaign",
@@ -33,11 +35,14 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "Nation",
+    "OptInRecord",
     "OutboundMessage",
     "ParticipationCount",
+    "ReplyCheck",
     "SentBy",
     "StaffRole",
     "StaffUser",
+    "StatsCounter",
     "TargetType",
     "staff_campaign_access",
 ]

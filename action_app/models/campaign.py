@@ -49,6 +49,8 @@ class Campaign(db.Model):
     share_image_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Partner sites that may show the campaign in an iframe (CSP frame-ancestors), as origins.
     embed_origins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Days after a letter is delivered before its supporter is asked whether the MP replied.
+    reply_check_days: Mapped[int] = mapped_column(default=14, server_default="14")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

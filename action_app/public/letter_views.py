@@ -44,6 +44,7 @@ from action_app.services.submissions import (
     save_draft,
     submit_draft,
 )
+from action_app.stats.replies import record_reply_choice
 
 SESSION_LETTERS = "letters"
 
@@ -188,6 +189,8 @@ def _send(campaign: CampaignSnapshot, letter: Letter):
     except AlreadyWritten as refused:
         db.session.rollback()
         return _already_written(campaign, earlier_letter(refused))
+    if sent_now:
+        record_reply_choice(letter, wants_email=not request.form.get("no_reply_check"))
     db.session.commit()
     if sent_now:
         _dispatch_letter(letter_id)

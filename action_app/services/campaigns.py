@@ -49,6 +49,7 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "goal": ("goal",),
     "share_image_url": ("share_image_url", "share_image"),
     "embed_origins": ("embed_origins", "embed_sites"),
+    "reply_check_days": ("reply_check_days",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -247,6 +248,12 @@ def _when(value: Any) -> datetime | None:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
+def _reply_check_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+        raise ValueError("must be a whole number of days from 1 to 365")
+    return value
+
+
 def _email(value: Any) -> str:
     try:
         return validate_email(str(value), check_deliverability=False).normalized
@@ -417,4 +424,5 @@ _FIELD_PARSERS = {
     "goal": _goal,
     "share_image_url": _share_image,
     "embed_origins": _embed_origins,
+    "reply_check_days": _reply_check_days,
 }

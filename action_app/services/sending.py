@@ -33,6 +33,8 @@ from action_app.services import emails, relay
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
+from action_app.stats.counting import count_letter_failed, count_letter_sent
+from action_app.stats.replies import letter_delivered
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +213,8 @@ def _sent(message: OutboundMessage, letter: Letter) -> OutboundMessage | None:
     if message.kind != MessageKind.MP or letter.source == TEST_SOURCE:
         return None  # a staff test send is neither counted nor receipted
     record_letter_sent(letter)
+    count_letter_sent(letter, message.sent_at)
+    letter_delivered(letter.id, message.sent_at)
     return _follow_up(letter, MessageKind.RECEIPT)
 
 
@@ -239,6 +243,7 @@ def _fail(message: OutboundMessage, letter: Letter, reason: str) -> OutboundMess
     log.warning("Message %s (%s) failed: %s", message.id, message.kind, reason)
     if message.kind != MessageKind.MP:
         return None
+    count_letter_failed(letter)
     return _follow_up(letter, MessageKind.FAILURE_NOTICE)
 
 

@@ -30,6 +30,7 @@ from action_app.services.letters import (
 )
 from action_app.services.retention import CONFIRMATION_DAYS
 from action_app.sql import insert_unless_exists
+from action_app.stats.counting import count_letter_accepted, count_letter_queued
 
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
@@ -204,6 +205,7 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
         raise AlreadyWritten(letter, duplicate_of) from None
     if moved is None:
         return False
+    count_letter_accepted(letter, now, queued=not require_confirmation)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
     kind = MessageKind.CONFIRMATION if require_confirmation else MessageKind.MP
@@ -255,6 +257,7 @@ def confirm_letter(letter: Letter) -> bool:
     ).first()
     if moved is None:
         return False
+    count_letter_queued(letter, now, confirmed_by_supporter=True)
     _queue_message(letter.id, MessageKind.MP, now)
     return True
 

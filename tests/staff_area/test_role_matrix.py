@@ -77,6 +77,11 @@ def _url(app, endpoint: str, people) -> str:
         "member_id": 1,
         "message_id": 1,
         "job": "no-such-job",
+        # The stats pages (issue 10).
+        "name": "nations",
+        "key": "E14000001",
+        "organisation": "friends",
+        "token_id": 1,
     }
     with app.test_request_context():
         return url_for(endpoint, **{name: samples[name] for name in rule.arguments})
