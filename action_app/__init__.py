@@ -51,6 +51,9 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
     _init_services(app, settings)
+    from action_app import rate_limits
+
+    rate_limits.init_app(app, settings.redis_url)
     celery_init_app(app, settings)
     _register_blueprints(app)
     _register_cli(app)
@@ -128,7 +131,10 @@ def _init_services(app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from action_app.api.views import bp as api_bp
-    from action_app.public import letter_views  # noqa: F401  (adds the letter pages to bp)
+    from action_app.public import (
+        letter_views,  # noqa: F401  (adds the letter pages to bp)
+        safety_views,  # noqa: F401  (not-me, real-MP pages)
+    )
     from action_app.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)

@@ -36,6 +36,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
+    from action_app.outbox_cli import outbox_group
+
+    app.cli.add_command(outbox_group, "outbox")
     from action_app.starter import start
 
     app.cli.add_command(start)

@@ -103,6 +103,13 @@ class Settings:
     smtp_timeout_seconds: float = 20.0
     celery_queue: str = "action_app"
     trusted_proxy_hops: int = 0
+    # Abuse limits (Flask-Limiter syntax, "N per minute;M per hour"); README's table.
+    rate_limit_per_address: str = "30 per minute;300 per hour"
+    rate_limit_per_email: str = "5 per hour;20 per day"
+    rate_limit_per_postcode: str = "30 per hour"
+    rate_limit_per_mp: str = "1000 per hour"
+    bot_min_seconds: float = 4.0
+    seat_check_retry_seconds: float = 300.0
 
     @property
     def embedded(self) -> bool:
@@ -183,7 +190,34 @@ class Settings:
             smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
             trusted_proxy_hops=max(0, _int(env, "TRUSTED_PROXY_HOPS", 0)),
+            **_abuse_settings(env),
         )
+
+
+def _abuse_settings(env: Mapping[str, str]) -> dict:
+    """The rate limits (each checked now, so a typo stops the start, not a supporter) and the
+    bot and seat-check timings."""
+    from limits import parse_many
+
+    values: dict = {}
+    for name, default in (
+        ("rate_limit_per_address", Settings.rate_limit_per_address),
+        ("rate_limit_per_email", Settings.rate_limit_per_email),
+        ("rate_limit_per_postcode", Settings.rate_limit_per_postcode),
+        ("rate_limit_per_mp", Settings.rate_limit_per_mp),
+    ):
+        variable = name.upper()
+        value = (env.get(variable) or "").strip() or default
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(
+                f"{variable} must be limits like '5 per hour;20 per day', not {value!r}."
+            ) from None
+        values[name] = value
+    values["bot_min_seconds"] = max(0.0, _float(env, "BOT_MIN_SECONDS", 4.0))
+    values["seat_check_retry_seconds"] = max(1.0, _float(env, "SEAT_CHECK_RETRY_SECONDS", 300.0))
+    return values
 
 
 def _embedded_secret(instance_path: Path) -> str:

@@ -22,13 +22,27 @@ from action_app.models.types import JsonDocument, utcnow
 # draft: written, not yet sent (only the supporter's browser knows it)
 # awaiting_confirmation: sent, but the campaign wants the email address confirmed first
 # confirmed: the letter and the receipt are queued or sent
-ACTION_STATUSES = ("draft", "awaiting_confirmation", "confirmed")
+# held: kept for a person to release or reject (hold_reason says why); never dropped
+# withdrawn: the address's owner said they did not send it, or sent it to their real MP instead
+# rejected: a person decided a held letter is not to be sent
+ACTION_STATUSES = ("draft", "awaiting_confirmation", "confirmed", "held", "withdrawn", "rejected")
 SUBMITTED = ("awaiting_confirmation", "confirmed")
+
+# How the letter's seat was decided: from the postcode (looked up), or chosen from the list
+# while the lookup could not answer, then checked by the worker before sending: matched,
+# mismatch (held), or unchecked (no answer within the campaign's limit; sent with a note).
+SEAT_CHECKS = ("postcode", "pending", "matched", "mismatch", "unchecked")
 
 # pending → sending (claimed by one worker) → sent | failed; a transient failure puts a
 # message back to pending with a later next_attempt_at.
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
-MESSAGE_KINDS = ("mp", "receipt", "confirmation", "failure_notice")
+# A held letter's message waits as held; a withdrawn or rejected letter's as cancelled.
+MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "held", "cancelled")
+MESSAGE_KINDS = (
+    "mp", "receipt", "confirmation", "failure_notice",
+    "seat_mismatch",  # to the supporter: your postcode is in another seat; a link to fix it
+    "address_used",  # to the address's owner: someone wrote with it again (with the links)
+    "disowned",  # to the MP's office: the address's owner says they did not send the letter
+)  # fmt: skip
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -65,6 +79,11 @@ class Action(db.Model):
     body_after: Mapped[str] = mapped_column(Text, default="")
     opt_ins: Mapped[list] = mapped_column(JsonDocument, default=list)
     source: Mapped[str | None] = mapped_column(String(64))
+    seat_check: Mapped[str] = mapped_column(String(16), default="postcode")
+    # Why the letter is (or will be, when sent) held; set on a draft by the bot checks.
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    # The letter's words, normalised and hashed: identical letters to one MP share it.
+    body_hash: Mapped[str | None] = mapped_column(String(64))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -76,16 +95,18 @@ class Action(db.Model):
     )
 
     __table_args__ = (
-        # One letter per supporter per campaign per recipient, counting only letters sent.
+        # One letter per supporter per campaign per recipient, counting only letters confirmed:
+        # one awaiting confirmation, held or withdrawn never blocks the address's owner.
         Index(
             "uq_actions_one_per_supporter",
             "campaign_id",
             "recipient_key",
             "email_key",
             unique=True,
-            postgresql_where=text("status <> 'draft'"),
-            sqlite_where=text("status <> 'draft'"),
+            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=text("status = 'confirmed'"),
         ),
+        Index("ix_actions_same_letter", "campaign_id", "recipient_key", "body_hash"),
         Index("ix_actions_campaign_status", "campaign_id", "status"),
         Index("ix_actions_status_created", "status", "created_at"),
     )

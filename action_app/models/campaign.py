@@ -37,6 +37,8 @@ class Campaign(db.Model):
     share_text: Mapped[str] = mapped_column(Text, default="")
     # [{"slug": ..., "name": ..., "statement": ..., "privacy_url": ...}]
     organisations: Mapped[list] = mapped_column(JsonDocument, default=list)
+    # Letter checks and the seat-check limit (docs/campaign-format.md, "safeguards").
+    safeguards: Mapped[dict] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

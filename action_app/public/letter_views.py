@@ -11,15 +11,16 @@ import secrets
 from urllib.parse import quote, urlencode
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import IntegrityError
 
-from action_app import tasking
+from action_app import rate_limits, tasking
 from action_app.extensions import db
 from action_app.models import Action, OutboundMessage
-from action_app.public.forms import ConfirmForm, LetterForm, SendForm, clean_source
-from action_app.public.views import bp, public_campaign
-from action_app.services import emails, lookup
+from action_app.public.forms import ConfirmForm, SendForm, clean_source
+from action_app.public.guarded_form import GuardedLetterForm as LetterForm
+from action_app.public.views import bp, public_campaign, too_many, uk_time_of_day
+from action_app.services import abuse, emails, lookup, seat_check
 from action_app.services.actions import (
-    AlreadyWritten,
     ConfirmationExpired,
     LetterInput,
     action_for_confirmation,
@@ -27,7 +28,6 @@ from action_app.services.actions import (
     find_action,
     letter_body,
     save_draft,
-    submit_draft,
 )
 from action_app.services.campaign_cache import CampaignView
 from action_app.services.letters import Recipient, recipient_for, render_letter
@@ -45,32 +45,51 @@ def write(slug: str):
     draft = _own_letter(request.args.get("draft"), view) if request.args.get("draft") else None
     context = _journey_context(view, draft)
     if context is None:
-        return redirect(url_for("public.campaign", slug=slug, source=request.args.get("source")))
-    recipient, postcode, source = context
+        return _back_to_your_mp(view)
+    recipient, postcode, source, how_seat = context
 
     form = LetterForm(editable=view.body_editable)
     form.opt_ins.choices = [(o["slug"], o["name"]) for o in view.organisations]
     expired = False
+    refused = None
     if request.method == "GET":
         _prefill(form, view, recipient, draft)
+    elif (refused := rate_limits.check_address("continue")) is not None:
+        pass  # the page again, everything typed kept, saying when to try again (429)
     elif form.validate():
-        public_id = save_draft(
-            view,
-            recipient,
-            postcode=postcode,
-            source=source,
-            form_token=form.form_token.data or secrets.token_urlsafe(24),
-            letter=_letter_input(form),
-            draft=draft,
-        )
-        db.session.commit()
-        _remember(public_id)
-        return redirect(url_for("public.check", slug=slug, public_id=public_id))
+        letter = _letter_input(form)
+        text = abuse.letter_text(view, recipient, letter, postcode)
+        verdict = abuse.review_letter(view, recipient, text)
+        if verdict.action == "refuse":
+            field = form.body_before if view.body_editable else form.personal_paragraph
+            field.errors = [verdict.message]
+        else:
+            public_id = save_draft(
+                view,
+                recipient,
+                postcode=postcode,
+                source=source,
+                form_token=form.form_token.data or secrets.token_urlsafe(24),
+                letter=letter,
+                draft=draft,
+            )
+            hold = abuse.bot_reason(
+                form.contact_me_by_fax_only.data, form.opened.data, form.form_token.data
+            )
+            abuse.annotate_draft(
+                public_id,
+                seat_check=how_seat,
+                body_hash=text.fingerprint(),
+                hold_reason=hold or (verdict.reason if verdict.action == "hold" else None),
+            )
+            db.session.commit()
+            _remember(public_id)
+            return redirect(url_for("public.check", slug=slug, public_id=public_id))
     else:
         expired = "csrf_token" in form.errors
         if form.consent.errors:
             form.consent.errors = [_consent_error(recipient)]
-    return render_template(
+    page = render_template(
         "public/write.html",
         campaign=view,
         form=form,
@@ -84,7 +103,12 @@ def write(slug: str):
             **_query(postcode=postcode, seat=recipient.constituency_id, source=source),
         ),
         errors=_error_list(form),
+        limited=refused,
+        try_at=uk_time_of_day(refused.resets_at) if refused else None,
     )
+    if refused is None:
+        return page
+    return page, 429, {"Retry-After": str(refused.retry_after)}
 
 
 @bp.route("/c/<slug>/check/<public_id>", methods=["GET", "POST"])
@@ -101,6 +125,12 @@ def check(slug: str, public_id: str):
     expired = False
     if request.method == "POST":
         if form.validate():
+            refused = rate_limits.check_letter(
+                view.id, action.recipient_key, action.email_key, action.postcode
+            )
+            if refused is not None:
+                back = url_for("public.check", slug=slug, public_id=public_id)
+                return too_many(view, refused, saved_letter_url=back)
             return _send(view, action)
         expired = True  # the only field is the CSRF token
     # Built by the same code the worker uses, so this is exactly what the MP will receive.
@@ -143,6 +173,7 @@ def sent(slug: str, public_id: str):
         action=action,
         failed=mp_message is not None and mp_message.status == "failed",
         failure_reason=mp_message.last_error if mp_message is not None else None,
+        read_first=action.status == "held" and (action.hold_reason or "").startswith("content:"),
         letter_text=letter_body(action),
         total=campaign_total(view.id),
         share=_share_links(view, action.source),
@@ -164,7 +195,12 @@ def confirm(slug: str, token: str):
     form = ConfirmForm()
     if request.method == "POST" and form.validate() and view.current_status() == "live":
         action_id = action.id
-        if confirm_action(action):
+        try:
+            confirmed = confirm_action(action)
+        except IntegrityError:  # a letter from this address to this MP was sent meanwhile
+            db.session.rollback()
+            return _already_written(view, action)
+        if confirmed:
             db.session.commit()
             _dispatch_letter(action_id)
             bump_hot_totals(view.id, total=1)
@@ -179,15 +215,15 @@ def confirm(slug: str, token: str):
 
 
 def _send(view: CampaignView, action: Action):
-    action_id, public_id = action.id, action.public_id
-    try:
-        sent_now = submit_draft(action, view.require_confirmation)
-    except AlreadyWritten as exc:
-        return _already_written(view, exc.action)
+    public_id = action.public_id
+    action_id = action.id
+    submission = abuse.submit_letter(action, view, session.get(SESSION_LETTERS, []))
+    if submission.kind == "already":
+        return _already_written(view, submission.earlier)
     db.session.commit()
-    if sent_now:
+    if submission.kind in ("sent", "awaiting"):
         _dispatch_letter(action_id)
-        if not view.require_confirmation:
+        if submission.kind == "sent" and not view.require_confirmation:
             bump_hot_totals(view.id, total=1)
     return redirect(url_for("public.sent", slug=view.slug, public_id=public_id))
 
@@ -201,13 +237,19 @@ def _dispatch_letter(action_id: int) -> None:
 
 def _journey_context(
     view: CampaignView, draft: Action | None
-) -> tuple[Recipient, str, str | None] | None:
-    """Recipient (decided here, from the seat), the looked-up postcode, and the source."""
-    seat_id = request.args.get("seat", type=int)
-    postcode = request.args.get("postcode")
+) -> tuple[Recipient, str, str | None, str] | None:
+    """Recipient (decided here: the seat comes from the postcode, or from the list only with
+    the chosen-seat page's proof), the postcode, the source, and how the seat was decided."""
     if draft is not None:
-        seat_id, postcode = draft.constituency_id, draft.postcode
-    found = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
+        found = lookup.find_mp_for_seat(draft.constituency_id, draft.postcode)
+        how = draft.seat_check
+    else:
+        decision = seat_check.decide_seat(
+            request.args.get("seat", type=int),
+            request.args.get("postcode"),
+            request.args.get("proof"),
+        )
+        found, how = (decision.found, decision.seat_check) if decision else (None, "")
     if found is None or found.postcode is None:
         return None
     if view.nations and found.nation is not None and found.nation not in view.nations:
@@ -216,11 +258,20 @@ def _journey_context(
     if recipient is None:
         return None
     source = draft.source if draft is not None else clean_source(request.args.get("source"))
-    return recipient, found.postcode, source
+    return recipient, found.postcode, source, how
+
+
+def _back_to_your_mp(view: CampaignView):
+    """No letter to this seat from here: back to the MP for the postcode (or to the start)."""
+    query = _query(postcode=request.args.get("postcode"), source=request.args.get("source"))
+    if "postcode" in query:
+        return redirect(url_for("public.your_mp", slug=view.slug, **query))
+    return redirect(url_for("public.campaign", slug=view.slug, **query))
 
 
 def _prefill(form: LetterForm, view: CampaignView, recipient: Recipient, draft: Action | None):
     form.form_token.data = secrets.token_urlsafe(24)
+    form.opened.data = abuse.page_opened_token(form.form_token.data)
     if draft is not None:
         for name in (
             "subject", "body_before", "personal_paragraph", "body_after", "address_line_1",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import (
     Blueprint,
     abort,
@@ -14,8 +17,8 @@ from flask import (
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from action_app import rate_limits
 from action_app.clients.postcodes_io import (
-    LookupUnavailable,
     NoWestminsterSeat,
     PostcodeLookupError,
     PostcodeNotFound,
@@ -24,12 +27,13 @@ from action_app.clients.postcodes_io import (
 )
 from action_app.extensions import db
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
-from action_app.services import lookup
+from action_app.services import lookup, seat_check
 from action_app.services.campaign_cache import CampaignView, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.participation import campaign_total
 
 bp = Blueprint("public", __name__)
+UK = ZoneInfo("Europe/London")
 
 MONTHS = "January February March April May June July August September October November December"
 MONTHS = MONTHS.split()
@@ -86,14 +90,14 @@ def your_mp(slug: str):
     view = public_campaign(slug)
     if view.current_status() != "live":
         return _campaign_page(view, PostcodeForm())
+    refused = rate_limits.check_address("lookup")
+    if refused is not None:
+        return too_many(view, refused)
     source = clean_source(request.args.get("source"))
     if "seat" in request.args:
-        seat_id = request.args.get("seat", type=int)
-        postcode = request.args.get("postcode")
-        found = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
-        if found is None:
-            return _choose_page(view, postcode, source, show_error=True)
-        return _mp_page(view, found, source, chosen=True)
+        return _chosen_seat(
+            view, request.args.get("seat", type=int), request.args.get("postcode"), source
+        )
 
     typed = request.args.get("postcode", "")
     problem = None
@@ -102,17 +106,46 @@ def your_mp(slug: str):
         # meets the form's own checks and messages below.
         if normalise_postcode(typed) is not None:
             return _mp_page(view, lookup.find_mp_for_postcode(typed), source, chosen=False)
-    except LookupUnavailable:
-        return _choose_page(view, typed, source, lookup_down=True)
     except lookup.DirectoryEmpty:
         return render_template("public/directory_empty.html", campaign=view), 503
     except PostcodeLookupError as exc:
+        if seat_check.lookup_cannot_answer(exc):
+            return _choose_page(view, exc.postcode or typed, source, why=_why_choose(exc))
         problem = _lookup_message(exc)
     form = PostcodeForm(request.args)
     form.source.data = source
     if form.validate() and problem:
         form.postcode.errors = [problem]
     return _campaign_page(view, form)
+
+
+def _chosen_seat(view: CampaignView, seat_id: int | None, typed: str | None, source: str | None):
+    """A seat chosen from the list counts only while the lookup cannot answer for the postcode;
+    when it can, the postcode decides (and the page says so if it differs)."""
+    postcode = normalise_postcode(typed)
+    if postcode is None:
+        form = PostcodeForm(data={"postcode": typed or "", "source": source or ""})
+        form.validate()
+        return _campaign_page(view, form)
+    try:
+        found = lookup.find_mp_for_postcode(postcode)
+    except lookup.DirectoryEmpty:
+        return render_template("public/directory_empty.html", campaign=view), 503
+    except PostcodeLookupError as exc:
+        if not seat_check.lookup_cannot_answer(exc):
+            form = PostcodeForm(data={"postcode": postcode, "source": source or ""})
+            form.postcode.errors = [_lookup_message(exc)]
+            return _campaign_page(view, form)
+        chosen = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
+        if chosen is None:
+            return _choose_page(view, postcode, source, why=_why_choose(exc), show_error=True)
+        return _mp_page(view, chosen, source, chosen=True)
+    differs = found.seat.id != seat_id
+    return _mp_page(view, found, source, chosen=False, corrected=differs)
+
+
+def _why_choose(exc: PostcodeLookupError) -> str:
+    return "unknown" if isinstance(exc, PostcodeNotFound) else "down"
 
 
 @bp.get("/c/<slug>/choose-constituency")
@@ -125,8 +158,34 @@ def choose_constituency(slug: str):
         view,
         form.postcode.data,
         clean_source(form.source.data),
+        why="list",
         show_error="seat" in request.args,
     )
+
+
+def too_many(view: CampaignView | None, refused: rate_limits.Refusal, **context):
+    """The accessible "too many" page: what happened and when to try again (429)."""
+    response = make_response(
+        render_template(
+            "errors/too_many.html",
+            campaign=view,
+            refused=refused,
+            minutes=max(1, -(-refused.retry_after // 60)),
+            resets_at=uk_time_of_day(refused.resets_at),
+            **context,
+        ),
+        429,
+    )
+    response.headers["Retry-After"] = str(refused.retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def uk_time_of_day(epoch: float) -> str:
+    """'2:05pm' in UK time."""
+    when = datetime.fromtimestamp(epoch, UK)
+    hour = when.hour % 12 or 12
+    return f"{hour}:{when.minute:02d}{'am' if when.hour < 12 else 'pm'}"
 
 
 def public_campaign(slug: str) -> CampaignView:
@@ -146,22 +205,33 @@ def _render_campaign_page(view: CampaignView, form: PostcodeForm, total: int) ->
     )
 
 
-def _mp_page(view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool):
+def _mp_page(
+    view: CampaignView,
+    found: lookup.MpLookup,
+    source: str | None,
+    chosen: bool,
+    corrected: bool = False,
+):
     """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
-    key = ("your-mp", view.slug, view.updated_at, found, source, chosen)
+    key = ("your-mp", view.slug, view.updated_at, found, source, chosen, corrected)
     pages = current_app.extensions["page_cache"]
     html = pages.get(key)
     if html is None:
-        html = _render_mp_page(view, found, source, chosen)
+        html = _render_mp_page(view, found, source, chosen, corrected)
         pages.put(key, html)
     return html
 
 
-def _render_mp_page(view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool):
+def _render_mp_page(
+    view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool, corrected: bool
+):
     # A seat chosen from the list may not have a known nation yet; it is given the benefit of
     # the doubt rather than turning a supporter away.
     outside = bool(view.nations) and found.nation is not None and found.nation not in view.nations
     query = {"postcode": found.postcode, "seat": found.seat.id, "source": source}
+    if chosen and found.seat.id is not None and found.postcode:
+        # Signed: only this page, shown because the lookup could not answer, offers the seat.
+        query["proof"] = seat_check.seat_proof(found.seat.id, found.postcode)
     return render_template(
         "public/your_mp.html",
         campaign=view,
@@ -170,15 +240,16 @@ def _render_mp_page(view: CampaignView, found: lookup.MpLookup, source: str | No
         member=found.seat.member,
         outside_nations=outside,
         chosen=chosen,
+        corrected=corrected,
         source=source,
         write_url=url_for("public.write", slug=view.slug, **_present(query)),
-        choose_url=url_for(
-            "public.choose_constituency",
-            slug=view.slug,
-            **_present({"postcode": found.postcode, "source": source}),
-        ),
+        other_postcode_url=_other_postcode_url(view, source),
         fixed=view.fixed_target,
     )
+
+
+def _other_postcode_url(view: CampaignView, source: str | None) -> str:
+    return url_for("public.campaign", slug=view.slug, **_present({"source": source})) + "#postcode"
 
 
 def _choose_page(
@@ -186,7 +257,7 @@ def _choose_page(
     postcode: str | None,
     source: str | None,
     *,
-    lookup_down: bool = False,
+    why: str = "down",
     show_error: bool = False,
 ):
     form = ChooseConstituencyForm(data={"postcode": postcode or "", "source": source or ""})
@@ -198,7 +269,7 @@ def _choose_page(
         campaign=view,
         form=form,
         groups=groups,
-        lookup_down=lookup_down,
+        why=why,
         back_url=url_for("public.campaign", slug=view.slug, **_present({"source": source})),
     )
 

@@ -6,7 +6,7 @@ renders from this copy (reloaded every few seconds), so it needs no database que
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -41,6 +41,7 @@ class CampaignView:
     share_text: str
     organisations: tuple[dict, ...]
     updated_at: datetime
+    safeguards: dict = field(default_factory=dict)  # see services/safeguards.py
 
     @property
     def nations(self) -> list[str]:
@@ -77,6 +78,7 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         share_text=campaign.share_text or "",
         organisations=tuple(campaign.organisations or ()),
         updated_at=campaign.updated_at,
+        safeguards=dict(campaign.safeguards or {}),
     )
 
 

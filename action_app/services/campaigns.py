@@ -16,6 +16,7 @@ from action_app.models import NATIONS, Campaign, CampaignRevision
 from action_app.models.campaign import STATUSES
 from action_app.models.types import utcnow
 from action_app.services.letter_templates import check_template
+from action_app.services.safeguards import parse_safeguards
 
 UK = ZoneInfo("Europe/London")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -40,6 +41,7 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "thank_you_text": ("thank_you_text", "thank_you"),
     "share_text": ("share_text",),
     "organisations": ("organisations", "organizations"),
+    "safeguards": ("safeguards",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -269,4 +271,5 @@ _FIELD_PARSERS = {
     "thank_you_text": _text("thank_you_text"),
     "share_text": _text("share_text"),
     "organisations": _organisations,
+    "safeguards": parse_safeguards,
 }

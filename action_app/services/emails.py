@@ -15,6 +15,7 @@ from typing import Protocol
 from action_app.config import Settings
 from action_app.models import Action, OutboundMessage
 from action_app.services.actions import letter_body
+from action_app.services.seat_check import trust_lines
 
 SERVICE_NAME = "Write to your MP"
 
@@ -73,14 +74,20 @@ def build_mp_email(
         f"{action.supporter_name} sent this letter using {SERVICE_NAME}, for the campaign "
         f'"{campaign.title}". Their address is above; reply to this email to reach them.\n'
     )
+    body += "".join(f"{line}\n" for line in trust_lines(action))
     set_text(email, body)
     return email
 
 
 def build_receipt(
-    message: OutboundMessage, action: Action, campaign: CampaignNames, settings: Settings
+    message: OutboundMessage,
+    action: Action,
+    campaign: CampaignNames,
+    settings: Settings,
+    not_me_url: str | None = None,
 ) -> EmailMessage:
-    """The supporter's copy of what was sent."""
+    """The supporter's copy of what was sent, with the "I did not send this" link."""
+    not_me = f"I did not send this letter: {not_me_url}\n" if not_me_url else ""
     email = _supporter_email(message, action, campaign, settings)
     email["Subject"] = f"Your letter to {action.recipient_name}"
     set_text(
@@ -88,7 +95,7 @@ def build_receipt(
         f"Dear {action.supporter_name},\n\n"
         f"Thank you for writing to {action.recipient_name}. This is a copy of the letter we sent "
         f"on your behalf. If they reply, the reply will come to this email address.\n\n"
-        f"{_letter_copy(action)}\n--\n{_share_line(campaign, settings)}",
+        f"{_letter_copy(action)}\n--\n{_share_line(campaign, settings)}{not_me}",
     )
     return email
 

@@ -21,7 +21,7 @@ from action_app.extensions import db
 from action_app.mail import MailTransport, PermanentMailError, TransientMailError
 from action_app.models import Action, OutboundMessage
 from action_app.models.types import utcnow
-from action_app.services import emails
+from action_app.services import emails, notices, owner, seat_check
 from action_app.services.actions import CONFIRMATION_DAYS, confirmation_token
 from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
@@ -93,6 +93,13 @@ def deliver_message(claimed: int | OutboundMessage) -> Outcome:
     message_id = message.id
     campaign = cached_campaign_by_id(action.campaign_id)
     outcome = Outcome(message_id, message.kind, "sent", action.campaign_id)
+    if message.kind == "mp" and action.seat_check == "pending":
+        # A seat chosen from the list: checked against the postcode before it is sent.
+        verdict, outcome.follow_up = seat_check.gate(message, action, campaign)
+        if verdict != "send":
+            outcome.result = verdict
+            db.session.flush()
+            return outcome
     try:
         email = _build(message, action, campaign)
         _transport().send(email)
@@ -126,7 +133,10 @@ def _build(message: OutboundMessage, action: Action, campaign: CampaignView):
     if message.kind == "mp":
         return emails.build_mp_email(message, action, campaign, settings)
     if message.kind == "receipt":
-        return emails.build_receipt(message, action, campaign, settings)
+        not_me = owner.not_me_url(action, campaign.slug)
+        return emails.build_receipt(message, action, campaign, settings, not_me_url=not_me)
+    if message.kind in notices.KINDS:
+        return notices.build(message, action, campaign, settings)
     if message.kind == "confirmation":
         # PUBLIC_BASE_URL, never a Host header: workers have no request to take one from.
         link = f"{settings.public_base_url}/c/{campaign.slug}/confirm/{confirmation_token(action)}"

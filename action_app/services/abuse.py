@@ -1,0 +1,224 @@
+"""Abuse is slowed and held, never silently dropped, and nobody is shut out.
+
+- Bot checks without a CAPTCHA: a honeypot field, and a minimum time between the letter page and
+  Continue. A draft that trips either is marked, and held when it is sent; the supporter sees
+  the same sent page as anyone.
+- The campaign's letter safeguards (services/safeguards.py): very short or identical letters are
+  refused at Continue, with the reason, or held when sent.
+- One letter per address per MP, without telling a stranger whether an address has written:
+  "already written" is shown only to the browser that wrote the earlier letter. Anyone else gets
+  the page of a letter that awaits its confirmation, and the address's owner is emailed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy import exists, select, update
+
+from action_app.extensions import db
+from action_app.models import Action, OutboundMessage
+from action_app.models.types import utcnow
+from action_app.services.actions import AlreadyWritten, LetterInput, submit_draft
+from action_app.services.campaign_cache import CampaignView
+from action_app.services.letters import Recipient, render_letter
+from action_app.services.safeguards import LetterText, Safeguards, Verdict, judge_letter
+
+HONEYPOT_REASON = "bot check: the hidden field was filled in"
+
+
+# --- bot checks ---------------------------------------------------------------------------------
+
+
+def _signer() -> TimestampSigner:
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt="letter-page-opened")
+
+
+def page_opened_token(form_token: str) -> str:
+    """Signed, with the time the letter page was shown, for the form's hidden field."""
+    return _signer().sign(form_token).decode()
+
+
+def bot_reason(honeypot: str | None, opened: str | None, form_token: str | None) -> str | None:
+    """Why this Continue looks automated (the reason a held letter carries), or None."""
+    if honeypot:
+        return HONEYPOT_REASON
+    try:
+        signed, when = _signer().unsign(opened or "", return_timestamp=True)
+    except BadSignature:
+        return "bot check: the letter page's time was missing or altered"
+    if signed.decode() != (form_token or ""):
+        return "bot check: the letter page's time belongs to another form"
+    elapsed = utcnow().timestamp() - when.replace(tzinfo=None).timestamp()
+    least = current_app.config["SETTINGS"].bot_min_seconds
+    if elapsed < least:
+        return f"bot check: Continue {max(elapsed, 0):.1f}s after the letter page opened"
+    return None
+
+
+# --- the campaign's letter safeguards -----------------------------------------------------------
+
+
+def letter_text(
+    view: CampaignView, recipient: Recipient, letter: LetterInput, postcode: str
+) -> LetterText:
+    """The words of a letter as typed (or the campaign's, for a fixed letter)."""
+    if view.body_editable:
+        before, after = letter.body_before, letter.body_after
+    else:
+        parts = render_letter(view, recipient)
+        before, after = parts.before, parts.after
+    lines = tuple(x for x in (letter.address_line_1, letter.address_line_2, letter.town) if x)
+    return LetterText(
+        before, letter.personal_paragraph.strip(), after, letter.name, lines, postcode
+    )
+
+
+def review_letter(view: CampaignView, recipient: Recipient, text: LetterText) -> Verdict:
+    """The campaign's verdict on these words for this recipient."""
+    safeguards = Safeguards.of(view.safeguards)
+    already = False
+    if safeguards.identical_letter != "allow":
+        already = identical_sent(view.id, recipient.key, text.fingerprint())
+    return judge_letter(safeguards, text, recipient.name, already)
+
+
+def identical_sent(campaign_id: int, recipient_key: str, fingerprint: str) -> bool:
+    """A letter with exactly these words has been sent (or queued) to this recipient."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Action.campaign_id == campaign_id,
+                    Action.recipient_key == recipient_key,
+                    Action.body_hash == fingerprint,
+                    Action.status == "confirmed",
+                )
+            )
+        )
+    )
+
+
+def annotate_draft(
+    public_id: str, *, seat_check: str, body_hash: str, hold_reason: str | None
+) -> None:
+    """Record on the draft how its seat was decided, its fingerprint and (if any) why it will
+    be held; a reason once given stays, so changing the letter does not clear it."""
+    values: dict = {"seat_check": seat_check, "body_hash": body_hash}
+    statement = update(Action).where(Action.public_id == public_id, Action.status == "draft")
+    db.session.execute(statement.values(**values).execution_options(synchronize_session=False))
+    if hold_reason:
+        db.session.execute(
+            statement.where(Action.hold_reason.is_(None))
+            .values(hold_reason=hold_reason[:300])
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What pressing Send did: sent (queued), held, awaiting (the owner was emailed instead),
+    already (this browser wrote to this recipient before: ``earlier``), repeat (sent before)."""
+
+    kind: str
+    earlier: Action | None = None
+
+
+def submit_letter(action: Action, view: CampaignView, own_letters: list[str]) -> Submission:
+    """Send a draft, hold it, or (if the address has written to this recipient) leave the
+    decision to the address's owner. The caller commits, then dispatches on "sent"."""
+    action_id = action.id
+    reason = action.hold_reason or _content_hold(action, view)
+    if reason:
+        return Submission("held" if hold_draft(action, view, reason) else "repeat")
+    earlier = _earlier_letter(action)
+    if earlier is not None and earlier.public_id in own_letters:
+        return Submission("already", earlier)
+    if earlier is not None and earlier.status == "confirmed":
+        return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
+    try:
+        sent_now = submit_draft(action, view.require_confirmation)
+    except AlreadyWritten as exc:  # another browser's letter got there first
+        if exc.action.public_id in own_letters:
+            return Submission("already", exc.action)
+        return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
+    return Submission("sent" if sent_now else "repeat")
+
+
+def _content_hold(action: Action, view: CampaignView) -> str | None:
+    """At Send, a letter identical to one sent since Continue is held rather than refused."""
+    safeguards = Safeguards.of(view.safeguards)
+    if safeguards.identical_letter == "allow" or not action.body_hash:
+        return None
+    if identical_sent(action.campaign_id, action.recipient_key, action.body_hash):
+        return "content: identical to a letter already sent to this recipient"
+    return None
+
+
+def _earlier_letter(action: Action) -> Action | None:
+    return db.session.scalar(
+        select(Action)
+        .where(
+            Action.campaign_id == action.campaign_id,
+            Action.recipient_key == action.recipient_key,
+            Action.email_key == action.email_key,
+            Action.status.in_(("confirmed", "awaiting_confirmation")),
+            Action.id != action.id,
+        )
+        .order_by(Action.status.desc(), Action.id)  # a confirmed one first
+        .limit(1)
+    )
+
+
+def hold_draft(action: Action, view: CampaignView, reason: str) -> bool:
+    """Move the draft to held (once), with its message waiting as held (flushes)."""
+    now = utcnow()
+    moved = db.session.execute(
+        update(Action)
+        .where(Action.id == action.id, Action.status == "draft")
+        .values(status="held", hold_reason=reason[:300], submitted_at=now, updated_at=now)
+        .returning(Action.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if moved is None:
+        return False
+    kind = "confirmation" if view.require_confirmation else "mp"
+    _insert_message(action.id, kind, "held", now, dispatched=False)
+    return True
+
+
+def _ask_the_owner(action_id: int) -> bool:
+    """The address has a letter to this recipient already, from another browser: this one
+    waits for the address's owner, who is emailed what happened and how to act."""
+    now = utcnow()
+    moved = db.session.execute(
+        update(Action)
+        .where(Action.id == action_id, Action.status == "draft")
+        .values(status="awaiting_confirmation", submitted_at=now, updated_at=now)
+        .returning(Action.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if moved is None:
+        return False
+    _insert_message(action_id, "address_used", "pending", now, dispatched=True)
+    return True
+
+
+def _insert_message(action_id: int, kind: str, status: str, now, *, dispatched: bool) -> None:
+    db.session.execute(
+        OutboundMessage.__table__.insert(),
+        {
+            "action_id": action_id,
+            "kind": kind,
+            "status": status,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "dispatched_at": now if dispatched else None,
+            "created_at": now,
+        },
+    )

@@ -1,0 +1,76 @@
+"""The owner of an email address is protected: "I did not send this".
+
+Every receipt carries a link. Its page shows a button (a GET never acts); pressing it withdraws
+the letter if it has not been sent, or tells the MP's office that the address's owner did not send
+it, and either way frees the address to write its own letter (a withdrawn letter does not count
+towards one letter per supporter).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from action_app.extensions import db
+from action_app.models import Action, OutboundMessage
+from action_app.models.types import utcnow
+
+LINK_DAYS = 90
+UNSENT = ("pending", "held")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="not-me")
+
+
+def not_me_token(action: Action) -> str:
+    """The token in the "I did not send this" link of this letter's emails."""
+    return _serializer().dumps(action.public_id)
+
+
+def not_me_url(action: Action, slug: str) -> str:
+    base = current_app.config["SETTINGS"].public_base_url
+    return f"{base}/c/{slug}/not-me/{not_me_token(action)}"
+
+
+def letter_for_not_me(token: str, campaign_id: int) -> Action | None:
+    """The letter a link is for, or None (altered, too old, or another campaign's)."""
+    try:
+        public_id = _serializer().loads(token, max_age=LINK_DAYS * 86400)
+    except BadSignature:
+        return None
+    return db.session.scalar(
+        select(Action).where(Action.public_id == public_id, Action.campaign_id == campaign_id)
+    )
+
+
+def disown(action: Action) -> str:
+    """Act on "I did not send this" (flushes; the caller commits, then dispatches when the
+    answer is "told_office"). Returns "withdrawn" (nothing reached the MP), "told_office" (it
+    had been sent: a note to the office is queued) or "done_before"."""
+    if action.status in ("withdrawn", "rejected"):
+        return "done_before"
+    mp = next((m for m in action.messages if m.kind == "mp"), None)
+    reached = mp is not None and mp.status in ("sent", "sending")
+    now = utcnow()
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.action_id == action.id, OutboundMessage.status.in_(UNSENT))
+        .values(status="cancelled", last_error="the address's owner did not send this letter")
+        .execution_options(synchronize_session=False)
+    )
+    action.status = "withdrawn"
+    action.hold_reason = "withdrawn: the address's owner says they did not send it"
+    action.updated_at = now
+    if not reached:
+        db.session.flush()
+        return "withdrawn"
+    db.session.add(
+        OutboundMessage(
+            action=action, kind="disowned", status="pending", next_attempt_at=now,
+            dispatched_at=now,
+        )
+    )  # fmt: skip
+    db.session.flush()
+    return "told_office"
