@@ -59,9 +59,10 @@ def letters() -> int:
 
 def test_lookups_are_limited_per_client_address(journey, any_app, tune):
     tune(any_app, rate_limit_per_address="3 per minute")
+    lookup = {"postcode": "SW1A 1AA"}
     for _ in range(3):
-        assert journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"}).status_code == 200
-    refused = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"})
+        assert journey.get(f"{URL}/your-mp", query_string=lookup).status_code == 200
+    refused = journey.get(f"{URL}/your-mp", query_string=lookup)
     assert_too_many(refused, "a lot of requests from your internet connection")
     # another address (behind no proxy: the socket's own) is not affected
     other = journey.get(
