@@ -89,4 +89,5 @@ def test_not_me_and_real_mp_pages_are_accessible(page, live_server, journey_app)
     assert page.get_by_role("heading", level=1).inner_text() == "Send your letter to Rachel Blake"
     assert_accessible(page, "send it to your real MP")
     page.get_by_role("button", name="Write to Rachel Blake").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Check your letter before sending it"
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == "Check your letter before sending it"
