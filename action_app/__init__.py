@@ -74,7 +74,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 def clear_process_caches(app: Flask) -> None:
     """Forget every in-process copy (campaigns, pages, totals, postcodes, the directory), so
     the next request reads afresh; each would expire on its own within seconds anyway."""
-    for name in ("campaign_cache", "local_totals", "postcode_memo", "page_cache", "response_cache"):
+    caches = ("campaign_cache", "local_totals", "postcode_memo", "page_cache", "response_cache")
+    for name in (*caches, "lookup_pause"):
         app.extensions[name].clear()
     app.extensions["directory_snapshot"].invalidate()
 
@@ -118,6 +119,8 @@ def _init_services(app: Flask, settings: Settings) -> None:
     # Postcodes already looked up by this process: a constituency changes only at a boundary
     # review, so an hour here (30 days in the shared cache) is safe.
     app.extensions["postcode_memo"] = TtlLru(max_entries=20_000, ttl_seconds=3600)
+    # Set for 30 s when the worker's postcode check finds postcodes.io down (seat_check.py).
+    app.extensions["lookup_pause"] = TtlLru(max_entries=1, ttl_seconds=30.0)
     # Rendered public pages; keys include every version they depend on (see public/views.py).
     app.extensions["page_cache"] = TtlLru(max_entries=2_000, ttl_seconds=60)
     # Connects lazily, so each worker process opens (and then reuses) its own SMTP connection.

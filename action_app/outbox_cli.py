@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import IntegrityError
 
 from action_app import tasking
 from action_app.extensions import db
@@ -39,6 +40,12 @@ def outbox_release(letter_id: int) -> None:
     except outbox.OutboxError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
+    except IntegrityError:  # the address's letter to this MP was sent a moment ago
+        db.session.rollback()
+        raise click.ClickException(
+            f"Letter {letter_id}: a letter from this address to this recipient has already "
+            "been sent for this campaign; reject it instead."
+        ) from None
     if not tasking.dispatch(tasking.SEND_ACTION, action_id):
         forget_dispatch(action_id)
         db.session.commit()

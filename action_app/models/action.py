@@ -107,6 +107,8 @@ class Action(db.Model):
             sqlite_where=text("status = 'confirmed'"),
         ),
         Index("ix_actions_same_letter", "campaign_id", "recipient_key", "body_hash"),
+        # Has this address written to this recipient (confirmed, or awaiting confirmation)?
+        Index("ix_actions_email_key", "email_key", "campaign_id"),
         Index("ix_actions_campaign_status", "campaign_id", "status"),
         Index("ix_actions_status_created", "status", "created_at"),
     )

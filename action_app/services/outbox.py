@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from action_app.extensions import db
 from action_app.models import Action, OutboundMessage
@@ -54,18 +53,15 @@ def release(letter_id: int) -> int:
     action = _held(letter_id)
     held = [m for m in action.messages if m.status == "held"]
     awaiting = any(m.kind == "confirmation" for m in held)
-    now = utcnow()
-    try:
-        with db.session.begin_nested():
-            action.status = "awaiting_confirmation" if awaiting else "confirmed"
-            action.confirmed_at = None if awaiting else now
-            action.updated_at = now
-            db.session.flush()
-    except IntegrityError:
+    if not awaiting and _sent_twin(action):
         raise OutboxError(
             f"Letter {letter_id}: a letter from this address to {action.recipient_name} has "
             "already been sent for this campaign, so this one cannot be; reject it instead."
-        ) from None
+        )
+    now = utcnow()
+    action.status = "awaiting_confirmation" if awaiting else "confirmed"
+    action.confirmed_at = None if awaiting else now
+    action.updated_at = now
     if not held:  # held by the seat check before a message was written
         held = [OutboundMessage(action=action, kind="mp")]
         db.session.add(held[0])
@@ -76,6 +72,21 @@ def release(letter_id: int) -> int:
         message.last_error = None
     db.session.flush()
     return action.id
+
+
+def _sent_twin(action: Action) -> bool:
+    return (
+        db.session.scalar(
+            select(Action.id).where(
+                Action.campaign_id == action.campaign_id,
+                Action.recipient_key == action.recipient_key,
+                Action.email_key == action.email_key,
+                Action.status == "confirmed",
+                Action.id != action.id,
+            )
+        )
+        is not None
+    )
 
 
 def reject(letter_id: int) -> None:

@@ -51,8 +51,6 @@ def disown(action: Action) -> str:
     had been sent: a note to the office is queued) or "done_before"."""
     if action.status in ("withdrawn", "rejected"):
         return "done_before"
-    mp = next((m for m in action.messages if m.kind == "mp"), None)
-    reached = mp is not None and mp.status in ("sent", "sending")
     now = utcnow()
     db.session.execute(
         update(OutboundMessage)
@@ -60,10 +58,18 @@ def disown(action: Action) -> str:
         .values(status="cancelled", last_error="the address's owner did not send this letter")
         .execution_options(synchronize_session=False)
     )
+    # Read after the cancelling: a worker that claimed the letter first may be sending it.
+    reached = db.session.scalar(
+        select(OutboundMessage.id).where(
+            OutboundMessage.action_id == action.id,
+            OutboundMessage.kind == "mp",
+            OutboundMessage.status.in_(("sent", "sending")),
+        )
+    )
     action.status = "withdrawn"
     action.hold_reason = "withdrawn: the address's owner says they did not send it"
     action.updated_at = now
-    if not reached:
+    if reached is None:
         db.session.flush()
         return "withdrawn"
     db.session.add(

@@ -98,9 +98,16 @@ def gate(message: OutboundMessage, action: Action, campaign) -> tuple[str, Outbo
     Returns ("send", None) to go ahead, ("retry", None) when the message was put back to wait
     for the lookup, or ("held", notice) when the postcode is in another seat: the letter is held
     and ``notice`` (claimed for this worker) tells the supporter how to reach their real MP."""
+    pause = current_app.extensions["lookup_pause"]
+    if pause.get("down"):
+        return _no_answer(message, action, campaign, "postcodes.io was down moments ago")
     try:
         found = lookup.find_mp_for_postcode(action.postcode)
-    except (LookupUnavailable, PostcodeNotFound, lookup.DirectoryEmpty) as exc:
+    except LookupUnavailable as exc:
+        # One slow failure per process per half minute, not one per waiting letter.
+        pause.put("down", True)
+        return _no_answer(message, action, campaign, exc)
+    except (PostcodeNotFound, lookup.DirectoryEmpty) as exc:
         return _no_answer(message, action, campaign, exc)
     except PostcodeLookupError as exc:
         return "held", _hold(action, message, f"seat: the postcode has no constituency ({exc})")

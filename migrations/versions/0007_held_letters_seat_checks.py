@@ -33,6 +33,7 @@ def upgrade():
         batch_op.drop_index('uq_actions_one_per_supporter', postgresql_where=sa.text(OLD_PREDICATE), sqlite_where=sa.text(OLD_PREDICATE))
         batch_op.create_index('uq_actions_one_per_supporter', ['campaign_id', 'recipient_key', 'email_key'], unique=True, postgresql_where=sa.text(NEW_PREDICATE), sqlite_where=sa.text(NEW_PREDICATE))
         batch_op.create_index('ix_actions_same_letter', ['campaign_id', 'recipient_key', 'body_hash'], unique=False)
+        batch_op.create_index('ix_actions_email_key', ['email_key', 'campaign_id'], unique=False)
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.add_column(sa.Column('safeguards', JSON, nullable=False, server_default='{}'))
 
@@ -41,6 +42,7 @@ def downgrade():
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_column('safeguards')
     with op.batch_alter_table('actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_actions_email_key')
         batch_op.drop_index('ix_actions_same_letter')
         batch_op.drop_index('uq_actions_one_per_supporter', postgresql_where=sa.text(NEW_PREDICATE), sqlite_where=sa.text(NEW_PREDICATE))
         batch_op.create_index('uq_actions_one_per_supporter', ['campaign_id', 'recipient_key', 'email_key'], unique=True, postgresql_where=sa.text(OLD_PREDICATE), sqlite_where=sa.text(OLD_PREDICATE))

@@ -97,13 +97,23 @@ def test_no_answer_waits_then_sends_with_a_plain_line_after_the_limit(
     app, live_campaign, fake_postcodes, smtp_server
 ):
     set_campaign(safeguards={"seat_check_hours": 2})
-    letter = letter_to(app.test_client(), fake_postcodes, WELSH, "Ynys Môn")  # still down
+    letter = letter_to(app.test_client(), fake_postcodes, WELSH, "Ynys Môn")
+    fake_postcodes.come_back()
+    fake_postcodes.fail_always(503)  # up, but answering with errors
     assert run(letter.id) == {"mp:retry": 1}
+    assert fake_postcodes.requests_seen  # it was asked
     waiting = mp_message(letter.id)
     assert waiting.status == "pending" and waiting.attempts == 0  # waiting is no failed attempt
     assert waiting.next_attempt_at > letter.submitted_at + timedelta(seconds=60)
     assert "waiting to check the postcode" in waiting.last_error
     assert smtp_server.received == []
+    # Another try within half a minute does not wait on postcodes.io again.
+    fake_postcodes.reset_stats()
+    waiting.next_attempt_at = letter.submitted_at
+    db.session.commit()
+    assert run(letter.id) == {"mp:retry": 1}
+    assert fake_postcodes.requests_seen == []
+    waiting = mp_message(letter.id)
 
     stored = db.session.get(Action, letter.id)
     stored.confirmed_at -= timedelta(hours=2, minutes=1)  # the campaign's limit has passed
