@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 
 from action_app.extensions import db
 from action_app.models import Action, OutboundMessage
@@ -26,7 +26,8 @@ from action_app.services.campaign_cache import CampaignView
 from action_app.services.letters import Recipient, render_letter
 from action_app.services.safeguards import LetterText, Safeguards, Verdict, judge_letter
 
-HONEYPOT_REASON = "bot check: the hidden field was filled in"
+BOT_PREFIX = "bot check:"
+HONEYPOT_REASON = f"{BOT_PREFIX} the hidden field was filled in"
 
 
 # --- bot checks ---------------------------------------------------------------------------------
@@ -104,17 +105,22 @@ def identical_sent(campaign_id: int, recipient_key: str, fingerprint: str) -> bo
 def annotate_draft(
     public_id: str, *, seat_check: str, body_hash: str, hold_reason: str | None
 ) -> None:
-    """Record on the draft how its seat was decided, its fingerprint and (if any) why it will
-    be held; a reason once given stays, so changing the letter does not clear it."""
-    values: dict = {"seat_check": seat_check, "body_hash": body_hash}
+    """Record on the draft how its seat was decided, its fingerprint and why it will be held
+    (or that it will not). A bot check's reason, once given, stays: changing the letter does
+    not clear it; a safeguard's reason follows the words as they now are."""
     statement = update(Action).where(Action.public_id == public_id, Action.status == "draft")
-    db.session.execute(statement.values(**values).execution_options(synchronize_session=False))
-    if hold_reason:
-        db.session.execute(
-            statement.where(Action.hold_reason.is_(None))
-            .values(hold_reason=hold_reason[:300])
-            .execution_options(synchronize_session=False)
+    db.session.execute(
+        statement.values(seat_check=seat_check, body_hash=body_hash).execution_options(
+            synchronize_session=False
         )
+    )
+    db.session.execute(
+        statement.where(
+            or_(Action.hold_reason.is_(None), ~Action.hold_reason.startswith(BOT_PREFIX))
+        )
+        .values(hold_reason=hold_reason[:300] if hold_reason else None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- sending -----------------------------------------------------------------------------------

@@ -218,3 +218,22 @@ def test_no_held_message_is_ever_picked_up_by_the_sweep(pg_journey, app):
     with app.test_request_context():
         assert find_due_actions() == []
     assert db.session.scalar(select(OutboundMessage.status)) == "held"
+
+
+def test_a_bot_flag_survives_changing_the_letter_but_a_safeguard_follows_the_words(pg_journey):
+    import re as regex
+    from html import unescape
+
+    set_campaign(safeguards={"short_letter": "hold", "min_letter_characters": 200})
+    check = write_letter(pg_journey)
+    assert only_letter().hold_reason == "content: very short letter"
+    page = pg_journey.get(check.headers["Location"]).get_data(as_text=True)
+    change = unescape(regex.search(r'<a href="([^"]*draft=[^"]*)">Change your letter', page)[1])
+    action, fields = fill(pg_journey.get(change), personal_paragraph="A long story. " * 20)
+    pg_journey.post(action, data=fields)
+    assert only_letter().hold_reason is None  # long enough now
+    action, fields = fill(pg_journey.get(change), contact_me_by_fax_only="x")
+    pg_journey.post(action, data=fields)
+    action, fields = fill(pg_journey.get(change), personal_paragraph="Changed. " * 30)
+    pg_journey.post(action, data=fields)
+    assert only_letter().hold_reason == "bot check: the hidden field was filled in"
