@@ -105,10 +105,12 @@ class RateLimits:
 
 
 def init_app(app: Flask, redis_url: str | None) -> None:
+    """Give the app its limits (called once by create_app)."""
     app.extensions["rate_limits"] = RateLimits(app, redis_url)
 
 
 def rate_limits() -> RateLimits:
+    """This app's limits."""
     return current_app.extensions["rate_limits"]
 
 

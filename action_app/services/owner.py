@@ -30,6 +30,7 @@ def not_me_token(action: Action) -> str:
 
 
 def not_me_url(action: Action, slug: str) -> str:
+    """The whole link, for emails (PUBLIC_BASE_URL, never a Host header)."""
     base = current_app.config["SETTINGS"].public_base_url
     return f"{base}/c/{slug}/not-me/{not_me_token(action)}"
 

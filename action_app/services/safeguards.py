@@ -87,6 +87,7 @@ class LetterText:
         return " ".join(text.split())
 
     def fingerprint(self) -> str:
+        """The normalised words, hashed: equal for letters that are the same letter."""
         return hashlib.sha256(self.normalised().encode()).hexdigest()
 
     def length(self) -> int:

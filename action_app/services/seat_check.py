@@ -185,10 +185,12 @@ def trust_lines(action: Action) -> list[str]:
 
 
 def real_mp_token(action: Action) -> str:
+    """The token in the link that sends a held letter to the MP for its postcode."""
     return _serializer("real-mp").dumps(action.public_id)
 
 
 def public_id_for_real_mp(token: str, days: int = 30) -> str | None:
+    """The held letter's public id from that link, or None (altered or too old)."""
     try:
         return _serializer("real-mp").loads(token, max_age=days * 86400)
     except BadSignature:
