@@ -100,7 +100,9 @@ def test_a_letter_to_a_chosen_seat_is_accepted_and_waits_for_its_check(pg_journe
     assert "We will check your postcode before your letter is sent" in text(mp_page)
     action_url, fields = fill(letter_page)
     sent = send(pg_journey, pg_journey.post(action_url, data=fields))
-    assert "Your letter is on its way" in text(pg_journey.get(sent.headers["Location"]))
+    sent_page = text(pg_journey.get(sent.headers["Location"]))
+    assert "Your letter is on its way" in sent_page
+    assert "as soon as we have checked that LL77 7TW is in their constituency" in sent_page
     letter = db.session.scalar(select(Action))
     assert (letter.status, letter.seat_check) == ("confirmed", "pending")
 
