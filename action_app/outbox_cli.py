@@ -46,7 +46,7 @@ def outbox_release(letter_id: int) -> None:
             f"Letter {letter_id}: a letter from this address to this recipient has already "
             "been sent for this campaign; reject it instead."
         ) from None
-    if not tasking.dispatch(tasking.SEND_ACTION, action_id):
+    if not tasking.dispatch(tasking.SEND_LETTER, action_id):
         forget_dispatch(action_id)
         db.session.commit()
     click.echo(f"Letter {letter_id} released: it is being sent.")

@@ -15,11 +15,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+
+from action_app.registry import current_registry
 
 log = logging.getLogger(__name__)
 
@@ -106,23 +108,23 @@ class RateLimits:
 
 def init_app(app: Flask, redis_url: str | None) -> None:
     """Give the app its limits (called once by create_app)."""
-    app.extensions["rate_limits"] = RateLimits(app, redis_url)
+    app.registry.rate_limits = RateLimits(app, redis_url)
 
 
 def rate_limits() -> RateLimits:
     """This app's limits."""
-    return current_app.extensions["rate_limits"]
+    return current_registry().rate_limits
 
 
 def check_address(step: str) -> Refusal | None:
     """The per-address limit for one step of the journey (lookups, continue, send)."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     return rate_limits().hit("address", settings.rate_limit_per_address, step, client_address())
 
 
 def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode: str):
     """The limits a letter meets when it is sent: per address, email, postcode and MP."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     limits = rate_limits()
     return (
         limits.hit("address", settings.rate_limit_per_address, "send", client_address())

@@ -6,20 +6,25 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from action_app.clients.postcodes_io import PostcodeLookupError
 from action_app.extensions import db
-from action_app.models import Action
+from action_app.models import Letter
 from action_app.public.forms import ConfirmForm
 from action_app.public.letter_views import _dispatch_letter, _remember
-from action_app.public.views import bp, public_campaign
+from action_app.public.views import public_campaign
 from action_app.services import lookup, owner, seat_check
 from action_app.services.letters import recipient_for
 from action_app.services.real_mp import copy_to_real_mp
 
 
-@bp.route("/c/<slug>/not-me/<token>", methods=["GET", "POST"])
+def register(bp: Blueprint) -> None:
+    """The pages behind the links of the abuse defences' emails."""
+    bp.add_url_rule("/c/<slug>/not-me/<token>", view_func=not_me, methods=["GET", "POST"])
+    bp.add_url_rule("/c/<slug>/real-mp/<token>", view_func=real_mp, methods=["GET", "POST"])
+
+
 def not_me(slug: str, token: str):
     view = public_campaign(slug)
     action = owner.letter_for_not_me(token, view.id)
@@ -37,7 +42,6 @@ def not_me(slug: str, token: str):
     return render_template("public/not_me.html", campaign=view, action=action, form=form, done=done)
 
 
-@bp.route("/c/<slug>/real-mp/<token>", methods=["GET", "POST"])
 def real_mp(slug: str, token: str):
     view = public_campaign(slug)
     public_id = seat_check.public_id_for_real_mp(token)
@@ -72,7 +76,7 @@ def real_mp(slug: str, token: str):
     )
 
 
-def _letter(public_id: str, campaign_id: int) -> Action | None:
+def _letter(public_id: str, campaign_id: int) -> Letter | None:
     return db.session.scalar(
-        db.select(Action).where(Action.public_id == public_id, Action.campaign_id == campaign_id)
+        db.select(Letter).where(Letter.public_id == public_id, Letter.campaign_id == campaign_id)
     )

@@ -5,15 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    make_response,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,27 +18,35 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
+from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
+from action_app.registry import current_registry
 from action_app.services import lookup, seat_check
-from action_app.services.campaign_cache import CampaignView, cached_campaign
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.participation import campaign_total
-
-bp = Blueprint("public", __name__)
-UK = ZoneInfo("Europe/London")
 
 MONTHS = "January February March April May June July August September October November December"
 MONTHS = MONTHS.split()
 CAMPAIGN_PAGE_MAX_AGE = 10  # seconds a browser or CDN may reuse the campaign page
+UK = ZoneInfo("Europe/London")
 
 
-@bp.get("/")
+def register(bp: Blueprint) -> None:
+    """The start of the journey: the campaign page and finding the supporter's MP."""
+    bp.add_url_rule("/", view_func=index)
+    bp.add_url_rule("/healthz", view_func=healthz)
+    bp.add_url_rule("/privacy", view_func=privacy)
+    bp.add_url_rule("/c/<slug>", view_func=campaign)
+    bp.add_url_rule("/c/<slug>/your-mp", view_func=your_mp)
+    bp.add_url_rule("/c/<slug>/choose-constituency", view_func=choose_constituency)
+
+
 def index():
     campaigns = list_live_campaigns()
     return render_template("public/index.html", campaigns=campaigns)
 
 
-@bp.get("/healthz")
 def healthz():
     """For load balancers and compose health checks: the database answers."""
     try:
@@ -56,47 +56,44 @@ def healthz():
     return {"status": "ok"}
 
 
-@bp.get("/privacy")
 def privacy():
     return render_template("public/privacy.html")
 
 
-@bp.get("/c/<slug>")
 def campaign(slug: str):
-    view = public_campaign(slug)
+    campaign = public_campaign(slug)
     source = clean_source(request.args.get("source"))
     if "postcode" in request.args:  # back from the next page: the postcode is shown again
         form = PostcodeForm(request.args)
         form.source.data = source
-        return _campaign_page(view, form)
+        return _campaign_page(campaign, form)
     # The page every supporter lands on, all at once after an email: rendered once per count,
     # source and campaign version, then served from memory (and by any CDN for a few seconds).
-    total = campaign_total(view.id)
-    key = ("campaign", view.slug, view.updated_at, view.current_status(), source, total)
-    pages = current_app.extensions["page_cache"]
+    total = campaign_total(campaign.id)
+    key = ("campaign", campaign.slug, campaign.updated_at, campaign.current_status(), source, total)
+    pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
         form = PostcodeForm()
         form.source.data = source
-        html = _render_campaign_page(view, form, total)
+        html = _render_campaign_page(campaign, form, total)
         pages.put(key, html)
     response = make_response(html)
     response.headers["Cache-Control"] = f"public, max-age={CAMPAIGN_PAGE_MAX_AGE}"
     return response
 
 
-@bp.get("/c/<slug>/your-mp")
 def your_mp(slug: str):
-    view = public_campaign(slug)
-    if view.current_status() != "live":
-        return _campaign_page(view, PostcodeForm())
+    campaign = public_campaign(slug)
+    if campaign.current_status() != CampaignStatus.LIVE:
+        return _campaign_page(campaign, PostcodeForm())
     refused = rate_limits.check_address("lookup")
     if refused is not None:
-        return too_many(view, refused)
+        return too_many(campaign, refused)
     source = clean_source(request.args.get("source"))
     if "seat" in request.args:
         return _chosen_seat(
-            view, request.args.get("seat", type=int), request.args.get("postcode"), source
+            campaign, request.args.get("seat", type=int), request.args.get("postcode"), source
         )
 
     typed = request.args.get("postcode", "")
@@ -105,57 +102,61 @@ def your_mp(slug: str):
         # A well-formed postcode goes straight to the lookup (the busy path); anything else
         # meets the form's own checks and messages below.
         if normalise_postcode(typed) is not None:
-            return _mp_page(view, lookup.find_mp_for_postcode(typed), source, chosen=False)
+            found = lookup.find_mp_for_postcode(typed)
+            _commit_if_written()  # a GSS code learned on the way
+            return _mp_page(campaign, found, source, chosen=False)
     except lookup.DirectoryEmpty:
-        return render_template("public/directory_empty.html", campaign=view), 503
+        return render_template("public/directory_empty.html", campaign=campaign), 503
     except PostcodeLookupError as exc:
         if seat_check.lookup_cannot_answer(exc):
-            return _choose_page(view, exc.postcode or typed, source, why=_why_choose(exc))
+            return _choose_page(campaign, exc.postcode or typed, source, why=_why_choose(exc))
         problem = _lookup_message(exc)
     form = PostcodeForm(request.args)
     form.source.data = source
     if form.validate() and problem:
         form.postcode.errors = [problem]
-    return _campaign_page(view, form)
+    return _campaign_page(campaign, form)
 
 
-def _chosen_seat(view: CampaignView, seat_id: int | None, typed: str | None, source: str | None):
+def _chosen_seat(
+    campaign: CampaignSnapshot, seat_id: int | None, typed: str | None, source: str | None
+):
     """A seat chosen from the list counts only while the lookup cannot answer for the postcode;
     when it can, the postcode decides (and the page says so if it differs)."""
     postcode = normalise_postcode(typed)
     if postcode is None:
         form = PostcodeForm(data={"postcode": typed or "", "source": source or ""})
         form.validate()
-        return _campaign_page(view, form)
+        return _campaign_page(campaign, form)
     try:
         found = lookup.find_mp_for_postcode(postcode)
+        _commit_if_written()  # a GSS code learned on the way
     except lookup.DirectoryEmpty:
-        return render_template("public/directory_empty.html", campaign=view), 503
+        return render_template("public/directory_empty.html", campaign=campaign), 503
     except PostcodeLookupError as exc:
         if not seat_check.lookup_cannot_answer(exc):
             form = PostcodeForm(data={"postcode": postcode, "source": source or ""})
             form.postcode.errors = [_lookup_message(exc)]
-            return _campaign_page(view, form)
+            return _campaign_page(campaign, form)
         chosen = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
         if chosen is None:
-            return _choose_page(view, postcode, source, why=_why_choose(exc), show_error=True)
-        return _mp_page(view, chosen, source, chosen=True)
+            return _choose_page(campaign, postcode, source, why=_why_choose(exc), show_error=True)
+        return _mp_page(campaign, chosen, source, chosen=True)
     differs = found.seat.id != seat_id
-    return _mp_page(view, found, source, chosen=False, corrected=differs)
+    return _mp_page(campaign, found, source, chosen=False, corrected=differs)
 
 
 def _why_choose(exc: PostcodeLookupError) -> str:
     return "unknown" if isinstance(exc, PostcodeNotFound) else "down"
 
 
-@bp.get("/c/<slug>/choose-constituency")
 def choose_constituency(slug: str):
-    view = public_campaign(slug)
-    if view.current_status() != "live":
-        return _campaign_page(view, PostcodeForm())
+    campaign = public_campaign(slug)
+    if campaign.current_status() != CampaignStatus.LIVE:
+        return _campaign_page(campaign, PostcodeForm())
     form = ChooseConstituencyForm(request.args)
     return _choose_page(
-        view,
+        campaign,
         form.postcode.data,
         clean_source(form.source.data),
         why="list",
@@ -163,12 +164,12 @@ def choose_constituency(slug: str):
     )
 
 
-def too_many(view: CampaignView | None, refused: rate_limits.Refusal, **context):
+def too_many(campaign: CampaignSnapshot | None, refused: rate_limits.Refusal, **context):
     """The accessible "too many" page: what happened and when to try again (429)."""
     response = make_response(
         render_template(
             "errors/too_many.html",
-            campaign=view,
+            campaign=campaign,
             refused=refused,
             minutes=max(1, -(-refused.retry_after // 60)),
             resets_at=uk_time_of_day(refused.resets_at),
@@ -188,53 +189,67 @@ def uk_time_of_day(epoch: float) -> str:
     return f"{hour}:{when.minute:02d}{'am' if when.hour < 12 else 'pm'}"
 
 
-def public_campaign(slug: str) -> CampaignView:
-    view = cached_campaign(slug)
-    if view is None or view.status == "draft":
+def _commit_if_written() -> None:
+    """Commit what the lookup wrote; most lookups touch no table, and skip the commit."""
+    if db.session().in_transaction():
+        db.session.commit()
+
+
+def public_campaign(slug: str) -> CampaignSnapshot:
+    campaign = cached_campaign(slug)
+    if campaign is None or campaign.status == CampaignStatus.DRAFT:
         abort(404)
-    return view
+    return campaign
 
 
-def _campaign_page(view: CampaignView, form: PostcodeForm):
-    return make_response(_render_campaign_page(view, form, campaign_total(view.id)))
+def _campaign_page(campaign: CampaignSnapshot, form: PostcodeForm):
+    return make_response(_render_campaign_page(campaign, form, campaign_total(campaign.id)))
 
 
-def _render_campaign_page(view: CampaignView, form: PostcodeForm, total: int) -> str:
+def _render_campaign_page(campaign: CampaignSnapshot, form: PostcodeForm, total: int) -> str:
     return render_template(
-        "public/campaign.html", campaign=view, form=form, total=total, status=view.current_status()
+        "public/campaign.html",
+        campaign=campaign,
+        form=form,
+        total=total,
+        status=campaign.current_status(),
     )
 
 
 def _mp_page(
-    view: CampaignView,
+    campaign: CampaignSnapshot,
     found: lookup.MpLookup,
     source: str | None,
     chosen: bool,
     corrected: bool = False,
 ):
     """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
-    key = ("your-mp", view.slug, view.updated_at, found, source, chosen, corrected)
-    pages = current_app.extensions["page_cache"]
+    key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen, corrected)
+    pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
-        html = _render_mp_page(view, found, source, chosen, corrected)
+        html = _render_mp_page(campaign, found, source, chosen, corrected)
         pages.put(key, html)
     return html
 
 
 def _render_mp_page(
-    view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool, corrected: bool
+    campaign: CampaignSnapshot,
+    found: lookup.MpLookup,
+    source: str | None,
+    chosen: bool,
+    corrected: bool,
 ):
     # A seat chosen from the list may not have a known nation yet; it is given the benefit of
     # the doubt rather than turning a supporter away.
-    outside = bool(view.nations) and found.nation is not None and found.nation not in view.nations
+    outside = campaign.excludes(found.nation)
     query = {"postcode": found.postcode, "seat": found.seat.id, "source": source}
     if chosen and found.seat.id is not None and found.postcode:
         # Signed: only this page, shown because the lookup could not answer, offers the seat.
         query["proof"] = seat_check.seat_proof(found.seat.id, found.postcode)
     return render_template(
         "public/your_mp.html",
-        campaign=view,
+        campaign=campaign,
         found=found,
         seat=found.seat,
         member=found.seat.member,
@@ -242,18 +257,17 @@ def _render_mp_page(
         chosen=chosen,
         corrected=corrected,
         source=source,
-        write_url=url_for("public.write", slug=view.slug, **_present(query)),
-        other_postcode_url=_other_postcode_url(view, source),
-        fixed=view.fixed_target,
+        write_url=url_for("public.write", slug=campaign.slug, **query_args(**query)),
+        other_postcode_url=url_for(
+            "public.campaign", slug=campaign.slug, **query_args(source=source)
+        )
+        + "#postcode",
+        fixed=campaign.fixed_target,
     )
 
 
-def _other_postcode_url(view: CampaignView, source: str | None) -> str:
-    return url_for("public.campaign", slug=view.slug, **_present({"source": source})) + "#postcode"
-
-
 def _choose_page(
-    view: CampaignView,
+    campaign: CampaignSnapshot,
     postcode: str | None,
     source: str | None,
     *,
@@ -266,11 +280,11 @@ def _choose_page(
     groups = _group_by_nation(lookup.list_seats())
     return render_template(
         "public/choose_constituency.html",
-        campaign=view,
+        campaign=campaign,
         form=form,
         groups=groups,
         why=why,
-        back_url=url_for("public.campaign", slug=view.slug, **_present({"source": source})),
+        back_url=url_for("public.campaign", slug=campaign.slug, **query_args(source=source)),
     )
 
 
@@ -279,8 +293,7 @@ def _group_by_nation(seats: list) -> list[tuple[str | None, list]]:
     lookups), else one alphabetical list: a seat must never be filed under the wrong heading."""
     if not seats or any(seat.nation is None for seat in seats):
         return [(None, seats)]
-    order = ["England", "Scotland", "Wales", "Northern Ireland"]
-    groups = {nation: [s for s in seats if s.nation == nation] for nation in order}
+    groups = {nation: [s for s in seats if s.nation == nation] for nation in NATIONS}
     return [(nation, members) for nation, members in groups.items() if members]
 
 
@@ -318,5 +331,6 @@ def _no_seat_message(exc: NoWestminsterSeat) -> str:
     )
 
 
-def _present(values: dict) -> dict:
+def query_args(**values) -> dict:
+    """URL query arguments without the empty ones."""
     return {key: value for key, value in values.items() if value not in (None, "")}

@@ -19,12 +19,18 @@ from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import exists, or_, select, update
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.models.types import utcnow
-from action_app.services.actions import AlreadyWritten, LetterInput, submit_draft
-from action_app.services.campaign_cache import CampaignView
+from action_app.registry import current_registry
+from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.letters import Recipient, render_letter
 from action_app.services.safeguards import LetterText, Safeguards, Verdict, judge_letter
+from action_app.services.submissions import (
+    AlreadyWritten,
+    LetterInput,
+    earlier_letter,
+    submit_draft,
+)
 
 BOT_PREFIX = "bot check:"
 HONEYPOT_REASON = f"{BOT_PREFIX} the hidden field was filled in"
@@ -53,7 +59,7 @@ def bot_reason(honeypot: str | None, opened: str | None, form_token: str | None)
     if signed.decode() != (form_token or ""):
         return "bot check: the letter page's time belongs to another form"
     elapsed = utcnow().timestamp() - when.replace(tzinfo=None).timestamp()
-    least = current_app.config["SETTINGS"].bot_min_seconds
+    least = current_registry().settings.bot_min_seconds
     if elapsed < least:
         return f"bot check: Continue {max(elapsed, 0):.1f}s after the letter page opened"
     return None
@@ -63,7 +69,7 @@ def bot_reason(honeypot: str | None, opened: str | None, form_token: str | None)
 
 
 def letter_text(
-    view: CampaignView, recipient: Recipient, letter: LetterInput, postcode: str
+    view: CampaignSnapshot, recipient: Recipient, letter: LetterInput, postcode: str
 ) -> LetterText:
     """The words of a letter as typed (or the campaign's, for a fixed letter)."""
     if view.body_editable:
@@ -77,7 +83,7 @@ def letter_text(
     )
 
 
-def review_letter(view: CampaignView, recipient: Recipient, text: LetterText) -> Verdict:
+def review_letter(view: CampaignSnapshot, recipient: Recipient, text: LetterText) -> Verdict:
     """The campaign's verdict on these words for this recipient."""
     safeguards = Safeguards.of(view.safeguards)
     already = False
@@ -92,10 +98,10 @@ def identical_sent(campaign_id: int, recipient_key: str, fingerprint: str) -> bo
         db.session.scalar(
             select(
                 exists().where(
-                    Action.campaign_id == campaign_id,
-                    Action.recipient_key == recipient_key,
-                    Action.body_hash == fingerprint,
-                    Action.status == "confirmed",
+                    Letter.campaign_id == campaign_id,
+                    Letter.recipient_key == recipient_key,
+                    Letter.body_hash == fingerprint,
+                    Letter.status == "confirmed",
                 )
             )
         )
@@ -108,7 +114,7 @@ def annotate_draft(
     """Record on the draft how its seat was decided, its fingerprint and why it will be held
     (or that it will not). A bot check's reason, once given, stays: changing the letter does
     not clear it; a safeguard's reason follows the words as they now are."""
-    statement = update(Action).where(Action.public_id == public_id, Action.status == "draft")
+    statement = update(Letter).where(Letter.public_id == public_id, Letter.status == "draft")
     db.session.execute(
         statement.values(seat_check=seat_check, body_hash=body_hash).execution_options(
             synchronize_session=False
@@ -116,7 +122,7 @@ def annotate_draft(
     )
     db.session.execute(
         statement.where(
-            or_(Action.hold_reason.is_(None), ~Action.hold_reason.startswith(BOT_PREFIX))
+            or_(Letter.hold_reason.is_(None), ~Letter.hold_reason.startswith(BOT_PREFIX))
         )
         .values(hold_reason=hold_reason[:300] if hold_reason else None)
         .execution_options(synchronize_session=False)
@@ -132,10 +138,10 @@ class Submission:
     already (this browser wrote to this recipient before: ``earlier``), repeat (sent before)."""
 
     kind: str
-    earlier: Action | None = None
+    earlier: Letter | None = None
 
 
-def submit_letter(action: Action, view: CampaignView, own_letters: list[str]) -> Submission:
+def submit_letter(action: Letter, view: CampaignSnapshot, own_letters: list[str]) -> Submission:
     """Send a draft, hold it, or (if the address has written to this recipient) leave the
     decision to the address's owner. The caller commits, then dispatches on "sent"."""
     action_id = action.id
@@ -149,14 +155,16 @@ def submit_letter(action: Action, view: CampaignView, own_letters: list[str]) ->
         return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
     try:
         sent_now = submit_draft(action, view.require_confirmation)
-    except AlreadyWritten as exc:  # another browser's letter got there first
-        if exc.action.public_id in own_letters:
-            return Submission("already", exc.action)
+    except AlreadyWritten as refused:  # another letter from the address got there first
+        db.session.rollback()
+        earlier = earlier_letter(refused)
+        if earlier.public_id in own_letters:
+            return Submission("already", earlier)
         return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
     return Submission("sent" if sent_now else "repeat")
 
 
-def _content_hold(action: Action, view: CampaignView) -> str | None:
+def _content_hold(action: Letter, view: CampaignSnapshot) -> str | None:
     """At Send, a letter identical to one sent since Continue is held rather than refused."""
     safeguards = Safeguards.of(view.safeguards)
     if safeguards.identical_letter == "allow" or not action.body_hash:
@@ -166,29 +174,29 @@ def _content_hold(action: Action, view: CampaignView) -> str | None:
     return None
 
 
-def _earlier_letter(action: Action) -> Action | None:
+def _earlier_letter(action: Letter) -> Letter | None:
     return db.session.scalar(
-        select(Action)
+        select(Letter)
         .where(
-            Action.campaign_id == action.campaign_id,
-            Action.recipient_key == action.recipient_key,
-            Action.email_key == action.email_key,
-            Action.status.in_(("confirmed", "awaiting_confirmation")),
-            Action.id != action.id,
+            Letter.campaign_id == action.campaign_id,
+            Letter.recipient_key == action.recipient_key,
+            Letter.email_key == action.email_key,
+            Letter.status.in_(("confirmed", "awaiting_confirmation")),
+            Letter.id != action.id,
         )
-        .order_by(Action.status.desc(), Action.id)  # a confirmed one first
+        .order_by(Letter.status.desc(), Letter.id)  # a confirmed one first
         .limit(1)
     )
 
 
-def hold_draft(action: Action, view: CampaignView, reason: str) -> bool:
+def hold_draft(action: Letter, view: CampaignSnapshot, reason: str) -> bool:
     """Move the draft to held (once), with its message waiting as held (flushes)."""
     now = utcnow()
     moved = db.session.execute(
-        update(Action)
-        .where(Action.id == action.id, Action.status == "draft")
+        update(Letter)
+        .where(Letter.id == action.id, Letter.status == "draft")
         .values(status="held", hold_reason=reason[:300], submitted_at=now, updated_at=now)
-        .returning(Action.id)
+        .returning(Letter.id)
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
@@ -203,10 +211,10 @@ def _ask_the_owner(action_id: int) -> bool:
     waits for the address's owner, who is emailed what happened and how to act."""
     now = utcnow()
     moved = db.session.execute(
-        update(Action)
-        .where(Action.id == action_id, Action.status == "draft")
+        update(Letter)
+        .where(Letter.id == action_id, Letter.status == "draft")
         .values(status="awaiting_confirmation", submitted_at=now, updated_at=now)
-        .returning(Action.id)
+        .returning(Letter.id)
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
@@ -219,7 +227,7 @@ def _insert_message(action_id: int, kind: str, status: str, now, *, dispatched: 
     db.session.execute(
         OutboundMessage.__table__.insert(),
         {
-            "action_id": action_id,
+            "letter_id": action_id,
             "kind": kind,
             "status": status,
             "attempts": 0,

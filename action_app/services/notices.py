@@ -14,17 +14,17 @@ from sqlalchemy import select
 from action_app.config import Settings
 from action_app.extensions import db
 from action_app.formatting import uk_date
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.services import emails
-from action_app.services.actions import confirmation_token
-from action_app.services.campaigns import uk_datetime as in_uk_time
+from action_app.services.campaigns import in_uk_time
 from action_app.services.owner import not_me_url
 from action_app.services.seat_check import real_mp_token
+from action_app.services.submissions import confirmation_token
 
 KINDS = ("seat_mismatch", "address_used", "disowned")
 
 
-def build(message: OutboundMessage, action: Action, campaign, settings: Settings) -> EmailMessage:
+def build(message: OutboundMessage, action: Letter, campaign, settings: Settings) -> EmailMessage:
     """The email for one of KINDS."""
     if message.kind == "seat_mismatch":
         return _seat_mismatch(message, action, campaign, settings)
@@ -123,13 +123,13 @@ def _disowned(message, action, campaign, settings) -> EmailMessage:
     return email
 
 
-def _earlier_sent(action: Action) -> Action | None:
+def _earlier_sent(action: Letter) -> Letter | None:
     return db.session.scalar(
-        select(Action).where(
-            Action.campaign_id == action.campaign_id,
-            Action.recipient_key == action.recipient_key,
-            Action.email_key == action.email_key,
-            Action.status == "confirmed",
-            Action.id != action.id,
+        select(Letter).where(
+            Letter.campaign_id == action.campaign_id,
+            Letter.recipient_key == action.recipient_key,
+            Letter.email_key == action.email_key,
+            Letter.status == "confirmed",
+            Letter.id != action.id,
         )
     )

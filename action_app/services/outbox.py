@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.models.types import utcnow
 
 
@@ -29,7 +29,7 @@ class HeldLetter:
 def held_letters(limit: int = 200) -> list[HeldLetter]:
     """Held letters, oldest first."""
     rows = db.session.scalars(
-        select(Action).where(Action.status == "held").order_by(Action.id).limit(limit)
+        select(Letter).where(Letter.status == "held").order_by(Letter.id).limit(limit)
     )
     return [
         HeldLetter(a.id, a.campaign_id, a.recipient_name, a.submitted_at, a.hold_reason or "")
@@ -37,8 +37,8 @@ def held_letters(limit: int = 200) -> list[HeldLetter]:
     ]
 
 
-def _held(letter_id: int) -> Action:
-    action = db.session.get(Action, letter_id)
+def _held(letter_id: int) -> Letter:
+    action = db.session.get(Letter, letter_id)
     if action is None:
         raise OutboxError(f"There is no letter {letter_id}.")
     if action.status != "held":
@@ -63,7 +63,7 @@ def release(letter_id: int) -> int:
     action.confirmed_at = None if awaiting else now
     action.updated_at = now
     if not held:  # held by the seat check before a message was written
-        held = [OutboundMessage(action=action, kind="mp")]
+        held = [OutboundMessage(letter=action, kind="mp")]
         db.session.add(held[0])
     for message in held:
         message.status = "pending"
@@ -74,15 +74,15 @@ def release(letter_id: int) -> int:
     return action.id
 
 
-def _sent_twin(action: Action) -> bool:
+def _sent_twin(action: Letter) -> bool:
     return (
         db.session.scalar(
-            select(Action.id).where(
-                Action.campaign_id == action.campaign_id,
-                Action.recipient_key == action.recipient_key,
-                Action.email_key == action.email_key,
-                Action.status == "confirmed",
-                Action.id != action.id,
+            select(Letter.id).where(
+                Letter.campaign_id == action.campaign_id,
+                Letter.recipient_key == action.recipient_key,
+                Letter.email_key == action.email_key,
+                Letter.status == "confirmed",
+                Letter.id != action.id,
             )
         )
         is not None
@@ -96,7 +96,7 @@ def reject(letter_id: int) -> None:
     action.updated_at = utcnow()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.action_id == action.id, OutboundMessage.status == "held")
+        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status == "held")
         .values(status="cancelled")
         .execution_options(synchronize_session=False)
     )

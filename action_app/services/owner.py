@@ -13,8 +13,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.models.types import utcnow
+from action_app.registry import current_registry
 
 LINK_DAYS = 90
 UNSENT = ("pending", "held")
@@ -24,29 +25,29 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="not-me")
 
 
-def not_me_token(action: Action) -> str:
+def not_me_token(action: Letter) -> str:
     """The token in the "I did not send this" link of this letter's emails."""
     return _serializer().dumps(action.public_id)
 
 
-def not_me_url(action: Action, slug: str) -> str:
+def not_me_url(action: Letter, slug: str) -> str:
     """The whole link, for emails (PUBLIC_BASE_URL, never a Host header)."""
-    base = current_app.config["SETTINGS"].public_base_url
+    base = current_registry().settings.public_base_url
     return f"{base}/c/{slug}/not-me/{not_me_token(action)}"
 
 
-def letter_for_not_me(token: str, campaign_id: int) -> Action | None:
+def letter_for_not_me(token: str, campaign_id: int) -> Letter | None:
     """The letter a link is for, or None (altered, too old, or another campaign's)."""
     try:
         public_id = _serializer().loads(token, max_age=LINK_DAYS * 86400)
     except BadSignature:
         return None
     return db.session.scalar(
-        select(Action).where(Action.public_id == public_id, Action.campaign_id == campaign_id)
+        select(Letter).where(Letter.public_id == public_id, Letter.campaign_id == campaign_id)
     )
 
 
-def disown(action: Action) -> str:
+def disown(action: Letter) -> str:
     """Act on "I did not send this" (flushes; the caller commits, then dispatches when the
     answer is "told_office"). Returns "withdrawn" (nothing reached the MP), "told_office" (it
     had been sent: a note to the office is queued) or "done_before"."""
@@ -55,14 +56,14 @@ def disown(action: Action) -> str:
     now = utcnow()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.action_id == action.id, OutboundMessage.status.in_(UNSENT))
+        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status.in_(UNSENT))
         .values(status="cancelled", last_error="the address's owner did not send this letter")
         .execution_options(synchronize_session=False)
     )
     # Read after the cancelling: a worker that claimed the letter first may be sending it.
     reached = db.session.scalar(
         select(OutboundMessage.id).where(
-            OutboundMessage.action_id == action.id,
+            OutboundMessage.letter_id == action.id,
             OutboundMessage.kind == "mp",
             OutboundMessage.status.in_(("sent", "sending")),
         )
@@ -75,7 +76,7 @@ def disown(action: Action) -> str:
         return "withdrawn"
     db.session.add(
         OutboundMessage(
-            action=action, kind="disowned", status="pending", next_attempt_at=now,
+            letter=action, kind="disowned", status="pending", next_attempt_at=now,
             dispatched_at=now,
         )
     )  # fmt: skip

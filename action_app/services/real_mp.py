@@ -8,12 +8,12 @@ import secrets
 from sqlalchemy import update
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.services import abuse, lookup
-from action_app.services.actions import LetterInput, save_draft
-from action_app.services.campaign_cache import CampaignView
+from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.letters import Recipient
+from action_app.services.submissions import LetterInput, save_draft
 
 
 def _renamed(text: str, old: list[tuple[str, str]]) -> str:
@@ -23,7 +23,7 @@ def _renamed(text: str, old: list[tuple[str, str]]) -> str:
     return text
 
 
-def copy_to_real_mp(held: Action, view: CampaignView, recipient: Recipient) -> str:
+def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) -> str:
     """A new draft of the held letter to ``recipient``, with the old MP's and seat's names
     replaced in the words; the held letter is withdrawn (flushes). Returns the draft's id."""
     chosen = lookup.find_mp_for_seat(held.constituency_id, None) if held.constituency_id else None
@@ -61,13 +61,13 @@ def copy_to_real_mp(held: Action, view: CampaignView, recipient: Recipient) -> s
     return public_id
 
 
-def _withdraw(held: Action) -> None:
+def _withdraw(held: Letter) -> None:
     held.status = "withdrawn"
     held.hold_reason = "withdrawn: the supporter sent it to the MP for their postcode instead"
     held.updated_at = utcnow()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.action_id == held.id, OutboundMessage.status == "held")
+        .where(OutboundMessage.letter_id == held.id, OutboundMessage.status == "held")
         .values(status="cancelled")
         .execution_options(synchronize_session=False)
     )

@@ -24,8 +24,9 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.models.types import utcnow
+from action_app.registry import current_registry
 from action_app.services import lookup
 from action_app.services.safeguards import Safeguards
 
@@ -92,13 +93,13 @@ def decide_seat(
 # --- in the worker, before a letter to a chosen seat is sent ---------------------------------
 
 
-def gate(message: OutboundMessage, action: Action, campaign) -> tuple[str, OutboundMessage | None]:
+def gate(message: OutboundMessage, action: Letter, campaign) -> tuple[str, OutboundMessage | None]:
     """Check a chosen seat against the postcode before its letter is sent (flushes).
 
     Returns ("send", None) to go ahead, ("retry", None) when the message was put back to wait
     for the lookup, or ("held", notice) when the postcode is in another seat: the letter is held
     and ``notice`` (claimed for this worker) tells the supporter how to reach their real MP."""
-    pause = current_app.extensions["lookup_pause"]
+    pause = current_registry().lookup_pause
     if pause.get("down"):
         return _no_answer(message, action, campaign, "postcodes.io was down moments ago")
     try:
@@ -132,7 +133,7 @@ def _no_answer(message, action, campaign, exc) -> tuple[str, None]:
         log.info("Letter %s: postcode still unchecked after %sh; sending", action.id, hours)
         action.seat_check = "unchecked"
         return "send", None
-    wait = current_app.config["SETTINGS"].seat_check_retry_seconds
+    wait = current_registry().settings.seat_check_retry_seconds
     message.status = "pending"
     message.attempts = max(0, message.attempts - 1)  # waiting is not a failed attempt
     message.next_attempt_at = min(now + timedelta(seconds=wait), deadline)
@@ -141,21 +142,21 @@ def _no_answer(message, action, campaign, exc) -> tuple[str, None]:
     return "retry", None
 
 
-def _hold(action: Action, message: OutboundMessage, reason: str) -> OutboundMessage:
+def _hold(action: Letter, message: OutboundMessage, reason: str) -> OutboundMessage:
     action.status = "held"
     action.seat_check = "mismatch"
     action.hold_reason = reason[:300]
     message.status = "held"
     message.last_error = reason[:1000]
     notice = OutboundMessage(
-        action=action, kind="seat_mismatch", status="sending", claimed_at=utcnow(), attempts=1
+        letter=action, kind="seat_mismatch", status="sending", claimed_at=utcnow(), attempts=1
     )
     db.session.add(notice)
     db.session.flush()
     return notice
 
 
-def _seat_name(action: Action) -> str | None:
+def _seat_name(action: Letter) -> str | None:
     if action.constituency_id is None:
         return None
     chosen = lookup.find_mp_for_seat(action.constituency_id, None)
@@ -165,7 +166,7 @@ def _seat_name(action: Action) -> str | None:
 # --- the line at the foot of the MP's copy ------------------------------------------------------
 
 
-def trust_lines(action: Action) -> list[str]:
+def trust_lines(action: Letter) -> list[str]:
     """What an office can trust about this letter, each part only when it is true."""
     parts = []
     if action.member_id is not None and action.seat_check in CHECKED:
@@ -184,7 +185,7 @@ def trust_lines(action: Action) -> list[str]:
 # --- the link in the seat_mismatch email -------------------------------------------------------
 
 
-def real_mp_token(action: Action) -> str:
+def real_mp_token(action: Letter) -> str:
     """The token in the link that sends a held letter to the MP for its postcode."""
     return _serializer("real-mp").dumps(action.public_id)
 

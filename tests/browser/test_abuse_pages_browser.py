@@ -3,28 +3,21 @@ seat's MP page, "This is not my MP", "I did not send this", and "send it to my r
 
 from __future__ import annotations
 
-import dataclasses
-
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Action, Constituency
+from action_app.models import Constituency, Letter
 from action_app.services.owner import not_me_token
 from action_app.services.seat_check import real_mp_token
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_letter_browser import fill_details, to_letter_page
+from tests.public.test_abuse_limits import tune  # noqa: F401  (a fixture)
 
 
-def test_the_too_many_page_is_accessible(page, live_server, journey_app):
-    settings = journey_app.config["SETTINGS"]
-    journey_app.config["SETTINGS"] = dataclasses.replace(
-        settings, rate_limit_per_address="1 per minute"
-    )
-    try:
-        page.goto(f"{live_server.url}/c/test-campaign/your-mp?postcode=SW1A+1AA")
-        response = page.goto(f"{live_server.url}/c/test-campaign/your-mp?postcode=SW1A+1AA")
-    finally:
-        journey_app.config["SETTINGS"] = settings
+def test_the_too_many_page_is_accessible(page, live_server, journey_app, tune):  # noqa: F811
+    tune(journey_app, rate_limit_per_address="1 per minute")
+    page.goto(f"{live_server.url}/c/test-campaign/your-mp?postcode=SW1A+1AA")
+    response = page.goto(f"{live_server.url}/c/test-campaign/your-mp?postcode=SW1A+1AA")
     assert response.status == 429 and int(response.headers["retry-after"]) > 0
     heading = page.get_by_role("heading", level=1).inner_text()
     assert heading == "Please wait before trying again"
@@ -52,7 +45,7 @@ def test_a_chosen_seat_page_is_accessible(page, live_server, fake_postcodes):
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Send letter").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Your letter is on its way"
-    letter = db.session.scalar(select(Action))
+    letter = db.session.scalar(select(Letter))
     assert (letter.status, letter.seat_check) == ("confirmed", "pending")
 
 
@@ -72,7 +65,7 @@ def test_not_me_and_real_mp_pages_are_accessible(page, live_server, journey_app)
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Send letter").click()
     page.wait_for_load_state("load")  # the favicon too, before the next navigation
-    letter = db.session.scalar(select(Action))
+    letter = db.session.scalar(select(Letter))
     page.goto(f"{live_server.url}/c/test-campaign/not-me/{not_me_token(letter)}")
     assert_accessible(page, "I did not send this")
     page.get_by_role("button", name="I did not send this letter").click()

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import text, title
 from tests.journey import fill, open_letter, send, write_letter
 from tests.public.conftest import set_campaign
 from tests.public.test_abuse_limits import tune  # noqa: F401  (a fixture)
-from workers.tasks import send_action_task
+from workers.tasks import send_letter_task
 
 
 @pytest.fixture
@@ -25,9 +25,9 @@ def pg_journey(app, fake_members):
     return app.test_client()
 
 
-def only_letter() -> Action:
+def only_letter() -> Letter:
     db.session.expire_all()
-    return db.session.scalar(select(Action))
+    return db.session.scalar(select(Letter))
 
 
 def outbox(app, *args):
@@ -47,7 +47,7 @@ def test_a_filled_honeypot_is_held_and_looks_sent(pg_journey, app, smtp_server):
     person = app.test_client()
     normal = sent_page(person, send(person, write_letter(person)))
     db.session.execute(db.delete(OutboundMessage))
-    db.session.execute(db.delete(Action))
+    db.session.execute(db.delete(Letter))
     db.session.commit()
     bot = app.test_client()
     held_page = sent_page(bot, send(bot, write_letter(bot, contact_me_by_fax_only="http://x")))
@@ -57,7 +57,7 @@ def test_a_filled_honeypot_is_held_and_looks_sent(pg_journey, app, smtp_server):
     assert held.hold_reason == "bot check: the hidden field was filled in"
     (message,) = held.messages
     assert (message.kind, message.status) == ("mp", "held")
-    send_action_task.run(held.id)
+    send_letter_task.run(held.id)
     assert smtp_server.wait_for(1, timeout=1) == []
 
 
@@ -105,7 +105,7 @@ def test_outbox_release_sends_a_held_letter(pg_journey, app, smtp_server):
     result = outbox(app, "release", str(letter.id))
     assert result.exit_code == 0, result.output
     assert f"Letter {letter.id} released" in result.output
-    send_action_task.run(letter.id)
+    send_letter_task.run(letter.id)
     assert [m.rcpt_tos[0] for m in smtp_server.wait_for(2)] == [
         "rachel.blake.mp@parliament.uk",
         "jane.smith@example.com",
@@ -121,7 +121,7 @@ def test_outbox_reject_keeps_the_letter_unsent(pg_journey, app, smtp_server):
     assert result.exit_code == 0 and "will not be sent" in result.output
     letter = only_letter()
     assert letter.status == "rejected" and letter.messages[0].status == "cancelled"
-    send_action_task.run(letter.id)
+    send_letter_task.run(letter.id)
     assert smtp_server.wait_for(1, timeout=1) == []
     assert outbox(app, "reject", "999999").output.strip().endswith("There is no letter 999999.")
 
@@ -134,7 +134,7 @@ def test_a_held_duplicate_cannot_be_released_over_a_sent_letter(pg_journey, app)
     result = outbox(app, "release", str(held_id))
     assert result.exit_code == 1
     assert "has already been sent for this campaign" in result.output
-    assert db.session.get(Action, held_id).status == "held"
+    assert db.session.get(Letter, held_id).status == "held"
 
 
 # --- the campaign's letter safeguards -----------------------------------------------------------
@@ -187,7 +187,7 @@ def test_an_identical_letter_can_be_held(pg_journey, app):
     send(pg_journey, write_letter(pg_journey))
     other = app.test_client()
     send(other, write_letter(other, name="Amir Khan", email="amir@example.org"))
-    copy = db.session.scalar(select(Action).where(Action.supporter_name == "Amir Khan"))
+    copy = db.session.scalar(select(Letter).where(Letter.supporter_name == "Amir Khan"))
     assert copy.status == "held"
     assert copy.hold_reason == "content: identical to a letter already sent to this recipient"
 
@@ -212,11 +212,11 @@ def test_bad_safeguards_in_a_campaign_document_are_refused(app, safeguards, prob
 
 
 def test_no_held_message_is_ever_picked_up_by_the_sweep(pg_journey, app):
-    from action_app.services.sending import find_due_actions
+    from action_app.services.sending import find_due_letters
 
     send(pg_journey, write_letter(pg_journey, contact_me_by_fax_only="x"))
     with app.test_request_context():
-        assert find_due_actions() == []
+        assert find_due_letters() == []
     assert db.session.scalar(select(OutboundMessage.status)) == "held"
 
 

@@ -3,17 +3,18 @@ postcode and MP, with a page that says when to try again; Redis down falls back 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
+from dataclasses import replace
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.rate_limits import RateLimits
+from action_app.registry import registry_of
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
@@ -34,12 +35,13 @@ def tune(request):
     changed = []
 
     def change(app, **values):
-        changed.append((app, app.config["SETTINGS"]))
-        app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], **values)
+        registry = registry_of(app)
+        changed.append((app, registry.settings))
+        registry.settings = app.config["SETTINGS"] = replace(registry.settings, **values)
 
     yield change
     for app, settings in reversed(changed):
-        app.config["SETTINGS"] = settings
+        registry_of(app).settings = app.config["SETTINGS"] = settings
 
 
 def assert_too_many(response, *phrases):
@@ -54,7 +56,7 @@ def assert_too_many(response, *phrases):
 
 
 def letters() -> int:
-    return db.session.scalar(select(func.count()).select_from(Action))
+    return db.session.scalar(select(func.count()).select_from(Letter))
 
 
 def test_lookups_are_limited_per_client_address(journey, any_app, tune):
@@ -108,7 +110,7 @@ def test_letters_from_one_email_are_limited_and_the_letter_is_kept(pg_journey, a
     assert_too_many(refused, "several letters from this email address", "Your letter is saved")
     back = re.search(r'<a href="([^"]+)">Go back to your letter', refused.get_data(as_text=True))
     assert back[1] == check.headers["Location"]
-    assert db.session.scalar(select(Action.status).where(Action.postcode == "SW1A 1AA")) == "draft"
+    assert db.session.scalar(select(Letter.status).where(Letter.postcode == "SW1A 1AA")) == "draft"
 
 
 def test_letters_from_one_postcode_are_limited(pg_journey, app, tune):
@@ -137,9 +139,9 @@ def test_with_redis_down_the_limits_count_in_memory_and_letters_are_taken(
     """A Redis that does not answer: the limit still holds (from this process's memory), the
     fall-back is logged, and a letter under the limit is sent as usual."""
     tune(app, rate_limit_per_email="1 per hour")
-    working = app.extensions["rate_limits"]
+    working = registry_of(app).rate_limits
     # Built as create_app builds it, with a Redis where nothing listens.
-    app.extensions["rate_limits"] = RateLimits(Flask("redis-down"), "redis://127.0.0.1:1/0")
+    registry_of(app).rate_limits = RateLimits(Flask("redis-down"), "redis://127.0.0.1:1/0")
     try:
         with caplog.at_level(logging.WARNING, logger="action_app.rate_limits"):
             assert send(pg_journey, write_letter(pg_journey)).status_code == 302
@@ -148,7 +150,7 @@ def test_with_redis_down_the_limits_count_in_memory_and_letters_are_taken(
         assert refused.status_code == 429
         assert "counting in this process's memory" in caplog.text
     finally:
-        app.extensions["rate_limits"] = working
+        registry_of(app).rate_limits = working
     assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
 
 

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from action_app.extensions import db
-from action_app.models import Action, Constituency
+from action_app.models import Constituency, Letter
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import text, title
 from tests.journey import fill, send
 from tests.public.conftest import set_campaign
-from workers.tasks import send_action_task
+from workers.tasks import send_letter_task
 
 URL = "/c/test-campaign"
 HOME = EXAMPLE_POSTCODES["england"]  # SW1A 1AA: Cities of London and Westminster
@@ -73,7 +73,7 @@ def test_posting_a_letter_to_a_hand_made_seat_saves_nothing(journey):
     )
     response = journey.post(forged, data=fields)
     assert response.status_code == 302 and "/your-mp?" in response.headers["Location"]
-    assert db.session.scalar(select(func.count()).select_from(Action)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
 def test_choosing_another_seat_while_the_lookup_answers_gives_the_postcodes_mp(journey):
@@ -103,7 +103,7 @@ def test_a_letter_to_a_chosen_seat_is_accepted_and_waits_for_its_check(pg_journe
     sent_page = text(pg_journey.get(sent.headers["Location"]))
     assert "Your letter is on its way" in sent_page
     assert "as soon as we have checked that LL77 7TW is in their constituency" in sent_page
-    letter = db.session.scalar(select(Action))
+    letter = db.session.scalar(select(Letter))
     assert (letter.status, letter.seat_check) == ("confirmed", "pending")
 
 
@@ -111,7 +111,7 @@ def test_the_mps_copy_says_what_was_checked(pg_journey, smtp_server):
     from tests.journey import write_letter
 
     send(pg_journey, write_letter(pg_journey))
-    send_action_task.run(db.session.scalar(select(Action.id)))
+    send_letter_task.run(db.session.scalar(select(Letter.id)))
     letter = smtp_server.wait_for(2)[0].message.get_content().replace("\r\n", "\n")
     assert letter.rstrip().endswith("Postcode checked against your constituency.")
     assert "email address confirmed" not in letter
@@ -122,15 +122,15 @@ def test_a_confirmed_address_is_named_in_the_trust_line(pg_journey, smtp_server)
 
     set_campaign(require_confirmation=True)
     send(pg_journey, write_letter(pg_journey))
-    letter_id = db.session.scalar(select(Action.id))
-    send_action_task.run(letter_id)
+    letter_id = db.session.scalar(select(Letter.id))
+    send_letter_task.run(letter_id)
     link = re.search(r"https://write\.example\.org(/c/\S+/confirm/\S+)", _content(smtp_server, 1))
     confirm_page = pg_journey.get(link[1])
     from tests.html import post_form
 
     form = post_form(confirm_page)
     pg_journey.post(form["action"], data=form["fields"])
-    send_action_task.run(letter_id)
+    send_letter_task.run(letter_id)
     mp_copy = smtp_server.wait_for(3)[1].message.get_content().replace("\r\n", "\n")
     assert mp_copy.rstrip().endswith(
         "Postcode checked against your constituency; email address confirmed by the sender."

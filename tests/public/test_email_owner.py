@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.services.owner import not_me_token
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
 from tests.journey import send, write_letter
 from tests.public.conftest import set_campaign
-from workers.tasks import send_action_task
+from workers.tasks import send_letter_task
 
 URL = "/c/test-campaign"
 MP = "rachel.blake.mp@parliament.uk"
@@ -30,8 +30,8 @@ def pg_journey(app, fake_members):
 
 def deliver():
     db.session.expire_all()
-    for letter_id in db.session.scalars(select(Action.id).order_by(Action.id)):
-        send_action_task.run(letter_id)
+    for letter_id in db.session.scalars(select(Letter.id).order_by(Letter.id)):
+        send_letter_task.run(letter_id)
     db.session.expire_all()
 
 
@@ -64,7 +64,7 @@ def test_i_did_not_send_this_after_sending_tells_the_office_and_frees_the_addres
     page = owner.get(link)
     assert title(page).startswith("I did not send this letter")
     assert "we will tell Rachel Blake’s office" in text(page)
-    assert db.session.scalar(select(Action.status)) == "confirmed"  # a GET never acts
+    assert db.session.scalar(select(Letter.status)) == "confirmed"  # a GET never acts
     done = press(owner, page)
     assert "We are telling Rachel Blake’s office" in text(done)
     deliver()
@@ -75,7 +75,7 @@ def test_i_did_not_send_this_after_sending_tells_the_office_and_frees_the_addres
         "Please disregard a letter sent to you: its sender did not write it"
     )
     assert "has told us that they did not send it" in notice.message.get_content()
-    assert db.session.scalar(select(Action.status)) == "withdrawn"
+    assert db.session.scalar(select(Letter.status)) == "withdrawn"
     assert "already been withdrawn" in text(owner.get(link))  # and a second press does nothing
     assert len(smtp_server.wait_for(4, timeout=1)) == 3
 
@@ -87,7 +87,7 @@ def test_i_did_not_send_this_after_sending_tells_the_office_and_frees_the_addres
 
 def test_i_did_not_send_this_before_sending_withdraws_it(pg_journey, app, smtp_server):
     send(pg_journey, write_letter(pg_journey))
-    letter = db.session.scalar(select(Action))
+    letter = db.session.scalar(select(Letter))
     owner = app.test_client()
     page = owner.get(f"{URL}/not-me/{not_me_token(letter)}")
     assert "The letter has been withdrawn" in text(press(owner, page))
@@ -104,11 +104,11 @@ def test_a_made_up_not_me_link_is_not_found(journey, token):
 
 def test_a_not_me_post_without_its_form_token_does_nothing(pg_journey, app):
     send(pg_journey, write_letter(pg_journey))
-    letter = db.session.scalar(select(Action))
+    letter = db.session.scalar(select(Letter))
     response = app.test_client().post(f"{URL}/not-me/{not_me_token(letter)}", data={})
     assert response.status_code == 200 and "I did not send this letter" in title(response)
     db.session.expire_all()
-    assert db.session.scalar(select(Action.status)) == "confirmed"
+    assert db.session.scalar(select(Letter.status)) == "confirmed"
 
 
 def test_an_unconfirmed_letter_never_blocks_the_owner(pg_journey, app, smtp_server):

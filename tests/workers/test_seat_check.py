@@ -11,12 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from tests.html import post_form, text, title
 from tests.journey import fill, send
 from tests.public.conftest import set_campaign
 from tests.public.test_constituent_seat import choose_while_down
-from workers.tasks import send_action_task
+from workers.tasks import send_letter_task
 
 WELSH = "LL77 7TW"  # Ynys Môn: Llinos Medi
 
@@ -27,20 +27,20 @@ def letter_to(client, fake_postcodes, postcode, seat_name, **details):
     action, fields = fill(page, **details)
     response = send(client, client.post(action, data=fields))
     assert "/sent/" in response.headers["Location"]
-    return db.session.scalar(select(Action).order_by(Action.id.desc()))
+    return db.session.scalar(select(Letter).order_by(Letter.id.desc()))
 
 
 def mp_message(letter_id: int) -> OutboundMessage:
     return db.session.scalar(
         select(OutboundMessage).where(
-            OutboundMessage.action_id == letter_id, OutboundMessage.kind == "mp"
+            OutboundMessage.letter_id == letter_id, OutboundMessage.kind == "mp"
         )
     )
 
 
 def run(letter_id: int) -> dict:
     db.session.expire_all()
-    results = send_action_task.run(letter_id)
+    results = send_letter_task.run(letter_id)
     db.session.expire_all()
     return results
 
@@ -55,7 +55,7 @@ def test_a_matching_seat_is_sent_and_says_the_postcode_was_checked(
     assert mp_copy.rcpt_tos == ["llinos.medi.mp@parliament.uk"]
     body = mp_copy.message.get_content().replace("\r\n", "\n")
     assert body.rstrip().endswith("Postcode checked against your constituency.")
-    assert db.session.get(Action, letter.id).seat_check == "matched"
+    assert db.session.get(Letter, letter.id).seat_check == "matched"
 
 
 def test_another_seat_is_held_and_the_supporter_can_send_it_to_their_real_mp(
@@ -67,7 +67,7 @@ def test_another_seat_is_held_and_the_supporter_can_send_it_to_their_real_mp(
     assert run(letter.id) == {"mp:held": 1, "seat_mismatch:sent": 1}
     (notice,) = smtp_server.wait_for(1)
     assert smtp_server.wait_for(2, timeout=1) == [notice]  # nothing reached Aberdeen South
-    held = db.session.get(Action, letter.id)
+    held = db.session.get(Letter, letter.id)
     assert held.status == "held" and "is in Ynys Môn" in held.hold_reason
     assert mp_message(letter.id).status == "held"
     assert notice.rcpt_tos == ["jane.smith@example.com"]
@@ -78,7 +78,7 @@ def test_another_seat_is_held_and_the_supporter_can_send_it_to_their_real_mp(
     other_device = app.test_client()
     offer = other_device.get(link)
     assert title(offer).startswith("Send your letter to Llinos Medi")
-    assert db.session.scalar(select(Action).where(Action.id > letter.id)) is None  # GET acts not
+    assert db.session.scalar(select(Letter).where(Letter.id > letter.id)) is None  # GET acts not
     form = post_form(offer)
     check = other_device.post(form["action"], data=form["fields"])
     check_page = other_device.get(check.headers["Location"])
@@ -86,10 +86,10 @@ def test_another_seat_is_held_and_the_supporter_can_send_it_to_their_real_mp(
     assert "Mine." in text(check_page) and "Stephen Flynn" not in text(check_page)
     done = post_form(check_page)
     other_device.post(done["action"], data=done["fields"])
-    new_letter = db.session.scalar(select(Action).where(Action.id > letter.id))
+    new_letter = db.session.scalar(select(Letter).where(Letter.id > letter.id))
     assert run(new_letter.id) == {"mp:sent": 1, "receipt:sent": 1}
     assert smtp_server.wait_for(3)[1].rcpt_tos == ["llinos.medi.mp@parliament.uk"]
-    assert db.session.get(Action, letter.id).status == "withdrawn"
+    assert db.session.get(Letter, letter.id).status == "withdrawn"
     assert title(other_device.get(link)).startswith("This letter has been dealt with")
 
 
@@ -115,7 +115,7 @@ def test_no_answer_waits_then_sends_with_a_plain_line_after_the_limit(
     assert fake_postcodes.requests_seen == []
     waiting = mp_message(letter.id)
 
-    stored = db.session.get(Action, letter.id)
+    stored = db.session.get(Letter, letter.id)
     stored.confirmed_at -= timedelta(hours=2, minutes=1)  # the campaign's limit has passed
     waiting.next_attempt_at = stored.confirmed_at
     db.session.commit()
@@ -143,4 +143,4 @@ def test_a_postcode_not_known_yet_is_checked_once_it_is(
         "jane.smith@example.com",
     ]
     db.session.expire_all()
-    assert db.session.get(Action, letter.id).seat_check == "matched"
+    assert db.session.get(Letter, letter.id).seat_check == "matched"

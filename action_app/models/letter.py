@@ -1,4 +1,4 @@
-"""A supporter's action (their letter) and the emails it causes, and participation counts."""
+"""A supporter's letter, the emails it causes, and participation counts."""
 
 from __future__ import annotations
 
@@ -17,38 +17,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
+from action_app.models.statuses import (
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    SeatCheck,
+    one_of,
+)
 from action_app.models.types import JsonDocument, utcnow
-
-# draft: written, not yet sent (only the supporter's browser knows it)
-# awaiting_confirmation: sent, but the campaign wants the email address confirmed first
-# confirmed: the letter and the receipt are queued or sent
-# held: kept for a person to release or reject (hold_reason says why); never dropped
-# withdrawn: the address's owner said they did not send it, or sent it to their real MP instead
-# rejected: a person decided a held letter is not to be sent
-ACTION_STATUSES = ("draft", "awaiting_confirmation", "confirmed", "held", "withdrawn", "rejected")
-SUBMITTED = ("awaiting_confirmation", "confirmed")
-
-# How the letter's seat was decided: from the postcode (looked up), or chosen from the list
-# while the lookup could not answer, then checked by the worker before sending: matched,
-# mismatch (held), or unchecked (no answer within the campaign's limit; sent with a note).
-SEAT_CHECKS = ("postcode", "pending", "matched", "mismatch", "unchecked")
-
-# pending → sending (claimed by one worker) → sent | failed; a transient failure puts a
-# message back to pending with a later next_attempt_at.
-# A held letter's message waits as held; a withdrawn or rejected letter's as cancelled.
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed", "held", "cancelled")
-MESSAGE_KINDS = (
-    "mp", "receipt", "confirmation", "failure_notice",
-    "seat_mismatch",  # to the supporter: your postcode is in another seat; a link to fix it
-    "address_used",  # to the address's owner: someone wrote with it again (with the links)
-    "disowned",  # to the MP's office: the address's owner says they did not send the letter
-)  # fmt: skip
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Action(db.Model):
-    __tablename__ = "actions"
+class Letter(db.Model):
+    """What a supporter wrote to one recipient in one campaign (see LetterStatus)."""
+
+    __tablename__ = "letters"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # The letter's address in URLs; unguessable, and shown only to the browser that wrote it.
@@ -56,7 +40,7 @@ class Action(db.Model):
     # The hidden token of the form that created it: a second POST of the same form finds it.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(24), default="draft")
+    status: Mapped[str] = mapped_column(String(24), default=LetterStatus.DRAFT)
 
     # Who it goes to, decided on the server.
     recipient_key: Mapped[str] = mapped_column(String(300))
@@ -79,7 +63,7 @@ class Action(db.Model):
     body_after: Mapped[str] = mapped_column(Text, default="")
     opt_ins: Mapped[list] = mapped_column(JsonDocument, default=list)
     source: Mapped[str | None] = mapped_column(String(64))
-    seat_check: Mapped[str] = mapped_column(String(16), default="postcode")
+    seat_check: Mapped[str] = mapped_column(String(16), default=SeatCheck.POSTCODE)
     # Why the letter is (or will be, when sent) held; set on a draft by the bot checks.
     hold_reason: Mapped[str | None] = mapped_column(String(300))
     # The letter's words, normalised and hashed: identical letters to one MP share it.
@@ -91,14 +75,14 @@ class Action(db.Model):
     confirmed_at: Mapped[datetime | None]
 
     messages: Mapped[list[OutboundMessage]] = relationship(
-        back_populates="action", order_by="OutboundMessage.id", cascade="all, delete-orphan"
+        back_populates="letter", order_by="OutboundMessage.id", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
         # One letter per supporter per campaign per recipient, counting only letters confirmed:
         # one awaiting confirmation, held or withdrawn never blocks the address's owner.
         Index(
-            "uq_actions_one_per_supporter",
+            "uq_letters_one_per_supporter",
             "campaign_id",
             "recipient_key",
             "email_key",
@@ -106,21 +90,27 @@ class Action(db.Model):
             postgresql_where=text("status = 'confirmed'"),
             sqlite_where=text("status = 'confirmed'"),
         ),
-        Index("ix_actions_same_letter", "campaign_id", "recipient_key", "body_hash"),
+        Index("ix_letters_same_letter", "campaign_id", "recipient_key", "body_hash"),
         # Has this address written to this recipient (confirmed, or awaiting confirmation)?
-        Index("ix_actions_email_key", "email_key", "campaign_id"),
-        Index("ix_actions_campaign_status", "campaign_id", "status"),
-        Index("ix_actions_status_created", "status", "created_at"),
+        Index("ix_letters_email_key", "email_key", "campaign_id"),
+        Index("ix_letters_campaign_status", "campaign_id", "status"),
+        Index("ix_letters_status_created", "status", "created_at"),
+        one_of("status", LetterStatus),
+        one_of("seat_check", SeatCheck),
     )
+
+    def mp_message(self) -> OutboundMessage | None:
+        """The email that carries this letter to its recipient (None before it is sent)."""
+        return next((m for m in self.messages if m.kind == MessageKind.MP), None)
 
 
 class OutboundMessage(db.Model):
     __tablename__ = "outbound_messages"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None]
@@ -129,10 +119,10 @@ class OutboundMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    action: Mapped[Action] = relationship(back_populates="messages")
+    letter: Mapped[Letter] = relationship(back_populates="messages")
 
     __table_args__ = (
-        Index("ix_outbound_messages_action", "action_id"),
+        Index("ix_outbound_messages_letter", "letter_id"),
         # The sweep's question: what is due? Only unfinished rows are indexed.
         Index(
             "ix_outbound_messages_due",
@@ -141,6 +131,8 @@ class OutboundMessage(db.Model):
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
         ),
+        one_of("status", MessageStatus),
+        one_of("kind", MessageKind),
     )
 
 
