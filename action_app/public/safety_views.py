@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template, url_for
 
 from action_app.clients.postcodes_io import PostcodeLookupError
 from action_app.extensions import db
-from action_app.models import Letter
+from action_app.models import CampaignStatus, Letter, LetterStatus, SeatCheck
 from action_app.public.forms import ConfirmForm
 from action_app.public.letter_views import _dispatch_letter, _remember
 from action_app.public.views import public_campaign
@@ -37,7 +37,7 @@ def not_me(slug: str, token: str):
         db.session.commit()
         if done == "told_office":
             _dispatch_letter(action.id)
-    elif action.status in ("withdrawn", "rejected"):
+    elif action.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
         done = "done_before"
     return render_template("public/not_me.html", campaign=view, action=action, form=form, done=done)
 
@@ -48,14 +48,14 @@ def real_mp(slug: str, token: str):
     held = _letter(public_id, view.id) if public_id else None
     if held is None:
         return render_template("public/letter_missing.html", campaign=view), 404
-    if held.status != "held" or held.seat_check != "mismatch":
+    if held.status != LetterStatus.HELD or held.seat_check != SeatCheck.MISMATCH:
         return render_template("public/real_mp.html", campaign=view, held=held, state="done")
     try:
         found = lookup.find_mp_for_postcode(held.postcode)
     except (PostcodeLookupError, lookup.DirectoryEmpty):
         return render_template("public/real_mp.html", campaign=view, held=held, state="down"), 503
     recipient = recipient_for(view, found.seat)
-    if recipient is None or view.current_status() != "live":
+    if recipient is None or view.current_status() != CampaignStatus.LIVE:
         return render_template(
             "public/real_mp.html", campaign=view, held=held, found=found, state="cannot"
         )

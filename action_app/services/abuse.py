@@ -19,7 +19,14 @@ from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import exists, or_, select, update
 
 from action_app.extensions import db
-from action_app.models import Letter, OutboundMessage
+from action_app.models import (
+    Letter,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+)
+from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
@@ -101,7 +108,7 @@ def identical_sent(campaign_id: int, recipient_key: str, fingerprint: str) -> bo
                     Letter.campaign_id == campaign_id,
                     Letter.recipient_key == recipient_key,
                     Letter.body_hash == fingerprint,
-                    Letter.status == "confirmed",
+                    Letter.status == LetterStatus.CONFIRMED,
                 )
             )
         )
@@ -114,7 +121,9 @@ def annotate_draft(
     """Record on the draft how its seat was decided, its fingerprint and why it will be held
     (or that it will not). A bot check's reason, once given, stays: changing the letter does
     not clear it; a safeguard's reason follows the words as they now are."""
-    statement = update(Letter).where(Letter.public_id == public_id, Letter.status == "draft")
+    statement = update(Letter).where(
+        Letter.public_id == public_id, Letter.status == LetterStatus.DRAFT
+    )
     db.session.execute(
         statement.values(seat_check=seat_check, body_hash=body_hash).execution_options(
             synchronize_session=False
@@ -151,7 +160,7 @@ def submit_letter(action: Letter, view: CampaignSnapshot, own_letters: list[str]
     earlier = _earlier_letter(action)
     if earlier is not None and earlier.public_id in own_letters:
         return Submission("already", earlier)
-    if earlier is not None and earlier.status == "confirmed":
+    if earlier is not None and earlier.status == LetterStatus.CONFIRMED:
         return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
     try:
         sent_now = submit_draft(action, view.require_confirmation)
@@ -181,7 +190,7 @@ def _earlier_letter(action: Letter) -> Letter | None:
             Letter.campaign_id == action.campaign_id,
             Letter.recipient_key == action.recipient_key,
             Letter.email_key == action.email_key,
-            Letter.status.in_(("confirmed", "awaiting_confirmation")),
+            Letter.status.in_(SUBMITTED),
             Letter.id != action.id,
         )
         .order_by(Letter.status.desc(), Letter.id)  # a confirmed one first
@@ -194,15 +203,17 @@ def hold_draft(action: Letter, view: CampaignSnapshot, reason: str) -> bool:
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
-        .where(Letter.id == action.id, Letter.status == "draft")
-        .values(status="held", hold_reason=reason[:300], submitted_at=now, updated_at=now)
+        .where(Letter.id == action.id, Letter.status == LetterStatus.DRAFT)
+        .values(
+            status=LetterStatus.HELD, hold_reason=reason[:300], submitted_at=now, updated_at=now
+        )
         .returning(Letter.id)
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
         return False
-    kind = "confirmation" if view.require_confirmation else "mp"
-    _insert_message(action.id, kind, "held", now, dispatched=False)
+    kind = MessageKind.CONFIRMATION if view.require_confirmation else MessageKind.MP
+    _insert_message(action.id, kind, MessageStatus.HELD, now, dispatched=False)
     return True
 
 
@@ -212,14 +223,16 @@ def _ask_the_owner(action_id: int) -> bool:
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
-        .where(Letter.id == action_id, Letter.status == "draft")
-        .values(status="awaiting_confirmation", submitted_at=now, updated_at=now)
+        .where(Letter.id == action_id, Letter.status == LetterStatus.DRAFT)
+        .values(status=LetterStatus.AWAITING_CONFIRMATION, submitted_at=now, updated_at=now)
         .returning(Letter.id)
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
         return False
-    _insert_message(action_id, "address_used", "pending", now, dispatched=True)
+    _insert_message(
+        action_id, MessageKind.ADDRESS_USED, MessageStatus.PENDING, now, dispatched=True
+    )
     return True
 
 

@@ -14,23 +14,23 @@ from sqlalchemy import select
 from action_app.config import Settings
 from action_app.extensions import db
 from action_app.formatting import uk_date
-from action_app.models import Letter, OutboundMessage
+from action_app.models import Letter, LetterStatus, MessageKind, OutboundMessage
 from action_app.services import emails
 from action_app.services.campaigns import in_uk_time
 from action_app.services.owner import not_me_url
 from action_app.services.seat_check import real_mp_token
 from action_app.services.submissions import confirmation_token
 
-KINDS = ("seat_mismatch", "address_used", "disowned")
+KINDS = (MessageKind.SEAT_MISMATCH, MessageKind.ADDRESS_USED, MessageKind.DISOWNED)
 
 
 def build(message: OutboundMessage, action: Letter, campaign, settings: Settings) -> EmailMessage:
     """The email for one of KINDS."""
-    if message.kind == "seat_mismatch":
+    if message.kind == MessageKind.SEAT_MISMATCH:
         return _seat_mismatch(message, action, campaign, settings)
-    if message.kind == "address_used":
+    if message.kind == MessageKind.ADDRESS_USED:
         return _address_used(message, action, campaign, settings)
-    if message.kind == "disowned":
+    if message.kind == MessageKind.DISOWNED:
         return _disowned(message, action, campaign, settings)
     raise ValueError(f"not a notice: {message.kind!r}")
 
@@ -105,7 +105,7 @@ def _disowned(message, action, campaign, settings) -> EmailMessage:
         email["X-Intended-Recipient"] = str(intended)
     else:
         email["To"] = intended
-    original = next((m for m in action.messages if m.kind == "mp"), None)
+    original = action.mp_message()
     if original is not None:
         email["In-Reply-To"] = email["References"] = emails.message_id(original, settings)
     email["Subject"] = "Please disregard a letter sent to you: its sender did not write it"
@@ -129,7 +129,7 @@ def _earlier_sent(action: Letter) -> Letter | None:
             Letter.campaign_id == action.campaign_id,
             Letter.recipient_key == action.recipient_key,
             Letter.email_key == action.email_key,
-            Letter.status == "confirmed",
+            Letter.status == LetterStatus.CONFIRMED,
             Letter.id != action.id,
         )
     )

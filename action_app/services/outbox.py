@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from action_app.extensions import db
-from action_app.models import Letter, OutboundMessage
+from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
 
 
@@ -29,7 +29,7 @@ class HeldLetter:
 def held_letters(limit: int = 200) -> list[HeldLetter]:
     """Held letters, oldest first."""
     rows = db.session.scalars(
-        select(Letter).where(Letter.status == "held").order_by(Letter.id).limit(limit)
+        select(Letter).where(Letter.status == LetterStatus.HELD).order_by(Letter.id).limit(limit)
     )
     return [
         HeldLetter(a.id, a.campaign_id, a.recipient_name, a.submitted_at, a.hold_reason or "")
@@ -41,7 +41,7 @@ def _held(letter_id: int) -> Letter:
     action = db.session.get(Letter, letter_id)
     if action is None:
         raise OutboxError(f"There is no letter {letter_id}.")
-    if action.status != "held":
+    if action.status != LetterStatus.HELD:
         raise OutboxError(f"Letter {letter_id} is {action.status}, not held.")
     return action
 
@@ -51,22 +51,22 @@ def release(letter_id: int) -> int:
 
     A letter held before its confirmation email was sent goes on to await confirmation."""
     action = _held(letter_id)
-    held = [m for m in action.messages if m.status == "held"]
-    awaiting = any(m.kind == "confirmation" for m in held)
+    held = [m for m in action.messages if m.status == MessageStatus.HELD]
+    awaiting = any(m.kind == MessageKind.CONFIRMATION for m in held)
     if not awaiting and _sent_twin(action):
         raise OutboxError(
             f"Letter {letter_id}: a letter from this address to {action.recipient_name} has "
             "already been sent for this campaign, so this one cannot be; reject it instead."
         )
     now = utcnow()
-    action.status = "awaiting_confirmation" if awaiting else "confirmed"
+    action.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
     action.confirmed_at = None if awaiting else now
     action.updated_at = now
     if not held:  # held by the seat check before a message was written
-        held = [OutboundMessage(letter=action, kind="mp")]
+        held = [OutboundMessage(letter=action, kind=MessageKind.MP)]
         db.session.add(held[0])
     for message in held:
-        message.status = "pending"
+        message.status = MessageStatus.PENDING
         message.next_attempt_at = now
         message.dispatched_at = now
         message.last_error = None
@@ -81,7 +81,7 @@ def _sent_twin(action: Letter) -> bool:
                 Letter.campaign_id == action.campaign_id,
                 Letter.recipient_key == action.recipient_key,
                 Letter.email_key == action.email_key,
-                Letter.status == "confirmed",
+                Letter.status == LetterStatus.CONFIRMED,
                 Letter.id != action.id,
             )
         )
@@ -92,12 +92,12 @@ def _sent_twin(action: Letter) -> bool:
 def reject(letter_id: int) -> None:
     """Keep a held letter unsent for good (flushes)."""
     action = _held(letter_id)
-    action.status = "rejected"
+    action.status = LetterStatus.REJECTED
     action.updated_at = utcnow()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status == "held")
-        .values(status="cancelled")
+        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status == MessageStatus.HELD)
+        .values(status=MessageStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     db.session.flush()

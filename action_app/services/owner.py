@@ -13,12 +13,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from action_app.extensions import db
-from action_app.models import Letter, OutboundMessage
+from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 
 LINK_DAYS = 90
-UNSENT = ("pending", "held")
+UNSENT = (MessageStatus.PENDING, MessageStatus.HELD)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -51,24 +51,27 @@ def disown(action: Letter) -> str:
     """Act on "I did not send this" (flushes; the caller commits, then dispatches when the
     answer is "told_office"). Returns "withdrawn" (nothing reached the MP), "told_office" (it
     had been sent: a note to the office is queued) or "done_before"."""
-    if action.status in ("withdrawn", "rejected"):
+    if action.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
         return "done_before"
     now = utcnow()
     db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.letter_id == action.id, OutboundMessage.status.in_(UNSENT))
-        .values(status="cancelled", last_error="the address's owner did not send this letter")
+        .values(
+            status=MessageStatus.CANCELLED,
+            last_error="the address's owner did not send this letter",
+        )
         .execution_options(synchronize_session=False)
     )
     # Read after the cancelling: a worker that claimed the letter first may be sending it.
     reached = db.session.scalar(
         select(OutboundMessage.id).where(
             OutboundMessage.letter_id == action.id,
-            OutboundMessage.kind == "mp",
-            OutboundMessage.status.in_(("sent", "sending")),
+            OutboundMessage.kind == MessageKind.MP,
+            OutboundMessage.status.in_((MessageStatus.SENT, MessageStatus.SENDING)),
         )
     )
-    action.status = "withdrawn"
+    action.status = LetterStatus.WITHDRAWN
     action.hold_reason = "withdrawn: the address's owner says they did not send it"
     action.updated_at = now
     if reached is None:
@@ -76,7 +79,8 @@ def disown(action: Letter) -> str:
         return "withdrawn"
     db.session.add(
         OutboundMessage(
-            letter=action, kind="disowned", status="pending", next_attempt_at=now,
+            letter=action, kind=MessageKind.DISOWNED, status=MessageStatus.PENDING,
+            next_attempt_at=now,
             dispatched_at=now,
         )
     )  # fmt: skip

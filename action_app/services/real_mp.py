@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import update
 
 from action_app.extensions import db
-from action_app.models import Letter, OutboundMessage
+from action_app.models import Letter, LetterStatus, MessageStatus, OutboundMessage, SeatCheck
 from action_app.models.types import utcnow
 from action_app.services import abuse, lookup
 from action_app.services.campaign_cache import CampaignSnapshot
@@ -55,20 +55,20 @@ def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) 
     )
     text = abuse.letter_text(view, recipient, letter, held.postcode)
     abuse.annotate_draft(
-        public_id, seat_check="postcode", body_hash=text.fingerprint(), hold_reason=None
+        public_id, seat_check=SeatCheck.POSTCODE, body_hash=text.fingerprint(), hold_reason=None
     )
     _withdraw(held)
     return public_id
 
 
 def _withdraw(held: Letter) -> None:
-    held.status = "withdrawn"
+    held.status = LetterStatus.WITHDRAWN
     held.hold_reason = "withdrawn: the supporter sent it to the MP for their postcode instead"
     held.updated_at = utcnow()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.letter_id == held.id, OutboundMessage.status == "held")
-        .values(status="cancelled")
+        .where(OutboundMessage.letter_id == held.id, OutboundMessage.status == MessageStatus.HELD)
+        .values(status=MessageStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     db.session.flush()

@@ -24,7 +24,14 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
-from action_app.models import Letter, OutboundMessage
+from action_app.models import (
+    Letter,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    SeatCheck,
+)
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import lookup
@@ -33,8 +40,11 @@ from action_app.services.safeguards import Safeguards
 log = logging.getLogger(__name__)
 
 PROOF_MAX_AGE = 24 * 3600  # a chosen-seat page left open overnight still works
-CHECKED = ("postcode", "matched")
-CONFIRMING = ("confirmation", "address_used")  # emails whose link confirms the address
+CHECKED = (SeatCheck.POSTCODE, SeatCheck.MATCHED)
+CONFIRMING = (
+    MessageKind.CONFIRMATION,
+    MessageKind.ADDRESS_USED,
+)  # emails whose link confirms the address
 
 
 @dataclass(frozen=True)
@@ -80,14 +90,14 @@ def decide_seat(
         return None
     if _proof_holds(proof, seat_id, postcode):
         found = lookup.find_mp_for_seat(seat_id, postcode)
-        return SeatDecision(found, "pending") if found is not None else None
+        return SeatDecision(found, SeatCheck.PENDING) if found is not None else None
     try:
         found = lookup.find_mp_for_postcode(postcode)
     except (PostcodeLookupError, lookup.DirectoryEmpty):
         return None
     if found.seat.id != seat_id:
         return None
-    return SeatDecision(found, "postcode")
+    return SeatDecision(found, SeatCheck.POSTCODE)
 
 
 # --- in the worker, before a letter to a chosen seat is sent ---------------------------------
@@ -115,10 +125,10 @@ def gate(message: OutboundMessage, action: Letter, campaign) -> tuple[str, Outbo
     if found.seat.id == action.constituency_id or (
         found.seat.id is None and found.seat.name == _seat_name(action)
     ):
-        action.seat_check = "matched"
+        action.seat_check = SeatCheck.MATCHED
         return "send", None
     if action.member_id is None:  # a fixed recipient: the seat is only for information
-        action.seat_check = "matched" if found.seat.id is None else "postcode"
+        action.seat_check = SeatCheck.MATCHED if found.seat.id is None else SeatCheck.POSTCODE
         action.constituency_id = found.seat.id or action.constituency_id
         return "send", None
     reason = f"seat: the postcode {action.postcode} is in {found.seat.name}"
@@ -131,10 +141,10 @@ def _no_answer(message, action, campaign, exc) -> tuple[str, None]:
     now = utcnow()
     if now >= deadline:
         log.info("Letter %s: postcode still unchecked after %sh; sending", action.id, hours)
-        action.seat_check = "unchecked"
+        action.seat_check = SeatCheck.UNCHECKED
         return "send", None
     wait = current_registry().settings.seat_check_retry_seconds
-    message.status = "pending"
+    message.status = MessageStatus.PENDING
     message.attempts = max(0, message.attempts - 1)  # waiting is not a failed attempt
     message.next_attempt_at = min(now + timedelta(seconds=wait), deadline)
     message.dispatched_at = None
@@ -143,13 +153,17 @@ def _no_answer(message, action, campaign, exc) -> tuple[str, None]:
 
 
 def _hold(action: Letter, message: OutboundMessage, reason: str) -> OutboundMessage:
-    action.status = "held"
-    action.seat_check = "mismatch"
+    action.status = LetterStatus.HELD
+    action.seat_check = SeatCheck.MISMATCH
     action.hold_reason = reason[:300]
-    message.status = "held"
+    message.status = MessageStatus.HELD
     message.last_error = reason[:1000]
     notice = OutboundMessage(
-        letter=action, kind="seat_mismatch", status="sending", claimed_at=utcnow(), attempts=1
+        letter=action,
+        kind=MessageKind.SEAT_MISMATCH,
+        status=MessageStatus.SENDING,
+        claimed_at=utcnow(),
+        attempts=1,
     )
     db.session.add(notice)
     db.session.flush()
@@ -177,7 +191,7 @@ def trust_lines(action: Letter) -> list[str]:
     if parts:
         text = "; ".join(parts)
         lines.append(text[0].upper() + text[1:] + ".")
-    if action.seat_check == "unchecked":
+    if action.seat_check == SeatCheck.UNCHECKED:
         lines.append("We could not check the sender's postcode against the constituency.")
     return lines
 
