@@ -3,6 +3,8 @@ seat's MP page, "This is not my MP", "I did not send this", and "send it to my r
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from action_app.extensions import db
@@ -38,6 +40,7 @@ def test_a_chosen_seat_page_is_accessible(page, live_server, fake_postcodes):
     page.goto(f"{live_server.url}/c/test-campaign/your-mp?postcode=LL77+7TW")
     page.get_by_label("Choose your constituency").select_option(label="Ynys Môn")
     page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r".*seat=.*"))
     assert "We will check your postcode before your letter is sent" in page.inner_text("main")
     assert_accessible(page, "chosen seat")
     page.get_by_role("button", name="Continue").click()
