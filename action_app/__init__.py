@@ -59,6 +59,9 @@ def create_app_with(settings: Settings) -> ActionApp:
     init_login(app)
     with app.app_context():
         app.registry = build_registry(settings, db.engine)
+    from action_app import rate_limits
+
+    rate_limits.init_app(app, settings.redis_url)
     celery_init_app(app, settings)
     _register_blueprints(app)
     _register_cli(app)

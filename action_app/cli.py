@@ -40,6 +40,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
+    from action_app.outbox_cli import outbox_group
+
+    # One `outbox` group: status (the relay) and list / release / reject (held letters).
+    for command in outbox_group.commands.values():
+        outbox.add_command(command)
     app.cli.add_command(outbox)
     from action_app.staff.cli import staff
 

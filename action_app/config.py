@@ -121,6 +121,13 @@ class Settings:
     data_controller: str = "The organisation running this service"
     contact_email: str = ""
     hexmap_path: str | None = None  # a HexJSON layout of the constituencies, keyed by GSS code
+    # Abuse limits (Flask-Limiter syntax, "N per minute;M per hour"); README's table.
+    rate_limit_per_address: str = "30 per minute;300 per hour"
+    rate_limit_per_email: str = "5 per hour;20 per day"
+    rate_limit_per_postcode: str = "30 per hour"
+    rate_limit_per_mp: str = "1000 per hour"
+    bot_min_seconds: float = 4.0
+    seat_check_retry_seconds: float = 300.0
 
     @property
     def embedded(self) -> bool:
@@ -216,6 +223,7 @@ class Settings:
             data_controller=(env.get("DATA_CONTROLLER") or "").strip() or cls.data_controller,
             contact_email=(env.get("CONTACT_EMAIL") or "").strip() or mail.from_address,
             hexmap_path=(env.get("HEXMAP_PATH") or "").strip() or None,
+            **_abuse_settings(env),
         )
 
 
@@ -228,6 +236,34 @@ def _ca_file(env: Mapping[str, str]) -> Path | None:
     if not path.is_file():
         raise ConfigError(f"MAIL_CA_FILE must name a readable PEM file; {raw!r} is not a file.")
     return path
+
+
+def _abuse_settings(env: Mapping[str, str]) -> dict:
+    """The rate limits (each checked now, so a typo stops the start, not a supporter) and the
+    bot and seat-check timings."""
+    from limits import parse_many
+
+    values: dict = {}
+    for name, default in (
+        ("rate_limit_per_address", Settings.rate_limit_per_address),
+        ("rate_limit_per_email", Settings.rate_limit_per_email),
+        ("rate_limit_per_postcode", Settings.rate_limit_per_postcode),
+        ("rate_limit_per_mp", Settings.rate_limit_per_mp),
+    ):
+        variable = name.upper()
+        value = (env.get(variable) or "").strip() or default
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(
+                f"{variable} must be limits like '5 per hour;20 per day', not {value!r}."
+            ) from None
+        values[name] = value
+    values["bot_min_seconds"] = max(0.0, _env_float(env, "BOT_MIN_SECONDS", 4.0))
+    values["seat_check_retry_seconds"] = max(
+        1.0, _env_float(env, "SEAT_CHECK_RETRY_SECONDS", 300.0)
+    )
+    return values
 
 
 def _embedded_secret(instance_path: Path) -> str:

@@ -46,6 +46,7 @@ def started(tmp_path, fake_postcodes, fake_members):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "POSTCODES_IO_URL": fake_postcodes.url,
         "PARLIAMENT_MEMBERS_API_URL": fake_members.url,
+        "BOT_MIN_SECONDS": "1",  # a letter continued sooner is held (issue 8 §3)
     }
     env.pop("PUBLIC_BASE_URL", None)
     log = (tmp_path / "start.log").open("wb")
@@ -98,6 +99,7 @@ def test_campaign_page_to_eml_in_the_outbox(started):
         "town": "Llangefni",
         "consent": "y",
     }
+    time.sleep(1.1)  # as long as a person takes at least, or the bot check holds the letter
     check = session.post(base + unescape(form["action"]), data=fields)
     assert "Check your letter before sending it" in plain(check.text)
     sent = session.post(check.url, data=post_form(check.text)["fields"])

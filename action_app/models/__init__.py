@@ -14,6 +14,7 @@ from action_app.models.statuses import (
     MessageKind,
     MessageStatus,
     Nation,
+    SeatCheck,
     SentBy,
     TargetType,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "OutboundMessage",
     "ParticipationCount",
     "ReplyCheck",
+    "SeatCheck",
     "SentBy",
     "StaffRole",
     "StaffUser",

@@ -51,6 +51,8 @@ class Campaign(db.Model):
     embed_origins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # Days after a letter is delivered before its supporter is asked whether the MP replied.
     reply_check_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Letter checks and the seat-check limit (docs/campaign-format.md, "safeguards").
+    safeguards: Mapped[dict] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

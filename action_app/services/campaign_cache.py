@@ -6,7 +6,7 @@ renders from this copy (reloaded every few seconds), so it needs no database que
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from action_app.extensions import db
@@ -53,6 +53,7 @@ class CampaignSnapshot:
     def excluded(self, member_id: int | None) -> bool:
         """Whether this MP's constituents get the alternative letter."""
         return member_id is not None and member_id in (self.target.get("exclude") or ())
+    safeguards: dict = field(default_factory=dict)  # see services/safeguards.py
 
     @property
     def nations(self) -> list[str]:
@@ -103,6 +104,7 @@ def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
         subject_alternatives=tuple(campaign.subject_alternatives or ()),
         alternative=dict(campaign.alternative or {}) or None,
         reopens_at=in_uk_time(campaign.reopens_at),
+        safeguards=dict(campaign.safeguards or {}),
     )
 
 

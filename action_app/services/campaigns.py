@@ -17,6 +17,7 @@ from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatu
 from action_app.models.types import utcnow
 from action_app.services.header_text import header_problem, subject_template_problems
 from action_app.services.letter_templates import check_template
+from action_app.services.safeguards import parse_safeguards
 
 UK = ZoneInfo("Europe/London")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -50,6 +51,7 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "share_image_url": ("share_image_url", "share_image"),
     "embed_origins": ("embed_origins", "embed_sites"),
     "reply_check_days": ("reply_check_days",),
+    "safeguards": ("safeguards",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -425,4 +427,5 @@ _FIELD_PARSERS = {
     "share_image_url": _share_image,
     "embed_origins": _embed_origins,
     "reply_check_days": _reply_check_days,
+    "safeguards": parse_safeguards,
 }

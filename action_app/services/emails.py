@@ -22,6 +22,7 @@ from action_app.config import SERVICE_NAME, Settings
 from action_app.mail import serialize
 from action_app.models import Letter, OutboundMessage
 from action_app.models.letter import TEST_SOURCE
+from action_app.services.seat_check import trust_lines
 from action_app.services.submissions import letter_body
 
 POLICY = policy.default.clone(max_line_length=76)
@@ -101,14 +102,20 @@ def fill_mp_email(
         f"{letter.supporter_name} sent this letter using {SERVICE_NAME}, for the campaign "
         f'"{campaign.title}". Their address is above; reply to this email to reach them.\n'
     )
+    body += "".join(f"{line}\n" for line in trust_lines(letter))
     set_text(email, body)
     return email
 
 
 def build_receipt(
-    message: OutboundMessage, letter: Letter, campaign: CampaignNames, settings: Settings
+    message: OutboundMessage,
+    letter: Letter,
+    campaign: CampaignNames,
+    settings: Settings,
+    not_me_url: str | None = None,
 ) -> EmailMessage:
-    """The supporter's copy of what was sent."""
+    """The supporter's copy of what was sent, with the "I did not send this" link."""
+    not_me = f"I did not send this letter: {not_me_url}\n" if not_me_url else ""
     email = _supporter_email(message, letter, campaign, settings)
     email["Subject"] = f"Your letter to {letter.recipient_name}"
     set_text(
@@ -116,7 +123,7 @@ def build_receipt(
         f"Dear {letter.supporter_name},\n\n"
         f"Thank you for writing to {letter.recipient_name}. This is a copy of the letter we sent "
         f"on your behalf. If they reply, the reply will come to this email address.\n\n"
-        f"{_letter_copy(letter)}\n--\n{_share_line(campaign, settings)}",
+        f"{_letter_copy(letter)}\n--\n{_share_line(campaign, settings)}{not_me}",
     )
     return email
 

@@ -8,9 +8,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from action_app.extensions import db
-from action_app.models import Campaign, Letter, MessageKind, MessageStatus, OutboundMessage
+from action_app.models import (
+    Campaign,
+    Letter,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+)
 from action_app.models.types import utcnow
-from action_app.services import audit
+from action_app.services import audit, held_letters
 
 PAGE_SIZE = 100
 
@@ -77,18 +84,28 @@ def retry(message: OutboundMessage) -> int:
 
 
 def release(message: OutboundMessage) -> int:
-    """Let a held message go; return its letter's id to dispatch after the commit."""
+    """Let a held message go; return its letter's id to dispatch after the commit. A held
+    letter (bot checks, safeguards, seat check) is released whole, as the command line does."""
     if message.status != MessageStatus.HELD:
         raise OutboxError("Only a held message can be released.")
-    _requeue(message)
+    if message.letter.status == LetterStatus.HELD:
+        try:
+            letter_id = held_letters.release(message.letter_id)
+        except held_letters.OutboxError as exc:
+            raise OutboxError(str(exc)) from None
+    else:
+        _requeue(message)
+        letter_id = message.letter_id
     audit.record("message_released", f"message {message.id}")
-    return message.letter_id
+    return letter_id
 
 
 def reject(message: OutboundMessage, reason: str) -> None:
-    """Never send a held message."""
+    """Never send a held message (a held letter is rejected whole)."""
     if message.status != MessageStatus.HELD:
         raise OutboxError("Only a held message can be rejected.")
+    if message.letter.status == LetterStatus.HELD:
+        held_letters.reject(message.letter_id)
     message.status = MessageStatus.REJECTED
     message.last_error = f"rejected by staff: {reason}"[:1000] if reason else "rejected by staff"
     audit.record("message_rejected", f"message {message.id}", note=reason)

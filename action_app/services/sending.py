@@ -25,11 +25,11 @@ from action_app.mail import (
     RelayError,
     TransientMailError,
 )
-from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage
+from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage, SeatCheck
 from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
-from action_app.services import emails, relay
+from action_app.services import emails, notices, owner, relay, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
@@ -53,6 +53,7 @@ class DeliveryResult(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"  # no longer claimed by this worker (or gone): nothing was done
     TEST_SENT = "test_sent"  # a staff test send went: not counted, no receipt
+    HELD = "held"  # a chosen seat that is not the postcode's: kept for the supporter or a person
 
 
 @dataclass
@@ -131,6 +132,13 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
         outcome.result = DeliveryResult.PAUSED
         db.session.flush()
         return outcome
+    if message.kind == MessageKind.MP and letter.seat_check == SeatCheck.PENDING:
+        # A seat chosen from the list: checked against the postcode before it is sent.
+        verdict, outcome.follow_up = seat_check.gate(message, letter, campaign)
+        if verdict != "send":
+            outcome.result = DeliveryResult(verdict)
+            db.session.flush()
+            return outcome
     try:
         mail = _build(message, letter, campaign)
         _transport().send(mail)
@@ -194,7 +202,10 @@ def _build_email(
     if message.kind == MessageKind.MP:
         return emails.build_mp_email(message, letter, campaign, settings)
     if message.kind == MessageKind.RECEIPT:
-        return emails.build_receipt(message, letter, campaign, settings)
+        not_me = owner.not_me_url(letter, campaign.slug)
+        return emails.build_receipt(message, letter, campaign, settings, not_me_url=not_me)
+    if message.kind in notices.KINDS:
+        return notices.build(message, letter, campaign, settings)
     if message.kind == MessageKind.CONFIRMATION:
         # PUBLIC_BASE_URL, never a Host header: workers have no request to take one from.
         link = f"{settings.public_base_url}/c/{campaign.slug}/confirm/{confirmation_token(letter)}"
