@@ -3,6 +3,7 @@
 from action_app.models.action import Action, OutboundMessage, ParticipationCount
 from action_app.models.cache import CacheEntry
 from action_app.models.campaign import Campaign, CampaignRevision
+from action_app.models.consent import OptInRecord
 from action_app.models.directory import NATIONS, Constituency, DirectoryUpdate, Member
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Constituency",
     "DirectoryUpdate",
     "Member",
+    "OptInRecord",
     "OutboundMessage",
     "ParticipationCount",
 ]

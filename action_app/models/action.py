@@ -65,6 +65,11 @@ class Action(db.Model):
     body_after: Mapped[str] = mapped_column(Text, default="")
     opt_ins: Mapped[list] = mapped_column(JsonDocument, default=list)
     source: Mapped[str | None] = mapped_column(String(64))
+    # The version of the consent wording the supporter agreed to (services/consent.py).
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    # When the supporter's details and words were removed (services/scrub.py); the row stays
+    # for the counts and the MP-level figures.
+    scrubbed_at: Mapped[datetime | None]
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -37,6 +37,10 @@ class Campaign(db.Model):
     share_text: Mapped[str] = mapped_column(Text, default="")
     # [{"slug": ..., "name": ..., "statement": ..., "privacy_url": ...}]
     organisations: Mapped[list] = mapped_column(JsonDocument, default=list)
+    # Pacing (services/pacing.py): at most this many letters an hour to each MP (None: no
+    # limit), and only between {"from": "09:00", "to": "17:30"} UK time (None: any time).
+    letters_per_mp_per_hour: Mapped[int | None]
+    sending_hours: Mapped[dict | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -15,9 +15,10 @@ from flask import current_app, redirect, render_template, request, session, url_
 from action_app import tasking
 from action_app.extensions import db
 from action_app.models import Action, OutboundMessage
+from action_app.models.types import utcnow
 from action_app.public.forms import ConfirmForm, LetterForm, SendForm, clean_source
 from action_app.public.views import bp, public_campaign
-from action_app.services import emails, lookup
+from action_app.services import emails, lookup, pacing
 from action_app.services.actions import (
     AlreadyWritten,
     ConfirmationExpired,
@@ -30,7 +31,9 @@ from action_app.services.actions import (
     submit_draft,
 )
 from action_app.services.campaign_cache import CampaignView
+from action_app.services.campaigns import uk_datetime
 from action_app.services.letters import Recipient, recipient_for, render_letter
+from action_app.services.pacing import PacingRule
 from action_app.services.participation import bump_hot_totals, campaign_total
 from action_app.services.sending import forget_dispatch
 
@@ -141,6 +144,7 @@ def sent(slug: str, public_id: str):
         "public/sent.html",
         campaign=view,
         action=action,
+        delivery_at=_paced_delivery(view, action),
         failed=mp_message is not None and mp_message.status == "failed",
         failure_reason=mp_message.last_error if mp_message is not None else None,
         letter_text=letter_body(action),
@@ -190,6 +194,13 @@ def _send(view: CampaignView, action: Action):
         if not view.require_confirmation:
             bump_hot_totals(view.id, total=1)
     return redirect(url_for("public.sent", slug=view.slug, public_id=public_id))
+
+
+def _paced_delivery(view: CampaignView, action: Action):
+    """When the campaign's pacing will let this letter reach the MP (UK time), if not now."""
+    rule = PacingRule.of(view)
+    when = pacing.expected_delivery(action, rule, utcnow())
+    return uk_datetime(when) if when is not None else None
 
 
 def _dispatch_letter(action_id: int) -> None:

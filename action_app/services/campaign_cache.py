@@ -41,6 +41,8 @@ class CampaignView:
     share_text: str
     organisations: tuple[dict, ...]
     updated_at: datetime
+    letters_per_mp_per_hour: int | None = None
+    sending_hours: dict | None = None
 
     @property
     def nations(self) -> list[str]:
@@ -77,6 +79,8 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         share_text=campaign.share_text or "",
         organisations=tuple(campaign.organisations or ()),
         updated_at=campaign.updated_at,
+        letters_per_mp_per_hour=campaign.letters_per_mp_per_hour,
+        sending_hours=dict(campaign.sending_hours) if campaign.sending_hours else None,
     )
 
 

@@ -16,6 +16,7 @@ from action_app.models import NATIONS, Campaign, CampaignRevision
 from action_app.models.campaign import STATUSES
 from action_app.models.types import utcnow
 from action_app.services.letter_templates import check_template
+from action_app.services.pacing import parse_clock
 
 UK = ZoneInfo("Europe/London")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -40,6 +41,8 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "thank_you_text": ("thank_you_text", "thank_you"),
     "share_text": ("share_text",),
     "organisations": ("organisations", "organizations"),
+    "letters_per_mp_per_hour": ("letters_per_mp_per_hour",),
+    "sending_hours": ("sending_hours",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -252,6 +255,29 @@ def _organisations(value: Any) -> list[dict]:
     return result
 
 
+def _per_hour(value: Any) -> int | None:
+    if value in (None, 0):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise ValueError("must be a whole number of letters from 1 to 10000, or null for no limit")
+    return value
+
+
+def _sending_hours(value: Any) -> dict | None:
+    """{"from": "09:00", "to": "17:30"} in UK time; "to" may be earlier, for overnight."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict) or set(value) != {"from", "to"}:
+        raise ValueError('must be like {"from": "09:00", "to": "17:30"} (UK time), or null')
+    try:
+        opens, closes = parse_clock(value["from"]), parse_clock(value["to"])
+    except ValueError as exc:
+        raise ValueError(f"{exc} (use 24-hour HH:MM)") from None
+    if opens == closes:
+        raise ValueError('"from" and "to" must differ')
+    return {"from": f"{opens:%H:%M}", "to": f"{closes:%H:%M}"}
+
+
 _FIELD_PARSERS = {
     "slug": _slug,
     "title": _text("title"),
@@ -269,4 +295,6 @@ _FIELD_PARSERS = {
     "thank_you_text": _text("thank_you_text"),
     "share_text": _text("share_text"),
     "organisations": _organisations,
+    "letters_per_mp_per_hour": _per_hour,
+    "sending_hours": _sending_hours,
 }

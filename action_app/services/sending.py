@@ -21,7 +21,7 @@ from action_app.extensions import db
 from action_app.mail import MailTransport, PermanentMailError, TransientMailError
 from action_app.models import Action, OutboundMessage
 from action_app.models.types import utcnow
-from action_app.services import emails
+from action_app.services import emails, pacing
 from action_app.services.actions import CONFIRMATION_DAYS, confirmation_token
 from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
@@ -57,6 +57,8 @@ def claim_due_messages(action_id: int) -> list[int]:
     settings = _settings()
     now = utcnow()
     stale = now - timedelta(seconds=settings.send_lease_seconds)
+    # A letter over its campaign's pace is moved to its slot first, so it is not due now.
+    pacing.defer_if_paced(action_id, now)
     statement = (
         update(OutboundMessage)
         .where(OutboundMessage.action_id == action_id)
