@@ -36,9 +36,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
+    from action_app.people_cli import people
     from action_app.starter import start
 
     app.cli.add_command(start)
+    app.cli.add_command(people)
 
 
 @click.group(help="The MP directory.")

@@ -103,6 +103,10 @@ class Settings:
     smtp_timeout_seconds: float = 20.0
     celery_queue: str = "action_app"
     trusted_proxy_hops: int = 0
+    # Days a supporter's details and letter are kept after it was sent or the campaign closed.
+    personal_data_days: int = 28
+    # Where the privacy page tells people to ask for a copy of their data or its deletion.
+    privacy_contact_email: str = ""
 
     @property
     def embedded(self) -> bool:
@@ -183,6 +187,9 @@ class Settings:
             smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
             trusted_proxy_hops=max(0, _int(env, "TRUSTED_PROXY_HOPS", 0)),
+            personal_data_days=max(1, _int(env, "PERSONAL_DATA_DAYS", 28)),
+            privacy_contact_email=(env.get("PRIVACY_CONTACT_EMAIL") or "").strip()
+            or mail.from_address,
         )
 
 

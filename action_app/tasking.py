@@ -21,6 +21,7 @@ SEND_ACTION = "action_app.send_action"
 SWEEP_OUTBOX = "action_app.sweep_outbox"
 SYNC_MEMBERS = "action_app.sync_members"
 HOUSEKEEPING = "action_app.housekeeping"
+SCRUB_PERSONAL_DATA = "action_app.scrub_personal_data"
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
@@ -77,6 +78,7 @@ def _celery_settings(settings: Settings) -> dict:
             },
             "housekeeping": {"task": HOUSEKEEPING, "schedule": timedelta(hours=1)},
             "sync-members": {"task": SYNC_MEMBERS, "schedule": timedelta(hours=24)},
+            "scrub-personal-data": {"task": SCRUB_PERSONAL_DATA, "schedule": timedelta(hours=1)},
         },
     }
     if settings.embedded:

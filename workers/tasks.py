@@ -10,7 +10,8 @@ from flask import current_app
 from action_app import tasking
 from action_app.extensions import db
 from action_app.models import OutboundMessage
-from action_app.services import maintenance, sending
+from action_app.models.types import utcnow
+from action_app.services import maintenance, scrub, sending
 from action_app.services.members_sync import sync_members
 from action_app.services.participation import bump_hot_totals
 
@@ -81,3 +82,14 @@ def housekeeping_task() -> dict:
     db.session.commit()
     removed.update(maintenance.housekeeping())
     return removed
+
+
+@shared_task(name=tasking.SCRUB_PERSONAL_DATA)
+def scrub_personal_data_task() -> dict:
+    """Remove supporters' details and letters PERSONAL_DATA_DAYS after sending (hourly)."""
+    settings = current_app.config["SETTINGS"]
+    try:
+        return scrub.scrub_expired(utcnow(), settings.personal_data_days, settings.mail.outbox_dir)
+    except Exception:
+        db.session.rollback()
+        raise

@@ -32,6 +32,7 @@ from action_app.services.actions import (
 )
 from action_app.services.campaign_cache import CampaignView
 from action_app.services.campaigns import uk_datetime
+from action_app.services.consent import consent_wording, opt_in_wording
 from action_app.services.letters import Recipient, recipient_for, render_letter
 from action_app.services.pacing import PacingRule
 from action_app.services.participation import bump_hot_totals, campaign_total
@@ -80,6 +81,8 @@ def write(slug: str):
         recipient=recipient,
         postcode=postcode,
         letter=None if view.body_editable else render_letter(view, recipient),
+        consent_label=consent_wording(recipient.name),
+        opt_in_wording=opt_in_wording,
         expired=expired,
         back_url=url_for(
             "public.your_mp",

@@ -54,7 +54,13 @@ def healthz():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    settings = current_app.config["SETTINGS"]
+    return render_template(
+        "public/privacy.html",
+        days=settings.personal_data_days,
+        lookup_days=settings.lookup_cache_days,
+        contact=settings.privacy_contact_email,
+    )
 
 
 @bp.get("/c/<slug>")

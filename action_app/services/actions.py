@@ -20,7 +20,8 @@ from action_app.extensions import db
 from action_app.models import Action, OutboundMessage
 from action_app.models.action import SUBMITTED
 from action_app.models.types import utcnow
-from action_app.services.campaign_cache import CampaignView
+from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
+from action_app.services.consent import CONSENT_VERSION, record_opt_ins
 from action_app.services.letters import (
     Recipient,
     Supporter,
@@ -160,6 +161,7 @@ def _draft_values(
         "body_after": after,
         "opt_ins": [slug for slug in letter.opt_ins if slug in offered],
         "source": source,
+        "consent_version": CONSENT_VERSION,
     }
 
 
@@ -197,10 +199,17 @@ def submit_draft(action: Action, require_confirmation: bool) -> bool:
         raise AlreadyWritten(_submitted_like(*duplicate_of) or action) from None
     if moved is None:
         return False
+    record_opt_ins(action_id, action.campaign_id, offered_by(action), action.opt_ins or [], now)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
     _queue_message(action_id, "confirmation" if require_confirmation else "mp", now)
     return True
+
+
+def offered_by(action: Action) -> tuple[dict, ...]:
+    """The organisations the letter's campaign offers opt-ins for."""
+    campaign = cached_campaign_by_id(action.campaign_id)
+    return campaign.organisations if campaign is not None else ()
 
 
 def _queue_message(action_id: int, kind: str, now) -> None:
