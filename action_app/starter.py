@@ -17,13 +17,23 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from action_app.clients.members_api import MembersApiError
 from action_app.extensions import db
 from action_app.models import Member
 from action_app.services.directory import DirectoryError
 from action_app.services.members_sync import sync_members
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The Server header names no software versions (Werkzeug's names its own and Python's)."""
+
+    server_version = "action-app"
+    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
 
 
 @click.command("start")
@@ -55,7 +65,13 @@ def start(host: str, port: int, no_worker: bool) -> None:
         click.echo(f"Mail is written to {settings.mail.outbox_dir} as .eml files")
     click.secho(f"\nOpen http://{host}:{port}/c/{slug} in your browser.\n", fg="green", bold=True)
     try:
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(
+            host,
+            port,
+            current_app._get_current_object(),
+            threaded=True,
+            request_handler=QuietRequestHandler,
+        )
     finally:
         if worker is not None:
             _stop_worker(worker)

@@ -77,6 +77,7 @@ def test_campaign_page_to_eml_in_the_outbox(started):
     session = requests.Session()
     started_at = time.monotonic()
     page = session.get(base + "/c/deaf-children-debate")
+    assert page.headers["Server"] == "action-app"  # no versions to look up vulnerabilities by
     assert page.status_code == 200 and "0 people have written" in plain(page.text)
     mp_page = session.get(base + "/c/deaf-children-debate/your-mp", params={"postcode": "ll77 7tw"})
     assert "Your MP is Llinos Medi" in plain(mp_page.text)
