@@ -35,8 +35,7 @@ def send_action_task(action_id: int) -> dict:
             # A delivered letter hands on its receipt, a failed one the notice to its supporter.
             next_message: int | OutboundMessage | None = message_id
             while next_message is not None:
-                outcome = sending.deliver_message(next_message)
-                db.session.commit()
+                outcome = _deliver_and_commit(next_message)
                 if outcome.kind == "mp" and outcome.result == "sent":
                     bump_hot_totals(outcome.campaign_id, sent=1)
                 key = f"{outcome.kind}:{outcome.result}"
@@ -45,6 +44,22 @@ def send_action_task(action_id: int) -> dict:
     finally:
         session.expire_on_commit = True
     return results
+
+
+def _deliver_and_commit(message: int | OutboundMessage) -> sending.Outcome:
+    """Send one message and commit; if the database goes away after the mail server took the
+    message, wait for it to come back and record the send, so it is never sent twice."""
+    outcome = None
+    try:
+        outcome = sending.deliver_message(message)
+        db.session.commit()
+    except sending.SentNotRecorded as exc:
+        return sending.record_sent_when_database_returns(exc.message_id)
+    except sending.DATABASE_GONE:
+        if outcome is None or outcome.result != "sent":
+            raise  # nothing was sent: the lease runs out and the sweep tries again
+        return sending.record_sent_when_database_returns(outcome.message_id)
+    return outcome
 
 
 @shared_task(name=tasking.SWEEP_OUTBOX)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from action_app.config import Settings
 from action_app.extensions import db
@@ -108,9 +110,50 @@ def deliver_message(claimed: int | OutboundMessage) -> Outcome:
         outcome.result = "failed"
         outcome.follow_up = _fail(message, action, f"internal error ({type(exc).__name__})")
     else:
-        outcome.follow_up = _sent(message, action)
+        try:
+            outcome.follow_up = _sent(message, action)
+            db.session.flush()
+        except DATABASE_GONE as exc:
+            raise SentNotRecorded(message_id) from exc
+        return outcome
     db.session.flush()
     return outcome
+
+
+class SentNotRecorded(Exception):
+    """The mail server took the message, then the database went away before it was marked
+    sent. Sending it again would send it twice: ``record_sent_when_database_returns``."""
+
+    def __init__(self, message_id: int):
+        super().__init__(f"message {message_id} was sent but not recorded")
+        self.message_id = message_id
+
+
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
+def record_sent_when_database_returns(message_id: int, patience: float = 120.0) -> Outcome:
+    """Mark a message that the mail server accepted as sent, waiting for the database to come
+    back (a restart, a failover) for up to ``patience`` seconds; commits. Without this, the
+    message's lease would run out and it would be sent a second time."""
+    deadline = time.monotonic() + patience
+    delay = 0.25
+    while True:
+        try:
+            db.session.rollback()
+            message = db.session.get(OutboundMessage, message_id, populate_existing=True)
+            if message is None or message.status != "sending":  # the commit went through
+                return Outcome(message_id, message.kind if message else "?", "sent")
+            outcome = Outcome(message_id, message.kind, "sent", message.action.campaign_id)
+            outcome.follow_up = _sent(message, message.action)
+            db.session.commit()
+            log.warning("Message %s: recorded as sent once the database was back", message_id)
+            return outcome
+        except DATABASE_GONE:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _follow_up(action: Action, kind: str) -> OutboundMessage:
