@@ -192,7 +192,7 @@ def test_smtp_refusing_a_third_of_attempts_over_1000_letters(
 ):
     smtp_server.answer_every(3, "421 4.7.0 Try again later, closing connection")
     # Every third attempt fails, so a message may fail several times in a row: allow for it.
-    start_worker(app, SEND_MAX_ATTEMPTS="40")
+    start_worker(app, SEND_MAX_ATTEMPTS="40", SEND_RETRY_BASE_SECONDS="0.05")
     started = time.monotonic()
     ids = _batch(live_campaign, 1000)
     for action_id in ids:
