@@ -15,7 +15,7 @@ from action_app.extensions import db
 from action_app.memo import TtlLru
 from action_app.models import Campaign
 from action_app.models.types import utcnow
-from action_app.services.campaigns import get_campaign, uk_datetime
+from action_app.services.campaigns import SLUG, get_campaign, uk_datetime
 from action_app.services.markdown import render_markdown
 
 _MISSING = object()
@@ -91,6 +91,8 @@ class CampaignCache:
         self._by_id = TtlLru(max_entries=1000, ttl_seconds=ttl_seconds)
 
     def get(self, slug: str) -> CampaignView | None:
+        if not SLUG.match(slug):  # not a slug any campaign can have (a NUL, say): no query
+            return None
         found = self._views.get(slug, _MISSING)
         if found is not _MISSING:
             return found
