@@ -24,7 +24,7 @@ def test_a_paced_campaign_sends_its_hourly_limit_and_keeps_the_rest(
     for action_id in ids:
         tasking.dispatch(tasking.SEND_ACTION, action_id)
     received = smtp_server.wait_for(4, timeout=30)
-    time.sleep(3)  # a few sweeps more: nothing else may go
+    time.sleep(2)  # two sweeps more: nothing else may go
     db.session.expire_all()
     messages = db.session.scalars(
         select(OutboundMessage).where(OutboundMessage.kind == "mp").order_by(OutboundMessage.id)
