@@ -74,17 +74,29 @@ class ThrowawayPostgres:
         )  # fmt: skip
         return self
 
-    def start(self) -> ThrowawayPostgres:
+    def start(self, tries: int = 5) -> ThrowawayPostgres:
+        """Start the server; on a loaded machine a restart may need another try or two."""
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
             "-c fsync=off -c max_connections=60"
         )
-        self._run(
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-            "-l", str(self.folder / "server.log"), "-w", "start",
-        )  # fmt: skip
+        for attempt in range(tries):
+            try:
+                self._run(
+                    str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
+                    "-l", str(self.folder / "server.log"), "-w", "start",
+                )  # fmt: skip
+                break
+            except subprocess.CalledProcessError:
+                if attempt + 1 == tries:
+                    raise RuntimeError("PostgreSQL did not start:\n" + self.log()[-2000:]) from None
+                time.sleep(1)
         self.wait_until_ready()
         return self
+
+    def log(self) -> str:
+        path = self.folder / "server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():

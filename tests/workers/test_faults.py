@@ -109,12 +109,15 @@ def test_postgresql_restarted_while_letters_are_submitted(
         gap = {}
 
         def restart():
-            time.sleep(3)
-            gap["down"] = time.monotonic()
-            pg.stop("fast")
-            time.sleep(4)
-            pg.start()
-            gap["up"] = time.monotonic()
+            try:
+                time.sleep(3)
+                gap["down"] = time.monotonic()
+                pg.stop("fast")
+                time.sleep(4)
+                pg.start()
+                gap["up"] = time.monotonic()
+            except Exception as exc:  # reported by the test, not lost in the thread
+                gap["error"] = exc
 
         restarter = threading.Thread(target=restart)
         started = time.monotonic()
@@ -132,6 +135,7 @@ def test_postgresql_restarted_while_letters_are_submitted(
                 time.sleep(0.25)
             i += 1
         restarter.join()
+        assert "error" not in gap, f"the restart itself failed: {gap.get('error')}"
         after_restart = time.monotonic()
 
         with web.app_context():
