@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from action_app.config import Settings
 from action_app.extensions import csrf, db, migrate
-from action_app.memo import TtlLru
+from action_app.registry import ActionApp, build_registry
 from action_app.response_cache import SharedCacheMiddleware
 from action_app.tasking import celery_init_app
 
@@ -23,16 +23,20 @@ MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
 
 
-def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
+def create_app(overrides: Mapping[str, str] | None = None) -> ActionApp:
     """Build the app. ``overrides`` take the place of environment variables (tests use it)."""
     env = {**os.environ, **(overrides or {})}
-    app = Flask(
+    return create_app_with(Settings.from_env(env, _instance_path(env)))
+
+
+def create_app_with(settings: Settings) -> ActionApp:
+    """Build the app from settings already read (the starter adjusts them first)."""
+    app = ActionApp(
         __name__,
         template_folder=str(TEMPLATE_FOLDER),
         static_folder=str(STATIC_FOLDER),
-        instance_path=env.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_path=str(settings.instance_path),
     )
-    settings = Settings.from_env(env, Path(app.instance_path))
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     app.config.update(
         SETTINGS=settings,
@@ -50,7 +54,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
-    _init_services(app, settings)
+    with app.app_context():
+        app.registry = build_registry(settings, db.engine)
     celery_init_app(app, settings)
     _register_blueprints(app)
     _register_cli(app)
@@ -58,8 +63,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
     web.init_app(app)
     # Outermost: public, cookie-free responses are answered from memory for two seconds.
-    app.extensions["response_cache"] = TtlLru(max_entries=500, ttl_seconds=2.0)
-    app.wsgi_app = SharedCacheMiddleware(app.wsgi_app, app.extensions["response_cache"])
+    app.wsgi_app = SharedCacheMiddleware(app.wsgi_app, app.registry.response_cache)
     if settings.trusted_proxy_hops:
         # Only the configured number of proxies in front of us are believed about the client's
         # address and scheme; anything further left in X-Forwarded-For is the client's to forge.
@@ -68,12 +72,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     return app
 
 
-def clear_process_caches(app: Flask) -> None:
-    """Forget every in-process copy (campaigns, pages, totals, postcodes, the directory), so
-    the next request reads afresh; each would expire on its own within seconds anyway."""
-    for name in ("campaign_cache", "local_totals", "postcode_memo", "page_cache", "response_cache"):
-        app.extensions[name].clear()
-    app.extensions["directory_snapshot"].invalidate()
+def _instance_path(env: Mapping[str, str]) -> Path:
+    return Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
 
 
 def _engine_options(settings: Settings) -> dict:
@@ -95,42 +95,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-def _init_services(app: Flask, settings: Settings) -> None:
-    from action_app.clients.members_api import MembersApiClient
-    from action_app.clients.postcodes_io import PostcodesIoClient
-    from action_app.kv import DatabaseStore, RedisStore
-    from action_app.mail import transport_for
-    from action_app.services.participation import LocalTotals
-    from action_app.services.seats import SnapshotHolder
-
-    app.extensions["postcodes_io"] = PostcodesIoClient(settings.postcodes_io_url)
-    app.extensions["members_api_factory"] = lambda: MembersApiClient(
-        settings.members_api_url,
-        connect_timeout=settings.http_timeout_connect,
-        read_timeout=settings.http_timeout_read,
-        concurrency=settings.members_api_concurrency,
-    )
-    app.extensions["directory_snapshot"] = SnapshotHolder()
-    app.extensions["local_totals"] = LocalTotals()
-    # Postcodes already looked up by this process: a constituency changes only at a boundary
-    # review, so an hour here (30 days in the shared cache) is safe.
-    app.extensions["postcode_memo"] = TtlLru(max_entries=20_000, ttl_seconds=3600)
-    # Rendered public pages; keys include every version they depend on (see public/views.py).
-    app.extensions["page_cache"] = TtlLru(max_entries=2_000, ttl_seconds=60)
-    # Connects lazily, so each worker process opens (and then reuses) its own SMTP connection.
-    app.extensions["mail_transport"] = transport_for(settings.mail, settings.smtp_timeout_seconds)
-    with app.app_context():
-        engine = db.engine
-    app.extensions["action_kv"] = (
-        RedisStore(settings.redis_url) if settings.redis_url else DatabaseStore(engine)
-    )
-
-
 def _register_blueprints(app: Flask) -> None:
     from action_app.api.views import bp as api_bp
-    from action_app.public import letter_views  # noqa: F401  (adds the letter pages to bp)
-    from action_app.public.views import bp as public_bp
+    from action_app.public import create_blueprint
 
+    public_bp = create_blueprint()
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The public forms check their own CSRF token, so an expired one can be answered with the

@@ -7,22 +7,23 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from action_app.clients.members_api import MembersApiError
 from action_app.extensions import db
+from action_app.registry import current_registry
 from action_app.services.campaigns import (
     CampaignInvalid,
     export_campaign,
     get_campaign,
     import_campaign,
 )
+from action_app.services.demo import load_demo_campaign
 from action_app.services.directory import DirectoryError, DirectorySummary
 from action_app.services.members_import import CsvImportError, import_members_csv
 from action_app.services.members_sync import sync_members
-
-DEMO_CAMPAIGN = Path(__file__).resolve().parent / "demo" / "campaign.json"
+from action_app.starter import start
 
 
 def main() -> None:
@@ -33,11 +34,11 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """The commands of ``action-app``, besides Flask's own (``db``, ``routes``, ``shell``)."""
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
     from action_app.people_cli import people
-    from action_app.starter import start
 
     app.cli.add_command(start)
     app.cli.add_command(people)
@@ -53,9 +54,9 @@ def mps() -> None:
 @with_appcontext
 def mps_sync(force: bool) -> None:
     """Fetch every current MP, their constituency and email from the Members API."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     click.echo(f"Syncing MPs from {settings.members_api_url}")
-    client = current_app.extensions["members_api_factory"]()
+    client = current_registry().members_api()
     progress = _Progress()
     try:
         summary = sync_members(client, progress, force=force)
@@ -141,14 +142,8 @@ def demo() -> None:
 def demo_load() -> None:
     """Create or refresh the demo campaign."""
     slug = load_demo_campaign()
-    click.echo(f"Demo campaign ready: /c/{slug}")
-
-
-def load_demo_campaign() -> str:
-    """Import the bundled demo campaign (idempotent) and return its slug."""
-    result = import_campaign(json.loads(DEMO_CAMPAIGN.read_text(encoding="utf-8")), "demo loader")
     db.session.commit()
-    return result.campaign.slug
+    click.echo(f"Demo campaign ready: /c/{slug}")
 
 
 class _Progress:

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The service's name, on every page and in every email.
+SERVICE_NAME = "Write to your MP"
+
 
 class ConfigError(RuntimeError):
     """The environment describes a deployment that cannot work; the message says how to fix it."""
@@ -22,7 +25,7 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+def _env_flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     raw = env.get(name)
     if raw is None:
         return default
@@ -34,7 +37,7 @@ def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}.")
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -44,10 +47,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _env_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _env_optional_float(env, name)
+    return default if value is None else value
+
+
+def _env_optional_float(env: Mapping[str, str], name: str) -> float | None:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
-        return default
+        return None
     try:
         return float(raw)
     except ValueError:
@@ -92,8 +100,10 @@ class Settings:
     broker_url: str
     # Tunables with sensible defaults; documented in the README's configuration table.
     lookup_cache_days: int = 30
-    http_timeout_connect: float = 3.05
-    http_timeout_read: float = 10.0
+    # None: each client keeps its own default (postcodes.io 2 s and 4 s, as a supporter is
+    # waiting; the Members API 3.05 s and 10 s, for a sync that runs in the background).
+    http_timeout_connect: float | None = None
+    http_timeout_read: float | None = None
     members_api_concurrency: int = 8
     send_max_attempts: int = 8
     send_retry_base_seconds: float = 30.0
@@ -121,6 +131,15 @@ class Settings:
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    def http_timeouts(self) -> dict[str, float]:
+        """The HTTP timeouts set, as the clients' keyword arguments (unset ones are left out,
+        so each client keeps its own default)."""
+        given = {
+            "connect_timeout": self.http_timeout_connect,
+            "read_timeout": self.http_timeout_read,
+        }
+        return {name: value for name, value in given.items() if value is not None}
+
     @classmethod
     def from_env(cls, env: Mapping[str, str], instance_path: Path) -> Settings:
         """Read and check every setting; raise ConfigError naming the variable that is wrong."""
@@ -146,11 +165,11 @@ class Settings:
         from_address = (env.get("MAIL_FROM_ADDRESS") or "").strip()
         if mail_server and not from_address:
             raise ConfigError("MAIL_FROM_ADDRESS is required when MAIL_SERVER is set.")
-        use_ssl = _flag(env, "MAIL_USE_SSL")
+        use_ssl = _env_flag(env, "MAIL_USE_SSL")
         mail = MailSettings(
             server=mail_server,
-            port=_int(env, "MAIL_PORT", 465 if use_ssl else 587 if mail_server else 25),
-            use_tls=_flag(env, "MAIL_USE_TLS"),
+            port=_env_int(env, "MAIL_PORT", 465 if use_ssl else 587 if mail_server else 25),
+            use_tls=_env_flag(env, "MAIL_USE_TLS"),
             use_ssl=use_ssl,
             username=env.get("MAIL_USERNAME") or None,
             password=env.get("MAIL_PASSWORD") or None,
@@ -175,19 +194,19 @@ class Settings:
             mail=mail,
             instance_path=instance_path,
             broker_url=broker_url,
-            lookup_cache_days=_int(env, "LOOKUP_CACHE_DAYS", 30),
-            http_timeout_connect=_float(env, "HTTP_TIMEOUT_CONNECT", 3.05),
-            http_timeout_read=_float(env, "HTTP_TIMEOUT_READ", 10.0),
-            members_api_concurrency=max(1, _int(env, "MEMBERS_API_CONCURRENCY", 8)),
-            send_max_attempts=max(1, _int(env, "SEND_MAX_ATTEMPTS", 8)),
-            send_retry_base_seconds=_float(env, "SEND_RETRY_BASE_SECONDS", 30.0),
-            send_lease_seconds=_int(env, "SEND_LEASE_SECONDS", 300),
-            sweep_interval_seconds=_float(env, "SWEEP_INTERVAL_SECONDS", 20.0),
-            sweep_pending_after_seconds=_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
-            smtp_timeout_seconds=_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
+            lookup_cache_days=_env_int(env, "LOOKUP_CACHE_DAYS", 30),
+            http_timeout_connect=_env_optional_float(env, "HTTP_TIMEOUT_CONNECT"),
+            http_timeout_read=_env_optional_float(env, "HTTP_TIMEOUT_READ"),
+            members_api_concurrency=max(1, _env_int(env, "MEMBERS_API_CONCURRENCY", 8)),
+            send_max_attempts=max(1, _env_int(env, "SEND_MAX_ATTEMPTS", 8)),
+            send_retry_base_seconds=_env_float(env, "SEND_RETRY_BASE_SECONDS", 30.0),
+            send_lease_seconds=_env_int(env, "SEND_LEASE_SECONDS", 300),
+            sweep_interval_seconds=_env_float(env, "SWEEP_INTERVAL_SECONDS", 20.0),
+            sweep_pending_after_seconds=_env_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
+            smtp_timeout_seconds=_env_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
-            trusted_proxy_hops=max(0, _int(env, "TRUSTED_PROXY_HOPS", 0)),
-            personal_data_days=max(1, _int(env, "PERSONAL_DATA_DAYS", 28)),
+            trusted_proxy_hops=max(0, _env_int(env, "TRUSTED_PROXY_HOPS", 0)),
+            personal_data_days=max(1, _env_int(env, "PERSONAL_DATA_DAYS", 28)),
             privacy_contact_email=(env.get("PRIVACY_CONTACT_EMAIL") or "").strip()
             or mail.from_address,
         )

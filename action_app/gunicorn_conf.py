@@ -18,3 +18,6 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 preload_app = False
+# No control socket (gunicorn 25.1+ makes one in the home folder by default): nothing here uses
+# gunicornc, and two servers on one machine (tests, the starter, the benchmarks) would share it.
+control_socket_disable = True

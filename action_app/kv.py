@@ -14,21 +14,25 @@ from datetime import timedelta
 from typing import Protocol
 
 import redis
-from flask import current_app
 from sqlalchemy import Engine, Integer, String, cast, delete, select, update
 
 from action_app.models.cache import CacheEntry
 from action_app.models.types import utcnow
+from action_app.registry import current_registry
 from action_app.sql import upsert
 
 log = logging.getLogger(__name__)
 
 
 class KeyValueStore(Protocol):
+    """What callers may ask of either store; every method is best-effort (see above)."""
+
     def get(self, key: str) -> str | None: ...
     def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None: ...
     def incr_if_exists(self, key: str, amount: int = 1) -> int | None: ...
     def delete(self, key: str) -> None: ...
+    def purge_expired(self) -> int: ...
+    def close(self) -> None: ...
 
 
 class RedisStore:
@@ -90,6 +94,13 @@ class RedisStore:
         except redis.RedisError as exc:
             self._failed(exc)
 
+    def purge_expired(self) -> int:
+        """Nothing to do: Redis expires keys itself."""
+        return 0
+
+    def close(self) -> None:
+        self.client.close()
+
 
 class DatabaseStore:
     """The cache table, on its own connection so it never joins a request's unit of work."""
@@ -118,25 +129,32 @@ class DatabaseStore:
             conn.execute(statement, {"key": key, "value": value, "expires_at": expires})
 
     def incr_if_exists(self, key: str, amount: int = 1) -> int | None:
+        """Add to a counter that exists and has not expired; return its new value, or None
+        when there is no such counter (it stays missing)."""
         with self.engine.begin() as conn:
-            conn.execute(
+            value = conn.execute(
                 update(CacheEntry)
                 .where(CacheEntry.key == key)
                 .where((CacheEntry.expires_at.is_(None)) | (CacheEntry.expires_at > utcnow()))
                 .values(value=cast(cast(CacheEntry.value, Integer) + amount, String))
-            )
-        return None
+                .returning(CacheEntry.value)
+            ).scalar()
+        return None if value is None else int(value)
 
     def delete(self, key: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(CacheEntry).where(CacheEntry.key == key))
 
     def purge_expired(self) -> int:
+        """Delete the entries whose time is up; returns how many."""
         with self.engine.begin() as conn:
             result = conn.execute(delete(CacheEntry).where(CacheEntry.expires_at <= utcnow()))
         return result.rowcount or 0
 
+    def close(self) -> None:
+        """Nothing to close: the engine's pool belongs to the app."""
+
 
 def get_store() -> KeyValueStore:
     """The current app's store."""
-    return current_app.extensions["action_kv"]
+    return current_registry().store

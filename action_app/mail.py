@@ -88,21 +88,21 @@ class SmtpTransport:
         except smtplib.SMTPRecipientsRefused as exc:
             answers = list(exc.recipients.values())
             self._forget_if_closed(connection)
-            reason = "; ".join(f"{code} {_text(text)}" for code, text in answers)
+            reason = "; ".join(f"{code} {_answer(text)}" for code, text in answers)
             raise _classified(min((c for c, _ in answers), default=550), reason) from None
         except smtplib.SMTPServerDisconnected:
             raise
         except smtplib.SMTPResponseException as exc:
             # smtplib has already sent RSET, or closed the connection on a 421.
             self._forget_if_closed(connection)
-            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_answer(exc.smtp_error)}") from None
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise TransientMailError(f"SMTP error: {exc}") from None
         self._last_used = time.monotonic()
         if refused:  # only some recipients refused; we send to one, so this is that one
             code, text = next(iter(refused.values()))
-            raise _classified(code, f"{code} {_text(text)}")
+            raise _classified(code, f"{code} {_answer(text)}")
 
     def _connect(self) -> smtplib.SMTP:
         if self._connection is not None:
@@ -132,7 +132,7 @@ class SmtpTransport:
             log.error("SMTP login refused; check MAIL_USERNAME and MAIL_PASSWORD: %s", exc)
             raise TransientMailError(f"SMTP login refused: {exc.smtp_code}") from None
         except smtplib.SMTPResponseException as exc:
-            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_answer(exc.smtp_error)}") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientMailError(f"could not connect to the SMTP server: {exc}") from None
         self._connection = connection
@@ -156,7 +156,8 @@ class SmtpTransport:
             self._drop()
 
 
-def _text(value: bytes | str) -> str:
+def _answer(value: bytes | str) -> str:
+    """A server's answer as text, whichever type smtplib gave it in."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 

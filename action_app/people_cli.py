@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from action_app.extensions import db
 from action_app.models.types import utcnow
+from action_app.registry import current_registry
 from action_app.services.people import erase_person, export_person
 
 
@@ -20,7 +20,7 @@ def people() -> None:
 
 
 def _outbox() -> Path:
-    return current_app.config["SETTINGS"].mail.outbox_dir
+    return current_registry().settings.mail.outbox_dir
 
 
 @people.command("export")

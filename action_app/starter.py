@@ -1,39 +1,35 @@
 """``action-app start``: the whole platform on one machine, with no servers to install.
 
 It applies migrations, loads the demo campaign, fills the MP directory if it is empty, starts a
-real Celery worker (with beat) on the server-less broker, and serves the site.
+real Celery worker (with beat) on the server-less broker, and serves the site with gunicorn.
+The worker and the web server are processes of their own, given their settings through their
+environment: this process's own environment is left as it was.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
-from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from action_app.clients.members_api import MembersApiError
+from action_app.config import Settings
 from action_app.extensions import db
 from action_app.models import Member
+from action_app.registry import current_registry
+from action_app.services.demo import load_demo_campaign
 from action_app.services.directory import DirectoryError
 from action_app.services.members_sync import sync_members
 
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """The Server header names no software versions (Werkzeug's names its own and Python's)."""
-
-    server_version = "action-app"
-    sys_version = ""
-
-    def version_string(self) -> str:
-        return self.server_version
+# Embedded defaults for gunicorn, each overridden by its GUNICORN_* variable if set.
+EMBEDDED_GUNICORN = {"GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}
 
 
 @click.command("start")
@@ -43,38 +39,44 @@ class QuietRequestHandler(WSGIRequestHandler):
 @with_appcontext
 def start(host: str, port: int, no_worker: bool) -> None:
     """Start the platform: migrations, demo campaign, MP directory, worker and web server."""
-    from action_app.cli import load_demo_campaign
-
-    settings = current_app.config["SETTINGS"]
-    if not os.environ.get("PUBLIC_BASE_URL"):
-        # Links in emails should lead back here; the worker reads the same variable.
-        address = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
-        os.environ["PUBLIC_BASE_URL"] = address
-        settings = dataclasses.replace(settings, public_base_url=address)
-        current_app.config["SETTINGS"] = settings
+    settings = current_registry().settings
+    env = child_environment(host, port)
     click.echo(f"Mode: {'embedded (no servers needed)' if settings.embedded else 'production'}")
     click.echo(f"Database: {_redacted(settings.database_url)}")
     upgrade()
     slug = load_demo_campaign()
+    db.session.commit()
     _ensure_directory()
-    worker = None if no_worker else _start_worker(settings)
-    # SIGTERM (a service manager, a test) ends the server like Ctrl-C, so the worker is stopped
-    # too rather than left running on its own.
+    db.session.remove()
+    # SIGTERM (a service manager, a test) ends the start like Ctrl-C, so both children are
+    # stopped rather than left running on their own.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    if settings.mail.uses_outbox:
-        click.echo(f"Mail is written to {settings.mail.outbox_dir} as .eml files")
-    click.secho(f"\nOpen http://{host}:{port}/c/{slug} in your browser.\n", fg="green", bold=True)
+    children = [] if no_worker else [_start_worker(settings, env)]
     try:
-        run_simple(
-            host,
-            port,
-            current_app._get_current_object(),
-            threaded=True,
-            request_handler=QuietRequestHandler,
+        children.append(_start_web(host, port, env))
+        if settings.mail.uses_outbox:
+            click.echo(f"Mail is written to {settings.mail.outbox_dir} as .eml files")
+        click.secho(
+            f"\nOpen http://{host}:{port}/c/{slug} in your browser.\n", fg="green", bold=True
         )
+        children[-1].wait()
+    except KeyboardInterrupt:
+        pass
     finally:
-        if worker is not None:
-            _stop_worker(worker)
+        for child in reversed(children):
+            _stop(child)
+
+
+def child_environment(host: str, port: int) -> dict[str, str]:
+    """The worker's and the web server's environment: this one, plus the address links in
+    emails lead back to (unless PUBLIC_BASE_URL is set) and gunicorn's embedded defaults."""
+    env = {**EMBEDDED_GUNICORN, **os.environ}
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        env["PUBLIC_BASE_URL"] = (
+            f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+        )
+    env["GUNICORN_BIND"] = f"{host}:{port}"
+    return env
 
 
 def _exit_on_sigterm(_signum, _frame) -> None:
@@ -86,9 +88,9 @@ def _ensure_directory() -> None:
     if current:
         click.echo(f"MP directory: {current} current MPs")
         return
-    url = current_app.config["SETTINGS"].members_api_url
+    url = current_registry().settings.members_api_url
     click.echo(f"MP directory is empty; syncing from {url}")
-    client = current_app.extensions["members_api_factory"]()
+    client = current_registry().members_api()
     try:
         summary = sync_members(client)
         db.session.commit()
@@ -106,22 +108,33 @@ def _ensure_directory() -> None:
         client.close()
 
 
-def _start_worker(settings) -> subprocess.Popen:
+def _start_worker(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
     schedule = settings.instance_path / "celerybeat-schedule"
     command = [
         sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "--beat",
         f"--schedule={schedule}", "--concurrency=2", "--loglevel=INFO",
     ]  # fmt: skip
     click.echo("Starting the worker: " + " ".join(command[1:]))
-    return subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+    return subprocess.Popen(command, env=env, start_new_session=True)
 
 
-def _stop_worker(worker: subprocess.Popen) -> None:
+def _start_web(host: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn with the documented settings (action_app/gunicorn_conf.py)."""
+    command = [
+        sys.executable, "-m", "gunicorn", "--config", "python:action_app.gunicorn_conf",
+        "action_app.wsgi:app",
+    ]  # fmt: skip
+    click.echo(f"Starting the web server on {host}:{port}: " + " ".join(command[1:]))
+    return subprocess.Popen(command, env=env, start_new_session=True)
+
+
+def _stop(child: subprocess.Popen) -> None:
     try:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=15)
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(worker.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
 
 
 def _redacted(url: str) -> str:

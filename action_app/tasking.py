@@ -10,14 +10,16 @@ import logging
 from datetime import timedelta
 
 from celery import Celery, Task
-from flask import Flask, current_app
+from flask import Flask
 
 from action_app.config import Settings
+from action_app.registry import current_registry, registry_of
 
 log = logging.getLogger(__name__)
 
 # Stable task names, shared by the dispatchers here and the definitions in workers/tasks.py.
-SEND_ACTION = "action_app.send_action"
+# The send task's name predates the word "letter": kept, so tasks queued before an upgrade run.
+SEND_LETTER = "action_app.send_action"
 SWEEP_OUTBOX = "action_app.sweep_outbox"
 SYNC_MEMBERS = "action_app.sync_members"
 HOUSEKEEPING = "action_app.housekeeping"
@@ -35,7 +37,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(_celery_settings(settings))
     celery.set_default()
-    app.extensions["celery"] = celery
+    registry_of(app).celery = celery
     return celery
 
 
@@ -88,9 +90,16 @@ def _celery_settings(settings: Settings) -> dict:
     return conf
 
 
+def _celery() -> Celery:
+    celery = current_registry().celery
+    if celery is None:
+        raise RuntimeError("celery_init_app has not run for this app")
+    return celery
+
+
 def queue_length() -> int | None:
     """Tasks waiting in the broker's queue, where the broker can say (Redis); else None."""
-    celery: Celery = current_app.extensions["celery"]
+    celery = _celery()
     if not celery.conf.broker_url.startswith("redis"):
         return None
     try:
@@ -104,7 +113,7 @@ def queue_length() -> int | None:
 def dispatch(task_name: str, *args, **kwargs) -> bool:
     """Enqueue a task by name after the caller has committed. A broker that is down is logged,
     not raised: the work is already safe in the database and the sweep will send it."""
-    celery: Celery = current_app.extensions["celery"]
+    celery = _celery()
     try:
         celery.send_task(task_name, args=args, kwargs=kwargs, retry=False)
     except Exception as exc:  # kombu raises a variety of connection errors

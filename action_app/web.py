@@ -9,13 +9,11 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from action_app.config import SERVICE_NAME
 from action_app.extensions import db
 from action_app.formatting import thousands, uk_date, uk_datetime
-from action_app.services.campaign_cache import CampaignCache
 
 log = logging.getLogger(__name__)
-
-SERVICE_NAME = "Write to your MP"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,7 +30,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["campaign_cache"] = CampaignCache()
+    """Security headers, error pages and template filters, for every blueprint."""
     headers = SECURITY_HEADERS + ((HSTS,) if app.config["SETTINGS"].served_over_https else ())
     app.config["SECURITY_HEADERS"] = headers
     app.after_request(_security_headers)

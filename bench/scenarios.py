@@ -327,4 +327,4 @@ def end_to_end(
 def _confirmed(platform: Platform) -> int:
     url = platform.env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT count(*) FROM actions WHERE status = 'confirmed'").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM letters WHERE status = 'confirmed'").fetchone()[0]

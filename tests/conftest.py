@@ -20,8 +20,9 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from action_app import clear_process_caches, create_app
+from action_app import create_app
 from action_app.extensions import db
+from action_app.registry import registry_of
 from tests.fakes import FakeMembersAPI, FakePostcodesIO, default_dataset
 from tests.redis_server import ThrowawayRedis
 from tests.smtp import SmtpServer
@@ -175,10 +176,7 @@ def dispose(app: Flask) -> None:
     """Close pooled connections and clients so nothing is left open at the end of the run."""
     with app.app_context():
         db.engine.dispose()
-    app.extensions["postcodes_io"].close()
-    store = app.extensions["action_kv"]
-    if hasattr(store, "client"):
-        store.client.close()
+    registry_of(app).close()
 
 
 @pytest.fixture
@@ -200,7 +198,7 @@ def _clean(app: Flask) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
-    app.extensions["mail_transport"].close()
+    registry_of(app).mail_transport.close()
 
 
 def _reset(app: Flask) -> None:
@@ -216,8 +214,8 @@ def _reset(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     if settings.redis_url:
         redis.Redis.from_url(settings.redis_url).flushdb()
-    clear_process_caches(app)
-    app.extensions["mail_transport"].close()
+    registry_of(app).clear_caches()
+    registry_of(app).mail_transport.close()
     if settings.mail.outbox_dir.exists():
         shutil.rmtree(settings.mail.outbox_dir)
 
@@ -256,7 +254,7 @@ def prepare_journey(app: Flask, **campaign_changes):
     from action_app.services.campaigns import import_campaign
     from action_app.services.members_sync import sync_members
 
-    client = app.extensions["members_api_factory"]()
+    client = registry_of(app).members_api()
     try:
         sync_members(client)
     finally:

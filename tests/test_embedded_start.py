@@ -55,29 +55,35 @@ def started(tmp_path, fake_postcodes, fake_members):
     )  # fmt: skip
     log.close()
     base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base, tmp_path / "start.log")
+        yield base, tmp_path / "instance" / "outbox", tmp_path / "start.log"
+    finally:
+        # Even when it never came up: the starter stops its worker and web server on SIGTERM.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_until_healthy(base: str, log) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(base + "/healthz", timeout=1).ok:
-                break
-        except requests.ConnectionError:
+            if requests.get(base + "/healthz", timeout=2).ok:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            # gunicorn listens before its workers have loaded the app: a request may wait
             time.sleep(0.3)
-    else:
-        pytest.fail((tmp_path / "start.log").read_text())
-    yield base, tmp_path / "instance" / "outbox", tmp_path / "start.log"
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail(log.read_text())
 
 
 def test_campaign_page_to_eml_in_the_outbox(started):
     base, outbox, log = started
     session = requests.Session()
-    started_at = time.monotonic()
     page = session.get(base + "/c/deaf-children-debate")
-    assert page.headers["Server"] == "action-app"  # no versions to look up vulnerabilities by
+    assert "/" not in page.headers.get("Server", "")  # names no versions to look flaws up by
     assert page.status_code == 200 and "0 people have written" in plain(page.text)
     mp_page = session.get(base + "/c/deaf-children-debate/your-mp", params={"postcode": "ll77 7tw"})
     assert "Your MP is Llinos Medi" in plain(mp_page.text)
@@ -104,12 +110,10 @@ def test_campaign_page_to_eml_in_the_outbox(started):
         files = sorted(outbox.glob("*.eml")) if outbox.exists() else []
         time.sleep(0.2)
     assert len(files) == 2, log.read_text()[-3000:]
-    took = time.monotonic() - started_at
     letters = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
     to_mp = next(m for m in letters if "llinos.medi.mp@parliament.uk" in str(m["To"]))
     assert to_mp["Reply-To"].addresses[0].addr_spec == "eve@example.org"
     assert "Eve Embedded\n1 Outbox Road\nLlangefni\nLL77 7TW" in to_mp.get_content()
-    assert took < 60
 
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -122,3 +126,6 @@ def test_campaign_page_to_eml_in_the_outbox(started):
     assert "1 person has written to their MP" in plain(
         session.get(base + "/c/deaf-children-debate").text
     )
+    printed = log.read_text()
+    assert f"Open {base}/c/deaf-children-debate in your browser." in printed
+    assert "Starting gunicorn" in printed and "development server" not in printed

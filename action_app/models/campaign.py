@@ -8,9 +8,8 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
+from action_app.models.statuses import CampaignStatus, one_of
 from action_app.models.types import JsonDocument, utcnow
-
-STATUSES = ("draft", "live", "paused", "closed")
 
 
 class Campaign(db.Model):
@@ -19,7 +18,7 @@ class Campaign(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT, index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     intro_markdown: Mapped[str] = mapped_column(Text, default="")
     # Naive UTC, shown in Europe/London.
@@ -47,6 +46,8 @@ class Campaign(db.Model):
     revisions: Mapped[list[CampaignRevision]] = relationship(
         back_populates="campaign", order_by="CampaignRevision.id", cascade="all, delete-orphan"
     )
+
+    __table_args__ = (one_of("status", CampaignStatus),)
 
     def __repr__(self) -> str:
         return f"<Campaign {self.slug} {self.status}>"

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from action_app.extensions import db
-from action_app.models.action import BigId
+from action_app.models.letter import BigId
 from action_app.models.types import utcnow
 
 
@@ -19,7 +19,7 @@ class OptInRecord(db.Model):
     __tablename__ = "opt_in_records"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    letter_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="SET NULL"))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id", ondelete="SET NULL"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     organisation_slug: Mapped[str] = mapped_column(String(64))
     organisation_name: Mapped[str] = mapped_column(String(200))

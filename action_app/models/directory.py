@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from action_app.extensions import db
 from action_app.models.types import utcnow
 
-NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
-
 
 class Constituency(db.Model):
     __tablename__ = "constituencies"

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    make_response,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, make_response, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,26 +15,34 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
+from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
+from action_app.registry import current_registry
 from action_app.services import lookup
-from action_app.services.campaign_cache import CampaignView, cached_campaign
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.participation import campaign_total
-
-bp = Blueprint("public", __name__)
 
 MONTHS = "January February March April May June July August September October November December"
 MONTHS = MONTHS.split()
 CAMPAIGN_PAGE_MAX_AGE = 10  # seconds a browser or CDN may reuse the campaign page
 
 
-@bp.get("/")
+def register(bp: Blueprint) -> None:
+    """The start of the journey: the campaign page and finding the supporter's MP."""
+    bp.add_url_rule("/", view_func=index)
+    bp.add_url_rule("/healthz", view_func=healthz)
+    bp.add_url_rule("/privacy", view_func=privacy)
+    bp.add_url_rule("/c/<slug>", view_func=campaign)
+    bp.add_url_rule("/c/<slug>/your-mp", view_func=your_mp)
+    bp.add_url_rule("/c/<slug>/choose-constituency", view_func=choose_constituency)
+
+
 def index():
     campaigns = list_live_campaigns()
     return render_template("public/index.html", campaigns=campaigns)
 
 
-@bp.get("/healthz")
 def healthz():
     """For load balancers and compose health checks: the database answers."""
     try:
@@ -52,9 +52,8 @@ def healthz():
     return {"status": "ok"}
 
 
-@bp.get("/privacy")
 def privacy():
-    settings = current_app.config["SETTINGS"]
+    settings = current_registry().settings
     return render_template(
         "public/privacy.html",
         days=settings.personal_data_days,
@@ -63,43 +62,41 @@ def privacy():
     )
 
 
-@bp.get("/c/<slug>")
 def campaign(slug: str):
-    view = public_campaign(slug)
+    campaign = public_campaign(slug)
     source = clean_source(request.args.get("source"))
     if "postcode" in request.args:  # back from the next page: the postcode is shown again
         form = PostcodeForm(request.args)
         form.source.data = source
-        return _campaign_page(view, form)
+        return _campaign_page(campaign, form)
     # The page every supporter lands on, all at once after an email: rendered once per count,
     # source and campaign version, then served from memory (and by any CDN for a few seconds).
-    total = campaign_total(view.id)
-    key = ("campaign", view.slug, view.updated_at, view.current_status(), source, total)
-    pages = current_app.extensions["page_cache"]
+    total = campaign_total(campaign.id)
+    key = ("campaign", campaign.slug, campaign.updated_at, campaign.current_status(), source, total)
+    pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
         form = PostcodeForm()
         form.source.data = source
-        html = _render_campaign_page(view, form, total)
+        html = _render_campaign_page(campaign, form, total)
         pages.put(key, html)
     response = make_response(html)
     response.headers["Cache-Control"] = f"public, max-age={CAMPAIGN_PAGE_MAX_AGE}"
     return response
 
 
-@bp.get("/c/<slug>/your-mp")
 def your_mp(slug: str):
-    view = public_campaign(slug)
-    if view.current_status() != "live":
-        return _campaign_page(view, PostcodeForm())
+    campaign = public_campaign(slug)
+    if campaign.current_status() != CampaignStatus.LIVE:
+        return _campaign_page(campaign, PostcodeForm())
     source = clean_source(request.args.get("source"))
     if "seat" in request.args:
         seat_id = request.args.get("seat", type=int)
         postcode = request.args.get("postcode")
         found = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
         if found is None:
-            return _choose_page(view, postcode, source, show_error=True)
-        return _mp_page(view, found, source, chosen=True)
+            return _choose_page(campaign, postcode, source, show_error=True)
+        return _mp_page(campaign, found, source, chosen=True)
 
     typed = request.args.get("postcode", "")
     problem = None
@@ -107,88 +104,101 @@ def your_mp(slug: str):
         # A well-formed postcode goes straight to the lookup (the busy path); anything else
         # meets the form's own checks and messages below.
         if normalise_postcode(typed) is not None:
-            return _mp_page(view, lookup.find_mp_for_postcode(typed), source, chosen=False)
+            found = lookup.find_mp_for_postcode(typed)
+            _commit_if_written()  # a GSS code learned on the way
+            return _mp_page(campaign, found, source, chosen=False)
     except LookupUnavailable:
-        return _choose_page(view, typed, source, lookup_down=True)
+        return _choose_page(campaign, typed, source, lookup_down=True)
     except lookup.DirectoryEmpty:
-        return render_template("public/directory_empty.html", campaign=view), 503
+        return render_template("public/directory_empty.html", campaign=campaign), 503
     except PostcodeLookupError as exc:
         problem = _lookup_message(exc)
     form = PostcodeForm(request.args)
     form.source.data = source
     if form.validate() and problem:
         form.postcode.errors = [problem]
-    return _campaign_page(view, form)
+    return _campaign_page(campaign, form)
 
 
-@bp.get("/c/<slug>/choose-constituency")
 def choose_constituency(slug: str):
-    view = public_campaign(slug)
-    if view.current_status() != "live":
-        return _campaign_page(view, PostcodeForm())
+    campaign = public_campaign(slug)
+    if campaign.current_status() != CampaignStatus.LIVE:
+        return _campaign_page(campaign, PostcodeForm())
     form = ChooseConstituencyForm(request.args)
     return _choose_page(
-        view,
+        campaign,
         form.postcode.data,
         clean_source(form.source.data),
         show_error="seat" in request.args,
     )
 
 
-def public_campaign(slug: str) -> CampaignView:
-    view = cached_campaign(slug)
-    if view is None or view.status == "draft":
+def _commit_if_written() -> None:
+    """Commit what the lookup wrote; most lookups touch no table, and skip the commit."""
+    if db.session().in_transaction():
+        db.session.commit()
+
+
+def public_campaign(slug: str) -> CampaignSnapshot:
+    campaign = cached_campaign(slug)
+    if campaign is None or campaign.status == CampaignStatus.DRAFT:
         abort(404)
-    return view
+    return campaign
 
 
-def _campaign_page(view: CampaignView, form: PostcodeForm):
-    return make_response(_render_campaign_page(view, form, campaign_total(view.id)))
+def _campaign_page(campaign: CampaignSnapshot, form: PostcodeForm):
+    return make_response(_render_campaign_page(campaign, form, campaign_total(campaign.id)))
 
 
-def _render_campaign_page(view: CampaignView, form: PostcodeForm, total: int) -> str:
+def _render_campaign_page(campaign: CampaignSnapshot, form: PostcodeForm, total: int) -> str:
     return render_template(
-        "public/campaign.html", campaign=view, form=form, total=total, status=view.current_status()
+        "public/campaign.html",
+        campaign=campaign,
+        form=form,
+        total=total,
+        status=campaign.current_status(),
     )
 
 
-def _mp_page(view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool):
+def _mp_page(campaign: CampaignSnapshot, found: lookup.MpLookup, source: str | None, chosen: bool):
     """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
-    key = ("your-mp", view.slug, view.updated_at, found, source, chosen)
-    pages = current_app.extensions["page_cache"]
+    key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen)
+    pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
-        html = _render_mp_page(view, found, source, chosen)
+        html = _render_mp_page(campaign, found, source, chosen)
         pages.put(key, html)
     return html
 
 
-def _render_mp_page(view: CampaignView, found: lookup.MpLookup, source: str | None, chosen: bool):
+def _render_mp_page(
+    campaign: CampaignSnapshot, found: lookup.MpLookup, source: str | None, chosen: bool
+):
     # A seat chosen from the list may not have a known nation yet; it is given the benefit of
     # the doubt rather than turning a supporter away.
-    outside = bool(view.nations) and found.nation is not None and found.nation not in view.nations
+    outside = campaign.excludes(found.nation)
     query = {"postcode": found.postcode, "seat": found.seat.id, "source": source}
     return render_template(
         "public/your_mp.html",
-        campaign=view,
+        campaign=campaign,
         found=found,
         seat=found.seat,
         member=found.seat.member,
         outside_nations=outside,
         chosen=chosen,
         source=source,
-        write_url=url_for("public.write", slug=view.slug, **_present(query)),
+        write_url=url_for("public.write", slug=campaign.slug, **query_args(**query)),
         choose_url=url_for(
             "public.choose_constituency",
-            slug=view.slug,
-            **_present({"postcode": found.postcode, "source": source}),
+            slug=campaign.slug,
+            **query_args(postcode=found.postcode, source=source),
         ),
-        fixed=view.fixed_target,
+        fixed=campaign.fixed_target,
     )
 
 
 def _choose_page(
-    view: CampaignView,
+    campaign: CampaignSnapshot,
     postcode: str | None,
     source: str | None,
     *,
@@ -201,11 +211,11 @@ def _choose_page(
     groups = _group_by_nation(lookup.list_seats())
     return render_template(
         "public/choose_constituency.html",
-        campaign=view,
+        campaign=campaign,
         form=form,
         groups=groups,
         lookup_down=lookup_down,
-        back_url=url_for("public.campaign", slug=view.slug, **_present({"source": source})),
+        back_url=url_for("public.campaign", slug=campaign.slug, **query_args(source=source)),
     )
 
 
@@ -214,8 +224,7 @@ def _group_by_nation(seats: list) -> list[tuple[str | None, list]]:
     lookups), else one alphabetical list: a seat must never be filed under the wrong heading."""
     if not seats or any(seat.nation is None for seat in seats):
         return [(None, seats)]
-    order = ["England", "Scotland", "Wales", "Northern Ireland"]
-    groups = {nation: [s for s in seats if s.nation == nation] for nation in order}
+    groups = {nation: [s for s in seats if s.nation == nation] for nation in NATIONS}
     return [(nation, members) for nation, members in groups.items() if members]
 
 
@@ -253,5 +262,6 @@ def _no_seat_message(exc: NoWestminsterSeat) -> str:
     )
 
 
-def _present(values: dict) -> dict:
+def query_args(**values) -> dict:
+    """URL query arguments without the empty ones."""
     return {key: value for key, value in values.items() if value not in (None, "")}

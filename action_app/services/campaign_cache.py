@@ -9,24 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
-
 from action_app.extensions import db
 from action_app.memo import TtlLru
-from action_app.models import Campaign
+from action_app.models import Campaign, CampaignStatus, TargetType
 from action_app.models.types import utcnow
-from action_app.services.campaigns import SLUG, get_campaign, uk_datetime
+from action_app.registry import current_registry
+from action_app.services.campaigns import SLUG, get_campaign, in_uk_time
 from action_app.services.markdown import render_markdown
 
 _MISSING = object()
 
 
 @dataclass(frozen=True)
-class CampaignView:
+class CampaignSnapshot:
+    """A campaign as the public pages and the workers read it: a frozen copy, safe to share
+    between requests, with the intro already rendered and the debate time in UK time."""
+
     id: int
     slug: str
     title: str
-    status: str
+    status: CampaignStatus
     summary: str
     intro_html: str
     debate_at: datetime | None  # UK time
@@ -48,26 +50,34 @@ class CampaignView:
     def nations(self) -> list[str]:
         return list(self.target.get("nations") or [])
 
+    def excludes(self, nation: str | None) -> bool:
+        """True if the campaign is open to some nations only and this one, known, is not
+        among them (an unknown nation gets the benefit of the doubt)."""
+        nations = self.nations
+        return bool(nations) and nation is not None and nation not in nations
+
     @property
     def fixed_target(self) -> dict | None:
-        return self.target if self.target.get("type") == "fixed" else None
+        return self.target if self.target.get("type") == TargetType.FIXED else None
 
-    def current_status(self) -> str:
+    def current_status(self) -> CampaignStatus:
         """Live, paused, closed or draft, counting the closing time."""
-        if self.status == "live" and self.closes_at_utc and self.closes_at_utc <= utcnow():
-            return "closed"
+        closed = self.closes_at_utc is not None and self.closes_at_utc <= utcnow()
+        if self.status == CampaignStatus.LIVE and closed:
+            return CampaignStatus.CLOSED
         return self.status
 
 
-def campaign_view(campaign: Campaign) -> CampaignView:
-    return CampaignView(
+def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
+    """The snapshot of a campaign row."""
+    return CampaignSnapshot(
         id=campaign.id,
         slug=campaign.slug,
         title=campaign.title,
-        status=campaign.status,
+        status=CampaignStatus(campaign.status),
         summary=campaign.summary or "",
         intro_html=render_markdown(campaign.intro_markdown or ""),
-        debate_at=uk_datetime(campaign.debate_at),
+        debate_at=in_uk_time(campaign.debate_at),
         closes_at_utc=campaign.closes_at,
         target=dict(campaign.target or {}),
         subject_template=campaign.subject_template,
@@ -85,28 +95,32 @@ def campaign_view(campaign: Campaign) -> CampaignView:
 
 
 class CampaignCache:
+    """Snapshots by slug and by id, each kept for ``ttl_seconds`` (a missing campaign too)."""
+
     def __init__(self, ttl_seconds: float = 10.0):
         # Slugs come from URLs, so the number of entries is bounded too.
         self._views = TtlLru(max_entries=1000, ttl_seconds=ttl_seconds)
         self._by_id = TtlLru(max_entries=1000, ttl_seconds=ttl_seconds)
 
-    def get(self, slug: str) -> CampaignView | None:
+    def get(self, slug: str) -> CampaignSnapshot | None:
+        """The campaign with this slug, loaded if this process has no fresh copy."""
         if not SLUG.match(slug):  # not a slug any campaign can have (a NUL, say): no query
             return None
         found = self._views.get(slug, _MISSING)
         if found is not _MISSING:
             return found
         campaign = get_campaign(slug)
-        view = campaign_view(campaign) if campaign else None
+        view = campaign_snapshot(campaign) if campaign else None
         self._views.put(slug, view)
         return view
 
-    def by_id(self, campaign_id: int) -> CampaignView | None:
+    def by_id(self, campaign_id: int) -> CampaignSnapshot | None:
+        """The same, by id."""
         found = self._by_id.get(campaign_id, _MISSING)
         if found is not _MISSING:
             return found
         campaign = db.session.get(Campaign, campaign_id)
-        view = campaign_view(campaign) if campaign else None
+        view = campaign_snapshot(campaign) if campaign else None
         self._by_id.put(campaign_id, view)
         return view
 
@@ -115,11 +129,11 @@ class CampaignCache:
         self._by_id.clear()
 
 
-def cached_campaign(slug: str) -> CampaignView | None:
+def cached_campaign(slug: str) -> CampaignSnapshot | None:
     """The campaign with this slug, at most a few seconds old (any status)."""
-    return current_app.extensions["campaign_cache"].get(slug)
+    return current_registry().campaign_cache.get(slug)
 
 
-def cached_campaign_by_id(campaign_id: int) -> CampaignView | None:
+def cached_campaign_by_id(campaign_id: int) -> CampaignSnapshot | None:
     """The same, by id (the workers know a letter's campaign by id)."""
-    return current_app.extensions["campaign_cache"].by_id(campaign_id)
+    return current_registry().campaign_cache.by_id(campaign_id)

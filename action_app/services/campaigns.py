@@ -12,8 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import NATIONS, Campaign, CampaignRevision
-from action_app.models.campaign import STATUSES
+from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatus, TargetType
 from action_app.models.types import utcnow
 from action_app.services.letter_templates import check_template
 from action_app.services.pacing import parse_clock
@@ -126,6 +125,7 @@ def export_campaign(campaign: Campaign) -> dict:
 
 
 def get_campaign(slug: str) -> Campaign | None:
+    """The campaign row with this slug, any status."""
     return db.session.scalar(select(Campaign).where(Campaign.slug == slug))
 
 
@@ -134,14 +134,14 @@ def list_live_campaigns() -> list[Campaign]:
     now = utcnow()
     query = (
         select(Campaign)
-        .where(Campaign.status == "live")
+        .where(Campaign.status == CampaignStatus.LIVE)
         .where((Campaign.closes_at.is_(None)) | (Campaign.closes_at > now))
         .order_by(Campaign.debate_at.is_(None), Campaign.debate_at, Campaign.title)
     )
     return list(db.session.scalars(query))
 
 
-def uk_datetime(value: datetime | None) -> datetime | None:
+def in_uk_time(value: datetime | None) -> datetime | None:
     """A stored naive-UTC time, in UK time, for display."""
     return value.replace(tzinfo=UTC).astimezone(UK) if value else None
 
@@ -152,7 +152,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _text(name: str):
+def _text_field(name: str):
     def parse(value: Any) -> str:
         if value is None:
             return ""
@@ -173,12 +173,12 @@ def _slug(value: Any) -> str:
 
 
 def _status(value: Any) -> str:
-    if value not in STATUSES:
-        raise ValueError(f"must be one of {', '.join(STATUSES)}")
+    if value not in tuple(CampaignStatus):
+        raise ValueError(f"must be one of {', '.join(CampaignStatus)}")
     return value
 
 
-def _flag(value: Any) -> bool:
+def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
     return value
@@ -213,9 +213,9 @@ def _target(value: Any) -> dict:
     nations = value.get("nations") or []
     if not isinstance(nations, list) or any(n not in NATIONS for n in nations):
         raise ValueError(f"nations must be a list drawn from {', '.join(NATIONS)}")
-    if kind == "constituency_mp":
+    if kind == TargetType.CONSTITUENCY_MP:
         return {"type": kind, "nations": nations}
-    if kind == "fixed":
+    if kind == TargetType.FIXED:
         name = value.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise ValueError("a fixed target needs a name")
@@ -280,20 +280,20 @@ def _sending_hours(value: Any) -> dict | None:
 
 _FIELD_PARSERS = {
     "slug": _slug,
-    "title": _text("title"),
+    "title": _text_field("title"),
     "status": _status,
-    "summary": _text("summary"),
-    "intro_markdown": _text("intro_markdown"),
+    "summary": _text_field("summary"),
+    "intro_markdown": _text_field("intro_markdown"),
     "debate_at": _when,
     "closes_at": _when,
     "target": _target,
-    "subject_template": _text("subject_template"),
-    "body_template": _text("body_template"),
-    "personal_prompt": _text("personal_prompt"),
-    "body_editable": _flag,
-    "require_confirmation": _flag,
-    "thank_you_text": _text("thank_you_text"),
-    "share_text": _text("share_text"),
+    "subject_template": _text_field("subject_template"),
+    "body_template": _text_field("body_template"),
+    "personal_prompt": _text_field("personal_prompt"),
+    "body_editable": _boolean,
+    "require_confirmation": _boolean,
+    "thank_you_text": _text_field("thank_you_text"),
+    "share_text": _text_field("share_text"),
     "organisations": _organisations,
     "letters_per_mp_per_hour": _per_hour,
     "sending_hours": _sending_hours,

@@ -10,13 +10,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from action_app.extensions import db
-from action_app.models import Constituency, DirectoryUpdate, Member
+from action_app.models import Constituency, DirectoryUpdate, Member, Nation
 from action_app.models.types import utcnow
 from action_app.services.names import constituency_key, match_key
 
-NATION_BY_GSS_PREFIX = {"E": "England", "S": "Scotland", "W": "Wales", "N": "Northern Ireland"}
+NATION_BY_GSS_PREFIX = {
+    "E": Nation.ENGLAND,
+    "S": Nation.SCOTLAND,
+    "W": Nation.WALES,
+    "N": Nation.NORTHERN_IRELAND,
+}
 MEMBER_FIELDS = (
     "display_name",
     "list_name",
@@ -79,58 +85,89 @@ class DirectoryError(Exception):
 def apply_directory(records: list[SeatRecord], source: str) -> DirectorySummary:
     """Make the directory match ``records`` exactly (flushes; the caller commits)."""
     _check_unique(records)
-    seats = _SeatResolver()
-    before = dict(
-        db.session.execute(
-            select(Member.constituency_id, Member.id).where(Member.is_current.is_(True))
-        ).all()
-    )
-    previous_ids = set(before.values())
+    held_before = _current_holders()
+    previous_ids = set(held_before.values())
     existing = {m.id: m for m in db.session.scalars(select(Member))}
-
-    # Clear every current flag first, so moving a Member between seats never trips the
-    # one-current-member-per-seat index part-way through.
-    db.session.execute(update(Member).values(is_current=False))
-    db.session.flush()
-
+    _clear_current_flags()
     summary = DirectorySummary()
-    # Seats first, in one flush (a first sync creates 650), then the Members in another.
-    resolved = [(record, seats.resolve(record)) for record in records]
-    db.session.flush()
     now_held: set[int] = set()
-    for record, seat in resolved:
+    for record, seat in _resolve_seats(records):
         if record.member is None:
             summary.vacant.append(seat.name)
             continue
-        member = existing.get(record.member.id)
-        changes = _member_changes(member, record.member, seat.id)
-        if member is None:
-            member = Member(id=record.member.id)
-            db.session.add(member)
-            existing[member.id] = member
-        values = {name: _merged(member, record.member, name) for name in MEMBER_FIELDS}
-        for name, value in values.items():
-            setattr(member, name, value)
-        member.constituency_id = seat.id
-        member.is_current = True
-        member.synced_at = utcnow()
+        _apply_member(record.member, seat, existing, previous_ids, summary)
         now_held.add(seat.id)
-        if member.id not in previous_ids:
-            summary.added += 1
-        elif changes:
-            summary.changed += 1
-        else:
-            summary.unchanged += 1
-        if not record.member.email:
-            summary.without_email.append(f"{record.member.display_name} ({seat.name})")
-
-    current_ids = {r.member.id for r in records if r.member}
-    summary.no_longer_current = len(previous_ids - current_ids)
-    names = dict(db.session.execute(select(Constituency.id, Constituency.name)).all())
-    summary.now_vacant = sorted(names[cid] for cid in before if cid not in now_held)
+    _count_departures(summary, records, held_before, now_held)
     db.session.add(DirectoryUpdate(source=source, summary=summary.as_dict()))
     db.session.flush()
     return summary
+
+
+def _current_holders() -> dict[int, int]:
+    """Seat id → the id of the Member sitting for it, before the change."""
+    rows = db.session.execute(
+        select(Member.constituency_id, Member.id).where(Member.is_current.is_(True))
+    )
+    return dict(rows.all())
+
+
+def _clear_current_flags() -> None:
+    """Clear every current flag first, so moving a Member between seats never trips the
+    one-current-member-per-seat index part-way through."""
+    db.session.execute(update(Member).values(is_current=False))
+    db.session.flush()
+
+
+def _resolve_seats(records: list[SeatRecord]) -> list[tuple[SeatRecord, Constituency]]:
+    """Each record with its constituency row, new ones created, in one flush (a first sync
+    creates 650), before the Members are written in another."""
+    seats = _SeatResolver()
+    resolved = [(record, seats.resolve(record)) for record in records]
+    db.session.flush()
+    return resolved
+
+
+def _apply_member(
+    record: MemberRecord,
+    seat: Constituency,
+    existing: dict[int, Member],
+    previous_ids: set[int],
+    summary: DirectorySummary,
+) -> None:
+    """Write one sitting Member for ``seat``, and count them as added, changed or unchanged."""
+    member = existing.get(record.id)
+    changes = _member_changes(member, record, seat.id)
+    if member is None:
+        member = Member(id=record.id)
+        db.session.add(member)
+        existing[member.id] = member
+    values = {name: _merged(member, record, name) for name in MEMBER_FIELDS}
+    for name, value in values.items():
+        setattr(member, name, value)
+    member.constituency_id = seat.id
+    member.is_current = True
+    member.synced_at = utcnow()
+    if member.id not in previous_ids:
+        summary.added += 1
+    elif changes:
+        summary.changed += 1
+    else:
+        summary.unchanged += 1
+    if not record.email:
+        summary.without_email.append(f"{record.display_name} ({seat.name})")
+
+
+def _count_departures(
+    summary: DirectorySummary,
+    records: list[SeatRecord],
+    held_before: dict[int, int],
+    now_held: set[int],
+) -> None:
+    """Members no longer current, and seats held before that are vacant now."""
+    current_ids = {r.member.id for r in records if r.member}
+    summary.no_longer_current = len(set(held_before.values()) - current_ids)
+    names = dict(db.session.execute(select(Constituency.id, Constituency.name)).all())
+    summary.now_vacant = sorted(names[cid] for cid in held_before if cid not in now_held)
 
 
 def _check_unique(records: list[SeatRecord]) -> None:
@@ -202,6 +239,26 @@ class _SeatResolver:
     def _by_name(self, name: str) -> Constituency | None:
         key = match_key(name, self.by_key)
         return self.by_key.get(key) if key else None
+
+
+def record_seat_codes(seat_id: int, gss_code: str, region: str | None) -> bool:
+    """Record a seat's GSS code (and so its nation) and region, learned from postcodes.io
+    (flushes; the caller commits). False if the seat has another code, or another seat has
+    this one: the directory is left as it was."""
+    try:
+        with db.session.begin_nested():
+            result = db.session.execute(
+                update(Constituency)
+                .where(
+                    Constituency.id == seat_id,
+                    Constituency.gss_code.is_(None) | (Constituency.gss_code == gss_code),
+                )
+                .values(gss_code=gss_code, nation=nation_for_gss(gss_code), region=region)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        return False
+    return bool(result.rowcount)
 
 
 def directory_version() -> int:

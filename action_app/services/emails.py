@@ -12,15 +12,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 from typing import Protocol
 
-from action_app.config import Settings
-from action_app.models import Action, OutboundMessage
-from action_app.services.actions import letter_body
-
-SERVICE_NAME = "Write to your MP"
+from action_app.config import SERVICE_NAME, Settings
+from action_app.models import Letter, OutboundMessage
+from action_app.services.submissions import letter_body
 
 
 class CampaignNames(Protocol):
-    """What an email needs of a campaign (a Campaign row or a CampaignView both do)."""
+    """What an email needs of a campaign (a Campaign row or a CampaignSnapshot both do)."""
 
     title: str
     slug: str
@@ -30,47 +28,55 @@ MAX_NAME_IN_HEADER = 70
 
 
 def message_id(message: OutboundMessage, settings: Settings) -> str:
+    """The Message-ID of a message row: the same on every retry of it."""
     domain = settings.mail.from_address.rpartition("@")[2] or "localhost"
-    return f"<letter-{message.action_id}-{message.kind}-{message.id}@{domain}>"
+    return f"<letter-{message.letter_id}-{message.kind}-{message.id}@{domain}>"
 
 
-def supporter_block(action: Action) -> str:
+def supporter_block(letter: Letter) -> str:
     """The supporter's name, postal address and email, as they open the letter."""
-    lines = [action.supporter_name, action.address_line_1]
-    if action.address_line_2:
-        lines.append(action.address_line_2)
-    lines += [action.town, action.postcode, action.supporter_email]
+    lines = [letter.supporter_name, letter.address_line_1]
+    if letter.address_line_2:
+        lines.append(letter.address_line_2)
+    lines += [letter.town, letter.postcode, letter.supporter_email]
     return "\n".join(lines)
 
 
-def mp_subject(action: Action) -> str:
+def mp_subject(letter: Letter) -> str:
     """The subject the MP sees: it says the letter is from a constituent."""
-    if "constituent" in action.subject.lower():
-        return action.subject
-    return f"From your constituent {action.supporter_name}: {action.subject}"
+    if "constituent" in letter.subject.lower():
+        return letter.subject
+    return f"From your constituent {letter.supporter_name}: {letter.subject}"
 
 
 def build_mp_email(
-    message: OutboundMessage, action: Action, campaign: CampaignNames, settings: Settings
+    message: OutboundMessage, letter: Letter, campaign: CampaignNames, settings: Settings
 ) -> EmailMessage:
     """The letter, as the MP's office receives it."""
-    email = _base(message, settings)
-    sender_name = f"{_short(action.supporter_name)} via {_short(campaign.title)}"
+    return fill_mp_email(_base(message, settings), letter, campaign, settings)
+
+
+def fill_mp_email(
+    email: EmailMessage, letter: Letter, campaign: CampaignNames, settings: Settings
+) -> EmailMessage:
+    """Add the letter's headers and body to ``email`` (which carries the Message-ID and Date
+    when it is sent; a preview has none)."""
+    sender_name = f"{_short(letter.supporter_name)} via {_short(campaign.title)}"
     email["From"] = Address(display_name=sender_name, addr_spec=settings.mail.from_address)
     email["Reply-To"] = Address(
-        display_name=action.supporter_name, addr_spec=action.supporter_email
+        display_name=letter.supporter_name, addr_spec=letter.supporter_email
     )
-    intended = Address(display_name=action.recipient_name, addr_spec=action.recipient_email)
+    intended = Address(display_name=letter.recipient_name, addr_spec=letter.recipient_email)
     if settings.mail.redirect_to:
         email["To"] = settings.mail.redirect_to
         email["X-Intended-Recipient"] = str(intended)
     else:
         email["To"] = intended
-    email["Subject"] = mp_subject(action)
+    email["Subject"] = mp_subject(letter)
     body = (
-        f"{supporter_block(action)}\n\n{letter_body(action)}\n\n"
+        f"{supporter_block(letter)}\n\n{letter_body(letter)}\n\n"
         "--\n"
-        f"{action.supporter_name} sent this letter using {SERVICE_NAME}, for the campaign "
+        f"{letter.supporter_name} sent this letter using {SERVICE_NAME}, for the campaign "
         f'"{campaign.title}". Their address is above; reply to this email to reach them.\n'
     )
     set_text(email, body)
@@ -78,35 +84,35 @@ def build_mp_email(
 
 
 def build_receipt(
-    message: OutboundMessage, action: Action, campaign: CampaignNames, settings: Settings
+    message: OutboundMessage, letter: Letter, campaign: CampaignNames, settings: Settings
 ) -> EmailMessage:
     """The supporter's copy of what was sent."""
-    email = _supporter_email(message, action, campaign, settings)
-    email["Subject"] = f"Your letter to {action.recipient_name}"
+    email = _supporter_email(message, letter, campaign, settings)
+    email["Subject"] = f"Your letter to {letter.recipient_name}"
     set_text(
         email,
-        f"Dear {action.supporter_name},\n\n"
-        f"Thank you for writing to {action.recipient_name}. This is a copy of the letter we sent "
+        f"Dear {letter.supporter_name},\n\n"
+        f"Thank you for writing to {letter.recipient_name}. This is a copy of the letter we sent "
         f"on your behalf. If they reply, the reply will come to this email address.\n\n"
-        f"{_letter_copy(action)}\n--\n{_share_line(campaign, settings)}",
+        f"{_letter_copy(letter)}\n--\n{_share_line(campaign, settings)}",
     )
     return email
 
 
 def build_confirmation(
     message: OutboundMessage,
-    action: Action,
+    letter: Letter,
     campaign: CampaignNames,
     settings: Settings,
     confirm_url: str,
 ) -> EmailMessage:
     """The link that sends the letter, for campaigns that ask supporters to confirm."""
-    email = _supporter_email(message, action, campaign, settings)
-    email["Subject"] = f"Confirm your letter to {action.recipient_name}"
+    email = _supporter_email(message, letter, campaign, settings)
+    email["Subject"] = f"Confirm your letter to {letter.recipient_name}"
     set_text(
         email,
-        f"Dear {action.supporter_name},\n\n"
-        f"To send your letter to {action.recipient_name}, open this link and press the button:\n\n"
+        f"Dear {letter.supporter_name},\n\n"
+        f"To send your letter to {letter.recipient_name}, open this link and press the button:\n\n"
         f"{confirm_url}\n\n"
         "The link works for 7 days. If you did not write this letter, ignore this email and "
         "nothing will be sent; we will delete it after 7 days.\n",
@@ -116,22 +122,22 @@ def build_confirmation(
 
 def build_failure_notice(
     message: OutboundMessage,
-    action: Action,
+    letter: Letter,
     campaign: CampaignNames,
     settings: Settings,
     reason: str,
 ) -> EmailMessage:
     """Tell the supporter their letter could not be delivered, and give them its text."""
-    email = _supporter_email(message, action, campaign, settings)
-    email["Subject"] = f"We could not deliver your letter to {action.recipient_name}"
+    email = _supporter_email(message, letter, campaign, settings)
+    email["Subject"] = f"We could not deliver your letter to {letter.recipient_name}"
     set_text(
         email,
-        f"Dear {action.supporter_name},\n\n"
-        f"We are sorry: your letter to {action.recipient_name} could not be delivered. "
+        f"Dear {letter.supporter_name},\n\n"
+        f"We are sorry: your letter to {letter.recipient_name} could not be delivered. "
         f"Their mail server answered: {reason}\n\n"
         f"Here is your letter, so you can send it yourself. You can also post it to "
-        f"{action.recipient_name}, House of Commons, London SW1A 0AA.\n\n"
-        f"{_letter_copy(action)}",
+        f"{letter.recipient_name}, House of Commons, London SW1A 0AA.\n\n"
+        f"{_letter_copy(letter)}",
     )
     return email
 
@@ -160,20 +166,20 @@ def _base(message: OutboundMessage, settings: Settings) -> EmailMessage:
 
 
 def _supporter_email(
-    message: OutboundMessage, action: Action, campaign: CampaignNames, settings: Settings
+    message: OutboundMessage, letter: Letter, campaign: CampaignNames, settings: Settings
 ) -> EmailMessage:
     email = _base(message, settings)
     email["From"] = Address(
         display_name=_short(campaign.title), addr_spec=settings.mail.from_address
     )
-    email["To"] = Address(display_name=action.supporter_name, addr_spec=action.supporter_email)
+    email["To"] = Address(display_name=letter.supporter_name, addr_spec=letter.supporter_email)
     email["Auto-Submitted"] = "auto-generated"
     return email
 
 
-def _letter_copy(action: Action) -> str:
+def _letter_copy(letter: Letter) -> str:
     """The letter as the MP received it, subject first, for the supporter's own emails."""
-    return f"Subject: {mp_subject(action)}\n\n{supporter_block(action)}\n\n{letter_body(action)}\n"
+    return f"Subject: {mp_subject(letter)}\n\n{supporter_block(letter)}\n\n{letter_body(letter)}\n"
 
 
 def _share_line(campaign: CampaignNames, settings: Settings) -> str:

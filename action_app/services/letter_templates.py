@@ -157,19 +157,24 @@ def letter_context(
     personal_paragraph: str,
 ) -> dict:
     """The only values a template can see."""
-    first_name = supporter_name.split()[0] if supporter_name.split() else ""
     return {
         "mp": {"name": mp_name, "address_as": mp_address_as, "party": mp_party},
         "constituency": {"name": constituency_name, "nation": constituency_nation},
         "supporter": {
             "name": supporter_name,
-            "first_name": first_name,
+            "first_name": first_name(supporter_name),
             "address": supporter_address,
             "postcode": supporter_postcode,
             "personal_paragraph": personal_paragraph,
         },
         "campaign": {"title": campaign_title, "debate_date": campaign_debate_date},
     }
+
+
+def first_name(name: str) -> str:
+    """The first word of a name ("Sam" of "Sam Smith"); empty for a blank name."""
+    words = name.split()
+    return words[0] if words else ""
 
 
 @lru_cache(maxsize=256)

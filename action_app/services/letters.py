@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 
 from action_app.formatting import uk_date
-from action_app.services.campaign_cache import CampaignView
-from action_app.services.letter_templates import letter_context, render_template_text
-from action_app.services.seats import SeatView
+from action_app.services import lookup
+from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.letter_templates import first_name, letter_context, render_template_text
+from action_app.services.seats import SeatSnapshot
 
 SLOT = "\u2063PERSONAL-PARAGRAPH\u2063"  # cannot be typed into a template by accident
 TOKENS = {
@@ -63,7 +64,7 @@ class LetterParts:
     after: str
 
 
-def recipient_for(campaign: CampaignView, seat: SeatView) -> Recipient | None:
+def recipient_for(campaign: CampaignSnapshot, seat: SeatSnapshot) -> Recipient | None:
     """The campaign's target for a seat: its MP, or the campaign's fixed recipient."""
     fixed = campaign.fixed_target
     nation = seat.nation or ""
@@ -95,16 +96,28 @@ def recipient_for(campaign: CampaignView, seat: SeatView) -> Recipient | None:
     )
 
 
+def find_recipient(
+    campaign: CampaignSnapshot, seat_id: int | None, postcode: str | None
+) -> tuple[Recipient, str] | None:
+    """Who a letter from this seat goes to, and the postcode (normalised); None if the seat is
+    unknown, the postcode is missing, the seat is outside the campaign's nations, or there is
+    no one to write to (a vacant seat, or an MP without an email address)."""
+    found = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
+    if found is None or found.postcode is None or campaign.excludes(found.nation):
+        return None
+    recipient = recipient_for(campaign, found.seat)
+    return None if recipient is None else (recipient, found.postcode)
+
+
 def render_letter(
-    campaign: CampaignView, recipient: Recipient, supporter: Supporter | None = None
+    campaign: CampaignSnapshot, recipient: Recipient, supporter: Supporter | None = None
 ) -> LetterParts:
     """The letter for this recipient; supporter details as tokens until they are known."""
     if supporter is None:
         names = {"name": TOKENS["name"], "first_name": TOKENS["first_name"]}
         address, postcode = TOKENS["address"], TOKENS["postcode"]
     else:
-        first = supporter.name.split()[0] if supporter.name.split() else supporter.name
-        names = {"name": supporter.name, "first_name": first}
+        names = {"name": supporter.name, "first_name": first_name(supporter.name)}
         address, postcode = supporter.address, supporter.postcode
     context = letter_context(
         mp_name=recipient.name,
@@ -128,10 +141,9 @@ def render_letter(
 
 def fill_tokens(text: str, supporter: Supporter) -> str:
     """Put the supporter's details where the page showed tokens."""
-    first = supporter.name.split()[0] if supporter.name.split() else supporter.name
     values = {
         TOKENS["name"]: supporter.name,
-        TOKENS["first_name"]: first,
+        TOKENS["first_name"]: first_name(supporter.name),
         TOKENS["address"]: supporter.address,
         TOKENS["postcode"]: supporter.postcode,
     }

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-
-from flask import current_app
+from dataclasses import dataclass, replace
 
 from action_app.clients.postcodes_io import (
     InvalidPostcode,
@@ -15,8 +13,10 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.kv import get_store
-from action_app.memo import TtlLru
-from action_app.services.seats import SeatView, SnapshotHolder
+from action_app.models import NATIONS
+from action_app.registry import current_registry
+from action_app.services.directory import nation_for_gss, record_seat_codes
+from action_app.services.seats import SeatSnapshot, SnapshotHolder
 
 log = logging.getLogger(__name__)
 
@@ -29,23 +29,23 @@ class DirectoryEmpty(Exception):
 
 @dataclass(frozen=True)
 class MpLookup:
-    seat: SeatView
+    seat: SeatSnapshot
     postcode: str | None
     country: str | None
 
     @property
     def nation(self) -> str | None:
-        if self.country in ("England", "Scotland", "Wales", "Northern Ireland"):
+        if self.country in NATIONS:
             return self.country
         return self.seat.nation
 
 
 def _client() -> PostcodesIoClient:
-    return current_app.extensions["postcodes_io"]
+    return current_registry().postcodes_io
 
 
 def _seats() -> SnapshotHolder:
-    return current_app.extensions["directory_snapshot"]
+    return current_registry().directory_snapshot
 
 
 def locate_postcode(text: str) -> PostcodeLocation:
@@ -54,7 +54,7 @@ def locate_postcode(text: str) -> PostcodeLocation:
     postcode = normalise_postcode(text)
     if postcode is None:
         raise InvalidPostcode((text or "").strip()[:40])
-    memo: TtlLru = current_app.extensions["postcode_memo"]
+    memo = current_registry().postcode_memo
     location = memo.get(postcode)
     if location is not None:
         return location
@@ -68,14 +68,15 @@ def locate_postcode(text: str) -> PostcodeLocation:
             log.warning("Ignoring an unreadable cache entry for a postcode")
     if location is None:
         location = _client().lookup(postcode)
-        ttl = current_app.config["SETTINGS"].lookup_cache_days * 86400
+        ttl = current_registry().settings.lookup_cache_days * 86400
         store.set(key, json.dumps(location.to_dict()), ttl)
     memo.put(postcode, location)
     return location
 
 
 def find_mp_for_postcode(text: str) -> MpLookup:
-    """The seat (and its MP, or a vacancy) for a postcode."""
+    """The seat (and its MP, or a vacancy) for a postcode. A GSS code learned on the way is
+    written to the directory (flushed; the caller commits)."""
     location = locate_postcode(text)
     holder = _seats()
     snapshot = holder.get()
@@ -88,7 +89,7 @@ def find_mp_for_postcode(text: str) -> MpLookup:
             location.constituency_name,
             location.constituency_code,
         )
-        seat = SeatView(
+        seat = SeatSnapshot(
             id=None,
             name=location.constituency_name,
             gss_code=location.constituency_code,
@@ -97,8 +98,21 @@ def find_mp_for_postcode(text: str) -> MpLookup:
             member=None,
         )
     elif seat.gss_code != location.constituency_code or (seat.region is None and location.region):
-        seat = holder.learn_codes(seat, location.constituency_code, location.region)
+        seat = _learn_codes(holder, seat, location)
     return MpLookup(seat=seat, postcode=location.postcode, country=location.country)
+
+
+def _learn_codes(
+    holder: SnapshotHolder, seat: SeatSnapshot, location: PostcodeLocation
+) -> SeatSnapshot:
+    """Record a seat's GSS code and region when postcodes.io first names it."""
+    code = location.constituency_code
+    if not record_seat_codes(seat.id, code, location.region):
+        log.warning("Could not record GSS code %s for %s: it conflicts", code, seat.name)
+        return seat
+    learned = replace(seat, gss_code=code, nation=nation_for_gss(code), region=location.region)
+    holder.replace_seat(learned)
+    return learned
 
 
 def find_mp_for_seat(seat_id: int, postcode: str | None) -> MpLookup | None:
@@ -109,6 +123,6 @@ def find_mp_for_seat(seat_id: int, postcode: str | None) -> MpLookup | None:
     return MpLookup(seat=seat, postcode=normalise_postcode(postcode), country=None)
 
 
-def list_seats() -> list[SeatView]:
+def list_seats() -> list[SeatSnapshot]:
     """Every seat in the directory, in name order."""
     return _seats().get().seats

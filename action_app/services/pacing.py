@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text, update
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage
 
 UK = ZoneInfo("Europe/London")
 HOUR = timedelta(hours=1)
@@ -112,19 +112,19 @@ def may_send_now(rule: PacingRule, sent_in_last_hour: int, now: datetime) -> boo
 # --- the database side ------------------------------------------------------------------------
 
 
-def defer_if_paced(action_id: int, now: datetime) -> datetime | None:
+def defer_if_paced(letter_id: int, now: datetime) -> datetime | None:
     """Called as a worker claims a letter: if its MP message is due but the campaign's pacing
     says not yet, move it to its slot (flushes) and return the slot; else None.
 
     Holds a per-MP transaction lock on PostgreSQL until the caller commits, so the count and
     the claim that follows are one step for each MP."""
     row = db.session.execute(
-        select(OutboundMessage.id, Action.campaign_id, Action.recipient_key)
-        .join(Action, Action.id == OutboundMessage.action_id)
+        select(OutboundMessage.id, Letter.campaign_id, Letter.recipient_key)
+        .join(Letter, Letter.id == OutboundMessage.letter_id)
         .where(
-            OutboundMessage.action_id == action_id,
-            OutboundMessage.kind == "mp",
-            OutboundMessage.status == "pending",
+            OutboundMessage.letter_id == letter_id,
+            OutboundMessage.kind == MessageKind.MP,
+            OutboundMessage.status == MessageStatus.PENDING,
             OutboundMessage.next_attempt_at <= now,
         )
     ).first()
@@ -150,16 +150,16 @@ def defer_if_paced(action_id: int, now: datetime) -> datetime | None:
     return slot
 
 
-def expected_delivery(action: Action, rule: PacingRule, now: datetime) -> datetime | None:
+def expected_delivery(letter: Letter, rule: PacingRule, now: datetime) -> datetime | None:
     """When this letter should reach its MP, if pacing holds it back (naive UTC); else None."""
     if not rule.active:
         return None
-    message = next((m for m in action.messages if m.kind == "mp"), None)
-    if message is None or message.status != "pending":
+    message = letter.mp_message()
+    if message is None or message.status != MessageStatus.PENDING:
         return None
     if message.next_attempt_at > now:
         return message.next_attempt_at
-    return _slot_unless_now(rule, action.campaign_id, action.recipient_key, message.id, now)
+    return _slot_unless_now(rule, letter.campaign_id, letter.recipient_key, message.id, now)
 
 
 def _slot_unless_now(
@@ -187,21 +187,25 @@ def _taken(
             func.coalesce(OutboundMessage.sent_at, OutboundMessage.claimed_at),
             OutboundMessage.next_attempt_at,
         )
-        .join(Action, Action.id == OutboundMessage.action_id)
+        .join(Letter, Letter.id == OutboundMessage.letter_id)
         .where(
-            Action.campaign_id == campaign_id,
-            Action.recipient_key == recipient_key,
-            OutboundMessage.kind == "mp",
+            Letter.campaign_id == campaign_id,
+            Letter.recipient_key == recipient_key,
+            OutboundMessage.kind == MessageKind.MP,
             OutboundMessage.id != own_id,
             (
-                (OutboundMessage.status.in_(("sent", "sending")))
+                (OutboundMessage.status.in_((MessageStatus.SENT, MessageStatus.SENDING)))
                 & (func.coalesce(OutboundMessage.sent_at, OutboundMessage.claimed_at) > now - HOUR)
             )
-            | ((OutboundMessage.status == "pending") & (OutboundMessage.next_attempt_at > now)),
+            | (
+                (OutboundMessage.status == MessageStatus.PENDING)
+                & (OutboundMessage.next_attempt_at > now)
+            ),
         )
     ).all()
-    sent = [at for _, status, at, _ in rows if status != "pending" and at is not None]
-    later = [(message_id, due) for message_id, status, _, due in rows if status == "pending"]
+    waiting = MessageStatus.PENDING
+    sent = [at for _, status, at, _ in rows if status != waiting and at is not None]
+    later = [(message_id, due) for message_id, status, _, due in rows if status == waiting]
     return sent, later
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.kv import get_store
 from action_app.memo import TtlLru
-from action_app.models import Action, ParticipationCount
+from action_app.models import Letter, LetterStatus, ParticipationCount
+from action_app.registry import current_registry
 from action_app.sql import upsert
 
 UK = ZoneInfo("Europe/London")
@@ -34,7 +34,7 @@ class Totals:
     sent: int  # letters delivered to the MP's mail server
 
 
-def record_letter_sent(action: Action) -> None:
+def record_letter_sent(letter: Letter) -> None:
     """Add one delivered letter to the campaign's counts (flushes with the caller's work)."""
     day = datetime.now(UTC).astimezone(UK).date()
     statement = upsert(
@@ -46,10 +46,10 @@ def record_letter_sent(action: Action) -> None:
     db.session.execute(
         statement,
         {
-            "campaign_id": action.campaign_id,
+            "campaign_id": letter.campaign_id,
             "day": day,
-            "constituency_id": action.constituency_id or 0,
-            "source": action.source or "",
+            "constituency_id": letter.constituency_id or 0,
+            "source": letter.source or "",
             "letters": 1,
         },
     )
@@ -60,9 +60,10 @@ def _keys(campaign_id: int) -> tuple[str, str]:
 
 
 def count_from_database(campaign_id: int) -> Totals:
+    """The campaign's totals, counted from the tables (the truth the hot copy heals from)."""
     total = db.session.scalar(
-        select(func.count(Action.id)).where(
-            Action.campaign_id == campaign_id, Action.status == "confirmed"
+        select(func.count(Letter.id)).where(
+            Letter.campaign_id == campaign_id, Letter.status == LetterStatus.CONFIRMED
         )
     )
     sent = db.session.scalar(
@@ -81,7 +82,7 @@ class LocalTotals(TtlLru):
 
 
 def _local() -> LocalTotals:
-    return current_app.extensions["local_totals"]
+    return current_registry().local_totals
 
 
 def campaign_totals(campaign_id: int) -> Totals:

@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import delete, func, or_, select
 
 from action_app.extensions import db
-from action_app.models import Action, Campaign, OptInRecord
-from action_app.services.actions import email_key
+from action_app.models import Campaign, Letter, LetterStatus, OptInRecord
 from action_app.services.scrub import scrub_letters
+from action_app.services.submissions import email_key
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +34,19 @@ class Erased:
     outbox_files_removed: int
 
 
-def letters_of(email: str) -> list[Action]:
+def letters_of(email: str) -> list[Letter]:
     """Every letter (drafts too) written with this address, oldest first."""
     address = email.strip()
     return list(
         db.session.scalars(
-            select(Action)
+            select(Letter)
             .where(
                 or_(
-                    Action.email_key == email_key(address),
-                    func.lower(Action.supporter_email) == address.lower(),
+                    Letter.email_key == email_key(address),
+                    func.lower(Letter.supporter_email) == address.lower(),
                 )
             )
-            .order_by(Action.id)
+            .order_by(Letter.id)
         )
     )
 
@@ -94,10 +94,11 @@ def erase_person(email: str, outbox: Path | None, now: datetime) -> Erased:
     deleted. Logged without the personal data."""
     reference = secrets.token_hex(4)
     letters = letters_of(email)
-    drafts = [a.id for a in letters if a.status in ("draft", "awaiting_confirmation")]
+    unsent = (LetterStatus.DRAFT, LetterStatus.AWAITING_CONFIRMATION)
+    drafts = [a.id for a in letters if a.status in unsent]
     sent = [a.id for a in letters if a.id not in drafts]
     if drafts:
-        db.session.execute(delete(Action).where(Action.id.in_(drafts)))
+        db.session.execute(delete(Letter).where(Letter.id.in_(drafts)))
     scrubbed = scrub_letters(sent, now)
     files = outbox_files_of(email, outbox)
     for path in files:
@@ -121,7 +122,7 @@ def _opt_ins_of(letter_ids: list[int]) -> list[OptInRecord]:
     )
 
 
-def _letter(letter: Action, campaign_slug: str | None) -> dict:
+def _letter(letter: Letter, campaign_slug: str | None) -> dict:
     document = {
         "campaign": campaign_slug,
         "status": letter.status,

@@ -19,12 +19,21 @@ from pathlib import Path
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, update
 
 from action_app.extensions import db
-from action_app.models import Action, Campaign, OptInRecord, OutboundMessage
+from action_app.models import (
+    Campaign,
+    CampaignStatus,
+    Letter,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    OptInRecord,
+    OutboundMessage,
+)
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-UNFINISHED = ("pending", "sending")
+UNFINISHED = (MessageStatus.PENDING, MessageStatus.SENDING)
 SCRUBBED_REASON = "not sent: the supporter's details were removed"
 
 
@@ -34,13 +43,13 @@ def scrub_letters(letter_ids: list[int], now: datetime) -> int:
     if not letter_ids:
         return 0
     scrubbed = db.session.execute(
-        update(Action)
-        .where(Action.id.in_(letter_ids), Action.scrubbed_at.is_(None))
+        update(Letter)
+        .where(Letter.id.in_(letter_ids), Letter.scrubbed_at.is_(None))
         .values(
             supporter_name="",
             supporter_email="",
             # Unique per letter, so the one-letter-per-supporter index still holds.
-            email_key=literal("scrubbed:") + cast(Action.id, String),
+            email_key=literal("scrubbed:") + cast(Letter.id, String),
             address_line_1="",
             address_line_2="",
             town="",
@@ -56,14 +65,14 @@ def scrub_letters(letter_ids: list[int], now: datetime) -> int:
     ).rowcount
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.action_id.in_(letter_ids), OutboundMessage.status.in_(UNFINISHED))
-        .values(status="failed", last_error=SCRUBBED_REASON)
+        .where(OutboundMessage.letter_id.in_(letter_ids), OutboundMessage.status.in_(UNFINISHED))
+        .values(status=MessageStatus.FAILED, last_error=SCRUBBED_REASON)
         .execution_options(synchronize_session=False)
     )
     # A failure reason for the supporter's own emails may quote their address.
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.action_id.in_(letter_ids), OutboundMessage.kind != "mp")
+        .where(OutboundMessage.letter_id.in_(letter_ids), OutboundMessage.kind != MessageKind.MP)
         .values(last_error=None)
         .execution_options(synchronize_session=False)
     )
@@ -82,29 +91,29 @@ def letters_due_for_scrub(now: datetime, days: int, limit: int = BATCH) -> list[
     cutoff = now - timedelta(days=days)
     message = OutboundMessage
     finished_long_ago = and_(
-        exists().where(message.action_id == Action.id),
-        ~exists().where(message.action_id == Action.id, message.status.in_(UNFINISHED)),
+        exists().where(message.letter_id == Letter.id),
+        ~exists().where(message.letter_id == Letter.id, message.status.in_(UNFINISHED)),
         ~exists().where(
-            message.action_id == Action.id,
+            message.letter_id == Letter.id,
             func.coalesce(message.sent_at, message.claimed_at, message.created_at) >= cutoff,
         ),
     )
     campaign_closed_long_ago = exists().where(
-        Campaign.id == Action.campaign_id,
+        Campaign.id == Letter.campaign_id,
         or_(
             Campaign.closes_at < cutoff,
-            and_(Campaign.status == "closed", Campaign.updated_at < cutoff),
+            and_(Campaign.status == CampaignStatus.CLOSED, Campaign.updated_at < cutoff),
         ),
     )
     return list(
         db.session.scalars(
-            select(Action.id)
+            select(Letter.id)
             .where(
-                Action.scrubbed_at.is_(None),
-                Action.status != "draft",
+                Letter.scrubbed_at.is_(None),
+                Letter.status != LetterStatus.DRAFT,
                 or_(finished_long_ago, campaign_closed_long_ago),
             )
-            .order_by(Action.id)
+            .order_by(Letter.id)
             .limit(limit)
         )
     )

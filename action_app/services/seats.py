@@ -6,13 +6,11 @@ Each process keeps one ``DirectorySnapshot`` and reloads it when a newer sync or
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from action_app.extensions import db
@@ -20,11 +18,9 @@ from action_app.models import Constituency, Member
 from action_app.services.directory import directory_version, nation_for_gss
 from action_app.services.names import constituency_key, match_key
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
-class MpView:
+class MpSnapshot:
     id: int
     display_name: str
     full_title: str
@@ -36,13 +32,13 @@ class MpView:
 
 
 @dataclass(frozen=True)
-class SeatView:
+class SeatSnapshot:
     id: int | None  # None: postcodes.io named a seat the directory does not hold
     name: str
     gss_code: str | None
     nation: str | None
     region: str | None
-    member: MpView | None
+    member: MpSnapshot | None
 
     @property
     def vacant(self) -> bool:
@@ -50,7 +46,7 @@ class SeatView:
 
 
 class DirectorySnapshot:
-    def __init__(self, version: int, seats: list[SeatView]):
+    def __init__(self, version: int, seats: list[SeatSnapshot]):
         self.version = version
         self.seats = sorted(seats, key=lambda s: constituency_key(s.name))
         self.by_id = {s.id: s for s in seats}
@@ -60,14 +56,15 @@ class DirectorySnapshot:
     def __len__(self) -> int:
         return len(self.seats)
 
-    def find(self, gss_code: str | None, name: str | None) -> SeatView | None:
+    def find(self, gss_code: str | None, name: str | None) -> SeatSnapshot | None:
         """By GSS code, else by name through the join of services/names.py."""
         if gss_code and gss_code in self.by_gss:
             return self.by_gss[gss_code]
         key = match_key(name, self.by_key) if name else None
         return self.by_key.get(key) if key else None
 
-    def with_seat(self, seat: SeatView) -> DirectorySnapshot:
+    def with_seat(self, seat: SeatSnapshot) -> DirectorySnapshot:
+        """A copy with this seat in place of the one with its id."""
         seats = [seat if s.id == seat.id else s for s in self.seats]
         return DirectorySnapshot(self.version, seats)
 
@@ -80,24 +77,24 @@ def load_snapshot() -> DirectorySnapshot:
         .outerjoin(Member, (Member.constituency_id == Constituency.id) & Member.is_current)
         .options(contains_eager(Constituency.members))
     ).unique()
-    seats = [_seat_view(c) for c in rows]
+    seats = [_seat_snapshot(c) for c in rows]
     return DirectorySnapshot(version, seats)
 
 
-def _seat_view(seat: Constituency) -> SeatView:
+def _seat_snapshot(seat: Constituency) -> SeatSnapshot:
     member = next((m for m in seat.members if m.is_current), None)
-    return SeatView(
+    return SeatSnapshot(
         id=seat.id,
         name=seat.name,
         gss_code=seat.gss_code,
         nation=seat.nation or nation_for_gss(seat.gss_code),
         region=seat.region,
-        member=_mp_view(member) if member else None,
+        member=_mp_snapshot(member) if member else None,
     )
 
 
-def _mp_view(member: Member) -> MpView:
-    return MpView(
+def _mp_snapshot(member: Member) -> MpSnapshot:
+    return MpSnapshot(
         id=member.id,
         display_name=member.display_name,
         full_title=member.full_title,
@@ -119,6 +116,7 @@ class SnapshotHolder:
         self._lock = threading.Lock()
 
     def get(self) -> DirectorySnapshot:
+        """The snapshot, reloaded first if the directory has moved on since it was taken."""
         now = time.monotonic()
         snapshot = self._snapshot
         if snapshot is not None and now - self._checked_at < self.check_every:
@@ -129,31 +127,13 @@ class SnapshotHolder:
             self._checked_at = now
             return self._snapshot
 
-    def invalidate(self) -> None:
+    def clear(self) -> None:
+        """Forget the snapshot: the next ``get`` loads the directory afresh."""
         with self._lock:
             self._snapshot = None
 
-    def learn_codes(self, seat: SeatView, gss_code: str, region: str | None) -> SeatView:
-        """Record a seat's GSS code and region when postcodes.io first names it."""
-        learned = replace(seat, gss_code=gss_code, nation=nation_for_gss(gss_code), region=region)
-        if seat.id is None:
-            return learned
-        try:
-            with db.engine.begin() as conn:
-                result = conn.execute(
-                    update(Constituency)
-                    .where(
-                        Constituency.id == seat.id,
-                        Constituency.gss_code.is_(None) | (Constituency.gss_code == gss_code),
-                    )
-                    .values(gss_code=gss_code, nation=learned.nation, region=region)
-                )
-        except IntegrityError:
-            result = None
-        if result is None or not result.rowcount:
-            log.warning("Could not record GSS code %s for %s: it conflicts", gss_code, seat.name)
-            return seat
+    def replace_seat(self, seat: SeatSnapshot) -> None:
+        """Put a seat's newer details (codes learned from postcodes.io) into the snapshot."""
         with self._lock:
             if self._snapshot is not None:
-                self._snapshot = self._snapshot.with_seat(learned)
-        return learned
+                self._snapshot = self._snapshot.with_seat(seat)

@@ -5,11 +5,11 @@ import re
 
 from sqlalchemy import select, update
 
-from action_app import clear_process_caches
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
-from action_app.services.actions import confirmation_token
+from action_app.models import Letter, OutboundMessage
+from action_app.registry import registry_of
 from action_app.services.campaigns import import_campaign
+from action_app.services.submissions import confirmation_token
 from tests.browser.conftest import assert_accessible
 from tests.conftest import CAMPAIGN_DOCUMENT
 
@@ -78,13 +78,13 @@ def test_write_check_send_and_every_state_is_accessible(page, live_server):
         == "You have already written to Rachel Blake"
     )
     assert_accessible(page, "already written")
-    assert db.session.scalars(select(Action.source)).all() == ["browser-test", "browser-test"]
+    assert db.session.scalars(select(Letter.source)).all() == ["browser-test", "browser-test"]
 
 
 def test_confirmation_and_failure_pages_are_accessible(page, live_server, journey_app):
     import_campaign({**CAMPAIGN_DOCUMENT, "require_confirmation": True}, "tests")
     db.session.commit()
-    clear_process_caches(journey_app)
+    registry_of(journey_app).clear_caches()
     base = live_server.url
     to_letter_page(page, base, postcode="LL77 7TW")
     fill_details(page)
@@ -95,8 +95,8 @@ def test_confirmation_and_failure_pages_are_accessible(page, live_server, journe
     )
     assert_accessible(page, "awaiting confirmation")
 
-    action = db.session.scalar(select(Action))
-    page.goto(f"{base}/c/test-campaign/confirm/{confirmation_token(action)}")
+    saved = db.session.scalar(select(Letter))
+    page.goto(f"{base}/c/test-campaign/confirm/{confirmation_token(saved)}")
     assert_accessible(page, "confirm page")
     page.get_by_role("button", name="Send my letter").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Your letter is on its way"
@@ -123,7 +123,7 @@ def test_the_journey_works_without_javascript(page_without_js, live_server):
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Send letter").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Your letter is on its way"
-    assert db.session.scalar(select(Action.status)) == "confirmed"
+    assert db.session.scalar(select(Letter.status)) == "confirmed"
 
 
 def test_the_journey_works_with_the_keyboard_alone(page, live_server):

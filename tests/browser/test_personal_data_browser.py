@@ -2,10 +2,10 @@
 
 from sqlalchemy import update
 
-from action_app import clear_process_caches
 from action_app.extensions import db
 from action_app.models import OutboundMessage
 from action_app.models.types import utcnow
+from action_app.registry import registry_of
 from action_app.services.campaigns import import_campaign
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_letter_browser import fill_details, to_letter_page
@@ -20,7 +20,7 @@ def test_the_paced_sent_page_says_when_and_is_accessible(page, live_server, jour
     import_campaign({**CAMPAIGN_DOCUMENT, **paced}, "tests")
     db.session.execute(update(OutboundMessage).values(status="sent", sent_at=utcnow()))
     db.session.commit()
-    clear_process_caches(journey_app)
+    registry_of(journey_app).clear_caches()
     base = live_server.url
     for email in ("first@example.org", "second@example.org"):
         to_letter_page(page, base)

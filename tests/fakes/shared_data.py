@@ -1,4 +1,5 @@
-"""Build a full Dataset from the reference files in /work/shared/data (never copied here).
+"""Build a full Dataset from the reference files in ../shared/data, from the project root (never
+copied here; see tests/reference_data.py).
 
 Used for local experiments and benchmarks only; the project's tests must not need it.
 

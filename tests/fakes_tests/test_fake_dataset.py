@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import requests
 
@@ -18,8 +16,7 @@ from tests.fakes import (
     normalise_name,
     postcode_key,
 )
-
-SHARED_DATA = Path("/work/shared/data")
+from tests.reference_data import SHARED_DATA, shared_data_available
 
 
 @pytest.mark.parametrize(
@@ -89,8 +86,8 @@ def test_fixture_covers_the_tricky_cases():
 
 @pytest.fixture(scope="module")
 def shared():
-    if not (SHARED_DATA / "postcodesio_seed_postcodes.csv").exists():
-        pytest.skip("reference data in /work/shared/data is not available")
+    if not shared_data_available("postcodesio_seed_postcodes.csv"):
+        pytest.skip("the team's reference data (../shared/data) is not on this machine")
     return load_shared_dataset(SHARED_DATA)
 
 

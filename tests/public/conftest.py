@@ -16,9 +16,9 @@ def set_campaign(**changes):
     """Change the test campaign as staff would, and drop the cached copy."""
     from flask import current_app
 
-    from action_app import clear_process_caches
+    from action_app.registry import registry_of
 
     document = {**CAMPAIGN_DOCUMENT, **changes}
     import_campaign(document, "tests")
     db.session.commit()
-    clear_process_caches(current_app)
+    registry_of(current_app).clear_caches()

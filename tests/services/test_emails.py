@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from action_app.config import Settings
-from action_app.models import Action, Campaign, OutboundMessage
+from action_app.models import Campaign, Letter, OutboundMessage
 from action_app.services import emails
 
 
@@ -16,7 +16,7 @@ def settings(app) -> Settings:
     return app.config["SETTINGS"]
 
 
-def letter(**changes) -> Action:
+def letter(**changes) -> Letter:
     values = dict(
         id=7,
         supporter_name="Órfhlaith O'Neill-Smith, Jr",
@@ -32,7 +32,7 @@ def letter(**changes) -> Action:
         personal_paragraph="Mine.",
         body_after="Yours,",
     )
-    return Action(**{**values, **changes})
+    return Letter(**{**values, **changes})
 
 
 def campaign() -> Campaign:
@@ -47,7 +47,7 @@ def wire(email):
 def test_headers_survive_names_with_accents_commas_and_quotes(settings):
     email = wire(
         emails.build_mp_email(
-            OutboundMessage(id=3, action_id=7, kind="mp"), letter(), campaign(), settings
+            OutboundMessage(id=3, letter_id=7, kind="mp"), letter(), campaign(), settings
         )
     )
     assert (
@@ -62,7 +62,7 @@ def test_headers_survive_names_with_accents_commas_and_quotes(settings):
 
 
 def test_the_message_id_is_stable_for_a_message(settings):
-    message = OutboundMessage(id=3, action_id=7, kind="mp")
+    message = OutboundMessage(id=3, letter_id=7, kind="mp")
     first = emails.build_mp_email(message, letter(), campaign(), settings)
     again = emails.build_mp_email(message, letter(), campaign(), settings)
     assert first["Message-ID"] == again["Message-ID"]
@@ -73,7 +73,7 @@ def test_redirect_sends_everything_to_one_address(settings):
         settings, mail=dataclasses.replace(settings.mail, redirect_to="staging@example.org")
     )
     email = emails.build_mp_email(
-        OutboundMessage(id=1, action_id=7, kind="mp"), letter(), campaign(), redirected
+        OutboundMessage(id=1, letter_id=7, kind="mp"), letter(), campaign(), redirected
     )
     assert email["To"] == "staging@example.org"
     assert "mp@parliament.uk" in email["X-Intended-Recipient"]
@@ -91,14 +91,14 @@ def test_a_forged_header_can_never_be_built(settings, change):
     """Input checks refuse these first; the email layer refuses them again."""
     with pytest.raises(ValueError):
         email = emails.build_mp_email(
-            OutboundMessage(id=1, action_id=7, kind="mp"), letter(**change), campaign(), settings
+            OutboundMessage(id=1, letter_id=7, kind="mp"), letter(**change), campaign(), settings
         )
         email.as_bytes()
 
 
 def test_the_receipt_is_a_copy_for_the_supporter(settings):
     email = emails.build_receipt(
-        OutboundMessage(id=2, action_id=7, kind="receipt"), letter(), campaign(), settings
+        OutboundMessage(id=2, letter_id=7, kind="receipt"), letter(), campaign(), settings
     )
     assert email["To"].addresses[0].addr_spec == "orla@example.com"
     assert email["Auto-Submitted"] == "auto-generated"
@@ -106,9 +106,9 @@ def test_the_receipt_is_a_copy_for_the_supporter(settings):
 
 
 def test_the_from_header_is_written_as_the_spec_shows(settings):
-    action = letter(supporter_name='Sam "The Voice" Smith')
+    quoted = letter(supporter_name='Sam "The Voice" Smith')
     email = emails.build_mp_email(
-        OutboundMessage(id=1, action_id=7, kind="mp"), action, campaign(), settings
+        OutboundMessage(id=1, letter_id=7, kind="mp"), quoted, campaign(), settings
     )
     raw = re.sub(r"\r?\n[ \t]+", " ", email.as_bytes().decode())  # unfold long headers
     assert (

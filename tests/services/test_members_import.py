@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.models import Constituency, Member
+from action_app.registry import registry_of
 from action_app.services.members_import import CsvImportError, import_members_csv
 from action_app.services.members_sync import sync_members
 
@@ -105,7 +106,7 @@ def test_a_later_import_replaces_the_directory(any_app):
 def test_csv_and_members_api_join_on_names_without_duplicate_seats(any_app, fake_members):
     """A CSV brings GSS codes; a later sync (Members API spellings) lands on the same seats."""
     import_text(HEADER + "".join(GOOD_ROWS))
-    client = any_app.extensions["members_api_factory"]()
+    client = registry_of(any_app).members_api()
     sync_members(client)
     db.session.commit()
     client.close()

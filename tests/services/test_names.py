@@ -2,14 +2,12 @@
 
 import csv
 import json
-from pathlib import Path
 
 import pytest
 
 from action_app.services.names import constituency_key, match_key
 from tests.fakes import SPELLING_VARIANTS
-
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.reference_data import SHARED_DATA, shared_data_available
 
 # Real spellings that differ between sources, and the kinds of difference seen elsewhere.
 TRICKY_PAIRS = [
@@ -61,7 +59,8 @@ def test_an_ambiguous_word_set_matches_nothing():
 
 
 @pytest.mark.skipif(
-    not SHARED_DATA.exists(), reason="the team's reference data is not on this machine"
+    not shared_data_available("postcodesio_constituencies_2024.json", "dfe_mp_lookup.csv"),
+    reason="the team's reference data (../shared/data) is not on this machine",
 )
 def test_all_650_real_seats_join_one_to_one():
     """Local check against the real names: postcodes.io's spellings against the DfE's (the

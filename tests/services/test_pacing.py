@@ -10,12 +10,12 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import OutboundMessage
 from action_app.services import pacing, sending
-from action_app.services.actions import LetterInput, find_action, save_draft, submit_draft
-from action_app.services.campaign_cache import campaign_view
+from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.campaigns import CampaignInvalid, parse_campaign_document
 from action_app.services.letters import recipient_for, render_letter
 from action_app.services.lookup import list_seats
 from action_app.services.pacing import PacingRule, next_opening, next_slot, within_hours
+from action_app.services.submissions import LetterInput, find_letter, save_draft, submit_draft
 from tests.conftest import CAMPAIGN_DOCUMENT, prepare_journey
 from tests.html import text
 from tests.journey import send, write_letter
@@ -123,13 +123,13 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock(utc(2026, 1, 15, 10, 0))
-    for module in ("action_app.services.sending", "action_app.services.actions"):
+    for module in ("action_app.services.sending", "action_app.services.submissions"):
         monkeypatch.setattr(f"{module}.utcnow", clock)
     return clock
 
 
 def letters_to_one_mp(campaign, count: int) -> list[int]:
-    view = campaign_view(campaign)
+    view = campaign_snapshot(campaign)
     seat = next(s for s in list_seats() if s.member and s.member.email)
     recipient = recipient_for(view, seat)
     parts = render_letter(view, recipient)
@@ -143,7 +143,7 @@ def letters_to_one_mp(campaign, count: int) -> list[int]:
                 body_after=parts.after,
             ),
         )  # fmt: skip
-        action = find_action(public_id, view.id)
+        action = find_letter(public_id, view.id)
         submit_draft(action, require_confirmation=False)
         ids.append(action.id)
     db.session.commit()
@@ -163,7 +163,7 @@ def claim_and_send(action_id: int, clock: Clock) -> bool:
 def mp_message(action_id: int) -> OutboundMessage:
     return db.session.scalar(
         select(OutboundMessage)
-        .where(OutboundMessage.action_id == action_id, OutboundMessage.kind == "mp")
+        .where(OutboundMessage.letter_id == action_id, OutboundMessage.kind == "mp")
         .execution_options(populate_existing=True)
     )
 
@@ -186,9 +186,9 @@ def test_letters_over_the_limit_wait_in_the_database_and_go_in_their_hour(app, f
     assert all(m.dispatched_at is None for m in waiting)
 
     clock.now = utc(2026, 1, 15, 10, 59)
-    assert sending.find_due_actions() == []
+    assert sending.find_due_letters() == []
     clock.now = utc(2026, 1, 15, 11, 0, 5)
-    due = sending.find_due_actions()
+    due = sending.find_due_letters()
     db.session.commit()
     assert due == ids[3:6]
     assert [claim_and_send(i, clock) for i in ids[3:]] == [True, True, True, False]
@@ -254,11 +254,11 @@ def pacing_now() -> datetime:
 
 
 def test_the_rule_reads_the_cached_campaign(app, fake_members):
-    view = campaign_view(
+    view = campaign_snapshot(
         prepare_journey(
             app, letters_per_mp_per_hour=5, sending_hours={"from": "08:30", "to": "18:00"}
         )
     )
     assert PacingRule.of(view) == PacingRule(5, time(8, 30), time(18))
     unpaced = prepare_journey(app, letters_per_mp_per_hour=None, sending_hours=None)
-    assert pacing.PacingRule.of(campaign_view(unpaced)).active is False
+    assert pacing.PacingRule.of(campaign_snapshot(unpaced)).active is False

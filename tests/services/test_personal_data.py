@@ -10,10 +10,10 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from action_app import clear_process_caches
 from action_app.extensions import db
-from action_app.models import Action, Campaign, OptInRecord, OutboundMessage, ParticipationCount
+from action_app.models import Campaign, Letter, OptInRecord, OutboundMessage, ParticipationCount
 from action_app.models.types import utcnow
+from action_app.registry import registry_of
 from action_app.services import scrub
 from action_app.services.consent import CONSENT_VERSION, consent_wording
 from action_app.services.participation import count_from_database
@@ -37,19 +37,19 @@ def write(app, email: str, **changes):
     browser = app.test_client()
     response = send(browser, write_letter(browser, email=email, **changes))
     assert "/sent/" in response.headers["Location"]
-    return db.session.scalar(select(Action).where(Action.supporter_email == email))
+    return db.session.scalar(select(Letter).where(Letter.supporter_email == email))
 
 
-def deliver(action: Action, at) -> None:
+def deliver(action: Letter, at) -> None:
     """As the worker would: the MP's letter delivered (counted), then the receipt."""
     from action_app.services.participation import record_letter_sent
 
-    mp = db.session.scalar(select(OutboundMessage).where(OutboundMessage.action_id == action.id))
+    mp = db.session.scalar(select(OutboundMessage).where(OutboundMessage.letter_id == action.id))
     mp.status, mp.sent_at, mp.attempts = "sent", at, 1
     record_letter_sent(action)
     db.session.add(
         OutboundMessage(
-            action_id=action.id, kind="receipt", status="sent", created_at=at, sent_at=at
+            letter_id=action.id, kind="receipt", status="sent", created_at=at, sent_at=at
         )
     )
     db.session.commit()
@@ -90,7 +90,7 @@ def test_the_scrub_removes_old_personal_data_and_leaves_the_figures(journey):
     assert result == {"letters_scrubbed": 1, "outbox_files_removed": 0}
 
     db.session.expire_all()
-    old, recent, waiting = (db.session.get(Action, a.id) for a in (old, recent, waiting))
+    old, recent, waiting = (db.session.get(Letter, a.id) for a in (old, recent, waiting))
     assert all(getattr(old, name) == "" for name in PERSONAL_FIELDS)
     assert old.email_key == f"scrubbed:{old.id}" and old.scrubbed_at == now
     # What the figures are made of stays.
@@ -124,7 +124,7 @@ def test_a_campaign_closed_long_ago_is_scrubbed_even_if_a_letter_never_went(jour
     assert scrub.scrub_expired(now, 28, outbox=None)["letters_scrubbed"] == 1
     message = db.session.scalar(
         select(OutboundMessage)
-        .where(OutboundMessage.action_id == stuck.id)
+        .where(OutboundMessage.letter_id == stuck.id)
         .execution_options(populate_existing=True)
     )
     assert message.status == "failed" and "details were removed" in message.last_error
@@ -152,7 +152,7 @@ def test_outbox_files_follow_the_same_rule(tmp_path):
 
 
 def test_the_scrub_runs_from_beat(any_app):
-    schedule = any_app.extensions["celery"].conf.beat_schedule
+    schedule = registry_of(any_app).celery.conf.beat_schedule
     assert schedule["scrub-personal-data"]["task"] == "action_app.scrub_personal_data"
     assert any_app.config["SETTINGS"].personal_data_days == 28
 
@@ -203,11 +203,11 @@ def test_people_erase_removes_the_person_and_keeps_the_counts(journey, caplog):
     print("\n" + result.output.strip())
     assert "1 letters scrubbed, 1 unsent letters deleted, 1 outbox files removed" in result.output
     db.session.expire_all()
-    assert db.session.scalar(select(func.count(Action.id)).where(Action.status == "draft")) == 0
-    kept = db.session.get(Action, sent.id)
+    assert db.session.scalar(select(func.count(Letter.id)).where(Letter.status == "draft")) == 0
+    kept = db.session.get(Letter, sent.id)
     assert kept.supporter_email == "" and kept.scrubbed_at is not None
     assert not (outbox / "a.eml").exists() and (outbox / "b.eml").exists()
-    clear_process_caches(journey)
+    registry_of(journey).clear_caches()
     assert count_from_database(campaign_id) == before
     assert (
         json.loads(run(journey, "people", "export", "erase.me@example.org").output)["letters"] == []
@@ -222,7 +222,7 @@ def test_people_erase_asks_first(journey):
         args=["people", "erase", "keep.me@example.org"], input="n\n"
     )
     assert result.exit_code == 1
-    assert db.session.scalar(select(Action.supporter_email)) == "keep.me@example.org"
+    assert db.session.scalar(select(Letter.supporter_email)) == "keep.me@example.org"
 
 
 def test_the_privacy_page_says_what_is_kept_for_how_long_and_how_to_ask(journey):

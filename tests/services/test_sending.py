@@ -6,24 +6,26 @@ import pytest
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from action_app.models.types import utcnow
-from action_app.services import sending
-from action_app.services.actions import LetterInput, find_action, save_draft, submit_draft
-from action_app.services.campaign_cache import campaign_view
+from action_app.registry import registry_of
+from action_app.services import retention, sending
+from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.letters import recipient_for, render_letter
 from action_app.services.lookup import list_seats
+from action_app.services.submissions import LetterInput, find_letter, save_draft, submit_draft
 from tests.conftest import prepare_journey
 
 
 @pytest.fixture
 def letter(any_app, fake_members):
     """One submitted letter with its pending message."""
-    view = campaign_view(prepare_journey(any_app))
-    recipient = recipient_for(view, next(s for s in list_seats() if s.member and s.member.email))
-    parts = render_letter(view, recipient)
+    campaign = campaign_snapshot(prepare_journey(any_app))
+    seat = next(s for s in list_seats() if s.member and s.member.email)
+    recipient = recipient_for(campaign, seat)
+    parts = render_letter(campaign, recipient)
     public_id = save_draft(
-        view,
+        campaign,
         recipient,
         postcode="SW1A 1AA",
         source=None,
@@ -33,16 +35,16 @@ def letter(any_app, fake_members):
             subject=parts.subject, body_before=parts.before, body_after=parts.after,
         ),
     )  # fmt: skip
-    action = find_action(public_id, view.id)
-    submit_draft(action, require_confirmation=False)
+    saved = find_letter(public_id, campaign.id)
+    submit_draft(saved, require_confirmation=False)
     db.session.commit()
-    return action
+    return saved
 
 
-def message_of(action) -> OutboundMessage:
+def message_of(saved) -> OutboundMessage:
     return db.session.scalar(
         select(OutboundMessage)
-        .where(OutboundMessage.action_id == action.id)
+        .where(OutboundMessage.letter_id == saved.id)
         .execution_options(populate_existing=True)
     )
 
@@ -64,7 +66,7 @@ def test_an_abandoned_claim_comes_back_after_the_lease(letter, any_app):
 
 
 def test_the_sweep_leaves_fresh_queued_letters_alone(letter):
-    assert sending.find_due_actions() == []
+    assert sending.find_due_letters() == []
 
 
 def test_the_sweep_queues_what_the_web_could_not(letter):
@@ -72,9 +74,9 @@ def test_the_sweep_queues_what_the_web_could_not(letter):
     message = message_of(letter)
     message.created_at = utcnow() - timedelta(seconds=sending.NEVER_QUEUED_GRACE_SECONDS + 1)
     db.session.commit()
-    assert sending.find_due_actions() == [letter.id]
+    assert sending.find_due_letters() == [letter.id]
     db.session.commit()
-    assert sending.find_due_actions() == []  # marked as dispatched
+    assert sending.find_due_letters() == []  # marked as dispatched
 
 
 def test_the_sweep_requeues_a_lost_task_only_when_the_queue_is_short(letter, any_app):
@@ -82,8 +84,8 @@ def test_the_sweep_requeues_a_lost_task_only_when_the_queue_is_short(letter, any
     message = message_of(letter)
     message.dispatched_at = utcnow() - timedelta(seconds=waited + 1)
     db.session.commit()
-    assert sending.find_due_actions(queue_is_short=False) == []
-    assert sending.find_due_actions(queue_is_short=True) == [letter.id]
+    assert sending.find_due_letters(queue_is_short=False) == []
+    assert sending.find_due_letters(queue_is_short=True) == [letter.id]
 
 
 def test_a_transient_failure_waits_for_its_retry_time(letter, any_app, monkeypatch):
@@ -95,18 +97,18 @@ def test_a_transient_failure_waits_for_its_retry_time(letter, any_app, monkeypat
         def send(self, message):
             raise TransientMailError("421 try later")
 
-    monkeypatch.setitem(any_app.extensions, "mail_transport", Down())
-    outcome = sending.deliver_message(message_of(letter).id)
+    monkeypatch.setattr(registry_of(any_app), "mail_transport", Down())
+    outcome = sending.deliver_claimed(message_of(letter).id)
     db.session.commit()
     assert outcome.result == "retry"
     message = message_of(letter)
     assert message.status == "pending" and message.last_error == "421 try later"
     delay = (message.next_attempt_at - utcnow()).total_seconds()
     assert 0 < delay <= settings.send_retry_base_seconds * 1.5
-    assert sending.find_due_actions() == []
+    assert sending.find_due_letters() == []
     message.next_attempt_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    assert sending.find_due_actions() == [letter.id]
+    assert sending.find_due_letters() == [letter.id]
 
 
 def test_giving_up_after_the_last_attempt_tells_the_supporter(letter, any_app, monkeypatch):
@@ -116,12 +118,12 @@ def test_giving_up_after_the_last_attempt_tells_the_supporter(letter, any_app, m
         def send(self, message):
             raise TransientMailError("timed out")
 
-    monkeypatch.setitem(any_app.extensions, "mail_transport", Down())
+    monkeypatch.setattr(registry_of(any_app), "mail_transport", Down())
     message = message_of(letter)
     message.attempts = any_app.config["SETTINGS"].send_max_attempts - 1
     db.session.commit()
     sending.claim_due_messages(letter.id)
-    assert sending.deliver_message(message.id).result == "failed"
+    assert sending.deliver_claimed(message.id).result == "failed"
     db.session.commit()
     kinds = {m.kind: m.status for m in db.session.scalars(select(OutboundMessage))}
     assert kinds == {"mp": "failed", "failure_notice": "sending"}  # claimed, sent next
@@ -129,7 +131,7 @@ def test_giving_up_after_the_last_attempt_tells_the_supporter(letter, any_app, m
 
 
 def test_old_drafts_are_deleted(letter):
-    draft = Action(
+    draft = Letter(
         **{c: getattr(letter, c) for c in ("campaign_id", "recipient_key", "recipient_name",
                                            "recipient_email", "supporter_name", "supporter_email",
                                            "email_key", "address_line_1", "town", "postcode",
@@ -139,9 +141,9 @@ def test_old_drafts_are_deleted(letter):
     )  # fmt: skip
     db.session.add(draft)
     db.session.commit()
-    assert sending.delete_expired_letters() == {"drafts": 1, "unconfirmed": 0}
+    assert retention.delete_expired_letters() == {"drafts": 1, "unconfirmed": 0}
     db.session.commit()
-    assert db.session.scalar(select(Action.public_id).where(Action.public_id == "old")) is None
+    assert db.session.scalar(select(Letter.public_id).where(Letter.public_id == "old")) is None
 
 
 def test_a_send_the_database_could_not_record_is_recorded_when_it_returns(
@@ -157,7 +159,7 @@ def test_a_send_the_database_could_not_record_is_recorded_when_it_returns(
         def send(self, message):
             sent.append(message["Message-ID"])
 
-    monkeypatch.setitem(any_app.extensions, "mail_transport", Relay())
+    monkeypatch.setattr(registry_of(any_app), "mail_transport", Relay())
     sending.claim_due_messages(letter.id)
     db.session.commit()
     real_sent = sending._sent
@@ -171,11 +173,11 @@ def test_a_send_the_database_could_not_record_is_recorded_when_it_returns(
 
     monkeypatch.setattr(sending, "_sent", database_goes_away)
     with pytest.raises(sending.SentNotRecorded) as caught:
-        sending.deliver_message(message_of(letter).id)
+        sending.deliver_claimed(message_of(letter).id)
     outcome = sending.record_sent_when_database_returns(caught.value.message_id, patience=5)
     assert outcome.result == "sent" and outcome.follow_up is not None  # the receipt is next
     assert message_of(letter).status == "sent"
     assert len(sent) == 1
     # Nothing is left for the sweep to send again.
-    assert sending.find_due_actions() == []
+    assert sending.find_due_letters() == []
     assert sending.claim_due_messages(letter.id) == []

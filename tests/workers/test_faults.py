@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from action_app import tasking
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
+from action_app.models import Letter, OutboundMessage
 from tests.conftest import build_app, dispose, prepare_journey
 from tests.html import post_form, text
 from tests.journey import SUPPORTER
@@ -148,7 +148,7 @@ def test_postgresql_restarted_while_letters_are_submitted(
             )
             receipts = Counter(r.rcpt_tos[0] for r in received if r.message["Reply-To"] is None)
             stored = db.session.scalar(
-                select(func.count(Action.id)).where(Action.status == "confirmed")
+                select(func.count(Letter.id)).where(Letter.status == "confirmed")
             )
         with capsys.disabled():
             print(
@@ -200,7 +200,7 @@ def test_smtp_refusing_a_third_of_attempts_over_1000_letters(
     started = time.monotonic()
     ids = _batch(live_campaign, 1000)
     for action_id in ids:
-        tasking.dispatch(tasking.SEND_ACTION, action_id)
+        tasking.dispatch(tasking.SEND_LETTER, action_id)
     received = smtp_server.wait_for(2000, timeout=420)
     took = time.monotonic() - started
     to_mp = Counter(

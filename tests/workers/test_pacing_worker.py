@@ -22,7 +22,7 @@ def test_a_paced_campaign_sends_its_hourly_limit_and_keeps_the_rest(
     worker = start_worker(app)
     ids = letters_to_one_mp(campaign, 5)
     for action_id in ids:
-        tasking.dispatch(tasking.SEND_ACTION, action_id)
+        tasking.dispatch(tasking.SEND_LETTER, action_id)
     received = smtp_server.wait_for(4, timeout=30)
     time.sleep(2)  # two sweeps more: nothing else may go
     db.session.expire_all()

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from action_app import tasking
 from action_app.extensions import db
-from action_app.models import Action, Constituency, OutboundMessage, ParticipationCount
-from action_app.services.actions import LetterInput, find_action, save_draft, submit_draft
-from action_app.services.campaign_cache import campaign_view
+from action_app.models import Constituency, Letter, OutboundMessage, ParticipationCount
+from action_app.registry import registry_of
+from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.letters import recipient_for, render_letter
 from action_app.services.lookup import list_seats
+from action_app.services.submissions import LetterInput, find_letter, save_draft, submit_draft
 from tests.html import post_form, text
 from tests.journey import send, write_letter
 from tests.workers.conftest import sendable_postcodes
@@ -89,13 +90,13 @@ def test_fifty_supporters_fifty_letters_fifty_receipts(
     expected_seats = Counter(
         db.session.scalar(
             select(Constituency.name)
-            .join(Action, Action.constituency_id == Constituency.id)
-            .where(Action.supporter_email == details["email"])
+            .join(Letter, Letter.constituency_id == Constituency.id)
+            .where(Letter.supporter_email == details["email"])
         )
         for details, *_ in expected
     )
     assert by_seat == dict(expected_seats)
-    app.extensions["local_totals"].clear()
+    registry_of(app).local_totals.clear()
     assert app.test_client().get("/api/v1/campaigns/test-campaign/count").get_json() == {
         "slug": "test-campaign",
         "total": 50,
@@ -122,26 +123,26 @@ def test_duplicates_with_a_worker_send_one_letter(app, live_campaign, smtp_serve
 
 def _batch(campaign, count: int) -> list[int]:
     """Submit ``count`` letters through the service layer (the web path, minus the HTML)."""
-    view = campaign_view(campaign)
+    snapshot = campaign_snapshot(campaign)
     seats = [s for s in list_seats() if s.member and s.member.email]
     ids = []
     for i in range(count):
-        recipient = recipient_for(view, seats[i % len(seats)])
-        parts = render_letter(view, recipient)  # what the letter page shows
-        letter = LetterInput(
+        recipient = recipient_for(snapshot, seats[i % len(seats)])
+        parts = render_letter(snapshot, recipient)  # what the letter page shows
+        typed = LetterInput(
             **supporter(i), subject=parts.subject, body_before=parts.before, body_after=parts.after
         )
         public_id = save_draft(
-            view,
+            snapshot,
             recipient,
             postcode="SW1A 1AA",
             source="batch",
             form_token=f"batch-{i}",
-            letter=letter,
+            letter=typed,
         )
-        action = find_action(public_id, view.id)
-        submit_draft(action, require_confirmation=False)
-        ids.append(action.id)
+        saved = find_letter(public_id, snapshot.id)
+        submit_draft(saved, require_confirmation=False)
+        ids.append(saved.id)
     db.session.commit()
     return ids
 
@@ -152,8 +153,8 @@ def test_a_worker_killed_mid_batch_loses_nothing(
 ):
     worker = start_worker(app)
     ids = _batch(live_campaign, 500)
-    for action_id in ids:
-        tasking.dispatch(tasking.SEND_ACTION, action_id)
+    for letter_id in ids:
+        tasking.dispatch(tasking.SEND_LETTER, letter_id)
 
     def mp_mails():
         return [r for r in smtp_server.received if r.message["Subject"].startswith("A constituent")]
@@ -241,7 +242,7 @@ def test_redis_down_while_supporters_submit(
         took = time.monotonic() - started
         assert smtp_server.received == []
         assert (
-            db.session.scalar(select(func.count(Action.id)).where(Action.status == "confirmed"))
+            db.session.scalar(select(func.count(Letter.id)).where(Letter.status == "confirmed"))
             == 100
         )
 

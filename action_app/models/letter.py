@@ -1,4 +1,4 @@
-"""A supporter's action (their letter) and the emails it causes, and participation counts."""
+"""A supporter's letter, the emails it causes, and participation counts."""
 
 from __future__ import annotations
 
@@ -17,24 +17,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
+from action_app.models.statuses import LetterStatus, MessageKind, MessageStatus, one_of
 from action_app.models.types import JsonDocument, utcnow
-
-# draft: written, not yet sent (only the supporter's browser knows it)
-# awaiting_confirmation: sent, but the campaign wants the email address confirmed first
-# confirmed: the letter and the receipt are queued or sent
-ACTION_STATUSES = ("draft", "awaiting_confirmation", "confirmed")
-SUBMITTED = ("awaiting_confirmation", "confirmed")
-
-# pending → sending (claimed by one worker) → sent | failed; a transient failure puts a
-# message back to pending with a later next_attempt_at.
-MESSAGE_STATUSES = ("pending", "sending", "sent", "failed")
-MESSAGE_KINDS = ("mp", "receipt", "confirmation", "failure_notice")
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Action(db.Model):
-    __tablename__ = "actions"
+class Letter(db.Model):
+    """What a supporter wrote to one recipient in one campaign (see LetterStatus)."""
+
+    __tablename__ = "letters"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # The letter's address in URLs; unguessable, and shown only to the browser that wrote it.
@@ -42,7 +34,7 @@ class Action(db.Model):
     # The hidden token of the form that created it: a second POST of the same form finds it.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(24), default="draft")
+    status: Mapped[str] = mapped_column(String(24), default=LetterStatus.DRAFT)
 
     # Who it goes to, decided on the server.
     recipient_key: Mapped[str] = mapped_column(String(300))
@@ -77,13 +69,13 @@ class Action(db.Model):
     confirmed_at: Mapped[datetime | None]
 
     messages: Mapped[list[OutboundMessage]] = relationship(
-        back_populates="action", order_by="OutboundMessage.id", cascade="all, delete-orphan"
+        back_populates="letter", order_by="OutboundMessage.id", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
         # One letter per supporter per campaign per recipient, counting only letters sent.
         Index(
-            "uq_actions_one_per_supporter",
+            "uq_letters_one_per_supporter",
             "campaign_id",
             "recipient_key",
             "email_key",
@@ -91,18 +83,23 @@ class Action(db.Model):
             postgresql_where=text("status <> 'draft'"),
             sqlite_where=text("status <> 'draft'"),
         ),
-        Index("ix_actions_campaign_status", "campaign_id", "status"),
-        Index("ix_actions_status_created", "status", "created_at"),
+        Index("ix_letters_campaign_status", "campaign_id", "status"),
+        Index("ix_letters_status_created", "status", "created_at"),
+        one_of("status", LetterStatus),
     )
+
+    def mp_message(self) -> OutboundMessage | None:
+        """The email that carries this letter to its recipient (None before it is sent)."""
+        return next((m for m in self.messages if m.kind == MessageKind.MP), None)
 
 
 class OutboundMessage(db.Model):
     __tablename__ = "outbound_messages"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None]
@@ -111,10 +108,10 @@ class OutboundMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    action: Mapped[Action] = relationship(back_populates="messages")
+    letter: Mapped[Letter] = relationship(back_populates="messages")
 
     __table_args__ = (
-        Index("ix_outbound_messages_action", "action_id"),
+        Index("ix_outbound_messages_letter", "letter_id"),
         # The sweep's question: what is due? Only unfinished rows are indexed.
         Index(
             "ix_outbound_messages_due",
@@ -123,6 +120,8 @@ class OutboundMessage(db.Model):
             postgresql_where=text("status IN ('pending', 'sending')"),
             sqlite_where=text("status IN ('pending', 'sending')"),
         ),
+        one_of("status", MessageStatus),
+        one_of("kind", MessageKind),
     )
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from action_app.extensions import db
-from action_app.models import Action, OutboundMessage
-from action_app.models.action import SUBMITTED
+from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
+from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
-from action_app.services.campaign_cache import CampaignView, cached_campaign_by_id
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.consent import CONSENT_VERSION, record_opt_ins
 from action_app.services.letters import (
     Recipient,
@@ -29,18 +29,20 @@ from action_app.services.letters import (
     join_letter,
     render_letter,
 )
+from action_app.services.retention import CONFIRMATION_DAYS
 from action_app.sql import insert_unless_exists
 
-CONFIRMATION_DAYS = 7
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
 
 class AlreadyWritten(Exception):
-    """This supporter has already written to this recipient in this campaign."""
+    """This supporter has already written to this recipient in this campaign. The caller rolls
+    back, then ``earlier_letter`` finds the letter they sent before."""
 
-    def __init__(self, action: Action):
-        super().__init__(f"action {action.id} already submitted")
-        self.action = action
+    def __init__(self, draft: Letter, key: tuple[int, str, str]):
+        super().__init__(f"letter {draft.id} duplicates one already sent")
+        self.draft = draft
+        self.key = key
 
 
 @dataclass
@@ -72,21 +74,22 @@ def email_key(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def find_action(public_id: str, campaign_id: int) -> Action | None:
+def find_letter(public_id: str, campaign_id: int) -> Letter | None:
+    """The letter with this public id, if it belongs to this campaign."""
     return db.session.scalar(
-        select(Action).where(Action.public_id == public_id, Action.campaign_id == campaign_id)
+        select(Letter).where(Letter.public_id == public_id, Letter.campaign_id == campaign_id)
     )
 
 
 def save_draft(
-    campaign: CampaignView,
+    campaign: CampaignSnapshot,
     recipient: Recipient,
     *,
     postcode: str,
     source: str | None,
     form_token: str,
     letter: LetterInput,
-    draft: Action | None = None,
+    draft: Letter | None = None,
 ) -> str:
     """Create the draft (or update the one being changed); return its public id.
 
@@ -94,19 +97,21 @@ def save_draft(
     nothing if this form was posted before (the form token is unique), in which case the
     earlier draft is the answer. Whether the supporter has written before is settled when
     they send, by the one-letter-per-supporter index."""
-    values = _draft_values(campaign, recipient, postcode, source, form_token, letter)
+    values = letter_values(
+        campaign, recipient, postcode=postcode, letter=letter, source=source, form_token=form_token
+    )
     now = utcnow()
-    if draft is not None and draft.status == "draft":
+    if draft is not None and draft.status == LetterStatus.DRAFT:
         db.session.execute(
-            update(Action)
-            .where(Action.id == draft.id, Action.status == "draft")
+            update(Letter)
+            .where(Letter.id == draft.id, Letter.status == LetterStatus.DRAFT)
             .values(**values, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         return draft.public_id
     public_id = secrets.token_urlsafe(16)
     statement = insert_unless_exists(
-        db.session.get_bind().dialect.name, Action.__table__, ("form_token",), "public_id"
+        db.session.get_bind().dialect.name, Letter.__table__, ("form_token",), "public_id"
     )
     row = db.session.execute(
         statement,
@@ -114,24 +119,27 @@ def save_draft(
             **values,
             "public_id": public_id,
             "campaign_id": campaign.id,
-            "status": "draft",
+            "status": LetterStatus.DRAFT,
             "created_at": now,
             "updated_at": now,
         },
     ).first()
     if row is not None:
         return row.public_id
-    return db.session.scalar(select(Action.public_id).where(Action.form_token == form_token))
+    return db.session.scalar(select(Letter.public_id).where(Letter.form_token == form_token))
 
 
-def _draft_values(
-    campaign: CampaignView,
+def letter_values(
+    campaign: CampaignSnapshot,
     recipient: Recipient,
+    *,
     postcode: str,
-    source: str | None,
-    form_token: str,
     letter: LetterInput,
+    source: str | None = None,
+    form_token: str = "",
 ) -> dict:
+    """The columns of a letter from what the supporter typed: the templates rendered for them
+    (or, where the campaign lets them edit it, their own text with its tokens filled in)."""
     supporter = letter.supporter(postcode)
     if campaign.body_editable:
         subject = fill_tokens(letter.subject, supporter)
@@ -165,60 +173,66 @@ def _draft_values(
     }
 
 
-def letter_body(action: Action) -> str:
+def letter_body(letter: Letter) -> str:
     """The body of the letter as the MP will read it, below the supporter's details."""
-    return join_letter(action.body_before, action.personal_paragraph, action.body_after)
+    return join_letter(letter.body_before, letter.personal_paragraph, letter.body_after)
 
 
-def submit_draft(action: Action, require_confirmation: bool) -> bool:
+def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     """Send the draft, exactly once: True if this call sent it, False if it was already sent.
 
     One conditional UPDATE moves the draft on, and the pending message is written in the same
-    transaction (the caller commits). Raises AlreadyWritten, with the transaction rolled back,
-    if the supporter has sent this recipient a letter before: the one-letter-per-supporter
-    index refuses the UPDATE."""
-    status = "awaiting_confirmation" if require_confirmation else "confirmed"
+    transaction (the caller commits). Raises AlreadyWritten if the supporter has sent this
+    recipient a letter before (the one-letter-per-supporter index refuses the UPDATE): the
+    transaction can only be rolled back then, which is the caller's to do."""
+    status = LetterStatus.AWAITING_CONFIRMATION if require_confirmation else LetterStatus.CONFIRMED
     now = utcnow()
-    action_id = action.id
-    duplicate_of = (action.campaign_id, action.recipient_key, action.email_key)
+    letter_id = letter.id
+    duplicate_of = (letter.campaign_id, letter.recipient_key, letter.email_key)
     try:
         moved = db.session.execute(
-            update(Action)
-            .where(Action.id == action_id, Action.status == "draft")
+            update(Letter)
+            .where(Letter.id == letter_id, Letter.status == LetterStatus.DRAFT)
             .values(
                 status=status,
                 submitted_at=now,
                 updated_at=now,
                 confirmed_at=None if require_confirmation else now,
             )
-            .returning(Action.id)
+            .returning(Letter.id)
             .execution_options(synchronize_session=False)
         ).first()
     except IntegrityError:
-        db.session.rollback()
-        raise AlreadyWritten(_submitted_like(*duplicate_of) or action) from None
+        raise AlreadyWritten(letter, duplicate_of) from None
     if moved is None:
         return False
-    record_opt_ins(action_id, action.campaign_id, offered_by(action), action.opt_ins or [], now)
+    record_opt_ins(letter_id, letter.campaign_id, offered_by(letter), letter.opt_ins or [], now)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
-    _queue_message(action_id, "confirmation" if require_confirmation else "mp", now)
+    kind = MessageKind.CONFIRMATION if require_confirmation else MessageKind.MP
+    _queue_message(letter_id, kind, now)
     return True
 
 
-def offered_by(action: Action) -> tuple[dict, ...]:
+def offered_by(letter: Letter) -> tuple[dict, ...]:
     """The organisations the letter's campaign offers opt-ins for."""
-    campaign = cached_campaign_by_id(action.campaign_id)
+    campaign = cached_campaign_by_id(letter.campaign_id)
     return campaign.organisations if campaign is not None else ()
 
 
-def _queue_message(action_id: int, kind: str, now) -> None:
+def earlier_letter(refused: AlreadyWritten) -> Letter:
+    """The letter the supporter sent before, which made ``submit_draft`` refuse this one (or the
+    draft itself, if that letter has gone since). Call it after rolling back."""
+    return _submitted_like(*refused.key) or refused.draft
+
+
+def _queue_message(letter_id: int, kind: MessageKind, now) -> None:
     db.session.execute(
         OutboundMessage.__table__.insert(),
         {
-            "action_id": action_id,
+            "letter_id": letter_id,
             "kind": kind,
-            "status": "pending",
+            "status": MessageStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "dispatched_at": now,
@@ -227,30 +241,30 @@ def _queue_message(action_id: int, kind: str, now) -> None:
     )
 
 
-def _submitted_like(campaign_id: int, recipient_key: str, key: str) -> Action | None:
+def _submitted_like(campaign_id: int, recipient_key: str, key: str) -> Letter | None:
     return db.session.scalar(
-        select(Action).where(
-            Action.campaign_id == campaign_id,
-            Action.recipient_key == recipient_key,
-            Action.email_key == key,
-            Action.status.in_(SUBMITTED),
+        select(Letter).where(
+            Letter.campaign_id == campaign_id,
+            Letter.recipient_key == recipient_key,
+            Letter.email_key == key,
+            Letter.status.in_(SUBMITTED),
         )
     )
 
 
-def confirm_action(action: Action) -> bool:
+def confirm_letter(letter: Letter) -> bool:
     """The supporter clicked their link: queue the letter (once). True if this call did it."""
     now = utcnow()
     moved = db.session.execute(
-        update(Action)
-        .where(Action.id == action.id, Action.status == "awaiting_confirmation")
-        .values(status="confirmed", confirmed_at=now, updated_at=now)
-        .returning(Action.id)
+        update(Letter)
+        .where(Letter.id == letter.id, Letter.status == LetterStatus.AWAITING_CONFIRMATION)
+        .values(status=LetterStatus.CONFIRMED, confirmed_at=now, updated_at=now)
+        .returning(Letter.id)
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
         return False
-    _queue_message(action.id, "mp", now)
+    _queue_message(letter.id, MessageKind.MP, now)
     return True
 
 
@@ -258,15 +272,16 @@ def _confirmation_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-letter")
 
 
-def confirmation_token(action: Action) -> str:
-    return _confirmation_serializer().dumps(action.public_id)
+def confirmation_token(letter: Letter) -> str:
+    """The signed token in a confirmation link (it names the letter's public id)."""
+    return _confirmation_serializer().dumps(letter.public_id)
 
 
 class ConfirmationExpired(Exception):
     """The link is older than seven days."""
 
 
-def action_for_confirmation(token: str, campaign_id: int) -> Action | None:
+def letter_for_confirmation(token: str, campaign_id: int) -> Letter | None:
     """The letter a confirmation link is for; ConfirmationExpired if it is too old."""
     try:
         public_id = _confirmation_serializer().loads(token, max_age=CONFIRMATION_DAYS * 86400)
@@ -274,4 +289,4 @@ def action_for_confirmation(token: str, campaign_id: int) -> Action | None:
         raise ConfirmationExpired() from None
     except BadSignature:
         return None
-    return find_action(public_id, campaign_id)
+    return find_letter(public_id, campaign_id)

@@ -1,0 +1,75 @@
+"""Every status and kind the database stores, as types. Each is a ``StrEnum``, so a member is
+also the plain string that is stored; the models add a CHECK constraint built from each, so the
+database refuses a value the code does not know."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint
+
+
+class LetterStatus(StrEnum):
+    """draft: written, not yet sent (only the supporter's browser knows it);
+    awaiting_confirmation: sent, but the campaign wants the email address confirmed first;
+    confirmed: the letter and the receipt are queued or sent."""
+
+    DRAFT = "draft"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CONFIRMED = "confirmed"
+
+
+# Letters the supporter has sent (whether or not yet confirmed).
+SUBMITTED = (LetterStatus.AWAITING_CONFIRMATION, LetterStatus.CONFIRMED)
+
+
+class MessageStatus(StrEnum):
+    """pending → sending (claimed by one worker) → sent | failed; a transient failure puts a
+    message back to pending with a later next_attempt_at."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MessageKind(StrEnum):
+    """The emails a letter causes: the letter itself, the supporter's copy, the link that
+    confirms it, and the notice that it could not be delivered."""
+
+    MP = "mp"
+    RECEIPT = "receipt"
+    CONFIRMATION = "confirmation"
+    FAILURE_NOTICE = "failure_notice"
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    LIVE = "live"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class TargetType(StrEnum):
+    """Who a campaign's letters go to: each supporter's own MP, or one fixed recipient."""
+
+    CONSTITUENCY_MP = "constituency_mp"
+    FIXED = "fixed"
+
+
+class Nation(StrEnum):
+    """The four nations, in the order pages list them."""
+
+    ENGLAND = "England"
+    SCOTLAND = "Scotland"
+    WALES = "Wales"
+    NORTHERN_IRELAND = "Northern Ireland"
+
+
+NATIONS: tuple[str, ...] = tuple(Nation)
+
+
+def one_of(column: str, values: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    """CHECK (column IN (...every value...)), named ``ck_<table>_<name or column>``."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name or column)

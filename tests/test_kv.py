@@ -1,0 +1,93 @@
+"""The key/value store: Redis with a breaker, or the cache table; both answer the same."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from action_app.kv import RedisStore
+from action_app.registry import registry_of
+from tests.redis_server import ThrowawayRedis
+
+
+@pytest.fixture
+def store(any_app):
+    """The app's store: Redis in production mode, the cache table when embedded."""
+    return registry_of(any_app).store
+
+
+def test_set_get_delete(store):
+    store.set("k", "v", ttl_seconds=60)
+    assert store.get("k") == "v"
+    store.delete("k")
+    assert store.get("k") is None
+
+
+def test_incr_if_exists_adds_to_a_counter_and_leaves_a_missing_one_missing(store):
+    store.set("count", "5", ttl_seconds=60)
+    assert store.incr_if_exists("count", 2) == 7
+    assert store.get("count") == "7"
+    assert store.incr_if_exists("missing", 1) is None
+    assert store.get("missing") is None
+
+
+def test_an_expired_counter_is_not_brought_back(store, any_app):
+    store.set("gone", "5", ttl_seconds=1)
+    time.sleep(1.1)
+    assert store.incr_if_exists("gone", 1) is None
+    assert store.get("gone") is None
+
+
+def test_purge_expired_removes_what_has_expired(store, any_app):
+    store.set("old", "1", ttl_seconds=1)
+    store.set("kept", "1", ttl_seconds=60)
+    time.sleep(1.1)
+    removed = store.purge_expired()
+    assert removed == (0 if any_app.config["SETTINGS"].redis_url else 1)  # Redis expires its own
+    assert store.get("kept") == "1"
+
+
+class CountingClient:
+    """Counts the commands that reach the Redis client, to see the breaker skip it."""
+
+    def __init__(self, store: RedisStore, monkeypatch):
+        self.calls = 0
+        real = store.client.execute_command
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(store.client, "execute_command", counted)
+
+
+def test_the_breaker_skips_redis_for_a_pause_after_a_failure(tmp_path, monkeypatch, caplog):
+    server = ThrowawayRedis(tmp_path / "redis").start()
+    store = RedisStore(server.url, pause=1.0)
+    counting = CountingClient(store, monkeypatch)
+    try:
+        store.set("k", "v")
+        assert store.get("k") == "v"
+        server.stop()
+        calls_before = counting.calls
+        with caplog.at_level(logging.WARNING, logger="action_app.kv"):
+            assert store.get("k") is None  # one failed attempt, not an exception
+        assert counting.calls == calls_before + 1
+        assert "Redis unavailable, carrying on without it for 1s" in caplog.text
+        # Within the pause, nothing reaches Redis: an outage costs one failure, not one each.
+        assert store.get("k") is None
+        store.set("k", "w")
+        assert store.incr_if_exists("k") is None
+        store.delete("k")
+        assert counting.calls == calls_before + 1
+
+        server.start()  # the same port: Redis is back
+        time.sleep(1.1)
+        store.set("k", "back")
+        assert store.get("k") == "back"
+        assert counting.calls > calls_before + 1
+    finally:
+        store.close()
+        server.stop()
