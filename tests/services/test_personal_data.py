@@ -237,3 +237,14 @@ def test_the_privacy_page_says_what_is_kept_for_how_long_and_how_to_ask(journey)
         "Email action@write.example.org from the address you wrote with",
     ):
         assert expected in words, expected
+
+
+def test_the_sent_page_of_a_scrubbed_letter_says_the_details_are_gone(journey):
+    browser = journey.test_client()
+    sent = send(browser, write_letter(browser, email="gone@example.org"))
+    letter = db.session.scalar(select(Letter).where(Letter.supporter_email == "gone@example.org"))
+    deliver(letter, utcnow() - timedelta(days=30))
+    scrub.scrub_expired(utcnow(), 28, outbox=None)
+    words = text(browser.get(sent.headers["Location"]))
+    assert "Your letter was sent" in words and "we have since deleted your details" in words
+    assert "gone@example.org" not in words
