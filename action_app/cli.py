@@ -49,7 +49,10 @@ def register_commands(app: Flask) -> None:
     from action_app.staff.cli import staff
 
     app.cli.add_command(staff)
+    from action_app.people_cli import people
+
     app.cli.add_command(start)
+    app.cli.add_command(people)
 
 
 @click.group(help="The MP directory.")

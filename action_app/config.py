@@ -128,6 +128,10 @@ class Settings:
     rate_limit_per_mp: str = "1000 per hour"
     bot_min_seconds: float = 4.0
     seat_check_retry_seconds: float = 300.0
+    # Days a supporter's details and letter are kept after it was sent or the campaign closed.
+    personal_data_days: int = 28
+    # Where the privacy page tells people to ask for a copy of their data or its deletion.
+    privacy_contact_email: str = ""
 
     @property
     def embedded(self) -> bool:
@@ -224,6 +228,9 @@ class Settings:
             contact_email=(env.get("CONTACT_EMAIL") or "").strip() or mail.from_address,
             hexmap_path=(env.get("HEXMAP_PATH") or "").strip() or None,
             **_abuse_settings(env),
+            personal_data_days=max(1, _env_int(env, "PERSONAL_DATA_DAYS", 28)),
+            privacy_contact_email=(env.get("PRIVACY_CONTACT_EMAIL") or "").strip()
+            or mail.from_address,
         )
 
 

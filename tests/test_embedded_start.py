@@ -84,6 +84,7 @@ def test_campaign_page_to_eml_in_the_outbox(started):
     base, outbox, log = started
     session = requests.Session()
     page = session.get(base + "/c/deaf-children-debate")
+    assert "/" not in page.headers.get("Server", "")  # names no versions to look flaws up by
     assert page.status_code == 200 and "0 people have written" in plain(page.text)
     mp_page = session.get(base + "/c/deaf-children-debate/your-mp", params={"postcode": "ll77 7tw"})
     assert "Your MP is Llinos Medi" in plain(mp_page.text)

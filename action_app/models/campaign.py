@@ -53,6 +53,10 @@ class Campaign(db.Model):
     reply_check_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # Letter checks and the seat-check limit (docs/campaign-format.md, "safeguards").
     safeguards: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    # Pacing (services/pacing.py): at most this many letters an hour to each MP (None: no
+    # limit), and only between {"from": "09:00", "to": "17:30"} UK time (None: any time).
+    letters_per_mp_per_hour: Mapped[int | None]
+    sending_hours: Mapped[dict | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -73,6 +73,11 @@ class Letter(db.Model):
     hold_reason: Mapped[str | None] = mapped_column(String(300))
     # The letter's words, normalised and hashed: identical letters to one MP share it.
     body_hash: Mapped[str | None] = mapped_column(String(64))
+    # The version of the consent wording the supporter agreed to (services/consent.py).
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    # When the supporter's details and words were removed (services/scrub.py); the row stays
+    # for the counts and the MP-level figures.
+    scrubbed_at: Mapped[datetime | None]
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -30,6 +30,9 @@ SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
+_FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
 def clean_source(value: str | None) -> str | None:
     """A campaign source code (partner, email blast, social) if it is well formed."""
     value = (value or "").strip()
@@ -203,7 +206,11 @@ class LetterForm(TypedForm):
     # The message names the recipient; the view puts it in.
     consent = BooleanField(validators=[DataRequired(message="consent")])
     opt_ins = SelectMultipleField(choices=[], validate_choice=True)
-    form_token = HiddenField()
+    # Ours look like token_urlsafe(24); anything else (edited, too long for the column) is
+    # dropped, and the view makes a fresh one.
+    form_token = HiddenField(
+        filters=[lambda value: value if _FORM_TOKEN.match(value or "") else None]
+    )
 
     def __init__(self, *args, editable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,12 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from action_app import rate_limits, tasking
 from action_app.extensions import db
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
+from action_app.models.types import utcnow
 from action_app.public.forms import ConfirmForm, SendForm, clean_source
 from action_app.public.guarded_form import GuardedLetterForm as LetterForm
 from action_app.public.views import public_campaign, query_args, too_many, uk_time_of_day
 from action_app.registry import current_registry
-from action_app.services import abuse, emails, lookup, seat_check
+from action_app.services import abuse, emails, lookup, pacing, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.campaigns import in_uk_time
+from action_app.services.consent import consent_wording, opt_in_wording
 from action_app.services.letter_status import letter_status
 from action_app.services.letters import (
     Recipient,
@@ -29,6 +32,7 @@ from action_app.services.letters import (
     recipient_for,
     render_letter,
 )
+from action_app.services.pacing import PacingRule
 from action_app.services.participation import bump_hot_totals, campaign_total
 from action_app.services.preview import preview_letter
 from action_app.services.self_send import (
@@ -154,6 +158,7 @@ def sent(slug: str, public_id: str):
         "public/sent.html",
         campaign=campaign,
         letter=letter,
+        delivery_at=_paced_delivery(campaign, letter),
         failed=mp_message is not None and mp_message.status == MessageStatus.FAILED,
         failure_explanation=emails.failure_explanation(
             mp_message.last_error if mp_message is not None else None
@@ -219,6 +224,12 @@ def _send(campaign: CampaignSnapshot, letter: Letter):
     return redirect(url_for("public.sent", slug=campaign.slug, public_id=public_id))
 
 
+def _paced_delivery(campaign: CampaignSnapshot, letter: Letter):
+    """When the campaign's pacing will let this letter reach the MP (UK time), if not now."""
+    when = pacing.expected_delivery(letter, PacingRule.of(campaign), utcnow())
+    return in_uk_time(when) if when is not None else None
+
+
 def _dispatch_letter(letter_id: int) -> None:
     """Queue the letter's task; if the broker is down, the sweep queues it once it is back."""
     if not tasking.dispatch(tasking.SEND_LETTER, letter_id):
@@ -269,6 +280,8 @@ def _write_page(
         recipient=recipient,
         postcode=journey.postcode,
         letter_parts=None if campaign.body_editable else render_letter(campaign, recipient),
+        consent_label=consent_wording(recipient.name),
+        opt_in_wording=opt_in_wording,
         expired="csrf_token" in form.errors,
         back_url=url_for(
             "public.your_mp",

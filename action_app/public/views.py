@@ -63,7 +63,14 @@ def healthz():
 
 
 def privacy():
-    return render_template("public/privacy.html", settings=current_registry().settings)
+    settings = current_registry().settings
+    return render_template(
+        "public/privacy.html",
+        settings=settings,
+        days=settings.personal_data_days,
+        lookup_days=settings.lookup_cache_days,
+        contact=settings.privacy_contact_email,
+    )
 
 
 def campaign(slug: str):

@@ -17,6 +17,7 @@ from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatu
 from action_app.models.types import utcnow
 from action_app.services.header_text import header_problem, subject_template_problems
 from action_app.services.letter_templates import check_template
+from action_app.services.pacing import parse_clock
 from action_app.services.safeguards import parse_safeguards
 
 UK = ZoneInfo("Europe/London")
@@ -52,6 +53,8 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "embed_origins": ("embed_origins", "embed_sites"),
     "reply_check_days": ("reply_check_days",),
     "safeguards": ("safeguards",),
+    "letters_per_mp_per_hour": ("letters_per_mp_per_hour",),
+    "sending_hours": ("sending_hours",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -403,6 +406,29 @@ def _embed_origins(value: Any) -> list[str]:
     return origins
 
 
+def _per_hour(value: Any) -> int | None:
+    if value in (None, 0):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise ValueError("must be a whole number of letters from 1 to 10000, or null for no limit")
+    return value
+
+
+def _sending_hours(value: Any) -> dict | None:
+    """{"from": "09:00", "to": "17:30"} in UK time; "to" may be earlier, for overnight."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict) or set(value) != {"from", "to"}:
+        raise ValueError('must be like {"from": "09:00", "to": "17:30"} (UK time), or null')
+    try:
+        opens, closes = parse_clock(value["from"]), parse_clock(value["to"])
+    except ValueError as exc:
+        raise ValueError(f"{exc} (use 24-hour HH:MM)") from None
+    if opens == closes:
+        raise ValueError('"from" and "to" must differ')
+    return {"from": f"{opens:%H:%M}", "to": f"{closes:%H:%M}"}
+
+
 _FIELD_PARSERS = {
     "slug": _slug,
     "title": _text_field("title"),
@@ -428,4 +454,6 @@ _FIELD_PARSERS = {
     "embed_origins": _embed_origins,
     "reply_check_days": _reply_check_days,
     "safeguards": parse_safeguards,
+    "letters_per_mp_per_hour": _per_hour,
+    "sending_hours": _sending_hours,
 }

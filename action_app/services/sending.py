@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from action_app.config import Settings
 from action_app.extensions import db
@@ -29,7 +31,7 @@ from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessag
 from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
-from action_app.services import emails, notices, owner, relay, seat_check
+from action_app.services import emails, notices, owner, pacing, relay, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
@@ -78,6 +80,8 @@ def claim_due_messages(letter_id: int) -> list[int]:
     settings = _settings()
     now = utcnow()
     stale = now - timedelta(seconds=settings.send_lease_seconds)
+    # A letter over its campaign's pace is moved to its slot first, so it is not due now.
+    pacing.defer_if_paced(letter_id, now)
     statement = (
         update(OutboundMessage)
         .where(OutboundMessage.letter_id == letter_id)
@@ -156,10 +160,15 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
         reason = f"{emails.INTERNAL_ERROR} ({type(exc).__name__})"
         outcome.follow_up = _fail(message, letter, reason)
     else:
-        relay.record_relay_ok(state)
-        outcome.follow_up = _sent(message, letter)
+        try:
+            relay.record_relay_ok(state)
+            outcome.follow_up = _sent(message, letter)
+            db.session.flush()
+        except DATABASE_GONE as exc:
+            raise SentNotRecorded(message_id) from exc
         if letter.source == TEST_SOURCE:
             outcome.result = DeliveryResult.TEST_SENT  # so the task does not count it either
+        return outcome
     db.session.flush()
     return outcome
 
@@ -172,6 +181,44 @@ def _wait_for_relay(message: OutboundMessage, until) -> None:
     message.next_attempt_at = until
     message.dispatched_at = None
     message.claimed_at = None
+
+
+class SentNotRecorded(Exception):
+    """The mail server took the message, then the database went away before it was marked
+    sent. Sending it again would send it twice: ``record_sent_when_database_returns``."""
+
+    def __init__(self, message_id: int):
+        super().__init__(f"message {message_id} was sent but not recorded")
+        self.message_id = message_id
+
+
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
+def record_sent_when_database_returns(message_id: int, patience: float = 120.0) -> Outcome:
+    """Mark a message that the mail server accepted as sent, waiting for the database to come
+    back (a restart, a failover) for up to ``patience`` seconds; commits. Without this, the
+    message's lease would run out and it would be sent a second time."""
+    deadline = time.monotonic() + patience
+    delay = 0.25
+    while True:
+        try:
+            db.session.rollback()
+            message = db.session.get(OutboundMessage, message_id, populate_existing=True)
+            if message is None or message.status != MessageStatus.SENDING:  # committed after all
+                return Outcome(message_id, message.kind if message else "?", DeliveryResult.SENT)
+            outcome = Outcome(
+                message_id, message.kind, DeliveryResult.SENT, message.letter.campaign_id
+            )
+            outcome.follow_up = _sent(message, message.letter)
+            db.session.commit()
+            log.warning("Message %s: recorded as sent once the database was back", message_id)
+            return outcome
+        except DATABASE_GONE:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:

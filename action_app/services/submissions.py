@@ -20,7 +20,8 @@ from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
-from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
+from action_app.services.consent import CONSENT_VERSION
 from action_app.services.letters import (
     Recipient,
     Supporter,
@@ -169,6 +170,7 @@ def letter_values(
         "body_after": after,
         "opt_ins": [slug for slug in letter.opt_ins if slug in offered],
         "source": source,
+        "consent_version": CONSENT_VERSION,
     }
 
 
@@ -211,6 +213,12 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     kind = MessageKind.CONFIRMATION if require_confirmation else MessageKind.MP
     _queue_message(letter_id, kind, now)
     return True
+
+
+def offered_by(letter: Letter) -> tuple[dict, ...]:
+    """The organisations the letter's campaign offers opt-ins for."""
+    campaign = cached_campaign_by_id(letter.campaign_id)
+    return campaign.organisations if campaign is not None else ()
 
 
 def earlier_letter(refused: AlreadyWritten) -> Letter:

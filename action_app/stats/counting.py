@@ -18,6 +18,7 @@ from action_app.extensions import db
 from action_app.models import Letter, OptInRecord, StatsCounter
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
+from action_app.services.consent import opt_in_wording
 from action_app.services.letters import Supporter, recipient_for, render_letter
 from action_app.sql import upsert
 from action_app.stats.store import Counter
@@ -164,7 +165,7 @@ def _squash(text: str) -> str:
 def _record_opt_ins(
     action: Letter, campaign: CampaignSnapshot | None, opted_in_at: datetime
 ) -> list[str]:
-    """Keep each opt-in with the organisation's statement as the supporter saw it."""
+    """Keep each opt-in with the exact words beside the box the supporter ticked."""
     if campaign is None or not action.opt_ins:
         return []
     offered = {o["slug"]: o for o in campaign.organisations}
@@ -178,7 +179,7 @@ def _record_opt_ins(
                     "campaign_id": action.campaign_id,
                     "organisation": slug,
                     "organisation_name": offered[slug].get("name", slug),
-                    "statement": offered[slug].get("statement", ""),
+                    "statement": opt_in_wording(offered[slug]),
                     "opted_in_at": opted_in_at,
                 }
                 for slug in chosen
