@@ -23,7 +23,6 @@ from action_app.public.views import public_campaign, query_args, too_many, uk_ti
 from action_app.registry import current_registry
 from action_app.services import abuse, emails, lookup, pacing, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot
-from action_app.services.campaigns import in_uk_time
 from action_app.services.consent import consent_wording, opt_in_wording
 from action_app.services.letter_status import letter_status
 from action_app.services.letters import (
@@ -158,7 +157,6 @@ def sent(slug: str, public_id: str):
         "public/sent.html",
         campaign=campaign,
         letter=letter,
-        delivery_at=_paced_delivery(campaign, letter),
         failed=mp_message is not None and mp_message.status == MessageStatus.FAILED,
         failure_explanation=emails.failure_explanation(
             mp_message.last_error if mp_message is not None else None
@@ -168,7 +166,7 @@ def sent(slug: str, public_id: str):
         letter_text=letter_body(letter),
         total=campaign_total(campaign.id),
         share=_share_links(campaign, letter.source),
-        status=letter_status(letter),
+        status=letter_status(letter, paced_until=_paced_delivery(campaign, letter)),
         own=own_email(letter) if letter.sent_by == SentBy.SUPPORTER_EMAIL else None,
         postal=recipient_postal_lines(letter) if by_post(letter) else None,
         supporter_lines=supporter_lines(letter),
@@ -225,9 +223,8 @@ def _send(campaign: CampaignSnapshot, letter: Letter):
 
 
 def _paced_delivery(campaign: CampaignSnapshot, letter: Letter):
-    """When the campaign's pacing will let this letter reach the MP (UK time), if not now."""
-    when = pacing.expected_delivery(letter, PacingRule.of(campaign), utcnow())
-    return in_uk_time(when) if when is not None else None
+    """When the campaign's pacing will let this letter reach the MP (naive UTC), if not now."""
+    return pacing.expected_delivery(letter, PacingRule.of(campaign), utcnow())
 
 
 def _dispatch_letter(letter_id: int) -> None:

@@ -26,8 +26,9 @@ class Progress:
         return self.state not in ("sending", "scheduled")
 
 
-def letter_status(letter: Letter) -> Progress:
-    """The letter's state, from the letter and its message to the MP."""
+def letter_status(letter: Letter, paced_until: datetime | None = None) -> Progress:
+    """The letter's state, from the letter and its message to the MP. ``paced_until`` is when
+    the campaign's pacing will let a letter that has not yet been claimed go (naive UTC)."""
     if letter.sent_by == SentBy.SUPPORTER_POST:
         return Progress("by_post")
     if letter.sent_by == SentBy.SUPPORTER_EMAIL:
@@ -35,6 +36,9 @@ def letter_status(letter: Letter) -> Progress:
     if letter.status == LetterStatus.AWAITING_CONFIRMATION:
         return Progress("awaiting_confirmation")
     message = letter.mp_message()
+    unclaimed = message is None or message.status == MessageStatus.PENDING
+    if unclaimed and paced_until is not None and paced_until > utcnow() + SOON:
+        return Progress("scheduled", when=paced_until)
     if message is None:
         return Progress("sending")
     if message.status == MessageStatus.SENT:

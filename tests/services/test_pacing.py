@@ -232,7 +232,7 @@ def test_the_sent_page_says_when_the_letter_will_be_delivered(any_app, fake_memb
     prepare_journey(any_app, letters_per_mp_per_hour=1)
     first = any_app.test_client()
     page = first.get(send(first, write_letter(first)).headers["Location"])
-    assert "is being sent now" in text(page)
+    assert "We are sending it to Rachel Blake now" in text(page)
     # The first letter has gone; the next one to the same MP waits for the hour to pass.
     db.session.execute(
         OutboundMessage.__table__.update().values(status="sent", sent_at=pacing_now())
@@ -244,7 +244,7 @@ def test_the_sent_page_says_when_the_letter_will_be_delivered(any_app, fake_memb
     print("\nsent page:", words[words.find("Your letter is on its way") :][:300])
     assert "It will be delivered to Rachel Blake at about" in words
     assert "at most 1 letter an hour to each MP" in words
-    assert "you do not need to do anything" in words
+    assert "You do not need to do anything" in words
 
 
 def pacing_now() -> datetime:
