@@ -8,6 +8,7 @@ from action_app.models.photo import MemberPhoto
 from action_app.models.statuses import (
     NATIONS,
     CampaignStatus,
+    Language,
     LetterStatus,
     MessageKind,
     MessageStatus,
@@ -24,6 +25,7 @@ __all__ = [
     "CampaignStatus",
     "Constituency",
     "DirectoryUpdate",
+    "Language",
     "Letter",
     "LetterStatus",
     "Member",

@@ -42,6 +42,8 @@ class Campaign(db.Model):
     share_image_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Partner sites that may show the campaign in an iframe (CSP frame-ancestors), as origins.
     embed_origins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Other languages' versions of the public text, subject and letter: {"cy": {"title": ...}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

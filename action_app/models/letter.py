@@ -17,7 +17,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
-from action_app.models.statuses import LetterStatus, MessageKind, MessageStatus, SentBy, one_of
+from action_app.models.statuses import (
+    Language,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    SentBy,
+    one_of,
+)
 from action_app.models.types import JsonDocument, utcnow
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -58,6 +65,8 @@ class Letter(db.Model):
     opt_ins: Mapped[list] = mapped_column(JsonDocument, default=list)
     source: Mapped[str | None] = mapped_column(String(64))
     sent_by: Mapped[str | None] = mapped_column(String(16))
+    # The language the supporter chose; every later email about the letter comes in it.
+    language: Mapped[str] = mapped_column(String(8), default=Language.EN, server_default="en")
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -84,6 +93,7 @@ class Letter(db.Model):
         one_of("status", LetterStatus),
         # NULL (the platform sent it) passes, as NULL does any CHECK.
         one_of("sent_by", SentBy),
+        one_of("language", Language),
     )
 
     def mp_message(self) -> OutboundMessage | None:

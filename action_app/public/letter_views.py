@@ -14,6 +14,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from action_app import tasking
 from action_app.extensions import db
+from action_app.i18n import current_language
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.public.forms import ConfirmForm, LetterForm, SendForm, clean_source
 from action_app.public.views import public_campaign, query_args
@@ -75,6 +76,8 @@ def write(slug: str):
     form.opt_ins.choices = [(o["slug"], o["name"]) for o in campaign.organisations]
     if request.method == "GET":
         _prefill(form, campaign, journey.recipient, draft)
+    elif request.form.get("switch_language"):
+        pass  # the language switch: this page again, in the other language, with what was typed
     elif form.validate():
         return _save(campaign, journey, form, draft)
     elif form.consent.errors:
@@ -96,6 +99,7 @@ def check(slug: str, public_id: str):
     if by_post(letter):
         return _check_by_post(campaign, letter, form, expired)
     if request.method == "POST" and form.validate():
+        letter.language = current_language()  # the language it was sent in, for its emails
         return _send(campaign, letter)
     preview = preview_letter(letter, campaign)
     return render_template(
@@ -209,6 +213,7 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         form_token=form.form_token.data or secrets.token_urlsafe(24),
         letter=_letter_input(form),
         draft=draft,
+        language=current_language(),
     )
     db.session.commit()
     _remember(public_id)
@@ -233,6 +238,7 @@ def _write_page(campaign: CampaignSnapshot, form: LetterForm, journey: Journey):
             ),
         ),
         errors=_error_list(form),
+        switch_form="letter-form",
     )
 
 

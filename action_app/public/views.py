@@ -15,12 +15,13 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
+from action_app.i18n import current_language
 from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
 from action_app.public.page_policy import allow_for_page
 from action_app.registry import current_registry
 from action_app.services import lookup
-from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign, localized
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.mp_photos import has_photo
 from action_app.services.participation import campaign_total
@@ -141,7 +142,7 @@ def public_campaign(slug: str) -> CampaignSnapshot:
     campaign = cached_campaign(slug)
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
         abort(404)
-    return campaign
+    return localized(campaign, current_language())
 
 
 def _campaign_page(campaign: CampaignSnapshot, form: PostcodeForm):

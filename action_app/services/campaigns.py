@@ -15,6 +15,7 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatus, TargetType
 from action_app.models.types import utcnow
+from action_app.services.campaign_translations import parse_translations
 from action_app.services.letter_templates import check_template
 
 UK = ZoneInfo("Europe/London")
@@ -45,6 +46,7 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "goal": ("goal",),
     "share_image_url": ("share_image_url", "share_image"),
     "embed_origins": ("embed_origins", "embed_sites"),
+    "translations": ("translations",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -339,4 +341,7 @@ _FIELD_PARSERS = {
     "goal": _goal,
     "share_image_url": _share_image,
     "embed_origins": _embed_origins,
+    "translations": lambda value: parse_translations(
+        value, FIELD_KEYS, _FIELD_PARSERS, check_template
+    ),
 }

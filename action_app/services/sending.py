@@ -18,12 +18,13 @@ from sqlalchemy import and_, func, or_, select, update
 
 from action_app.config import Settings
 from action_app.extensions import db
+from action_app.i18n import in_language, language_of
 from action_app.mail import MailTransport, PermanentMailError, TransientMailError
 from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import emails
-from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id, localized
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
 
@@ -142,6 +143,12 @@ def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:
 
 
 def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot):
+    """The email, in the language the letter was written in (its campaign's text too)."""
+    with in_language(letter.language):
+        return _build_in_language(message, letter, localized(campaign, letter.language))
+
+
+def _build_in_language(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot):
     settings = _settings()
     if message.kind == MessageKind.MP:
         return emails.build_mp_email(message, letter, campaign, settings)
@@ -150,6 +157,8 @@ def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot)
     if message.kind == MessageKind.CONFIRMATION:
         # PUBLIC_BASE_URL, never a Host header: workers have no request to take one from.
         link = f"{settings.public_base_url}/c/{campaign.slug}/confirm/{confirmation_token(letter)}"
+        if language_of(letter.language) != "en":
+            link += f"?lang={letter.language}"
         return emails.build_confirmation(message, letter, campaign, settings, link)
     if message.kind == MessageKind.FAILURE_NOTICE:
         failed = letter.mp_message()
