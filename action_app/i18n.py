@@ -48,8 +48,8 @@ def in_language(value: str | None):
 def switch_url(language: str) -> str:
     """This page again in ``language``, keeping its other query arguments."""
     args = {k: v for k, v in request.args.items() if k != "lang"}
-    if language != Language.EN:
-        args["lang"] = str(language)
+    # None: no lang argument at all (English), and _keep_language leaves it so.
+    args["lang"] = str(language) if language != Language.EN else None
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 

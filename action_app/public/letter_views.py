@@ -11,6 +11,7 @@ import secrets
 from typing import NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from action_app import tasking
 from action_app.extensions import db
@@ -327,7 +328,10 @@ def _already_written(campaign: CampaignSnapshot, letter: Letter):
 
 
 def _consent_error(recipient: Recipient) -> str:
-    return f"Tick the box to agree that your letter and details are sent to {recipient.name}"
+    return gettext(
+        "Tick the box to agree that your letter and details are sent to %(name)s",
+        name=recipient.name,
+    )
 
 
 def _error_list(form: LetterForm) -> list[tuple[str, str]]:

@@ -71,7 +71,8 @@ def campaign(slug: str):
     # The page every supporter lands on, all at once after an email: rendered once per count,
     # source and campaign version, then served from memory (and by any CDN for a few seconds).
     total = campaign_total(campaign.id)
-    key = ("campaign", campaign.slug, campaign.updated_at, campaign.current_status(), source, total)
+    status, language = campaign.current_status(), current_language()
+    key = ("campaign", campaign.slug, campaign.updated_at, status, source, total, language)
     pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
@@ -161,7 +162,7 @@ def _render_campaign_page(campaign: CampaignSnapshot, form: PostcodeForm, total:
 
 def _mp_page(campaign: CampaignSnapshot, found: lookup.MpLookup, source: str | None, chosen: bool):
     """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
-    key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen)
+    key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen, current_language())
     pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
