@@ -164,3 +164,9 @@ def test_welsh_templates_are_checked_like_english():
     assert "'fr' is not a language we offer" in str(refused.value)
     values, _ = parse_campaign_document({**CAMPAIGN_DOCUMENT, "translations": {"cy": WELSH}})
     assert values["translations"]["cy"]["title"] == WELSH["title"]
+
+
+def test_dates_in_welsh(journey):
+    page = journey.get(URL, query_string={"lang": "cy"})
+    assert "Mae'r ddadl ar Dydd Iau 10 Rhagfyr 2026 am 2:30pm" in text(page)
+    assert "Thursday 10 December 2026 at 2:30pm" in text(journey.get(URL))
