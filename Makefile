@@ -1,6 +1,7 @@
 # The two commands the README gives: `make run` and `make test`. Everything they need is
 # installed from this repository's own files (pyproject.toml, tests/browser/package.json) and,
-# for the browser tests, Debian's chromium package.
+# for the browser tests, Debian's chromium package; for the mail tests, Debian's postfix and
+# dovecot-core (each test run configures a private instance on 127.0.0.1).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint audit fakes bench install install-test browser-deps
+.PHONY: run test lint audit fakes bench bench-stats install install-test browser-deps mail-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,10 @@ run: $(VENV)/.installed
 browser-deps:
 	scripts/install-browser-deps
 
+## mail-deps: Debian's Postfix and Dovecot for tests/postfix (no system mail service is started).
+mail-deps:
+	scripts/install-mail-deps
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	SECRET_KEY=compose-config-check $(BIN)/docker-compose config --quiet
@@ -43,7 +48,7 @@ audit: $(VENV)/.installed-test
 	$(BIN)/python scripts/audit-dependencies $(BIN)/python
 
 ## test: install what the tests need, then lint, check docker-compose.yml, audit, run pytest.
-test: $(VENV)/.installed-test browser-deps lint audit
+test: $(VENV)/.installed-test browser-deps mail-deps lint audit
 	scripts/translations compile
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -57,3 +62,7 @@ bench: $(VENV)/.installed-test
 	scripts/install-bench-deps
 	scripts/ensure-services
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## bench-stats: the organisers' dashboard and stats API at 1,000 and 1,000,000 letters.
+bench-stats: $(VENV)/.installed-test
+	$(BIN)/python -m bench.stats

@@ -54,8 +54,14 @@ def create_app_with(settings: Settings) -> ActionApp:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
+    from action_app.staff_access import init_login
+
+    init_login(app)
     with app.app_context():
         app.registry = build_registry(settings, db.engine)
+    from action_app import rate_limits
+
+    rate_limits.init_app(app, settings.redis_url)
     celery_init_app(app, settings)
     _register_blueprints(app)
     _register_cli(app)
@@ -103,10 +109,31 @@ def _register_blueprints(app: Flask) -> None:
     public_bp = create_blueprint()
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    _register_stats(app)
     # The public forms check their own CSRF token, so an expired one can be answered with the
     # form and everything typed in it rather than an error page; the JSON API takes no forms.
     csrf.exempt(public_bp)
     csrf.exempt(api_bp)
+    from action_app import staff
+
+    staff.register(app)  # every staff form is checked by CSRFProtect
+
+
+def _register_stats(app: Flask) -> None:
+    """The organisers' figures, the reply follow-up page and the stats API."""
+    from action_app.stats import token_views  # noqa: F401  (adds the token pages to bp)
+    from action_app.stats.api import bp as stats_api_bp
+    from action_app.stats.reply_text import text_for
+    from action_app.stats.reply_views import bp as replies_bp
+    from action_app.stats.views import bp as stats_bp
+
+    app.register_blueprint(stats_bp, url_prefix="/stats")
+    app.register_blueprint(replies_bp)
+    app.register_blueprint(stats_api_bp, url_prefix="/api/v1")
+    # The reply link is its own proof (a signed id); the API takes bearer tokens, not forms.
+    csrf.exempt(replies_bp)
+    csrf.exempt(stats_api_bp)
+    app.jinja_env.globals["reply_text"] = text_for
 
 
 def _register_cli(app: Flask) -> None:

@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from action_app.cli_outbox import outbox
 from action_app.clients.members_api import MembersApiError
 from action_app.extensions import db
 from action_app.registry import current_registry
@@ -39,7 +40,19 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mps)
     app.cli.add_command(campaigns)
     app.cli.add_command(demo)
+    from action_app.outbox_cli import outbox_group
+
+    # One `outbox` group: status (the relay) and list / release / reject (held letters).
+    for command in outbox_group.commands.values():
+        outbox.add_command(command)
+    app.cli.add_command(outbox)
+    from action_app.staff.cli import staff
+
+    app.cli.add_command(staff)
+    from action_app.people_cli import people
+
     app.cli.add_command(start)
+    app.cli.add_command(people)
 
 
 @click.group(help="The MP directory.")

@@ -81,6 +81,8 @@ class MailSettings:
     from_address: str
     redirect_to: str | None
     outbox_dir: Path
+    # A private certificate authority for the relay's TLS certificate (PEM); None = the system's.
+    ca_file: Path | None = None
 
     @property
     def uses_outbox(self) -> bool:
@@ -111,11 +113,25 @@ class Settings:
     sweep_interval_seconds: float = 20.0
     sweep_pending_after_seconds: int = 60
     smtp_timeout_seconds: float = 20.0
+    relay_retry_seconds: float = 30.0  # a relay that failed is tried again after this pause
+    relay_log_seconds: float = 300.0  # and its failure is logged at ERROR once per this time
     celery_queue: str = "action_app"
     trusted_proxy_hops: int = 0
     # Named on the privacy, help and accessibility pages.
     data_controller: str = "The organisation running this service"
     contact_email: str = ""
+    hexmap_path: str | None = None  # a HexJSON layout of the constituencies, keyed by GSS code
+    # Abuse limits (Flask-Limiter syntax, "N per minute;M per hour"); README's table.
+    rate_limit_per_address: str = "30 per minute;300 per hour"
+    rate_limit_per_email: str = "5 per hour;20 per day"
+    rate_limit_per_postcode: str = "30 per hour"
+    rate_limit_per_mp: str = "1000 per hour"
+    bot_min_seconds: float = 4.0
+    seat_check_retry_seconds: float = 300.0
+    # Days a supporter's details and letter are kept after it was sent or the campaign closed.
+    personal_data_days: int = 28
+    # Where the privacy page tells people to ask for a copy of their data or its deletion.
+    privacy_contact_email: str = ""
 
     @property
     def embedded(self) -> bool:
@@ -175,6 +191,7 @@ class Settings:
             from_address=from_address or "action@localhost",
             redirect_to=(env.get("MAIL_REDIRECT_TO") or "").strip() or None,
             outbox_dir=Path(env.get("MAIL_OUTBOX_DIR") or instance_path / "outbox"),
+            ca_file=_ca_file(env),
         )
         if mail.use_ssl and mail.use_tls:
             raise ConfigError("Set MAIL_USE_TLS or MAIL_USE_SSL, not both.")
@@ -203,11 +220,57 @@ class Settings:
             sweep_interval_seconds=_env_float(env, "SWEEP_INTERVAL_SECONDS", 20.0),
             sweep_pending_after_seconds=_env_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
             smtp_timeout_seconds=_env_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
+            relay_retry_seconds=max(0.1, _env_float(env, "MAIL_RELAY_RETRY_SECONDS", 30.0)),
+            relay_log_seconds=max(1.0, _env_float(env, "MAIL_RELAY_LOG_SECONDS", 300.0)),
             celery_queue=(env.get("CELERY_QUEUE") or "action_app").strip(),
             trusted_proxy_hops=max(0, _env_int(env, "TRUSTED_PROXY_HOPS", 0)),
             data_controller=(env.get("DATA_CONTROLLER") or "").strip() or cls.data_controller,
             contact_email=(env.get("CONTACT_EMAIL") or "").strip() or mail.from_address,
+            hexmap_path=(env.get("HEXMAP_PATH") or "").strip() or None,
+            **_abuse_settings(env),
+            personal_data_days=max(1, _env_int(env, "PERSONAL_DATA_DAYS", 28)),
+            privacy_contact_email=(env.get("PRIVACY_CONTACT_EMAIL") or "").strip()
+            or mail.from_address,
         )
+
+
+def _ca_file(env: Mapping[str, str]) -> Path | None:
+    """MAIL_CA_FILE: a PEM file of the certificate authority that signed the relay's certificate."""
+    raw = (env.get("MAIL_CA_FILE") or "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"MAIL_CA_FILE must name a readable PEM file; {raw!r} is not a file.")
+    return path
+
+
+def _abuse_settings(env: Mapping[str, str]) -> dict:
+    """The rate limits (each checked now, so a typo stops the start, not a supporter) and the
+    bot and seat-check timings."""
+    from limits import parse_many
+
+    values: dict = {}
+    for name, default in (
+        ("rate_limit_per_address", Settings.rate_limit_per_address),
+        ("rate_limit_per_email", Settings.rate_limit_per_email),
+        ("rate_limit_per_postcode", Settings.rate_limit_per_postcode),
+        ("rate_limit_per_mp", Settings.rate_limit_per_mp),
+    ):
+        variable = name.upper()
+        value = (env.get(variable) or "").strip() or default
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(
+                f"{variable} must be limits like '5 per hour;20 per day', not {value!r}."
+            ) from None
+        values[name] = value
+    values["bot_min_seconds"] = max(0.0, _env_float(env, "BOT_MIN_SECONDS", 4.0))
+    values["seat_check_retry_seconds"] = max(
+        1.0, _env_float(env, "SEAT_CHECK_RETRY_SECONDS", 300.0)
+    )
+    return values
 
 
 def _embedded_secret(instance_path: Path) -> str:

@@ -1,5 +1,6 @@
 """Extensions, created unbound here and bound to the app in ``create_app``."""
 
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -23,3 +24,18 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+class _StaffLoginManager(LoginManager):
+    """Flask-Login, kept off public pages: its remember-cookie hook reads the session on every
+    response, which adds "Vary: Cookie" and would keep public pages out of the shared cache."""
+
+    def _update_remember_cookie(self, response):
+        from flask import request
+
+        if not request.path.startswith("/staff"):
+            return response
+        return super()._update_remember_cookie(response)
+
+
+login_manager = _StaffLoginManager()

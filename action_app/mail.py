@@ -1,20 +1,30 @@
 """Mail transports: an SMTP relay, or an outbox folder of .eml files (embedded mode, staging).
 
-A transport sends one EmailMessage and either returns, or raises ``TransientMailError`` (try again
-later: 4xx answers, timeouts, refused or dropped connections) or ``PermanentMailError`` (5xx: the
-server will never take this message). The SMTP transport keeps its connection open between
-messages, so a worker process pays for the TCP and TLS handshake once, not per letter.
+A transport sends one ``Outgoing`` mail: the exact bytes the emails service built and checked,
+with its envelope. It returns, or raises one of three errors, by who is at fault:
+
+- ``RelayError``: our own relay could not be used (cannot connect, TLS, login, a refused sender,
+  a dropped connection). Nothing is wrong with the letter: sending pauses, no attempt is counted.
+- ``TransientMailError``: a 4xx answer about this recipient (to RCPT or DATA); try again later.
+- ``PermanentMailError``: a 5xx answer about this recipient; the server will never take it.
+
+The SMTP transport keeps its connection open between messages, so a worker pays for the TCP and
+TLS handshake once, not per letter, but never reuses one for longer than
+``CONNECTION_MAX_AGE_SECONDS``: a relay's restart or changed settings are seen within that time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import smtplib
 import ssl
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +34,7 @@ from action_app.config import MailSettings
 log = logging.getLogger(__name__)
 
 IDLE_CHECK_SECONDS = 30  # an idle connection is checked with NOOP before it is reused
+CONNECTION_MAX_AGE_SECONDS = 120  # then a fresh connection (and TLS handshake, and login)
 
 
 class MailError(Exception):
@@ -33,15 +44,44 @@ class MailError(Exception):
 
 
 class TransientMailError(MailError):
-    """Worth trying again later."""
+    """The recipient's side asked us to try again later (a 4xx about this recipient)."""
 
 
 class PermanentMailError(MailError):
-    """The server refused this message for good."""
+    """The server refused this message for this recipient for good (a 5xx)."""
+
+
+class RelayError(TransientMailError):
+    """Our own relay cannot be used: a fault in our set-up, never the letter's or the MP's."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One mail as it goes on the wire: exactly these bytes, to these envelope addresses."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    message_id: str
+
+    @classmethod
+    def of(cls, message: EmailMessage, sender: str | None = None) -> Outgoing:
+        """The envelope from the message's own From and To, and its bytes as ``serialize``."""
+        recipients = tuple(a.addr_spec for a in message["To"].addresses)
+        if sender is None:
+            sender = message["From"].addresses[0].addr_spec
+        return cls(sender, recipients, serialize(message), str(message["Message-ID"]))
+
+
+def serialize(message: EmailMessage) -> bytes:
+    """The message's bytes as they go on the wire: CRLF line ends (smtplib sends bytes as they
+    are, and a bare LF is refused by strict servers), and never ``>From`` escaping (smtplib's
+    ``send_message`` would add it)."""
+    return message.as_bytes(unixfrom=False, policy=message.policy.clone(linesep="\r\n"))
 
 
 class MailTransport(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, mail: Outgoing) -> None: ...
     def close(self) -> None: ...
 
 
@@ -51,17 +91,26 @@ class OutboxTransport:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: Outgoing) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = "".join(c if c.isalnum() or c in "-._" else "_" for c in message["Message-ID"])
+        name = "".join(c if c.isalnum() or c in "-._" else "_" for c in mail.message_id)
         target = self.folder / f"{name.strip('_')}.eml"
         fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(message.as_bytes())
+            handle.write(mail.data.replace(b"\r\n", b"\n"))  # a file has local line ends
         os.replace(temporary, target)
 
     def close(self) -> None:
         pass
+
+
+def tls_context(settings: MailSettings) -> ssl.SSLContext:
+    """Certificate and host name always verified: against MAIL_CA_FILE when it is set (a
+    private certificate authority), else the system's trusted authorities. No setting turns
+    verification off."""
+    if settings.ca_file:
+        return ssl.create_default_context(cafile=str(settings.ca_file))
+    return ssl.create_default_context()
 
 
 class SmtpTransport:
@@ -69,75 +118,90 @@ class SmtpTransport:
         self.settings = settings
         self.timeout = timeout
         self._connection: smtplib.SMTP | None = None
+        self._opened = 0.0
         self._last_used = 0.0
         self._lock = threading.Lock()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: Outgoing) -> None:
         with self._lock:
+            reused = self._connection is not None
             try:
-                self._send_once(message)
-            except (smtplib.SMTPServerDisconnected, ConnectionResetError, BrokenPipeError):
+                self._send_once(mail)
+            except RelayError:
+                if not reused:
+                    raise
                 # The server closed a connection we were reusing; one fresh connection decides.
                 self._drop()
-                self._send_once(message)
+                self._send_once(mail)
 
-    def _send_once(self, message: EmailMessage) -> None:
+    def _send_once(self, mail: Outgoing) -> None:
         connection = self._connect()
         try:
-            refused = connection.send_message(message)
+            refused = connection.sendmail(mail.sender, list(mail.recipients), mail.data)
         except smtplib.SMTPRecipientsRefused as exc:
-            answers = list(exc.recipients.values())
             self._forget_if_closed(connection)
-            reason = "; ".join(f"{code} {_answer(text)}" for code, text in answers)
-            raise _classified(min((c for c, _ in answers), default=550), reason) from None
-        except smtplib.SMTPServerDisconnected:
-            raise
-        except smtplib.SMTPResponseException as exc:
-            # smtplib has already sent RSET, or closed the connection on a 421.
-            self._forget_if_closed(connection)
-            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_answer(exc.smtp_error)}") from None
-        except (OSError, smtplib.SMTPException) as exc:
+            raise _recipient_error(list(exc.recipients.values())) from None
+        except smtplib.SMTPSenderRefused as exc:
             self._drop()
-            raise TransientMailError(f"SMTP error: {exc}") from None
+            raise RelayError(f"the relay refused our sender address: {_reply(exc)}") from None
+        except smtplib.SMTPDataError as exc:
+            self._forget_if_closed(connection)
+            raise _recipient_error([(exc.smtp_code, exc.smtp_error)]) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            # A dropped connection, a timeout, an answer out of turn: the relay's side.
+            self._drop()
+            raise RelayError(f"the connection to the relay failed: {_describe(exc)}") from None
         self._last_used = time.monotonic()
-        if refused:  # only some recipients refused; we send to one, so this is that one
-            code, text = next(iter(refused.values()))
-            raise _classified(code, f"{code} {_answer(text)}")
+        if refused:  # only some recipients refused: each refusal is about its recipient
+            raise _recipient_error(list(refused.values()))
 
     def _connect(self) -> smtplib.SMTP:
         if self._connection is not None:
-            if time.monotonic() - self._last_used < IDLE_CHECK_SECONDS:
-                return self._connection
-            try:
-                if self._connection.noop()[0] == 250:
+            now = time.monotonic()
+            if now - self._opened < CONNECTION_MAX_AGE_SECONDS:
+                if now - self._last_used < IDLE_CHECK_SECONDS:
                     return self._connection
-            except (OSError, smtplib.SMTPException):
-                pass
+                try:
+                    if self._connection.noop()[0] == 250:
+                        return self._connection
+                except (OSError, smtplib.SMTPException):
+                    pass
             self._drop()
+        connection = self._open()
+        self._connection = connection
+        self._opened = self._last_used = time.monotonic()
+        return connection
+
+    def _open(self) -> smtplib.SMTP:
         settings = self.settings
+        connection = None
         try:
             if settings.use_ssl:
-                context = ssl.create_default_context()
                 connection = smtplib.SMTP_SSL(
-                    settings.server, settings.port, timeout=self.timeout, context=context
-                )
+                    settings.server, settings.port, timeout=self.timeout,
+                    context=tls_context(settings),
+                )  # fmt: skip
             else:
                 connection = smtplib.SMTP(settings.server, settings.port, timeout=self.timeout)
                 if settings.use_tls:
-                    connection.starttls(context=ssl.create_default_context())
+                    connection.starttls(context=tls_context(settings))
             if settings.username:
                 connection.login(settings.username, settings.password or "")
+            return connection
         except smtplib.SMTPAuthenticationError as exc:
-            # A configuration problem, not the message's: retry later, and say so loudly.
-            log.error("SMTP login refused; check MAIL_USERNAME and MAIL_PASSWORD: %s", exc)
-            raise TransientMailError(f"SMTP login refused: {exc.smtp_code}") from None
-        except smtplib.SMTPResponseException as exc:
-            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_answer(exc.smtp_error)}") from None
+            _close(connection)
+            raise RelayError(
+                f"the relay refused our login (check MAIL_USERNAME and MAIL_PASSWORD): "
+                f"{_reply(exc)}"
+            ) from None
+        except ssl.SSLError as exc:
+            _close(connection)
+            raise RelayError(
+                f"TLS with the relay failed (check MAIL_CA_FILE and MAIL_SERVER): {_describe(exc)}"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise TransientMailError(f"could not connect to the SMTP server: {exc}") from None
-        self._connection = connection
-        self._last_used = time.monotonic()
-        return connection
+            _close(connection)
+            raise RelayError(f"could not connect to the relay: {_describe(exc)}") from None
 
     def _forget_if_closed(self, connection: smtplib.SMTP) -> None:
         if connection.sock is None:
@@ -156,12 +220,44 @@ class SmtpTransport:
             self._drop()
 
 
+def _close(connection: smtplib.SMTP | None) -> None:
+    if connection is not None:
+        with contextlib.suppress(OSError):
+            connection.close()
+
+
 def _answer(value: bytes | str) -> str:
     """A server's answer as text, whichever type smtplib gave it in."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _classified(code: int, reason: str) -> MailError:
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    return f"{exc.smtp_code} {_answer(exc.smtp_error)}"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _reply(exc)
+    return str(exc) or type(exc).__name__
+
+
+# Answers to RCPT that are about us, not the recipient: our relay will not relay for us (no
+# login, or one it does not accept). Every letter would get the same answer.
+_RELAY_REFUSALS = re.compile(
+    r"relay access denied|relaying denied|authentication required|must authenticate|"
+    r"not authenticated|authentication is required|auth required|client host rejected|"
+    r"sender address rejected",
+    re.IGNORECASE,
+)
+
+
+def _recipient_error(answers: list[tuple[int, bytes | str]]) -> MailError:
+    """An answer about the recipient: a 5xx is final, a 4xx is worth another attempt. An answer
+    that says our relay will not relay for us is the relay's fault, not the recipient's."""
+    code = min((c for c, _ in answers), default=550)
+    reason = "; ".join(f"{c} {_answer(text)}" for c, text in answers)
+    if code in (530, 535) or _RELAY_REFUSALS.search(reason):
+        return RelayError(f"the relay will not relay for us (check MAIL_USERNAME): {reason}")
     return PermanentMailError(reason) if 500 <= code < 600 else TransientMailError(reason)
 
 

@@ -22,9 +22,11 @@ if TYPE_CHECKING:
     from action_app.kv import KeyValueStore
     from action_app.mail import MailTransport
     from action_app.memo import TtlLru
+    from action_app.rate_limits import RateLimits
     from action_app.services.campaign_cache import CampaignCache
     from action_app.services.participation import LocalTotals
     from action_app.services.seats import SnapshotHolder
+    from action_app.stats.figures import FiguresCache
 
 
 class Clearable(Protocol):
@@ -47,7 +49,11 @@ class Registry:
     local_totals: LocalTotals  # participation totals, 2 s
     postcode_memo: TtlLru  # postcode → constituency, 1 h
     directory_snapshot: SnapshotHolder  # seats and MPs, version checked every 30 s
+    stats_figures: FiguresCache  # organisers' figures per campaign, 2 s (stats/figures.py)
+    # Set for 30 s when the worker's postcode check finds postcodes.io down (seat_check.py).
+    lookup_pause: TtlLru
     celery: Celery | None = field(default=None)  # set by tasking.celery_init_app
+    rate_limits: RateLimits | None = field(default=None)  # set by rate_limits.init_app
 
     def members_api(self) -> MembersApiClient:
         """A new Members API client (the caller closes it): a sync is rare and long, so it
@@ -70,6 +76,8 @@ class Registry:
             "local_totals": self.local_totals,
             "postcode_memo": self.postcode_memo,
             "directory_snapshot": self.directory_snapshot,
+            "stats_figures": self.stats_figures,
+            "lookup_pause": self.lookup_pause,
         }
 
     def clear_caches(self) -> None:
@@ -94,6 +102,7 @@ def build_registry(settings: Settings, engine: Engine) -> Registry:
     from action_app.services.campaign_cache import CampaignCache
     from action_app.services.participation import LocalTotals
     from action_app.services.seats import SnapshotHolder
+    from action_app.stats.figures import FiguresCache
 
     return Registry(
         settings=settings,
@@ -108,6 +117,8 @@ def build_registry(settings: Settings, engine: Engine) -> Registry:
         # shared cache keeps postcodes for LOOKUP_CACHE_DAYS).
         postcode_memo=TtlLru(max_entries=20_000, ttl_seconds=3600),
         directory_snapshot=SnapshotHolder(check_every=30.0),
+        stats_figures=FiguresCache(),
+        lookup_pause=TtlLru(max_entries=1, ttl_seconds=30.0),
     )
 
 

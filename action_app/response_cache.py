@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from action_app.memo import TtlLru
 
 _MAX_AGE = re.compile(r"max-age=(\d+)")
+# Staff pages are never kept or served from here, whatever their headers say.
+PRIVATE_PREFIXES = ("/staff",)
 
 
 class SharedCacheMiddleware:
@@ -22,7 +24,9 @@ class SharedCacheMiddleware:
         self.cache = cache
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "GET":
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO", "").startswith(
+            PRIVATE_PREFIXES
+        ):
             return self.app(environ, start_response)
         key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
         hit = self.cache.get(key)

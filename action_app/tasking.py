@@ -23,6 +23,8 @@ SEND_LETTER = "action_app.send_action"
 SWEEP_OUTBOX = "action_app.sweep_outbox"
 SYNC_MEMBERS = "action_app.sync_members"
 HOUSEKEEPING = "action_app.housekeeping"
+ASK_ABOUT_REPLIES = "action_app.ask_about_replies"
+SCRUB_PERSONAL_DATA = "action_app.scrub_personal_data"
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
@@ -78,7 +80,9 @@ def _celery_settings(settings: Settings) -> dict:
                 "options": {"expires": settings.sweep_interval_seconds},
             },
             "housekeeping": {"task": HOUSEKEEPING, "schedule": timedelta(hours=1)},
+            "ask-about-replies": {"task": ASK_ABOUT_REPLIES, "schedule": timedelta(minutes=10)},
             "sync-members": {"task": SYNC_MEMBERS, "schedule": timedelta(hours=24)},
+            "scrub-personal-data": {"task": SCRUB_PERSONAL_DATA, "schedule": timedelta(hours=1)},
         },
     }
     if settings.embedded:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy.exc
 from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from action_app.config import SERVICE_NAME
+from action_app.extensions import db
 from action_app.formatting import thousands, uk_date, uk_datetime
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, _database_unavailable)
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.filters["thousands"] = thousands
@@ -60,6 +64,12 @@ def _security_headers(response):
     # up by raising an exception, which on every response costs more than the rest of this.
     # HSTS goes with every answer when the public address is https, whatever scheme reached
     # this process: behind a TLS-terminating proxy every request arrives here as plain http.
+    own = getattr(response, "security_headers", None)
+    if own is not None:
+        # A view may give its own (the stats charts, SVG images with inline styles, do).
+        response.headers.extend(own)
+        response.headers.extend(h for h in current_app.config["SECURITY_HEADERS"] if h == HSTS)
+        return response
     policy = g.get("page_policy")
     if policy is None:
         response.headers.extend(current_app.config["SECURITY_HEADERS"])
@@ -82,6 +92,29 @@ def _http_error(error: HTTPException):
     if template is None:
         template = "errors/general.html"
     return render_template(template, error=error), code
+
+
+# The database restarting, unreachable, or every pooled connection busy: the request can be
+# retried, and nothing it was doing was committed.
+DATABASE_UNAVAILABLE = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+                        sqlalchemy.exc.TimeoutError)  # fmt: skip
+RETRY_AFTER_SECONDS = 30
+
+
+def _database_unavailable(error: Exception):
+    log.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+    try:
+        db.session.rollback()
+    except sqlalchemy.exc.SQLAlchemyError:
+        db.session.close()
+    if request.path.startswith("/api/"):
+        body = {"error": "temporarily unavailable, try again", "retry_after": RETRY_AFTER_SECONDS}
+    else:
+        body = render_template("errors/unavailable.html")
+    response = current_app.make_response((body, 503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _unexpected_error(error: Exception):

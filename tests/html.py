@@ -36,6 +36,10 @@ class _FormParser(HTMLParser):
             name = attrs.get("name")
             if not name or kind in ("submit", "button"):
                 return
+            if kind == "radio":
+                if "checked" in attrs:
+                    self.forms[-1]["fields"][name] = attrs.get("value", "on")
+                return
             if kind == "checkbox":
                 if "checked" in attrs:
                     self.forms[-1]["fields"].setdefault(name, []).append(attrs.get("value", "y"))

@@ -29,6 +29,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    content: bytes = b""  # the bytes of DATA, as they arrived (dots unstuffed)
 
     @property
     def message_id(self) -> str:
@@ -42,6 +43,8 @@ class _Recorder:
         self.lock = threading.Lock()
         self.refused = 0
         self.connections = 0
+        self.attempts = 0
+        self.every: tuple[int, str] | None = None  # refuse every n-th message with this answer
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
@@ -51,12 +54,19 @@ class _Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            self.attempts += 1
             answer = self.answers.popleft() if self.answers else None
+            if answer is None and self.every and self.attempts % self.every[0] == 0:
+                answer = self.every[1]
             if answer:
                 self.refused += 1
                 return answer
             message = message_from_bytes(envelope.content, policy=policy.default)
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.received.append(
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), message, bytes(envelope.content)
+                )
+            )
         return "250 Message accepted for delivery"
 
 
@@ -91,6 +101,8 @@ class SmtpServer:
             self.recorder.answers.clear()
             self.recorder.refused = 0
             self.recorder.connections = 0
+            self.recorder.attempts = 0
+            self.recorder.every = None
 
     @property
     def connections(self) -> int:
@@ -101,6 +113,20 @@ class SmtpServer:
         """The next ``count`` messages are answered with ``answer`` ("421 …", "550 …")."""
         with self.recorder.lock:
             self.recorder.answers.extend([answer] * count)
+
+    def answer_every(self, n: int, answer: str) -> None:
+        """Every ``n``-th message (counting all attempts) is answered with ``answer``."""
+        with self.recorder.lock:
+            self.recorder.every = (n, answer)
+
+    @property
+    def attempts(self) -> int:
+        """Messages offered (DATA commands), accepted or refused."""
+        return self.recorder.attempts
+
+    @property
+    def refused(self) -> int:
+        return self.recorder.refused
 
     def to(self, address: str) -> list[Received]:
         return [r for r in self.received if address in r.rcpt_tos]

@@ -23,6 +23,10 @@ APP_TABLES = {
     "cache_entries", "campaigns", "campaign_revisions", "constituencies", "members",
     "directory_updates", "letters", "outbound_messages", "participation_counts",
     "member_photos",
+    # Staff accounts (issue 9).
+    "staff_users", "staff_campaign_access", "staff_audit_events",
+    # Organisers' figures (issue 10).
+    "stats_counters", "reply_checks", "opt_in_records", "api_tokens",
 }  # fmt: skip
 
 

@@ -33,11 +33,17 @@ class ServiceUnavailable(Exception):
         self.reason = reason
 
 
+# With a total time limit, an attempt with less than this left is not worth starting.
+MIN_ATTEMPT_SECONDS = 0.5
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 3
     backoff_seconds: float = 0.25
     max_backoff_seconds: float = 4.0
+    # All attempts and pauses together stay within this, when set: a person is waiting.
+    total_seconds: float | None = None
 
     def delay(self, attempt: int, retry_after: str | None = None) -> float:
         """Seconds to wait before attempt number ``attempt + 1`` (full jitter, capped)."""
@@ -74,11 +80,18 @@ class JsonHttpClient:
         """Send with timeouts and bounded retries; return the first non-retryable answer."""
         url = self.base_url + path
         last_problem = "no attempt made"
+        deadline = time.monotonic() + self.retry.total_seconds if self.retry.total_seconds else None
         for attempt in range(self.retry.attempts):
             retry_after = None
+            timeout = self.timeout
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left < MIN_ATTEMPT_SECONDS:
+                    break
+                timeout = (min(self.timeout[0], left), min(self.timeout[1], left))
             try:
                 with self._in_flight:
-                    response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                    response = self.session.request(method, url, timeout=timeout, **kwargs)
             except requests.Timeout:
                 last_problem = "timed out"
             except requests.ConnectionError:
@@ -90,6 +103,8 @@ class JsonHttpClient:
                 retry_after = response.headers.get("Retry-After")
             if attempt + 1 < self.retry.attempts:
                 pause = self.retry.delay(attempt, retry_after)
+                if deadline is not None and time.monotonic() + pause > deadline:
+                    break
                 log.info("%s: %s, retrying in %.2fs", self.service, last_problem, pause)
                 time.sleep(pause)
         raise ServiceUnavailable(self.service, last_problem)

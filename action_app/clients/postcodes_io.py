@@ -101,7 +101,12 @@ class PostcodesIoClient:
             base_url,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
-            retry=retry or RetryPolicy(attempts=2, backoff_seconds=0.2, max_backoff_seconds=1.0),
+            # A supporter is waiting: whatever postcodes.io does, they have an answer (or the
+            # list of constituencies) within five seconds.
+            retry=retry
+            or RetryPolicy(
+                attempts=2, backoff_seconds=0.2, max_backoff_seconds=1.0, total_seconds=4.5
+            ),
         )
 
     def lookup(self, text: str) -> PostcodeLocation:

@@ -29,6 +29,13 @@ class Campaign(db.Model):
     target: Mapped[dict] = mapped_column(JsonDocument, default=dict)
     subject_template: Mapped[str] = mapped_column(Text, default="")
     body_template: Mapped[str] = mapped_column(Text, default="")
+    # More subject lines: each letter gets one of these or subject_template, at random.
+    subject_alternatives: Mapped[list] = mapped_column(JsonDocument, default=list)
+    # {"subject_template": ..., "body_template": ...}: the letter for constituents of the MPs
+    # listed in target["exclude"] (those who already back the cause), e.g. a thank-you.
+    alternative: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    # When a paused campaign expects to reopen (shown on its page); naive UTC.
+    reopens_at: Mapped[datetime | None]
     personal_prompt: Mapped[str] = mapped_column(Text, default="")
     body_editable: Mapped[bool] = mapped_column(default=False)
     require_confirmation: Mapped[bool] = mapped_column(default=False)
@@ -44,6 +51,14 @@ class Campaign(db.Model):
     embed_origins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # Other languages' versions of the public text, subject and letter: {"cy": {"title": ...}}.
     translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # Days after a letter is delivered before its supporter is asked whether the MP replied.
+    reply_check_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Letter checks and the seat-check limit (docs/campaign-format.md, "safeguards").
+    safeguards: Mapped[dict] = mapped_column(JsonDocument, default=dict)
+    # Pacing (services/pacing.py): at most this many letters an hour to each MP (None: no
+    # limit), and only between {"from": "09:00", "to": "17:30"} UK time (None: any time).
+    letters_per_mp_per_hour: Mapped[int | None]
+    sending_hours: Mapped[dict | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
@@ -49,6 +49,9 @@ class Member(db.Model):
     thumbnail_url: Mapped[str | None] = mapped_column(String(300))
     constituency_id: Mapped[int | None] = mapped_column(ForeignKey("constituencies.id"))
     is_current: Mapped[bool] = mapped_column(default=True)
+    # Set by staff: used instead of the source's address, and kept through every later sync.
+    email_override: Mapped[str | None] = mapped_column(String(254))
+    email_override_note: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     constituency: Mapped[Constituency | None] = relationship(back_populates="members")

@@ -22,10 +22,14 @@ from action_app.models.statuses import (
     LetterStatus,
     MessageKind,
     MessageStatus,
+    SeatCheck,
     SentBy,
     one_of,
 )
 from action_app.models.types import JsonDocument, utcnow
+
+# A staff test send: never counted, no receipt (see services/test_send.py).
+TEST_SOURCE = "staff-test"
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -67,6 +71,16 @@ class Letter(db.Model):
     sent_by: Mapped[str | None] = mapped_column(String(16))
     # The language the supporter chose; every later email about the letter comes in it.
     language: Mapped[str] = mapped_column(String(8), default=Language.EN, server_default="en")
+    seat_check: Mapped[str] = mapped_column(String(16), default=SeatCheck.POSTCODE)
+    # Why the letter is (or will be, when sent) held; set on a draft by the bot checks.
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    # The letter's words, normalised and hashed: identical letters to one MP share it.
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    # The version of the consent wording the supporter agreed to (services/consent.py).
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    # When the supporter's details and words were removed (services/scrub.py); the row stays
+    # for the counts and the MP-level figures.
+    scrubbed_at: Mapped[datetime | None]
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -78,22 +92,27 @@ class Letter(db.Model):
     )
 
     __table_args__ = (
-        # One letter per supporter per campaign per recipient, counting only letters sent.
+        # One letter per supporter per campaign per recipient, counting only letters confirmed:
+        # one awaiting confirmation, held or withdrawn never blocks the address's owner.
         Index(
             "uq_letters_one_per_supporter",
             "campaign_id",
             "recipient_key",
             "email_key",
             unique=True,
-            postgresql_where=text("status <> 'draft'"),
-            sqlite_where=text("status <> 'draft'"),
+            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=text("status = 'confirmed'"),
         ),
+        Index("ix_letters_same_letter", "campaign_id", "recipient_key", "body_hash"),
+        # Has this address written to this recipient (confirmed, or awaiting confirmation)?
+        Index("ix_letters_email_key", "email_key", "campaign_id"),
         Index("ix_letters_campaign_status", "campaign_id", "status"),
         Index("ix_letters_status_created", "status", "created_at"),
         one_of("status", LetterStatus),
         # NULL (the platform sent it) passes, as NULL does any CHECK.
         one_of("sent_by", SentBy),
         one_of("language", Language),
+        one_of("seat_check", SeatCheck),
     )
 
     def mp_message(self) -> OutboundMessage | None:

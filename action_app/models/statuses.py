@@ -12,11 +12,17 @@ from sqlalchemy import CheckConstraint
 class LetterStatus(StrEnum):
     """draft: written, not yet sent (only the supporter's browser knows it);
     awaiting_confirmation: sent, but the campaign wants the email address confirmed first;
-    confirmed: the letter and the receipt are queued or sent."""
+    confirmed: the letter and the receipt are queued or sent;
+    held: kept for a person to release or reject (hold_reason says why), never dropped;
+    withdrawn: the address's owner said they did not send it, or it went to their real MP;
+    rejected: a person decided a held letter is not to be sent."""
 
     DRAFT = "draft"
     AWAITING_CONFIRMATION = "awaiting_confirmation"
     CONFIRMED = "confirmed"
+    HELD = "held"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
 
 
 # Letters the supporter has sent (whether or not yet confirmed).
@@ -31,6 +37,10 @@ class MessageStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Stopped for a person to look at (SPEC §8): staff release it (→ pending) or reject it.
+    HELD = "held"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"  # its letter was withdrawn or rejected
 
 
 class MessageKind(StrEnum):
@@ -41,6 +51,21 @@ class MessageKind(StrEnum):
     RECEIPT = "receipt"
     CONFIRMATION = "confirmation"
     FAILURE_NOTICE = "failure_notice"
+    SEAT_MISMATCH = "seat_mismatch"  # to the supporter: the postcode is in another seat
+    ADDRESS_USED = "address_used"  # to the address's owner: someone wrote with it again
+    DISOWNED = "disowned"  # to the MP's office: the address's owner did not send it
+
+
+class SeatCheck(StrEnum):
+    """How a letter's seat was decided: from the postcode (looked up), or chosen from the list
+    while the lookup could not answer (pending), then checked by the worker before sending:
+    matched, mismatch (held), or unchecked (no answer in the campaign's limit; sent, noted)."""
+
+    POSTCODE = "postcode"
+    PENDING = "pending"
+    MATCHED = "matched"
+    MISMATCH = "mismatch"
+    UNCHECKED = "unchecked"
 
 
 class SentBy(StrEnum):

@@ -2,7 +2,14 @@
 
 from flask import Blueprint
 
-from action_app.public import embed_views, info_views, letter_views, sent_views, views
+from action_app.public import (
+    embed_views,
+    info_views,
+    letter_views,
+    safety_views,
+    sent_views,
+    views,
+)
 
 
 def create_blueprint() -> Blueprint:
@@ -13,4 +20,5 @@ def create_blueprint() -> Blueprint:
     sent_views.register(bp)  # send it yourself, the sent page's status
     embed_views.register(bp)  # the action in a partner's iframe
     info_views.register(bp)  # help, accessibility statement, MPs' photos
+    safety_views.register(bp)  # "I did not send this", "send it to my real MP"
     return bp

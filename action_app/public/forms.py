@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto as _AUTO
 from wtforms import (
     BooleanField,
     Form,
@@ -19,8 +21,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from action_app.clients.postcodes_io import normalise_postcode
+from action_app.services.header_text import header_problem
+from action_app.services.letters import TOKENS, Supporter, fill_tokens
 
+ADDRESS_TOKEN = TOKENS["address"]
+SUBJECT_MAX = 200
+
+SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SOURCE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+_FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def clean_source(value: str | None) -> str | None:
@@ -52,18 +63,16 @@ class ChooseConstituencyForm(Form):
     source = HiddenField()
 
 
-# Line breaks and other control characters are refused in one-line fields: they are how an
-# email header would be forged. Letters may contain line breaks and tabs, nothing else.
-_ONE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Letters may contain line breaks and tabs, and no other control character; one-line fields
+# follow the header rule (services/header_text.py).
 _TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def one_line(what: str):
     def check(form, field):
-        if field.data and _ONE_LINE_FORBIDDEN.search(field.data):
-            raise ValidationError(
-                _l("%(what)s must not contain line breaks or special characters", what=what)
-            )
+        problem = header_problem(field.data) if isinstance(field.data, str) else None
+        if problem:
+            raise ValidationError(f"{what} {problem}")
 
     return check
 
@@ -85,6 +94,9 @@ def newlines(value):
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+SUBJECT_MAX_TEXT = f"{SUBJECT_MAX:,}"
+
+
 class _MaxLength(Length):
     """Length without the maxlength attribute: a browser would cut a pasted letter short without
     saying so; the server says how long is too long instead."""
@@ -100,11 +112,40 @@ def limit(what: str, most: int) -> Length:
     return _MaxLength(most, message)
 
 
-class LetterForm(FlaskForm):
+class TypedForm(FlaskForm):
+    """A form that takes only typed fields: a file sent in any field (a multipart upload) is that
+    field's error, and a JSON body is not read as the form, so nothing but text reaches it."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            if formdata is not _AUTO:
+                return formdata
+            form._uploads = sorted(request.files) if request.files else []
+            if request.method in SUBMIT_METHODS and (request.form or form._uploads):
+                return request.form
+            return None
+
+    _uploads: list[str] = []
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in self._uploads:
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = [f"{field.label.text} must be typed in, not sent as a file"]
+                valid = False
+        return valid
+
+
+class LetterForm(TypedForm):
     subject = StringField(
         _l("Subject"),
+        description=_l(
+            "It can include [your name]. It cannot include your address: that goes at the top "
+            "of the letter."
+        ),
         filters=[strip],
-        validators=[limit(_l("The subject"), 200), one_line(_l("The subject"))],
+        validators=[limit(_l("The subject"), SUBJECT_MAX), one_line(_l("The subject"))],
     )
     body_before = TextAreaField(
         _l("Your letter"),
@@ -174,7 +215,11 @@ class LetterForm(FlaskForm):
     # The message names the recipient; the view puts it in.
     consent = BooleanField(validators=[DataRequired(message="consent")])
     opt_ins = SelectMultipleField(choices=[], validate_choice=True)
-    form_token = HiddenField()
+    # Ours look like token_urlsafe(24); anything else (edited, too long for the column) is
+    # dropped, and the view makes a fresh one.
+    form_token = HiddenField(
+        filters=[lambda value: value if _FORM_TOKEN.match(value or "") else None]
+    )
 
     def __init__(self, *args, editable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,6 +237,28 @@ class LetterForm(FlaskForm):
     def validate_subject(self, field):
         if self.editable and not field.data:
             raise ValidationError(_l("Enter a subject for your letter"))
+        if self.editable and ADDRESS_TOKEN in (field.data or ""):
+            raise ValidationError(
+                _l(
+                    "The subject cannot include your address: remove %(token)s from it "
+                    "(your address is at the top of the letter)",
+                    token=ADDRESS_TOKEN,
+                )
+            )
+        name = self.name.data if isinstance(self.name.data, str) else ""
+        filled = fill_tokens(field.data or "", Supporter(name, (), "SW1A 1AA"))
+        problem = header_problem(filled)
+        if problem and not header_problem(field.data or ""):
+            raise ValidationError(
+                _l("The subject with your name in it %(problem)s", problem=problem)
+            )
+        if len(filled) > SUBJECT_MAX:
+            raise ValidationError(
+                _l(
+                    "The subject must be %(most)s characters or fewer with your name in it",
+                    most=SUBJECT_MAX_TEXT,
+                )
+            )
 
     def validate_body_before(self, field):
         words = (
@@ -205,9 +272,9 @@ class LetterForm(FlaskForm):
             raise ValidationError(_l("Enter your full name"))
 
 
-class SendForm(FlaskForm):
+class SendForm(TypedForm):
     """The check page's button: only a CSRF token; the letter itself is stored."""
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TypedForm):
     """The button behind a confirmation link (a GET must never send a letter)."""

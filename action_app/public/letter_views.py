@@ -12,17 +12,29 @@ from typing import NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 
-from action_app import tasking
+from action_app import rate_limits, tasking
 from action_app.extensions import db
 from action_app.i18n import current_language
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
-from action_app.public.forms import ConfirmForm, LetterForm, SendForm, clean_source
-from action_app.public.views import public_campaign, query_args
+from action_app.models.types import utcnow
+from action_app.public.forms import ConfirmForm, SendForm, clean_source
+from action_app.public.guarded_form import GuardedLetterForm as LetterForm
+from action_app.public.views import public_campaign, query_args, too_many, uk_time_of_day
 from action_app.registry import current_registry
+from action_app.services import abuse, emails, lookup, pacing, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.campaigns import in_uk_time
+from action_app.services.consent import consent_wording, opt_in_wording
 from action_app.services.letter_status import letter_status
-from action_app.services.letters import Recipient, find_recipient, render_letter
+from action_app.services.letters import (
+    Recipient,
+    postal_recipient_for,
+    recipient_for,
+    render_letter,
+)
+from action_app.services.pacing import PacingRule
 from action_app.services.participation import bump_hot_totals, campaign_total
 from action_app.services.preview import preview_letter
 from action_app.services.self_send import (
@@ -34,17 +46,15 @@ from action_app.services.self_send import (
 from action_app.services.sending import forget_dispatch
 from action_app.services.sharing import share_links
 from action_app.services.submissions import (
-    AlreadyWritten,
     ConfirmationExpired,
     LetterInput,
     confirm_letter,
-    earlier_letter,
     find_letter,
     letter_body,
     letter_for_confirmation,
     save_draft,
-    submit_draft,
 )
+from action_app.stats.replies import record_reply_choice
 
 SESSION_LETTERS = "letters"
 
@@ -63,6 +73,7 @@ class Journey(NamedTuple):
     recipient: Recipient
     postcode: str
     source: str | None
+    seat_check: str  # how the seat was decided (SeatCheck)
 
 
 def write(slug: str):
@@ -72,13 +83,17 @@ def write(slug: str):
     draft = _own_letter(request.args.get("draft"), campaign)
     journey = _journey(campaign, draft)
     if journey is None:
-        return redirect(url_for("public.campaign", slug=slug, source=request.args.get("source")))
+        return _back_to_your_mp(campaign)
     form = LetterForm(editable=campaign.body_editable)
     form.opt_ins.choices = [(o["slug"], o["name"]) for o in campaign.organisations]
     if request.method == "GET":
         _prefill(form, campaign, journey.recipient, draft)
     elif request.form.get("switch_language"):
         pass  # the language switch: this page again, in the other language, with what was typed
+    elif (refused := rate_limits.check_address("continue")) is not None:
+        # The page again, everything typed kept, saying when to try again.
+        page = _write_page(campaign, form, journey, refused)
+        return page, 429, {"Retry-After": str(refused.retry_after)}
     elif form.validate():
         return _save(campaign, journey, form, draft)
     elif form.consent.errors:
@@ -101,6 +116,12 @@ def check(slug: str, public_id: str):
         return _check_by_post(campaign, letter, form, expired)
     if request.method == "POST" and form.validate():
         letter.language = current_language()  # the language it was sent in, for its emails
+        refused = rate_limits.check_letter(
+            campaign.id, letter.recipient_key, letter.email_key, letter.postcode
+        )
+        if refused is not None:
+            back = url_for("public.check", slug=slug, public_id=public_id)
+            return too_many(campaign, refused, saved_letter_url=back)
         return _send(campaign, letter)
     preview = preview_letter(letter, campaign)
     return render_template(
@@ -142,8 +163,13 @@ def sent(slug: str, public_id: str):
         "public/sent.html",
         campaign=campaign,
         letter=letter,
+        delivery_at=_paced_delivery(campaign, letter),
         failed=mp_message is not None and mp_message.status == MessageStatus.FAILED,
-        failure_reason=mp_message.last_error if mp_message is not None else None,
+        failure_explanation=emails.failure_explanation(
+            mp_message.last_error if mp_message is not None else None
+        ),
+        read_first=letter.status == LetterStatus.HELD
+        and (letter.hold_reason or "").startswith("content:"),
         letter_text=letter_body(letter),
         total=campaign_total(campaign.id),
         share=_share_links(campaign, letter.source),
@@ -169,7 +195,12 @@ def confirm(slug: str, token: str):
     live = campaign.current_status() == CampaignStatus.LIVE
     if request.method == "POST" and form.validate() and live:
         letter_id = letter.id
-        if confirm_letter(letter):
+        try:
+            confirmed = confirm_letter(letter)
+        except IntegrityError:  # a letter from this address to this MP was sent meanwhile
+            db.session.rollback()
+            return _already_written(campaign, letter)
+        if confirmed:
             db.session.commit()
             _dispatch_letter(letter_id)
             bump_hot_totals(campaign.id, total=1)
@@ -185,17 +216,23 @@ def confirm(slug: str, token: str):
 
 def _send(campaign: CampaignSnapshot, letter: Letter):
     letter_id, public_id = letter.id, letter.public_id
-    try:
-        sent_now = submit_draft(letter, campaign.require_confirmation)
-    except AlreadyWritten as refused:
-        db.session.rollback()
-        return _already_written(campaign, earlier_letter(refused))
+    submission = abuse.submit_letter(letter, campaign, session.get(SESSION_LETTERS, []))
+    if submission.kind == "already":
+        return _already_written(campaign, submission.earlier)
+    if submission.kind in ("sent", "held"):
+        record_reply_choice(letter, wants_email=not request.form.get("no_reply_check"))
     db.session.commit()
-    if sent_now:
+    if submission.kind in ("sent", "awaiting"):
         _dispatch_letter(letter_id)
-        if not campaign.require_confirmation:
+        if submission.kind == "sent" and not campaign.require_confirmation:
             bump_hot_totals(campaign.id, total=1)
     return redirect(url_for("public.sent", slug=campaign.slug, public_id=public_id))
+
+
+def _paced_delivery(campaign: CampaignSnapshot, letter: Letter):
+    """When the campaign's pacing will let this letter reach the MP (UK time), if not now."""
+    when = pacing.expected_delivery(letter, PacingRule.of(campaign), utcnow())
+    return in_uk_time(when) if when is not None else None
 
 
 def _dispatch_letter(letter_id: int) -> None:
@@ -206,22 +243,41 @@ def _dispatch_letter(letter_id: int) -> None:
 
 
 def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft: Letter | None):
+    letter = _letter_input(form)
+    text = abuse.letter_text(campaign, journey.recipient, letter, journey.postcode)
+    verdict = abuse.review_letter(campaign, journey.recipient, text)
+    if verdict.action == "refuse":  # the campaign's safeguards, with the reason
+        field = form.body_before if campaign.body_editable else form.personal_paragraph
+        field.errors = [verdict.message]
+        return _write_page(campaign, form, journey)
     public_id = save_draft(
         campaign,
         journey.recipient,
         postcode=journey.postcode,
         source=journey.source,
         form_token=form.form_token.data or secrets.token_urlsafe(24),
-        letter=_letter_input(form),
+        letter=letter,
         draft=draft,
         language=current_language(),
+    )
+    bot = abuse.bot_reason(form.contact_me_by_fax_only.data, form.opened.data, form.form_token.data)
+    abuse.annotate_draft(
+        public_id,
+        seat_check=journey.seat_check,
+        body_hash=text.fingerprint(),
+        hold_reason=bot or (verdict.reason if verdict.action == "hold" else None),
     )
     db.session.commit()
     _remember(public_id)
     return redirect(url_for("public.check", slug=campaign.slug, public_id=public_id))
 
 
-def _write_page(campaign: CampaignSnapshot, form: LetterForm, journey: Journey):
+def _write_page(
+    campaign: CampaignSnapshot,
+    form: LetterForm,
+    journey: Journey,
+    refused: rate_limits.Refusal | None = None,
+):
     recipient = journey.recipient
     return render_template(
         "public/write.html",
@@ -230,6 +286,8 @@ def _write_page(campaign: CampaignSnapshot, form: LetterForm, journey: Journey):
         recipient=recipient,
         postcode=journey.postcode,
         letter_parts=None if campaign.body_editable else render_letter(campaign, recipient),
+        consent_label=consent_wording(recipient.name),
+        opt_in_wording=opt_in_wording,
         expired="csrf_token" in form.errors,
         back_url=url_for(
             "public.your_mp",
@@ -240,20 +298,38 @@ def _write_page(campaign: CampaignSnapshot, form: LetterForm, journey: Journey):
         ),
         errors=_error_list(form),
         switch_form="letter-form",
+        limited=refused,
+        try_at=uk_time_of_day(refused.resets_at) if refused else None,
     )
 
 
 def _journey(campaign: CampaignSnapshot, draft: Letter | None) -> Journey | None:
-    """The recipient, the looked-up postcode and the source: from the draft being changed, or
-    from the query string of the your-MP page's link."""
+    """The recipient, the postcode, the source and how the seat was decided: from the draft
+    being changed, or from the your-MP page's link (the seat comes from the postcode, or from
+    the list only with the chosen-seat page's proof)."""
     if draft is not None:
-        found = find_recipient(campaign, draft.constituency_id, draft.postcode)
-        source = draft.source
+        found = lookup.find_mp_for_seat(draft.constituency_id, draft.postcode)
+        how, source = draft.seat_check, draft.source
     else:
         args = request.args
-        found = find_recipient(campaign, args.get("seat", type=int), args.get("postcode"))
+        decision = seat_check.decide_seat(
+            args.get("seat", type=int), args.get("postcode"), args.get("proof")
+        )
+        found, how = (decision.found, decision.seat_check) if decision else (None, "")
         source = clean_source(args.get("source"))
-    return None if found is None else Journey(*found, source)
+    if found is None or found.postcode is None or campaign.excludes(found.nation):
+        return None
+    # An MP who publishes no email address is written to by post, by the supporter.
+    recipient = recipient_for(campaign, found.seat) or postal_recipient_for(campaign, found.seat)
+    return None if recipient is None else Journey(recipient, found.postcode, source, how)
+
+
+def _back_to_your_mp(campaign: CampaignSnapshot):
+    """No letter to this seat from here: back to the MP for the postcode (or to the start)."""
+    query = query_args(postcode=request.args.get("postcode"), source=request.args.get("source"))
+    if "postcode" in query:
+        return redirect(url_for("public.your_mp", slug=campaign.slug, **query))
+    return redirect(url_for("public.campaign", slug=campaign.slug, **query))
 
 
 def _change_url(campaign: CampaignSnapshot, letter: Letter) -> str:
@@ -273,6 +349,7 @@ def _prefill(
     form: LetterForm, campaign: CampaignSnapshot, recipient: Recipient, draft: Letter | None
 ):
     form.form_token.data = secrets.token_urlsafe(24)
+    form.opened.data = abuse.page_opened_token(form.form_token.data)
     if draft is not None:
         for name in (
             "subject", "body_before", "personal_paragraph", "body_after", "address_line_1",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from action_app import rate_limits
 from action_app.clients.postcodes_io import (
-    LookupUnavailable,
     NoWestminsterSeat,
     PostcodeLookupError,
     PostcodeNotFound,
@@ -20,15 +23,17 @@ from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
 from action_app.public.page_policy import allow_for_page
 from action_app.registry import current_registry
-from action_app.services import lookup
+from action_app.services import lookup, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign, localized
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.mp_photos import has_photo
 from action_app.services.participation import campaign_total
+from action_app.services.relay import relay_state
 
 MONTHS = "January February March April May June July August September October November December"
 MONTHS = MONTHS.split()
 CAMPAIGN_PAGE_MAX_AGE = 10  # seconds a browser or CDN may reuse the campaign page
+UK = ZoneInfo("Europe/London")
 
 
 def register(bp: Blueprint) -> None:
@@ -47,16 +52,26 @@ def index():
 
 
 def healthz():
-    """For load balancers and compose health checks: the database answers."""
+    """For load balancers and compose health checks: the database answers. It also reports the
+    mail relay's state; a paused relay does not make the web unhealthy (letters are still
+    taken, and wait in the database)."""
     try:
         db.session.execute(text("SELECT 1"))
+        mail_relay = relay_state().as_dict()
     except SQLAlchemyError:
         return {"status": "database unavailable"}, 503
-    return {"status": "ok"}
+    return {"status": "ok", "mail_relay": mail_relay}
 
 
 def privacy():
-    return render_template("public/privacy.html", settings=current_registry().settings)
+    settings = current_registry().settings
+    return render_template(
+        "public/privacy.html",
+        settings=settings,
+        days=settings.personal_data_days,
+        lookup_days=settings.lookup_cache_days,
+        contact=settings.privacy_contact_email,
+    )
 
 
 def campaign(slug: str):
@@ -89,14 +104,14 @@ def your_mp(slug: str):
     campaign = public_campaign(slug)
     if campaign.current_status() != CampaignStatus.LIVE:
         return _campaign_page(campaign, PostcodeForm())
+    refused = rate_limits.check_address("lookup")
+    if refused is not None:
+        return too_many(campaign, refused)
     source = clean_source(request.args.get("source"))
     if "seat" in request.args:
-        seat_id = request.args.get("seat", type=int)
-        postcode = request.args.get("postcode")
-        found = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
-        if found is None:
-            return _choose_page(campaign, postcode, source, show_error=True)
-        return _mp_page(campaign, found, source, chosen=True)
+        return _chosen_seat(
+            campaign, request.args.get("seat", type=int), request.args.get("postcode"), source
+        )
 
     typed = request.args.get("postcode", "")
     problem = None
@@ -107,17 +122,49 @@ def your_mp(slug: str):
             found = lookup.find_mp_for_postcode(typed)
             _commit_if_written()  # a GSS code learned on the way
             return _mp_page(campaign, found, source, chosen=False)
-    except LookupUnavailable:
-        return _choose_page(campaign, typed, source, lookup_down=True)
     except lookup.DirectoryEmpty:
         return render_template("public/directory_empty.html", campaign=campaign), 503
     except PostcodeLookupError as exc:
+        if seat_check.lookup_cannot_answer(exc):
+            return _choose_page(campaign, exc.postcode or typed, source, why=_why_choose(exc))
         problem = _lookup_message(exc)
     form = PostcodeForm(request.args)
     form.source.data = source
     if form.validate() and problem:
         form.postcode.errors = [problem]
     return _campaign_page(campaign, form)
+
+
+def _chosen_seat(
+    campaign: CampaignSnapshot, seat_id: int | None, typed: str | None, source: str | None
+):
+    """A seat chosen from the list counts only while the lookup cannot answer for the postcode;
+    when it can, the postcode decides (and the page says so if it differs)."""
+    postcode = normalise_postcode(typed)
+    if postcode is None:
+        form = PostcodeForm(data={"postcode": typed or "", "source": source or ""})
+        form.validate()
+        return _campaign_page(campaign, form)
+    try:
+        found = lookup.find_mp_for_postcode(postcode)
+        _commit_if_written()  # a GSS code learned on the way
+    except lookup.DirectoryEmpty:
+        return render_template("public/directory_empty.html", campaign=campaign), 503
+    except PostcodeLookupError as exc:
+        if not seat_check.lookup_cannot_answer(exc):
+            form = PostcodeForm(data={"postcode": postcode, "source": source or ""})
+            form.postcode.errors = [_lookup_message(exc)]
+            return _campaign_page(campaign, form)
+        chosen = lookup.find_mp_for_seat(seat_id, postcode) if seat_id is not None else None
+        if chosen is None:
+            return _choose_page(campaign, postcode, source, why=_why_choose(exc), show_error=True)
+        return _mp_page(campaign, chosen, source, chosen=True)
+    differs = found.seat.id != seat_id
+    return _mp_page(campaign, found, source, chosen=False, corrected=differs)
+
+
+def _why_choose(exc: PostcodeLookupError) -> str:
+    return "unknown" if isinstance(exc, PostcodeNotFound) else "down"
 
 
 def choose_constituency(slug: str):
@@ -129,8 +176,34 @@ def choose_constituency(slug: str):
         campaign,
         form.postcode.data,
         clean_source(form.source.data),
+        why="list",
         show_error="seat" in request.args,
     )
+
+
+def too_many(campaign: CampaignSnapshot | None, refused: rate_limits.Refusal, **context):
+    """The accessible "too many" page: what happened and when to try again (429)."""
+    response = make_response(
+        render_template(
+            "errors/too_many.html",
+            campaign=campaign,
+            refused=refused,
+            minutes=max(1, -(-refused.retry_after // 60)),
+            resets_at=uk_time_of_day(refused.resets_at),
+            **context,
+        ),
+        429,
+    )
+    response.headers["Retry-After"] = str(refused.retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def uk_time_of_day(epoch: float) -> str:
+    """'2:05pm' in UK time."""
+    when = datetime.fromtimestamp(epoch, UK)
+    hour = when.hour % 12 or 12
+    return f"{hour}:{when.minute:02d}{'am' if when.hour < 12 else 'pm'}"
 
 
 def _commit_if_written() -> None:
@@ -160,24 +233,39 @@ def _render_campaign_page(campaign: CampaignSnapshot, form: PostcodeForm, total:
     )
 
 
-def _mp_page(campaign: CampaignSnapshot, found: lookup.MpLookup, source: str | None, chosen: bool):
+def _mp_page(
+    campaign: CampaignSnapshot,
+    found: lookup.MpLookup,
+    source: str | None,
+    chosen: bool,
+    corrected: bool = False,
+):
     """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
-    key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen, current_language())
+    language = current_language()
+    key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen, corrected)
+    key += (language,)
     pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
-        html = _render_mp_page(campaign, found, source, chosen)
+        html = _render_mp_page(campaign, found, source, chosen, corrected)
         pages.put(key, html)
     return html
 
 
 def _render_mp_page(
-    campaign: CampaignSnapshot, found: lookup.MpLookup, source: str | None, chosen: bool
+    campaign: CampaignSnapshot,
+    found: lookup.MpLookup,
+    source: str | None,
+    chosen: bool,
+    corrected: bool,
 ):
     # A seat chosen from the list may not have a known nation yet; it is given the benefit of
     # the doubt rather than turning a supporter away.
     outside = campaign.excludes(found.nation)
     query = {"postcode": found.postcode, "seat": found.seat.id, "source": source}
+    if chosen and found.seat.id is not None and found.postcode:
+        # Signed: only this page, shown because the lookup could not answer, offers the seat.
+        query["proof"] = seat_check.seat_proof(found.seat.id, found.postcode)
     return render_template(
         "public/your_mp.html",
         campaign=campaign,
@@ -186,13 +274,13 @@ def _render_mp_page(
         member=found.seat.member,
         outside_nations=outside,
         chosen=chosen,
+        corrected=corrected,
         source=source,
         write_url=url_for("public.write", slug=campaign.slug, **query_args(**query)),
-        choose_url=url_for(
-            "public.choose_constituency",
-            slug=campaign.slug,
-            **query_args(postcode=found.postcode, source=source),
-        ),
+        other_postcode_url=url_for(
+            "public.campaign", slug=campaign.slug, **query_args(source=source)
+        )
+        + "#postcode",
         fixed=campaign.fixed_target,
         photo_url=_photo_url(found.seat.member),
     )
@@ -209,7 +297,7 @@ def _choose_page(
     postcode: str | None,
     source: str | None,
     *,
-    lookup_down: bool = False,
+    why: str = "down",
     show_error: bool = False,
 ):
     form = ChooseConstituencyForm(data={"postcode": postcode or "", "source": source or ""})
@@ -221,7 +309,7 @@ def _choose_page(
         campaign=campaign,
         form=form,
         groups=groups,
-        lookup_down=lookup_down,
+        why=why,
         back_url=url_for("public.campaign", slug=campaign.slug, **query_args(source=source)),
     )
 

@@ -15,7 +15,7 @@ from action_app.models import Campaign, CampaignStatus, TargetType
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services.campaign_translations import TRANSLATED
-from action_app.services.campaigns import get_campaign, in_uk_time
+from action_app.services.campaigns import SLUG, get_campaign, in_uk_time
 from action_app.services.markdown import render_markdown
 
 _MISSING = object()
@@ -49,6 +49,16 @@ class CampaignSnapshot:
     embed_origins: tuple[str, ...] = ()
     # Other languages' versions, {"cy": {field: text}}, with the intro already rendered.
     translations: dict = field(default_factory=dict)
+    subject_alternatives: tuple[str, ...] = ()
+    alternative: dict | None = None
+    reopens_at: datetime | None = None  # UK time
+    safeguards: dict = field(default_factory=dict)  # see services/safeguards.py
+    letters_per_mp_per_hour: int | None = None
+    sending_hours: dict | None = None
+
+    def excluded(self, member_id: int | None) -> bool:
+        """Whether this MP's constituents get the alternative letter."""
+        return member_id is not None and member_id in (self.target.get("exclude") or ())
 
     @property
     def nations(self) -> list[str]:
@@ -97,6 +107,12 @@ def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
         share_image_url=campaign.share_image_url or "",
         embed_origins=tuple(campaign.embed_origins or ()),
         translations=_rendered_translations(campaign.translations or {}),
+        subject_alternatives=tuple(campaign.subject_alternatives or ()),
+        alternative=dict(campaign.alternative or {}) or None,
+        reopens_at=in_uk_time(campaign.reopens_at),
+        safeguards=dict(campaign.safeguards or {}),
+        letters_per_mp_per_hour=campaign.letters_per_mp_per_hour,
+        sending_hours=dict(campaign.sending_hours) if campaign.sending_hours else None,
     )
 
 
@@ -127,6 +143,8 @@ class CampaignCache:
 
     def get(self, slug: str) -> CampaignSnapshot | None:
         """The campaign with this slug, loaded if this process has no fresh copy."""
+        if not SLUG.match(slug):  # not a slug any campaign can have (a NUL, say): no query
+            return None
         found = self._views.get(slug, _MISSING)
         if found is not _MISSING:
             return found

@@ -16,7 +16,10 @@ from action_app.extensions import db
 from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatus, TargetType
 from action_app.models.types import utcnow
 from action_app.services.campaign_translations import parse_translations
+from action_app.services.header_text import header_problem, subject_template_problems
 from action_app.services.letter_templates import check_template
+from action_app.services.pacing import parse_clock
+from action_app.services.safeguards import parse_safeguards
 
 UK = ZoneInfo("Europe/London")
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -36,7 +39,10 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "closes_at": ("closes_at", "closing_at", "closing_time"),
     "target": ("target",),
     "subject_template": ("subject_template", "subject"),
+    "subject_alternatives": ("subject_alternatives", "subjects"),
     "body_template": ("body_template", "body"),
+    "alternative": ("alternative", "alternative_message"),
+    "reopens_at": ("reopens_at", "reopening_at"),
     "personal_prompt": ("personal_prompt", "personal_paragraph_prompt"),
     "body_editable": ("body_editable", "editable"),
     "require_confirmation": ("require_confirmation", "email_confirmation_required"),
@@ -47,6 +53,10 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "share_image_url": ("share_image_url", "share_image"),
     "embed_origins": ("embed_origins", "embed_sites"),
     "translations": ("translations",),
+    "reply_check_days": ("reply_check_days",),
+    "safeguards": ("safeguards",),
+    "letters_per_mp_per_hour": ("letters_per_mp_per_hour",),
+    "sending_hours": ("sending_hours",),
 }
 TEXT_LIMITS = {
     "title": 200,
@@ -60,9 +70,13 @@ REQUIRED = ("slug", "title", "subject_template", "body_template")
 
 
 class CampaignInvalid(Exception):
-    def __init__(self, problems: list[str]):
+    """Every problem as text, and (``by_field``) the same problems by model field name, so a
+    form can show each beside its field."""
+
+    def __init__(self, problems: list[str], by_field: dict[str, list[str]] | None = None):
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.by_field = by_field or {}
 
 
 @dataclass
@@ -85,19 +99,56 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
             if key in document:
                 raw[name] = document[key]
                 break
-    problems: list[str] = [f"{name} is required." for name in REQUIRED if not raw.get(name)]
+    by_field: dict[str, list[str]] = {
+        name: [f"{name} is required."] for name in REQUIRED if not raw.get(name)
+    }
     values: dict[str, Any] = {}
     for name, value in raw.items():
         try:
             values[name] = _FIELD_PARSERS[name](value)
         except ValueError as exc:
-            problems.append(f"{FIELD_KEYS[name][0]}: {exc}")
+            by_field.setdefault(name, []).append(f"{FIELD_KEYS[name][0]}: {exc}")
+    for name, label, source in _templates(values):
+        by_field.setdefault(name, []).extend(f"{label}: {p}" for p in check_template(source))
+    for name, label, subject in _subject_lines(values):
+        # A subject becomes an email header: it follows the header rule (issue 8 §1).
+        by_field.setdefault(name, []).extend(
+            f"{label}: {p}" for p in subject_template_problems(subject)
+        )
+    if isinstance(values.get("title"), str) and header_problem(values["title"]):
+        by_field.setdefault("title", []).append(
+            f"title: the title {header_problem(values['title'])} (it is in the From line)"
+        )
+    if values.get("target", {}).get("exclude") and not values.get("alternative"):
+        by_field.setdefault("alternative", []).append(
+            "alternative: MPs are excluded, so write the letter their constituents send instead"
+        )
+    by_field = {name: found for name, found in by_field.items() if found}
+    if by_field:
+        raise CampaignInvalid([p for found in by_field.values() for p in found], by_field)
+    return values, warnings
+
+
+def _templates(values: dict):
+    """(field, label, source) of every template in the parsed values, to check each."""
     for name in ("subject_template", "body_template"):
         if isinstance(values.get(name), str):
-            problems += [f"{name}: {p}" for p in check_template(values[name])]
-    if problems:
-        raise CampaignInvalid(problems)
-    return values, warnings
+            yield name, name, values[name]
+    for index, subject in enumerate(values.get("subject_alternatives") or [], start=1):
+        yield "subject_alternatives", f"subject_alternatives {index}", subject
+    for key, source in (values.get("alternative") or {}).items():
+        yield "alternative", f"alternative {key}", source
+
+
+def _subject_lines(values: dict):
+    """(field, label, source) of every subject line a letter may be given."""
+    if isinstance(values.get("subject_template"), str):
+        yield "subject_template", "subject_template", values["subject_template"]
+    for index, subject in enumerate(values.get("subject_alternatives") or [], start=1):
+        yield "subject_alternatives", f"subject_alternatives {index}", subject
+    alternative_subject = (values.get("alternative") or {}).get("subject_template")
+    if isinstance(alternative_subject, str):
+        yield "alternative", "alternative subject_template", alternative_subject
 
 
 def import_campaign(document: Any, author: str) -> ImportResult:
@@ -204,6 +255,12 @@ def _when(value: Any) -> datetime | None:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
+def _reply_check_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
+        raise ValueError("must be a whole number of days from 1 to 365")
+    return value
+
+
 def _email(value: Any) -> str:
     try:
         return validate_email(str(value), check_deliverability=False).normalized
@@ -218,8 +275,14 @@ def _target(value: Any) -> dict:
     nations = value.get("nations") or []
     if not isinstance(nations, list) or any(n not in NATIONS for n in nations):
         raise ValueError(f"nations must be a list drawn from {', '.join(NATIONS)}")
+    exclude = value.get("exclude") or []
+    if not isinstance(exclude, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in exclude
+    ):
+        raise ValueError("exclude must be a list of MPs' Members API ids (whole numbers)")
     if kind == TargetType.CONSTITUENCY_MP:
-        return {"type": kind, "nations": nations}
+        result = {"type": kind, "nations": nations}
+        return {**result, "exclude": sorted(set(exclude))} if exclude else result
     if kind == TargetType.FIXED:
         name = value.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
@@ -231,6 +294,30 @@ def _target(value: Any) -> dict:
             "nations": nations,
         }
     raise ValueError('type must be "constituency_mp" or "fixed"')
+
+
+def _subjects(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise ValueError("must be a list of subject lines")
+    subjects = [s.strip() for s in value if s.strip()]
+    if len(subjects) > 20 or any(len(s) > 300 for s in subjects):
+        raise ValueError("at most 20 subject lines, each at most 300 characters")
+    return subjects
+
+
+def _alternative(value: Any) -> dict:
+    if value in (None, "", {}):
+        return {}
+    if not isinstance(value, dict) or set(value) - {"subject_template", "body_template"}:
+        raise ValueError('must be {"subject_template": ..., "body_template": ...}')
+    subject, body = value.get("subject_template") or "", value.get("body_template") or ""
+    if not isinstance(subject, str) or not isinstance(body, str):
+        raise ValueError("its templates must be text")
+    if not subject.strip() or not body.strip():
+        raise ValueError("needs both a subject_template and a body_template")
+    return {"subject_template": subject, "body_template": body}
 
 
 def _organisations(value: Any) -> list[dict]:
@@ -321,6 +408,29 @@ def _embed_origins(value: Any) -> list[str]:
     return origins
 
 
+def _per_hour(value: Any) -> int | None:
+    if value in (None, 0):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise ValueError("must be a whole number of letters from 1 to 10000, or null for no limit")
+    return value
+
+
+def _sending_hours(value: Any) -> dict | None:
+    """{"from": "09:00", "to": "17:30"} in UK time; "to" may be earlier, for overnight."""
+    if value in (None, "", {}):
+        return None
+    if not isinstance(value, dict) or set(value) != {"from", "to"}:
+        raise ValueError('must be like {"from": "09:00", "to": "17:30"} (UK time), or null')
+    try:
+        opens, closes = parse_clock(value["from"]), parse_clock(value["to"])
+    except ValueError as exc:
+        raise ValueError(f"{exc} (use 24-hour HH:MM)") from None
+    if opens == closes:
+        raise ValueError('"from" and "to" must differ')
+    return {"from": f"{opens:%H:%M}", "to": f"{closes:%H:%M}"}
+
+
 _FIELD_PARSERS = {
     "slug": _slug,
     "title": _text_field("title"),
@@ -331,7 +441,10 @@ _FIELD_PARSERS = {
     "closes_at": _when,
     "target": _target,
     "subject_template": _text_field("subject_template"),
+    "subject_alternatives": _subjects,
     "body_template": _text_field("body_template"),
+    "alternative": _alternative,
+    "reopens_at": _when,
     "personal_prompt": _text_field("personal_prompt"),
     "body_editable": _boolean,
     "require_confirmation": _boolean,
@@ -344,4 +457,8 @@ _FIELD_PARSERS = {
     "translations": lambda value: parse_translations(
         value, FIELD_KEYS, _FIELD_PARSERS, check_template
     ),
+    "reply_check_days": _reply_check_days,
+    "safeguards": parse_safeguards,
+    "letters_per_mp_per_hour": _per_hour,
+    "sending_hours": _sending_hours,
 }

@@ -153,7 +153,7 @@ def _apply_member(
         summary.changed += 1
     else:
         summary.unchanged += 1
-    if not record.email:
+    if not member.email:  # an override counts as an email
         summary.without_email.append(f"{record.display_name} ({seat.name})")
 
 
@@ -189,6 +189,8 @@ def _check_unique(records: list[SeatRecord]) -> None:
 def _merged(member: Member, record: MemberRecord, name: str):
     """The record's value; where a source does not know a detail (a CSV has no party colour),
     keep what the directory already has, if the party is the same."""
+    if name == "email" and member.email_override:
+        return member.email_override  # staff set it; it outlives every sync (see 0005)
     value = getattr(record, name)
     if value is None and name in KEPT_WHEN_UNKNOWN and member.party_name == record.party_name:
         return getattr(member, name)

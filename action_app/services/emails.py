@@ -1,12 +1,18 @@
-"""The emails themselves, built with the standard library's EmailMessage (default policy).
+"""The emails themselves, built with the standard library's EmailMessage (default policy, but
+quoted-printable lines of at most 76 characters, RFC 2045 §6.7).
 
-Every header value here was checked at input for line breaks and control characters; the
-default policy would refuse them anyway. The Message-ID is derived from the message row's id, so
-a retry of the same message is recognisable as the same email.
+Every header value here was checked at input (line breaks, control characters, RFC 2047 encoded
+words, bidirectional overrides). That is not trusted alone: ``checked_bytes`` parses each finished
+message back and refuses it unless it has exactly the headers we set, with the values we set, and
+is one text/plain part with our text (CVE-2024-6923 and its kind). A supporter's email carries no
+supporter value in its headers except the To address. The Message-ID is derived from the message
+row's id, so a retry of the same message is recognisable as the same email.
 """
 
 from __future__ import annotations
 
+import re
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
@@ -16,8 +22,25 @@ from flask_babel import gettext
 
 from action_app.config import SERVICE_NAME, Settings
 from action_app.i18n import current_language
+from action_app.mail import serialize
 from action_app.models import Letter, OutboundMessage
+from action_app.models.letter import TEST_SOURCE
+from action_app.services.seat_check import trust_lines
 from action_app.services.submissions import letter_body
+
+POLICY = policy.default.clone(max_line_length=76)
+# The words that start a message's last_error when the fault was ours, or after retries.
+INTERNAL_ERROR = "internal error"
+GAVE_UP = "gave up after"
+_ANSWER = re.compile(r"^(?:gave up after (\d+) attempts: )?([45]\d\d)\b")
+
+
+class UnsafeMessage(Exception):
+    """A finished message did not read back as exactly what we built: it must not be sent."""
+
+    def __init__(self, problem: str):
+        self.reason = f"{INTERNAL_ERROR}: refused to send, {problem}"
+        super().__init__(self.reason)
 
 
 class CampaignNames(Protocol):
@@ -47,8 +70,9 @@ def supporter_block(letter: Letter) -> str:
 
 def mp_subject(letter: Letter) -> str:
     """The subject the MP sees: exactly the one the supporter saw and sent (the check page
-    shows it), with no words added; the From line already says who it is from."""
-    return letter.subject
+    shows it), with no words added; the From line already says who it is from. A staff test
+    send is marked [TEST]."""
+    return f"[TEST] {letter.subject}" if letter.source == TEST_SOURCE else letter.subject
 
 
 def build_mp_email(
@@ -87,14 +111,22 @@ def fill_mp_email(
         campaign=campaign.title,
     )
     body = f"{supporter_block(letter)}\n\n{letter_body(letter)}\n\n--\n{footer}\n"
+    body += "".join(f"{line}\n" for line in trust_lines(letter))
     set_text(email, body)
     return email
 
 
 def build_receipt(
-    message: OutboundMessage, letter: Letter, campaign: CampaignNames, settings: Settings
+    message: OutboundMessage,
+    letter: Letter,
+    campaign: CampaignNames,
+    settings: Settings,
+    not_me_url: str | None = None,
 ) -> EmailMessage:
-    """The supporter's copy of what was sent."""
+    """The supporter's copy of what was sent, with the "I did not send this" link."""
+    not_me = (
+        gettext("I did not send this letter: %(url)s", url=not_me_url) + "\n" if not_me_url else ""
+    )
     email = _supporter_email(message, letter, campaign, settings)
     email["Subject"] = gettext("Your letter to %(name)s", name=letter.recipient_name)
     thanks = gettext(
@@ -105,7 +137,7 @@ def build_receipt(
     set_text(
         email,
         f"{_dear(letter)}\n\n{thanks}\n\n"
-        f"{_letter_copy(letter)}\n--\n{_share_line(campaign, settings)}",
+        f"{_letter_copy(letter)}\n--\n{_share_line(campaign, settings)}{not_me}",
     )
     return email
 
@@ -144,10 +176,9 @@ def build_failure_notice(
     name = letter.recipient_name
     email["Subject"] = gettext("We could not deliver your letter to %(name)s", name=name)
     sorry = gettext(
-        "We are sorry: your letter to %(name)s could not be delivered. "
-        "Their mail server answered: %(reason)s",
+        "We are sorry: your letter to %(name)s could not be delivered. %(explanation)s",
         name=name,
-        reason=reason,
+        explanation=failure_explanation(reason),
     )
     yours = gettext(
         "Here is your letter, so you can send it yourself. You can also post it to "
@@ -156,6 +187,59 @@ def build_failure_notice(
     )
     set_text(email, f"{_dear(letter)}\n\n{sorry}\n\n{yours}\n\n{_letter_copy(letter)}")
     return email
+
+
+def failure_explanation(reason: str | None) -> str:
+    """Why a letter was not delivered, in plain words, saying which side failed. The MP's mail
+    server is quoted only when it answered about this recipient; our own faults are not
+    described beyond saying they were ours."""
+    match = _ANSWER.match(reason or "")
+    if match is None:
+        return gettext(
+            "The problem was on our side, not theirs: our system could not send it, and their "
+            "office has not received it."
+        )
+    answer = " ".join((reason or "")[match.start(2) :].split())[:300]
+    if match.group(1):
+        return gettext(
+            "Their mail server asked us to try again later, and after %(attempts)s attempts we "
+            "stopped. It last answered: \u201c%(answer)s\u201d",
+            attempts=match.group(1),
+            answer=answer,
+        )
+    return gettext(
+        "Their mail server refused it, and answered: \u201c%(answer)s\u201d", answer=answer
+    )
+
+
+def checked_bytes(email: EmailMessage) -> bytes:
+    """The message's bytes, once they parse back to exactly the headers and text we set."""
+    data = serialize(email)
+    if not data.isascii():
+        raise UnsafeMessage("the message was not plain ASCII")
+    parsed = message_from_bytes(data, policy=policy.default)
+    expected = [(name.lower(), str(value)) for name, value in email.items()]
+    found = [(name.lower(), str(value)) for name, value in parsed.items()]
+    if [n for n, _ in found] != [n for n, _ in expected]:
+        raise UnsafeMessage("its header names did not read back as set")
+    if any(_BREAKS.search(value) for _, value in found):
+        raise UnsafeMessage("a header value read back with a line break")
+    # Compared without whitespace: the parser puts a space between two encoded words of a long
+    # name folded across lines, which changes nothing a mail program acts on.
+    if [_squeezed(v) for _, v in found] != [_squeezed(v) for _, v in expected]:
+        raise UnsafeMessage("its header values did not read back as set")
+    if parsed.is_multipart() or parsed.get_content_type() != "text/plain":
+        raise UnsafeMessage("it was not one text/plain part")
+    if parsed.get_content().replace("\r\n", "\n") != email.get_content():
+        raise UnsafeMessage("its text did not read back as written")
+    return data
+
+
+_BREAKS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _squeezed(value: str) -> str:
+    return "".join(value.split())
 
 
 def named_address(name: str, address: str) -> str | Address:
@@ -175,7 +259,7 @@ def set_text(email: EmailMessage, text: str) -> None:
 
 
 def _base(message: OutboundMessage, settings: Settings) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=POLICY)
     email["Message-ID"] = message_id(message, settings)
     email["Date"] = format_datetime(localtime())
     return email
@@ -188,7 +272,7 @@ def _supporter_email(
     email["From"] = Address(
         display_name=_short(campaign.title), addr_spec=settings.mail.from_address
     )
-    email["To"] = Address(display_name=letter.supporter_name, addr_spec=letter.supporter_email)
+    email["To"] = Address(addr_spec=letter.supporter_email)  # no supporter value but the address
     email["Auto-Submitted"] = "auto-generated"
     return email
 

@@ -8,6 +8,7 @@ go: the rendered body is split there into the part before and the part after.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ TOKENS = {
     "address": "[your address]",
     "postcode": "[your postcode]",
 }
+_TOKEN_PATTERN = re.compile("|".join(re.escape(token) for token in TOKENS.values()))
 # Where the supporter's words go when a template has no marker: before the sign-off.
 SIGN_OFF = re.compile(
     r"^\s*(yours (sincerely|faithfully|truly)|kind regards|best wishes|with thanks|regards)\b",
@@ -152,23 +154,33 @@ def render_letter(
         personal_paragraph=SLOT,
     )
     context["supporter"]["first_name"] = names["first_name"]
-    subject = " ".join(render_template_text(campaign.subject_template, context).split())
-    body = _tidy(render_template_text(campaign.body_template, context))
+    subject_template, body_template = _templates_for(campaign, recipient)
+    subject = " ".join(render_template_text(subject_template, context).split())
+    body = _tidy(render_template_text(body_template, context))
     before, after = _split(body)
     return LetterParts(subject=subject.replace(SLOT, "").strip(), before=before, after=after)
 
 
+def _templates_for(campaign: CampaignSnapshot, recipient: Recipient) -> tuple[str, str]:
+    """The alternative letter for an excluded MP's constituents; otherwise the letter, with one
+    of its subject lines at random, so an MP's inbox does not fill with one subject."""
+    alternative = getattr(campaign, "alternative", None)
+    if alternative and campaign.excluded(recipient.member_id):
+        return alternative["subject_template"], alternative["body_template"]
+    subjects = [campaign.subject_template, *getattr(campaign, "subject_alternatives", ())]
+    return random.choice(subjects), campaign.body_template
+
+
 def fill_tokens(text: str, supporter: Supporter) -> str:
-    """Put the supporter's details where the page showed tokens."""
+    """Put the supporter's details where the page showed tokens, in one pass: a detail that
+    itself looks like a token (a name of "[your address]") is never filled in again."""
     values = {
         TOKENS["name"]: supporter.name,
         TOKENS["first_name"]: first_name(supporter.name),
         TOKENS["address"]: supporter.address,
         TOKENS["postcode"]: supporter.postcode,
     }
-    for token, value in values.items():
-        text = text.replace(token, value)
-    return text
+    return _TOKEN_PATTERN.sub(lambda match: values[match.group(0)], text)
 
 
 def join_letter(before: str, personal: str, after: str) -> str:

@@ -15,7 +15,7 @@ from action_app.config import Settings
 from action_app.models import Letter
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
-from action_app.services.emails import CampaignNames, fill_mp_email
+from action_app.services.emails import POLICY, CampaignNames, fill_mp_email
 from action_app.services.letters import Recipient
 from action_app.services.submissions import LetterInput, letter_values
 
@@ -49,7 +49,7 @@ def preview_letter(
 ) -> EmailPreview:
     """The email the MP will receive for this saved letter (a draft, on the check page)."""
     settings = settings or current_registry().settings
-    return EmailPreview.of(fill_mp_email(EmailMessage(), letter, campaign, settings))
+    return EmailPreview.of(fill_mp_email(EmailMessage(policy=POLICY), letter, campaign, settings))
 
 
 def preview_campaign_email(

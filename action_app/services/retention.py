@@ -15,6 +15,7 @@ from action_app.extensions import db
 from action_app.kv import get_store
 from action_app.models import Letter, LetterStatus
 from action_app.models.types import utcnow
+from action_app.stats.counting import count_letters_expired
 
 DRAFT_HOURS = 24  # a draft never sent is deleted after this
 CONFIRMATION_DAYS = 7  # a letter never confirmed is deleted after this (and its link expires)
@@ -31,12 +32,16 @@ def delete_expired_letters() -> dict[str, int]:
         )
     )
     unconfirmed = db.session.execute(
-        delete(Letter).where(
+        delete(Letter)
+        .where(
             Letter.status == LetterStatus.AWAITING_CONFIRMATION,
             Letter.submitted_at < now - timedelta(days=CONFIRMATION_DAYS),
         )
-    )
-    return {"drafts": drafts.rowcount or 0, "unconfirmed": unconfirmed.rowcount or 0}
+        .returning(Letter.campaign_id, Letter.constituency_id)
+    ).all()
+    # The dashboard's "held" figure stops counting them.
+    count_letters_expired(unconfirmed)
+    return {"drafts": drafts.rowcount or 0, "unconfirmed": len(unconfirmed)}
 
 
 def purge_expired_cache() -> dict[str, int]:

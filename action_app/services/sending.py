@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from action_app.config import Settings
 from action_app.extensions import db
 from action_app.i18n import in_language, language_of
-from action_app.mail import MailTransport, PermanentMailError, TransientMailError
-from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage
+from action_app.mail import (
+    MailTransport,
+    Outgoing,
+    PermanentMailError,
+    RelayError,
+    TransientMailError,
+)
+from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage, SeatCheck
+from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
-from action_app.services import emails
+from action_app.services import emails, notices, owner, pacing, relay, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id, localized
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
+from action_app.stats.counting import count_letter_failed, count_letter_sent
+from action_app.stats.replies import letter_delivered
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +52,11 @@ class DeliveryResult(StrEnum):
 
     SENT = "sent"
     RETRY = "retry"  # back to pending, with a later next_attempt_at
+    PAUSED = "paused"  # the relay cannot be used: back to pending, the attempt given back
     FAILED = "failed"
     SKIPPED = "skipped"  # no longer claimed by this worker (or gone): nothing was done
+    TEST_SENT = "test_sent"  # a staff test send went: not counted, no receipt
+    HELD = "held"  # a chosen seat that is not the postcode's: kept for the supporter or a person
 
 
 @dataclass
@@ -67,6 +81,8 @@ def claim_due_messages(letter_id: int) -> list[int]:
     settings = _settings()
     now = utcnow()
     stale = now - timedelta(seconds=settings.send_lease_seconds)
+    # A letter over its campaign's pace is moved to its slot first, so it is not due now.
+    pacing.defer_if_paced(letter_id, now)
     statement = (
         update(OutboundMessage)
         .where(OutboundMessage.letter_id == letter_id)
@@ -114,22 +130,96 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
     message_id = message.id
     campaign = cached_campaign_by_id(letter.campaign_id)
     outcome = Outcome(message_id, message.kind, DeliveryResult.SENT, letter.campaign_id)
+    state = relay.relay_state()
+    paused_until = state.paused_until(utcnow())
+    if paused_until is not None:  # the relay failed a moment ago: wait, without trying
+        _wait_for_relay(message, paused_until)
+        outcome.result = DeliveryResult.PAUSED
+        db.session.flush()
+        return outcome
+    if message.kind == MessageKind.MP and letter.seat_check == SeatCheck.PENDING:
+        # A seat chosen from the list: checked against the postcode before it is sent.
+        verdict, outcome.follow_up = seat_check.gate(message, letter, campaign)
+        if verdict != "send":
+            outcome.result = DeliveryResult(verdict)
+            db.session.flush()
+            return outcome
     try:
-        email = _build(message, letter, campaign)
-        _transport().send(email)
+        mail = _build(message, letter, campaign)
+        _transport().send(mail)
+    except RelayError as exc:
+        _wait_for_relay(message, relay.record_relay_failure(exc.reason, state))
+        outcome.result = DeliveryResult.PAUSED
     except TransientMailError as exc:
-        outcome.result = _retry_later(message, letter, exc.reason)
-    except PermanentMailError as exc:
+        outcome.result, outcome.follow_up = _retry_later(message, letter, exc.reason)
+    except (PermanentMailError, emails.UnsafeMessage) as exc:
         outcome.result = DeliveryResult.FAILED
         outcome.follow_up = _fail(message, letter, exc.reason)
     except Exception as exc:  # a bug must not leave the row claimed for ever
         log.exception("Could not build or send message %s", message_id)
         outcome.result = DeliveryResult.FAILED
-        outcome.follow_up = _fail(message, letter, f"internal error ({type(exc).__name__})")
+        reason = f"{emails.INTERNAL_ERROR} ({type(exc).__name__})"
+        outcome.follow_up = _fail(message, letter, reason)
     else:
-        outcome.follow_up = _sent(message, letter)
+        try:
+            relay.record_relay_ok(state)
+            outcome.follow_up = _sent(message, letter)
+            db.session.flush()
+        except DATABASE_GONE as exc:
+            raise SentNotRecorded(message_id) from exc
+        if letter.source == TEST_SOURCE:
+            outcome.result = DeliveryResult.TEST_SENT  # so the task does not count it either
+        return outcome
     db.session.flush()
     return outcome
+
+
+def _wait_for_relay(message: OutboundMessage, until) -> None:
+    """Back to pending until the relay may be tried again; the claim's attempt is given back,
+    because the letter was never offered to anyone who could answer about it."""
+    message.status = MessageStatus.PENDING
+    message.attempts = max(0, message.attempts - 1)
+    message.next_attempt_at = until
+    message.dispatched_at = None
+    message.claimed_at = None
+
+
+class SentNotRecorded(Exception):
+    """The mail server took the message, then the database went away before it was marked
+    sent. Sending it again would send it twice: ``record_sent_when_database_returns``."""
+
+    def __init__(self, message_id: int):
+        super().__init__(f"message {message_id} was sent but not recorded")
+        self.message_id = message_id
+
+
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
+def record_sent_when_database_returns(message_id: int, patience: float = 120.0) -> Outcome:
+    """Mark a message that the mail server accepted as sent, waiting for the database to come
+    back (a restart, a failover) for up to ``patience`` seconds; commits. Without this, the
+    message's lease would run out and it would be sent a second time."""
+    deadline = time.monotonic() + patience
+    delay = 0.25
+    while True:
+        try:
+            db.session.rollback()
+            message = db.session.get(OutboundMessage, message_id, populate_existing=True)
+            if message is None or message.status != MessageStatus.SENDING:  # committed after all
+                return Outcome(message_id, message.kind if message else "?", DeliveryResult.SENT)
+            outcome = Outcome(
+                message_id, message.kind, DeliveryResult.SENT, message.letter.campaign_id
+            )
+            outcome.follow_up = _sent(message, message.letter)
+            db.session.commit()
+            log.warning("Message %s: recorded as sent once the database was back", message_id)
+            return outcome
+        except DATABASE_GONE:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:
@@ -142,18 +232,30 @@ def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:
     return message
 
 
-def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot):
-    """The email, in the language the letter was written in (its campaign's text too)."""
-    with in_language(letter.language):
-        return _build_in_language(message, letter, localized(campaign, letter.language))
-
-
-def _build_in_language(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot):
+def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot) -> Outgoing:
+    """The message's checked bytes and envelope (raises emails.UnsafeMessage if the check fails),
+    in the language the letter was written in, with its campaign's text in that language."""
     settings = _settings()
+    with in_language(letter.language):
+        email = _build_email(message, letter, localized(campaign, letter.language), settings)
+    return Outgoing(
+        sender=settings.mail.from_address,
+        recipients=tuple(a.addr_spec for a in email["To"].addresses),
+        data=emails.checked_bytes(email),
+        message_id=str(email["Message-ID"]),
+    )
+
+
+def _build_email(
+    message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot, settings: Settings
+):
     if message.kind == MessageKind.MP:
         return emails.build_mp_email(message, letter, campaign, settings)
     if message.kind == MessageKind.RECEIPT:
-        return emails.build_receipt(message, letter, campaign, settings)
+        not_me = owner.not_me_url(letter, campaign.slug)
+        return emails.build_receipt(message, letter, campaign, settings, not_me_url=not_me)
+    if message.kind in notices.KINDS:
+        return notices.build(message, letter, campaign, settings)
     if message.kind == MessageKind.CONFIRMATION:
         # PUBLIC_BASE_URL, never a Host header: workers have no request to take one from.
         link = f"{settings.public_base_url}/c/{campaign.slug}/confirm/{confirmation_token(letter)}"
@@ -171,17 +273,23 @@ def _sent(message: OutboundMessage, letter: Letter) -> OutboundMessage | None:
     message.status = MessageStatus.SENT
     message.sent_at = utcnow()
     message.last_error = None
-    if message.kind != MessageKind.MP:
-        return None
+    if message.kind != MessageKind.MP or letter.source == TEST_SOURCE:
+        return None  # a staff test send is neither counted nor receipted
     record_letter_sent(letter)
+    count_letter_sent(letter, message.sent_at)
+    letter_delivered(letter.id, message.sent_at)
     return _follow_up(letter, MessageKind.RECEIPT)
 
 
-def _retry_later(message: OutboundMessage, letter: Letter, reason: str) -> DeliveryResult:
+def _retry_later(
+    message: OutboundMessage, letter: Letter, reason: str
+) -> tuple[DeliveryResult, OutboundMessage | None]:
+    """Try again later, with backoff; after the last attempt, fail, and hand on the failure
+    notice so it goes to the supporter at once."""
     settings = _settings()
     if message.attempts >= settings.send_max_attempts:
-        _fail(message, letter, f"gave up after {message.attempts} attempts: {reason}")
-        return DeliveryResult.FAILED
+        notice = _fail(message, letter, f"{emails.GAVE_UP} {message.attempts} attempts: {reason}")
+        return DeliveryResult.FAILED, notice
     base = settings.send_retry_base_seconds * (2 ** (message.attempts - 1))
     delay = min(base * random.uniform(0.5, 1.5), MAX_BACKOFF_SECONDS)
     message.status = MessageStatus.PENDING
@@ -189,7 +297,7 @@ def _retry_later(message: OutboundMessage, letter: Letter, reason: str) -> Deliv
     message.dispatched_at = None
     message.last_error = reason
     log.info("Message %s: %s; retrying in %.1fs", message.id, reason, delay)
-    return DeliveryResult.RETRY
+    return DeliveryResult.RETRY, None
 
 
 def _fail(message: OutboundMessage, letter: Letter, reason: str) -> OutboundMessage | None:
@@ -198,6 +306,7 @@ def _fail(message: OutboundMessage, letter: Letter, reason: str) -> OutboundMess
     log.warning("Message %s (%s) failed: %s", message.id, message.kind, reason)
     if message.kind != MessageKind.MP:
         return None
+    count_letter_failed(letter)
     return _follow_up(letter, MessageKind.FAILURE_NOTICE)
 
 

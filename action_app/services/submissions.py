@@ -20,7 +20,8 @@ from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
-from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
+from action_app.services.consent import CONSENT_VERSION
 from action_app.services.letters import (
     Recipient,
     Supporter,
@@ -30,6 +31,7 @@ from action_app.services.letters import (
 )
 from action_app.services.retention import CONFIRMATION_DAYS
 from action_app.sql import insert_unless_exists
+from action_app.stats.counting import count_letter_accepted, count_letter_queued
 
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
@@ -170,6 +172,7 @@ def letter_values(
         "body_after": after,
         "opt_ins": [slug for slug in letter.opt_ins if slug in offered],
         "source": source,
+        "consent_version": CONSENT_VERSION,
     }
 
 
@@ -206,11 +209,18 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
         raise AlreadyWritten(letter, duplicate_of) from None
     if moved is None:
         return False
+    count_letter_accepted(letter, now, queued=not require_confirmation)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
     kind = MessageKind.CONFIRMATION if require_confirmation else MessageKind.MP
     _queue_message(letter_id, kind, now)
     return True
+
+
+def offered_by(letter: Letter) -> tuple[dict, ...]:
+    """The organisations the letter's campaign offers opt-ins for."""
+    campaign = cached_campaign_by_id(letter.campaign_id)
+    return campaign.organisations if campaign is not None else ()
 
 
 def earlier_letter(refused: AlreadyWritten) -> Letter:
@@ -257,6 +267,7 @@ def confirm_letter(letter: Letter) -> bool:
     ).first()
     if moved is None:
         return False
+    count_letter_queued(letter, now, confirmed_by_supporter=True)
     _queue_message(letter.id, MessageKind.MP, now)
     return True
 

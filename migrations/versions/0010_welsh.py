@@ -2,7 +2,7 @@
 Welsh versions a campaign may carry of its public text, subject and letter
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0008
 Create Date: 2026-11-30
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -123,9 +123,18 @@ def test_not_a_postcode(journey):
     )
 
 
-def test_unknown_postcode(journey):
-    assert_postcode_error(
-        find(journey, "zz99zz"), "We could not find the postcode ZZ9 9ZZ", "zz99zz"
+def test_unknown_postcode_may_be_new_so_the_list_is_offered(journey):
+    # A postcode postcodes.io does not know yet (a new build): the supporter may choose their
+    # constituency, and is told the postcode will be checked before the letter is sent.
+    response = find(journey, "zz99zz")
+    assert response.status_code == 200
+    assert title(response).startswith("Choose your constituency")
+    text = page_text(response)
+    assert "We could not find the postcode ZZ9 9ZZ" in text
+    assert "check your postcode and enter it again" in text
+    assert "We will check your postcode against the constituency you choose" in text
+    assert '<input type="hidden" name="postcode" value="ZZ9 9ZZ">' in response.get_data(
+        as_text=True
     )
 
 
@@ -184,22 +193,29 @@ def test_choosing_nothing_from_the_list_says_so(journey):
     assert '<a href="#seat">' in response.get_data(as_text=True)
 
 
-def test_a_made_up_seat_id_goes_back_to_the_list(journey):
-    response = journey.get(f"{URL}/your-mp", query_string={"seat": "999999"})
+def test_a_made_up_seat_id_goes_back_to_the_list(journey, fake_postcodes):
+    fake_postcodes.go_down()
+    response = journey.get(f"{URL}/your-mp", query_string={"seat": "999999", "postcode": "N1 1AA"})
     assert title(response).startswith("Error: Choose your constituency")
 
 
-def test_this_is_not_my_mp_route(journey):
+def test_a_seat_without_a_postcode_asks_for_the_postcode(journey):
+    response = journey.get(f"{URL}/your-mp", query_string={"seat": "1"})
+    assert title(response).startswith("Error: ")
+    assert "Enter your postcode" in page_text(response)
+
+
+def test_this_is_not_my_mp_explains_and_offers_another_postcode(journey):
     response = find(journey, EXAMPLE_POSTCODES["england"], source="partner1")
-    link = unescape(
-        re.search(
-            r'href="(/c/test-campaign/choose-constituency[^"]*)"', response.get_data(as_text=True)
-        )[1]
-    )
-    assert "source=partner1" in link
-    chooser = journey.get(link)
-    assert title(chooser).startswith("Choose your constituency")
-    assert '<input type="hidden" name="source" value="partner1">' in chooser.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    details = page_text(response).split("This is not my MP", 1)[1]
+    assert "we take your MP from your postcode" in details
+    assert "cannot send your letter to another MP" in details
+    assert "choose-constituency" not in html  # no picking any MP
+    link = unescape(re.search(r'<a href="([^"]*)">try another postcode</a>', html)[1])
+    assert link == "/c/test-campaign?source=partner1#postcode"
+    start = journey.get(link.split("#")[0])
+    assert '<input type="hidden" name="source" value="partner1">' in start.get_data(as_text=True)
 
 
 def test_vacant_seat_says_so_and_what_happens_next(journey):

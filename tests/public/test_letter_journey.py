@@ -183,15 +183,25 @@ def test_bad_input_is_refused_with_a_clear_message(pg_journey, smtp_server, fiel
     assert smtp_server.received == []
 
 
-def test_same_email_twice_gets_a_friendly_page_and_no_second_letter(pg_journey, smtp_server):
+def test_same_email_from_another_browser_learns_nothing_and_the_owner_is_told(
+    pg_journey, smtp_server
+):
     send(pg_journey, write_letter(pg_journey))
     other_browser = pg_journey.application.test_client()
     again = send(other_browser, write_letter(other_browser, email="Jane.Smith+again@Example.com"))
-    assert again.status_code == 200
-    assert title(again).startswith("You have already written to Rachel Blake")
-    deliver_all()
-    assert len(smtp_server.wait_for(2)) == 2
+    # Not "already written": the page of a new letter that waits for its email to be confirmed.
+    assert again.status_code == 302 and "/sent/" in again.headers["Location"]
+    page = other_browser.get(again.headers["Location"])
+    assert title(page).startswith("Check your email to send your letter")
+    assert "already" not in text(page).lower()
+    for letter_id in db.session.scalars(select(Letter.id)):
+        send_letter_task.run(letter_id)
+    mails = smtp_server.wait_for(3)
     assert count(OutboundMessage, OutboundMessage.kind == "mp") == 1
+    notice = next(m for m in mails if m.rcpt_tos == ["Jane.Smith+again@example.com"])
+    body = notice.message.get_content()
+    assert notice.message["Subject"] == "Someone used your email address to write to your MP"
+    assert "was already sent on" in body and "/not-me/" in body and "/confirm/" in body
 
 
 def test_two_drafts_from_one_supporter_send_only_once(pg_journey):

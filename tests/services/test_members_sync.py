@@ -23,8 +23,8 @@ def fast_client(url, concurrency=8):
     )
 
 
-def run_sync(fake_members, **kwargs):
-    client = fast_client(fake_members.url)
+def run_sync(fake_members, concurrency=8, **kwargs):
+    client = fast_client(fake_members.url, concurrency=concurrency)
     try:
         summary = sync_members(client, **kwargs)
         db.session.commit()
@@ -127,22 +127,44 @@ def test_changes_departures_and_new_vacancies_are_reported(app, fake_members, me
     assert db.session.get(Member, leaving.id).is_current is False
 
 
-def test_a_failure_part_way_through_leaves_the_old_directory(app, fake_members, members_dataset):
+@pytest.mark.parametrize("stage", ["members", "emails"])
+def test_a_failure_half_way_through_leaves_the_old_directory(
+    app, fake_members, members_dataset, stage, capsys
+):
+    """Fault suite: the Members API fails half-way through a sync (through the list of MPs,
+    or through their emails); the previous directory stays whole."""
     run_sync(fake_members)
     before = directory_rows()
     members_dataset.members[0] = dataclasses.replace(
         members_dataset.members[0], email="new@example.org"
     )
+    second = members_dataset.members[1]
+    members_dataset.members[1] = dataclasses.replace(
+        second, party=dataclasses.replace(second.party, name="Reform UK")
+    )
     members_dataset.reindex()
+    fake_members.reset_stats()
+    broke_at = {}
 
-    def break_after_first_email(stage, done, total):
-        if stage == "emails" and done == 1:
+    def break_half_way(current, done, total):
+        if current == stage and done >= total // 2 and not broke_at:
+            broke_at.update(done=done, total=total)
             fake_members.fail_always(503)
 
+    # One request at a time, so the ones after the break really do meet the failing API.
     with pytest.raises(MembersApiUnavailable):
-        run_sync(fake_members, progress=break_after_first_email)
-    assert directory_rows() == before
+        run_sync(fake_members, concurrency=1, progress=break_half_way)
+    after = directory_rows()
+    with capsys.disabled():
+        print(
+            f"\nMembers API failing half-way through {stage}: broke at {broke_at['done']} of "
+            f"{broke_at['total']}, after {len(fake_members.requests_seen)} requests; "
+            f"directory {len(after)} rows, {len(set(after) ^ set(before))} changed"
+        )
+    assert after == before
     assert db.session.scalar(select(func.count(DirectoryUpdate.id))) == 1
+    fake_members.heal()
+    assert run_sync(fake_members).changed == 2  # and the next sync takes the changes
 
 
 def test_an_unreachable_api_changes_nothing(app, fake_members):

@@ -144,3 +144,40 @@ def test_old_drafts_are_deleted(letter):
     assert retention.delete_expired_letters() == {"drafts": 1, "unconfirmed": 0}
     db.session.commit()
     assert db.session.scalar(select(Letter.public_id).where(Letter.public_id == "old")) is None
+
+
+def test_a_send_the_database_could_not_record_is_recorded_when_it_returns(
+    letter, any_app, monkeypatch
+):
+    """The mail server took the letter, then the database went away: the worker waits for it
+    and marks the letter sent, rather than letting the lease run out and sending it again."""
+    from sqlalchemy.exc import OperationalError
+
+    sent = []
+
+    class Relay:
+        def send(self, message):
+            sent.append(message["Message-ID"])
+
+    monkeypatch.setattr(registry_of(any_app), "mail_transport", Relay())
+    sending.claim_due_messages(letter.id)
+    db.session.commit()
+    real_sent = sending._sent
+    failures = iter([OperationalError("UPDATE", {}, Exception("server closed the connection"))])
+
+    def database_goes_away(message, action):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_sent(message, action)
+
+    monkeypatch.setattr(sending, "_sent", database_goes_away)
+    with pytest.raises(sending.SentNotRecorded) as caught:
+        sending.deliver_claimed(message_of(letter).id)
+    outcome = sending.record_sent_when_database_returns(caught.value.message_id, patience=5)
+    assert outcome.result == "sent" and outcome.follow_up is not None  # the receipt is next
+    assert message_of(letter).status == "sent"
+    assert len(sent) == 1
+    # Nothing is left for the sweep to send again.
+    assert sending.find_due_letters() == []
+    assert sending.claim_due_messages(letter.id) == []

@@ -30,7 +30,7 @@ class WorkerProcess:
     """``celery -A workers.celery_app worker --beat`` in its own process group."""
 
     def __init__(self, env: dict[str, str], folder: Path, concurrency: int = 2):
-        self.env = {**os.environ, **env, **FAST_SENDING}
+        self.env = {**os.environ, **FAST_SENDING, **env}  # a test may override the timings
         self.folder = folder
         self.concurrency = concurrency
         self.process: subprocess.Popen | None = None

@@ -1,0 +1,82 @@
+"""Pages behind the links of the abuse defences' emails. A GET only shows a button; a POST acts.
+
+- "I did not send this" (in every receipt): withdraws the letter or tells the MP's office.
+- "Send it to my real MP" (when a chosen seat was not the postcode's): a new draft to that MP.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from action_app.clients.postcodes_io import PostcodeLookupError
+from action_app.extensions import db
+from action_app.models import CampaignStatus, Letter, LetterStatus, SeatCheck
+from action_app.public.forms import ConfirmForm
+from action_app.public.letter_views import _dispatch_letter, _remember
+from action_app.public.views import public_campaign
+from action_app.services import lookup, owner, seat_check
+from action_app.services.letters import recipient_for
+from action_app.services.real_mp import copy_to_real_mp
+
+
+def register(bp: Blueprint) -> None:
+    """The pages behind the links of the abuse defences' emails."""
+    bp.add_url_rule("/c/<slug>/not-me/<token>", view_func=not_me, methods=["GET", "POST"])
+    bp.add_url_rule("/c/<slug>/real-mp/<token>", view_func=real_mp, methods=["GET", "POST"])
+
+
+def not_me(slug: str, token: str):
+    view = public_campaign(slug)
+    action = owner.letter_for_not_me(token, view.id)
+    if action is None:
+        return render_template("public/letter_missing.html", campaign=view), 404
+    form = ConfirmForm()
+    done = None
+    if form.is_submitted() and form.validate():
+        done = owner.disown(action)
+        db.session.commit()
+        if done == "told_office":
+            _dispatch_letter(action.id)
+    elif action.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
+        done = "done_before"
+    return render_template("public/not_me.html", campaign=view, action=action, form=form, done=done)
+
+
+def real_mp(slug: str, token: str):
+    view = public_campaign(slug)
+    public_id = seat_check.public_id_for_real_mp(token)
+    held = _letter(public_id, view.id) if public_id else None
+    if held is None:
+        return render_template("public/letter_missing.html", campaign=view), 404
+    if held.status != LetterStatus.HELD or held.seat_check != SeatCheck.MISMATCH:
+        return render_template("public/real_mp.html", campaign=view, held=held, state="done")
+    try:
+        found = lookup.find_mp_for_postcode(held.postcode)
+    except (PostcodeLookupError, lookup.DirectoryEmpty):
+        return render_template("public/real_mp.html", campaign=view, held=held, state="down"), 503
+    recipient = recipient_for(view, found.seat)
+    if recipient is None or view.current_status() != CampaignStatus.LIVE:
+        return render_template(
+            "public/real_mp.html", campaign=view, held=held, found=found, state="cannot"
+        )
+    form = ConfirmForm()
+    if form.is_submitted() and form.validate():
+        draft_id = copy_to_real_mp(held, view, recipient)
+        db.session.commit()
+        _remember(draft_id)
+        return redirect(url_for("public.check", slug=slug, public_id=draft_id))
+    return render_template(
+        "public/real_mp.html",
+        campaign=view,
+        held=held,
+        found=found,
+        recipient=recipient,
+        form=form,
+        state="offer",
+    )
+
+
+def _letter(public_id: str, campaign_id: int) -> Letter | None:
+    return db.session.scalar(
+        db.select(Letter).where(Letter.public_id == public_id, Letter.campaign_id == campaign_id)
+    )

@@ -1,0 +1,134 @@
+"""Rate limits, per client address, normalised email, postcode and MP per campaign.
+
+Flask-Limiter holds the storage (Redis in production, this process's memory when embedded) and
+the moving-window strategy; the views ask ``check`` with the identifiers they know at that step
+(the email and postcode only exist once a letter is written), so the limits are applied by hand
+rather than by route decorators. When Redis cannot be reached, each process counts in its own
+memory for a while (logged) and letters are still taken: a limit must never stop the site.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from action_app.registry import current_registry
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "ratelimit"
+RETRY_REDIS_AFTER = 30.0  # seconds counting in memory before Redis is tried again
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A limit was reached: which one (for the page's wording) and when to try again."""
+
+    scope: str  # address, email, postcode, mp
+    retry_after: int  # seconds
+    resets_at: float  # epoch seconds
+
+
+def client_address() -> str:
+    """The client's address: ProxyFix (TRUSTED_PROXY_HOPS) has already put the real one here."""
+    return request.remote_addr or "unknown"
+
+
+class RateLimits:
+    """One per app: the Flask-Limiter extension's strategy, with a memory fallback."""
+
+    def __init__(self, app: Flask, redis_url: str | None):
+        storage_uri = redis_url or "memory://"
+        self.extension = Limiter(
+            key_func=client_address,
+            app=app,
+            storage_uri=storage_uri,
+            storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            if redis_url
+            else {},
+            strategy="moving-window",
+            key_prefix=KEY_PREFIX,
+            headers_enabled=False,
+            swallow_errors=True,
+        )
+        self.fallback = MovingWindowRateLimiter(MemoryStorage())
+        self._lock = threading.Lock()
+        self._redis_down_until = 0.0
+
+    def _strategy(self):
+        if time.monotonic() < self._redis_down_until:
+            return self.fallback
+        return self.extension.limiter
+
+    def _storage_failed(self, exc: Exception) -> None:
+        with self._lock:
+            if time.monotonic() >= self._redis_down_until:
+                log.warning(
+                    "Rate limit storage unreachable (%s); counting in this process's memory "
+                    "for %ss",
+                    exc,
+                    RETRY_REDIS_AFTER,
+                )
+            self._redis_down_until = time.monotonic() + RETRY_REDIS_AFTER
+
+    def hit(self, scope: str, limits: str, *identifiers: str) -> Refusal | None:
+        """Count one try against every limit in ``limits`` (e.g. "5 per hour;20 per day") for
+        these identifiers; a Refusal if any is already used up."""
+        for item in parse_many(limits):
+            refused = self._hit_one(scope, item, identifiers)
+            if refused is not None:
+                return refused
+        return None
+
+    def _hit_one(self, scope: str, item: RateLimitItem, identifiers) -> Refusal | None:
+        keys = (scope, *identifiers)
+        strategy = self._strategy()
+        try:
+            allowed = strategy.hit(item, *keys)
+            stats = None if allowed else strategy.get_window_stats(item, *keys)
+        except Exception as exc:  # redis errors of every kind
+            self._storage_failed(exc)
+            strategy = self.fallback
+            allowed = strategy.hit(item, *keys)
+            stats = None if allowed else strategy.get_window_stats(item, *keys)
+        if allowed:
+            return None
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        return Refusal(scope=scope, retry_after=wait, resets_at=stats.reset_time)
+
+
+def init_app(app: Flask, redis_url: str | None) -> None:
+    """Give the app its limits (called once by create_app)."""
+    app.registry.rate_limits = RateLimits(app, redis_url)
+
+
+def rate_limits() -> RateLimits:
+    """This app's limits."""
+    return current_registry().rate_limits
+
+
+def check_address(step: str) -> Refusal | None:
+    """The per-address limit for one step of the journey (lookups, continue, send)."""
+    settings = current_registry().settings
+    return rate_limits().hit("address", settings.rate_limit_per_address, step, client_address())
+
+
+def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode: str):
+    """The limits a letter meets when it is sent: per address, email, postcode and MP."""
+    settings = current_registry().settings
+    limits = rate_limits()
+    return (
+        limits.hit("address", settings.rate_limit_per_address, "send", client_address())
+        or limits.hit("email", settings.rate_limit_per_email, email_key)
+        or limits.hit("postcode", settings.rate_limit_per_postcode, postcode.replace(" ", ""))
+        or limits.hit("mp", settings.rate_limit_per_mp, str(campaign_id), recipient_key)
+    )

@@ -1,0 +1,24 @@
+"""What a supporter agrees to: the consent to send, and each organisation's opt-in.
+
+The words of the consent box live here, and their version is a digest of the words, so the
+version stored with each letter changes whenever the wording does and always names the exact
+text the supporter ticked. Each opt-in is recorded (stats/counting.py, opt_in_records) with
+the organisation, this exact wording and the time it was given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+CONSENT_WORDING = "I agree that my name, address, email address and letter are sent to {recipient}"
+CONSENT_VERSION = "c1-" + hashlib.sha256(CONSENT_WORDING.encode()).hexdigest()[:12]
+
+
+def consent_wording(recipient_name: str) -> str:
+    """The consent box's label, as the supporter reads it."""
+    return CONSENT_WORDING.format(recipient=recipient_name)
+
+
+def opt_in_wording(organisation: dict) -> str:
+    """An organisation's opt-in box's label, as the supporter reads it."""
+    return organisation.get("statement") or f"Email me news from {organisation['name']}"

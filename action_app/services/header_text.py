@@ -1,0 +1,43 @@
+"""What may reach an email header: the rule shared by the public forms and campaign templates.
+
+Line breaks and other control characters are how a header would be forged. So are RFC 2047
+encoded words ("=?utf-8?q?…?="), which a mail program decodes into anything, line breaks
+included (CVE-2024-6923), and the bidirectional overrides that make a name or subject read
+differently from what it is. The emails service also checks every finished message, so this is
+the first of two defences, the one that gives the supporter a clear message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from action_app.services.letter_templates import check_template_structure
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+BIDI_OVERRIDES = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
+
+
+def header_problem(value: str) -> str | None:
+    """Why this one-line value may not reach an email header (to follow "Your name …"), or
+    None if it may."""
+    if CONTROL.search(value):
+        return "must not contain line breaks or special characters"
+    if ENCODED_WORD.search(value):
+        return "must not contain the characters =? followed later by ?="
+    if BIDI_OVERRIDES.search(value):
+        return "must not contain characters that change the direction of the text"
+    return None
+
+
+def subject_template_problems(source: str) -> list[str]:
+    """Why a campaign's subject template may not be used: it becomes a header, so it follows
+    the header rule (line breaks aside: the subject is joined onto one line), and it can never
+    hold the supporter's postal address."""
+    problems = []
+    problem = header_problem(CONTROL.sub(" ", source.replace("\n", " ")))
+    if problem:
+        problems.append(f"the subject {problem}")
+    if not check_template_structure(source) and "supporter.address" in source:
+        problems.append("the subject cannot include supporter.address (it goes in the letter)")
+    return problems

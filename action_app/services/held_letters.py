@@ -1,0 +1,103 @@
+"""Held letters wait for a person: ``action-app outbox list|release|reject`` (and, in its own
+issue, the staff outbox screen). A held letter is never dropped: releasing sends it as it
+would have been sent, rejecting keeps it (status rejected) until personal data expires."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from action_app.extensions import db
+from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
+from action_app.models.types import utcnow
+
+
+class OutboxError(Exception):
+    """The letter cannot be released or rejected; the message says why."""
+
+
+@dataclass(frozen=True)
+class HeldLetter:
+    id: int
+    campaign_id: int
+    recipient_name: str
+    held_since: object
+    reason: str
+
+
+def held_letters(limit: int = 200) -> list[HeldLetter]:
+    """Held letters, oldest first."""
+    rows = db.session.scalars(
+        select(Letter).where(Letter.status == LetterStatus.HELD).order_by(Letter.id).limit(limit)
+    )
+    return [
+        HeldLetter(a.id, a.campaign_id, a.recipient_name, a.submitted_at, a.hold_reason or "")
+        for a in rows
+    ]
+
+
+def _held(letter_id: int) -> Letter:
+    action = db.session.get(Letter, letter_id)
+    if action is None:
+        raise OutboxError(f"There is no letter {letter_id}.")
+    if action.status != LetterStatus.HELD:
+        raise OutboxError(f"Letter {letter_id} is {action.status}, not held.")
+    return action
+
+
+def release(letter_id: int) -> int:
+    """Send a held letter (flushes; the caller commits and dispatches the returned id).
+
+    A letter held before its confirmation email was sent goes on to await confirmation."""
+    action = _held(letter_id)
+    held = [m for m in action.messages if m.status == MessageStatus.HELD]
+    awaiting = any(m.kind == MessageKind.CONFIRMATION for m in held)
+    if not awaiting and _sent_twin(action):
+        raise OutboxError(
+            f"Letter {letter_id}: a letter from this address to {action.recipient_name} has "
+            "already been sent for this campaign, so this one cannot be; reject it instead."
+        )
+    now = utcnow()
+    action.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
+    action.confirmed_at = None if awaiting else now
+    action.updated_at = now
+    if not held:  # held by the seat check before a message was written
+        held = [OutboundMessage(letter=action, kind=MessageKind.MP)]
+        db.session.add(held[0])
+    for message in held:
+        message.status = MessageStatus.PENDING
+        message.next_attempt_at = now
+        message.dispatched_at = now
+        message.last_error = None
+    db.session.flush()
+    return action.id
+
+
+def _sent_twin(action: Letter) -> bool:
+    return (
+        db.session.scalar(
+            select(Letter.id).where(
+                Letter.campaign_id == action.campaign_id,
+                Letter.recipient_key == action.recipient_key,
+                Letter.email_key == action.email_key,
+                Letter.status == LetterStatus.CONFIRMED,
+                Letter.id != action.id,
+            )
+        )
+        is not None
+    )
+
+
+def reject(letter_id: int) -> None:
+    """Keep a held letter unsent for good (flushes)."""
+    action = _held(letter_id)
+    action.status = LetterStatus.REJECTED
+    action.updated_at = utcnow()
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status == MessageStatus.HELD)
+        .values(status=MessageStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()

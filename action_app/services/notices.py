@@ -1,0 +1,135 @@
+"""The emails of the abuse defences: a chosen seat that was not the postcode's (to the
+supporter), an address used again by another browser (to its owner), and a letter its address's
+owner did not send (to the MP's office). No value a supporter typed reaches a header here except
+the ``To`` address of the supporter's own emails."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, localtime
+
+from sqlalchemy import select
+
+from action_app.config import Settings
+from action_app.extensions import db
+from action_app.formatting import uk_date
+from action_app.models import Letter, LetterStatus, MessageKind, OutboundMessage
+from action_app.services import emails
+from action_app.services.campaigns import in_uk_time
+from action_app.services.owner import not_me_url
+from action_app.services.seat_check import real_mp_token
+from action_app.services.submissions import confirmation_token
+
+KINDS = (MessageKind.SEAT_MISMATCH, MessageKind.ADDRESS_USED, MessageKind.DISOWNED)
+
+
+def build(message: OutboundMessage, action: Letter, campaign, settings: Settings) -> EmailMessage:
+    """The email for one of KINDS."""
+    if message.kind == MessageKind.SEAT_MISMATCH:
+        return _seat_mismatch(message, action, campaign, settings)
+    if message.kind == MessageKind.ADDRESS_USED:
+        return _address_used(message, action, campaign, settings)
+    if message.kind == MessageKind.DISOWNED:
+        return _disowned(message, action, campaign, settings)
+    raise ValueError(f"not a notice: {message.kind!r}")
+
+
+def _base(message: OutboundMessage, settings: Settings, campaign) -> EmailMessage:
+    email = EmailMessage()
+    email["Message-ID"] = emails.message_id(message, settings)
+    email["Date"] = format_datetime(localtime())
+    title = " ".join(campaign.title.split())[:69]
+    email["From"] = Address(display_name=title, addr_spec=settings.mail.from_address)
+    return email
+
+
+def _to_supporter(message, action, campaign, settings) -> EmailMessage:
+    email = _base(message, settings, campaign)
+    email["To"] = Address(addr_spec=action.supporter_email)
+    email["Auto-Submitted"] = "auto-generated"
+    return email
+
+
+def _seat_mismatch(message, action, campaign, settings) -> EmailMessage:
+    email = _to_supporter(message, action, campaign, settings)
+    email["Subject"] = "Your letter has not been sent: please check your MP"
+    link = f"{settings.public_base_url}/c/{campaign.slug}/real-mp/{real_mp_token(action)}"
+    emails.set_text(
+        email,
+        f"Dear {action.supporter_name},\n\n"
+        f"You wrote to {action.recipient_name} when we could not look up postcodes, and chose "
+        f"your constituency from a list. We have now checked your postcode, {action.postcode}, "
+        f"and it is not in that constituency, so we have not sent your letter: MPs answer "
+        f"letters from the people who live in their constituency.\n\n"
+        f"To send your letter to the MP for {action.postcode}, open this link. You will see "
+        f"the letter before it is sent:\n\n{link}\n\n"
+        "If that is not your postcode, you can write again from the campaign page with the "
+        f"right one: {settings.public_base_url}/c/{campaign.slug}\n",
+    )
+    return email
+
+
+def _address_used(message, action, campaign, settings) -> EmailMessage:
+    email = _to_supporter(message, action, campaign, settings)
+    email["Subject"] = "Someone used your email address to write to your MP"
+    earlier = _earlier_sent(action)
+    base = settings.public_base_url
+    confirm = f"{base}/c/{campaign.slug}/confirm/{confirmation_token(action)}"
+    sent_at = earlier.submitted_at if earlier is not None else None
+    when = f" on {uk_date(in_uk_time(sent_at))}" if sent_at else ""
+    dispute = (
+        f"If you did not send that earlier letter, tell us here and we will let "
+        f"{action.recipient_name}'s office know: {not_me_url(earlier, campaign.slug)}\n\n"
+        if earlier is not None
+        else ""
+    )
+    emails.set_text(
+        email,
+        f"Hello,\n\nSomeone, perhaps you, has just written a letter to {action.recipient_name} "
+        f'for the campaign "{campaign.title}" using this email address. A letter from this '
+        f"address to {action.recipient_name} was already sent{when}, so we have not sent the "
+        f"new one.\n\n{dispute}"
+        f"If the new letter is yours and you want it sent instead, first use the link above, "
+        f"then open this one and press the button (it works for 7 days):\n\n{confirm}\n\n"
+        "If you did neither, you need do nothing: the new letter will be deleted after 7 days.\n",
+    )
+    return email
+
+
+def _disowned(message, action, campaign, settings) -> EmailMessage:
+    email = _base(message, settings, campaign)
+    intended = Address(display_name=action.recipient_name, addr_spec=action.recipient_email)
+    if settings.mail.redirect_to:
+        email["To"] = settings.mail.redirect_to
+        email["X-Intended-Recipient"] = str(intended)
+    else:
+        email["To"] = intended
+    original = action.mp_message()
+    if original is not None:
+        email["In-Reply-To"] = email["References"] = emails.message_id(original, settings)
+    email["Subject"] = "Please disregard a letter sent to you: its sender did not write it"
+    sent = original.sent_at if original is not None else None
+    emails.set_text(
+        email,
+        f"Dear {action.recipient_name},\n\n"
+        f"{'On ' + uk_date(in_uk_time(sent)) + ' we' if sent else 'We'} sent you a letter signed "
+        f'"{action.supporter_name}", with the subject "{emails.mp_subject(action)}", for the '
+        f'campaign "{campaign.title}". The owner of the email address it gave, '
+        f"{action.supporter_email}, has told us that they did not send it.\n\n"
+        "Please disregard that letter. If its owner writes to you themselves, that letter will "
+        "come separately.\n",
+    )
+    return email
+
+
+def _earlier_sent(action: Letter) -> Letter | None:
+    return db.session.scalar(
+        select(Letter).where(
+            Letter.campaign_id == action.campaign_id,
+            Letter.recipient_key == action.recipient_key,
+            Letter.email_key == action.email_key,
+            Letter.status == LetterStatus.CONFIRMED,
+            Letter.id != action.id,
+        )
+    )

@@ -1,0 +1,88 @@
+"""The owner of an email address is protected: "I did not send this".
+
+Every receipt carries a link. Its page shows a button (a GET never acts); pressing it withdraws
+the letter if it has not been sent, or tells the MP's office that the address's owner did not send
+it, and either way frees the address to write its own letter (a withdrawn letter does not count
+towards one letter per supporter).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from action_app.extensions import db
+from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
+from action_app.models.types import utcnow
+from action_app.registry import current_registry
+
+LINK_DAYS = 90
+UNSENT = (MessageStatus.PENDING, MessageStatus.HELD)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="not-me")
+
+
+def not_me_token(action: Letter) -> str:
+    """The token in the "I did not send this" link of this letter's emails."""
+    return _serializer().dumps(action.public_id)
+
+
+def not_me_url(action: Letter, slug: str) -> str:
+    """The whole link, for emails (PUBLIC_BASE_URL, never a Host header)."""
+    base = current_registry().settings.public_base_url
+    return f"{base}/c/{slug}/not-me/{not_me_token(action)}"
+
+
+def letter_for_not_me(token: str, campaign_id: int) -> Letter | None:
+    """The letter a link is for, or None (altered, too old, or another campaign's)."""
+    try:
+        public_id = _serializer().loads(token, max_age=LINK_DAYS * 86400)
+    except BadSignature:
+        return None
+    return db.session.scalar(
+        select(Letter).where(Letter.public_id == public_id, Letter.campaign_id == campaign_id)
+    )
+
+
+def disown(action: Letter) -> str:
+    """Act on "I did not send this" (flushes; the caller commits, then dispatches when the
+    answer is "told_office"). Returns "withdrawn" (nothing reached the MP), "told_office" (it
+    had been sent: a note to the office is queued) or "done_before"."""
+    if action.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
+        return "done_before"
+    now = utcnow()
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status.in_(UNSENT))
+        .values(
+            status=MessageStatus.CANCELLED,
+            last_error="the address's owner did not send this letter",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # Read after the cancelling: a worker that claimed the letter first may be sending it.
+    reached = db.session.scalar(
+        select(OutboundMessage.id).where(
+            OutboundMessage.letter_id == action.id,
+            OutboundMessage.kind == MessageKind.MP,
+            OutboundMessage.status.in_((MessageStatus.SENT, MessageStatus.SENDING)),
+        )
+    )
+    action.status = LetterStatus.WITHDRAWN
+    action.hold_reason = "withdrawn: the address's owner says they did not send it"
+    action.updated_at = now
+    if reached is None:
+        db.session.flush()
+        return "withdrawn"
+    db.session.add(
+        OutboundMessage(
+            letter=action, kind=MessageKind.DISOWNED, status=MessageStatus.PENDING,
+            next_attempt_at=now,
+            dispatched_at=now,
+        )
+    )  # fmt: skip
+    db.session.flush()
+    return "told_office"

@@ -1,0 +1,74 @@
+"""A letter held because its chosen seat was not the postcode's: the supporter's link turns it
+into a new draft to the MP for the postcode, which they check and send as usual."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import update
+
+from action_app.extensions import db
+from action_app.models import Letter, LetterStatus, MessageStatus, OutboundMessage, SeatCheck
+from action_app.models.types import utcnow
+from action_app.services import abuse, lookup
+from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.letters import Recipient
+from action_app.services.submissions import LetterInput, save_draft
+
+
+def _renamed(text: str, old: list[tuple[str, str]]) -> str:
+    for before, after in old:
+        if before and after and before != after:
+            text = text.replace(before, after)
+    return text
+
+
+def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) -> str:
+    """A new draft of the held letter to ``recipient``, with the old MP's and seat's names
+    replaced in the words; the held letter is withdrawn (flushes). Returns the draft's id."""
+    chosen = lookup.find_mp_for_seat(held.constituency_id, None) if held.constituency_id else None
+    old_member = chosen.seat.member if chosen is not None else None
+    names = [
+        (held.recipient_name, recipient.name),
+        (old_member.address_as if old_member else "", recipient.address_as),
+        (chosen.seat.name if chosen else "", recipient.constituency_name),
+    ]
+    letter = LetterInput(
+        name=held.supporter_name,
+        email=held.supporter_email,
+        address_line_1=held.address_line_1,
+        address_line_2=held.address_line_2,
+        town=held.town,
+        subject=_renamed(held.subject, names),
+        body_before=_renamed(held.body_before, names),
+        body_after=_renamed(held.body_after, names),
+        personal_paragraph=_renamed(held.personal_paragraph, names),
+        opt_ins=list(held.opt_ins or []),
+    )
+    public_id = save_draft(
+        view,
+        recipient,
+        postcode=held.postcode,
+        source=held.source,
+        form_token=secrets.token_urlsafe(24),
+        letter=letter,
+    )
+    text = abuse.letter_text(view, recipient, letter, held.postcode)
+    abuse.annotate_draft(
+        public_id, seat_check=SeatCheck.POSTCODE, body_hash=text.fingerprint(), hold_reason=None
+    )
+    _withdraw(held)
+    return public_id
+
+
+def _withdraw(held: Letter) -> None:
+    held.status = LetterStatus.WITHDRAWN
+    held.hold_reason = "withdrawn: the supporter sent it to the MP for their postcode instead"
+    held.updated_at = utcnow()
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.letter_id == held.id, OutboundMessage.status == MessageStatus.HELD)
+        .values(status=MessageStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()

@@ -1,0 +1,188 @@
+"""Counting letters as they move, in the same transaction that moves them.
+
+Every change a dashboard shows is one upsert of a few ``stats_counters`` rows: per constituency
+(accepted, queued, confirmed, personalised, sent, failed, expired, reply answers), per source
+(queued, sent, failed), per UTC hour (sent) and per organisation (opt-ins). Rows are written in
+one sorted order, so two transactions never wait on each other in a cycle. Party, nation and
+region are not stored: they come from the directory when the figures are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import insert
+
+from action_app.extensions import db
+from action_app.models import Letter, OptInRecord, StatsCounter
+from action_app.registry import current_registry
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
+from action_app.services.consent import opt_in_wording
+from action_app.services.letters import Supporter, recipient_for, render_letter
+from action_app.sql import upsert
+from action_app.stats.store import Counter
+
+CONSTITUENCY, SOURCE, HOUR, ORGANISATION = "constituency", "source", "hour", "organisation"
+
+
+def hour_bucket(moment: datetime) -> str:
+    """The UTC hour a moment falls in, as the counters name it."""
+    return moment.strftime("%Y-%m-%dT%H")
+
+
+def add_counts(campaign_id: int, counts: Iterable[Counter]) -> None:
+    """Add to the campaign's counters in one statement (flushes with the caller's work)."""
+    rows = sorted({(c.dimension, c.bucket, c.metric): c for c in counts}.values())
+    if not rows:
+        return
+    statement = upsert(
+        db.session.get_bind().dialect.name,
+        StatsCounter.__table__,
+        index=("campaign_id", "dimension", "bucket", "metric"),
+        increment=("value",),
+    )
+    db.session.execute(
+        statement,
+        [
+            {
+                "campaign_id": campaign_id,
+                "dimension": c.dimension,
+                "bucket": c.bucket,
+                "metric": c.metric,
+                "value": c.amount,
+            }
+            for c in rows
+        ],
+    )
+
+
+def _seat(action: Letter) -> str:
+    return str(action.constituency_id or 0)
+
+
+def count_letter_accepted(action: Letter, when: datetime, *, queued: bool) -> None:
+    """The supporter pressed send; ``queued`` when no email confirmation is asked for."""
+    add_counts(action.campaign_id, [Counter(CONSTITUENCY, _seat(action), "accepted")])
+    if queued:
+        count_letter_queued(action, when, confirmed_by_supporter=False)
+
+
+def count_letter_queued(action: Letter, when: datetime, *, confirmed_by_supporter: bool) -> None:
+    """The letter is on its way to the MP: count it, whether it was personalised, its opt-ins
+    (keeping the exact words agreed to), and the supporter's confirmation if one was asked."""
+    campaign = cached_campaign_by_id(action.campaign_id)
+    seat = _seat(action)
+    counts = [
+        Counter(CONSTITUENCY, seat, "queued"),
+        Counter(SOURCE, action.source or "", "queued"),
+    ]
+    if confirmed_by_supporter:
+        counts.append(Counter(CONSTITUENCY, seat, "confirmed"))
+    if campaign is not None and is_personalised(action, campaign):
+        counts.append(Counter(CONSTITUENCY, seat, "personalised"))
+    opted = _record_opt_ins(action, campaign, action.submitted_at or when)
+    counts += [Counter(ORGANISATION, slug, "opt_ins") for slug in opted]
+    add_counts(action.campaign_id, counts)
+
+
+def count_letter_sent(action: Letter, when: datetime) -> None:
+    """The MP's mail server accepted the letter."""
+    add_counts(
+        action.campaign_id,
+        [
+            Counter(CONSTITUENCY, _seat(action), "sent"),
+            Counter(SOURCE, action.source or "", "sent"),
+            Counter(HOUR, hour_bucket(when), "sent"),
+        ],
+    )
+
+
+def count_letter_failed(action: Letter) -> None:
+    """The letter could not be delivered and will not be tried again."""
+    add_counts(
+        action.campaign_id,
+        [
+            Counter(CONSTITUENCY, _seat(action), "failed"),
+            Counter(SOURCE, action.source or "", "failed"),
+        ],
+    )
+
+
+def count_letters_expired(rows: Iterable[tuple[int, int | None]]) -> None:
+    """Letters deleted unconfirmed, given as (campaign id, constituency id) pairs."""
+    by_campaign: dict[int, list[Counter]] = {}
+    for campaign_id, constituency_id in rows:
+        by_campaign.setdefault(campaign_id, []).append(
+            Counter(CONSTITUENCY, str(constituency_id or 0), "expired")
+        )
+    for campaign_id, counts in by_campaign.items():
+        add_counts(campaign_id, _merge(counts))
+
+
+def count_reply_answer(campaign_id: int, constituency_id: int, answer: str) -> None:
+    """A supporter told us whether their MP replied."""
+    add_counts(campaign_id, [Counter(CONSTITUENCY, str(constituency_id), f"reply_{answer}")])
+
+
+def count_reply_asked(campaign_id: int, constituency_id: int) -> None:
+    """A supporter was sent the "did your MP reply?" email."""
+    add_counts(campaign_id, [Counter(CONSTITUENCY, str(constituency_id), "reply_asked")])
+
+
+def _merge(counts: list[Counter]) -> list[Counter]:
+    merged: dict[tuple[str, str, str], int] = {}
+    for c in counts:
+        key = (c.dimension, c.bucket, c.metric)
+        merged[key] = merged.get(key, 0) + c.amount
+    return [Counter(*key, amount) for key, amount in merged.items()]
+
+
+def is_personalised(action: Letter, campaign: CampaignSnapshot) -> bool:
+    """Did the supporter add their own words, or change the campaign's text?"""
+    if action.personal_paragraph.strip():
+        return True
+    if not campaign.body_editable:
+        return False
+    snapshot = current_registry().directory_snapshot.get()
+    seat = snapshot.by_id.get(action.constituency_id)
+    recipient = recipient_for(campaign, seat) if seat is not None else None
+    if recipient is None:
+        return False
+    lines = tuple(x for x in (action.address_line_1, action.address_line_2, action.town) if x)
+    supporter = Supporter(name=action.supporter_name, address_lines=lines, postcode=action.postcode)
+    parts = render_letter(campaign, recipient, supporter)
+    written = (action.subject, action.body_before, action.body_after)
+    return tuple(_squash(x) for x in written) != tuple(
+        _squash(x) for x in (parts.subject, parts.before, parts.after)
+    )
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _record_opt_ins(
+    action: Letter, campaign: CampaignSnapshot | None, opted_in_at: datetime
+) -> list[str]:
+    """Keep each opt-in with the exact words beside the box the supporter ticked."""
+    if campaign is None or not action.opt_ins:
+        return []
+    offered = {o["slug"]: o for o in campaign.organisations}
+    chosen = [slug for slug in dict.fromkeys(action.opt_ins) if slug in offered]
+    if chosen:
+        db.session.execute(
+            insert(OptInRecord),
+            [
+                {
+                    "letter_id": action.id,
+                    "campaign_id": action.campaign_id,
+                    "organisation": slug,
+                    "organisation_name": offered[slug].get("name", slug),
+                    "statement": opt_in_wording(offered[slug]),
+                    "opted_in_at": opted_in_at,
+                }
+                for slug in chosen
+            ],
+        )
+    return chosen

@@ -1,0 +1,180 @@
+"""Abuse is slowed, nobody is shut out (issue 8 §3): rate limits per client address, email,
+postcode and MP, with a page that says when to try again; Redis down falls back to memory."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from action_app.extensions import db
+from action_app.models import Letter, OutboundMessage
+from action_app.rate_limits import RateLimits
+from action_app.registry import registry_of
+from tests.conftest import prepare_journey
+from tests.fakes import EXAMPLE_POSTCODES
+from tests.html import post_form, text, title
+from tests.journey import SUPPORTER, fill, open_letter, send, write_letter
+
+URL = "/c/test-campaign"
+
+
+@pytest.fixture
+def pg_journey(app, fake_members):
+    prepare_journey(app)
+    return app.test_client()
+
+
+@pytest.fixture
+def tune(request):
+    """Change settings of the app under test for this test only."""
+    changed = []
+
+    def change(app, **values):
+        registry = registry_of(app)
+        changed.append((app, registry.settings))
+        registry.settings = app.config["SETTINGS"] = replace(registry.settings, **values)
+
+    yield change
+    for app, settings in reversed(changed):
+        registry_of(app).settings = app.config["SETTINGS"] = settings
+
+
+def assert_too_many(response, *phrases):
+    assert response.status_code == 429
+    seconds = int(response.headers["Retry-After"])
+    assert 0 < seconds <= 3600
+    assert title(response).startswith("Please wait before trying again")
+    page = text(response)
+    assert re.search(r"try again after \d{1,2}:\d\d[ap]m \(in \d+ minutes?\)", page)
+    for phrase in phrases:
+        assert phrase in page
+
+
+def letters() -> int:
+    return db.session.scalar(select(func.count()).select_from(Letter))
+
+
+def test_lookups_are_limited_per_client_address(journey, any_app, tune):
+    tune(any_app, rate_limit_per_address="3 per minute")
+    lookup = {"postcode": "SW1A 1AA"}
+    for _ in range(3):
+        assert journey.get(f"{URL}/your-mp", query_string=lookup).status_code == 200
+    refused = journey.get(f"{URL}/your-mp", query_string=lookup)
+    assert_too_many(refused, "a lot of requests from your internet connection")
+    # another address (behind no proxy: the socket's own) is not affected
+    other = journey.get(
+        f"{URL}/your-mp",
+        query_string={"postcode": "SW1A 1AA"},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert other.status_code == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(pg_journey, app, tune):
+    tune(app, rate_limit_per_address="2 per minute")
+    answers = [
+        pg_journey.get(
+            f"{URL}/your-mp",
+            query_string={"postcode": "SW1A 1AA"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+        ).status_code
+        for i in range(4)
+    ]
+    assert answers == [200, 200, 429, 429]
+
+
+def test_continue_over_the_limit_keeps_everything_typed(pg_journey, app, tune):
+    page = open_letter(pg_journey)
+    tune(app, rate_limit_per_address="1 per minute")
+    action, fields = fill(page, personal_paragraph="Keep these words.")
+    assert pg_journey.post(action, data=fields).status_code == 302
+    again = pg_journey.post(action, data=fields)
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0
+    assert "Nothing you typed has been lost: press Continue again after" in text(again)
+    assert post_form(again)["fields"]["personal_paragraph"] == "Keep these words."
+
+
+def test_letters_from_one_email_are_limited_and_the_letter_is_kept(pg_journey, app, tune):
+    tune(app, rate_limit_per_email="2 per hour")
+    for postcode in (EXAMPLE_POSTCODES["scotland"], EXAMPLE_POSTCODES["wales"]):
+        browser = app.test_client()
+        assert send(browser, write_letter(browser, postcode)).status_code == 302
+    browser = app.test_client()
+    check = write_letter(browser, EXAMPLE_POSTCODES["england"], email="JANE.smith@example.com")
+    refused = send(browser, check)
+    assert_too_many(refused, "several letters from this email address", "Your letter is saved")
+    back = re.search(r'<a href="([^"]+)">Go back to your letter', refused.get_data(as_text=True))
+    assert back[1] == check.headers["Location"]
+    assert db.session.scalar(select(Letter.status).where(Letter.postcode == "SW1A 1AA")) == "draft"
+
+
+def test_letters_from_one_postcode_are_limited(pg_journey, app, tune):
+    tune(app, rate_limit_per_postcode="1 per hour")
+    first = app.test_client()
+    assert send(first, write_letter(first)).status_code == 302
+    second = app.test_client()
+    refused = send(second, write_letter(second, email="neighbour@example.com"))
+    assert_too_many(refused, "a lot of letters from this postcode")
+
+
+def test_letters_to_one_mp_are_limited_per_campaign(pg_journey, app, tune):
+    tune(app, rate_limit_per_mp="1 per hour")
+    first = app.test_client()
+    assert send(first, write_letter(first)).status_code == 302
+    second = app.test_client()
+    refused = send(second, write_letter(second, "SW1A 2AA", email="other@example.com"))
+    assert_too_many(refused, "A lot of people are writing to this MP right now")
+    other_mp = app.test_client()
+    assert send(other_mp, write_letter(other_mp, EXAMPLE_POSTCODES["wales"])).status_code == 302
+
+
+def test_with_redis_down_the_limits_count_in_memory_and_letters_are_taken(
+    pg_journey, app, tune, caplog
+):
+    """A Redis that does not answer: the limit still holds (from this process's memory), the
+    fall-back is logged, and a letter under the limit is sent as usual."""
+    tune(app, rate_limit_per_email="1 per hour")
+    working = registry_of(app).rate_limits
+    # Built as create_app builds it, with a Redis where nothing listens.
+    registry_of(app).rate_limits = RateLimits(Flask("redis-down"), "redis://127.0.0.1:1/0")
+    try:
+        with caplog.at_level(logging.WARNING, logger="action_app.rate_limits"):
+            assert send(pg_journey, write_letter(pg_journey)).status_code == 302
+            other = app.test_client()
+            refused = send(other, write_letter(other, EXAMPLE_POSTCODES["wales"]))
+        assert refused.status_code == 429
+        assert "counting in this process's memory" in caplog.text
+    finally:
+        registry_of(app).rate_limits = working
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
+
+
+def test_letter_limits_on_each_engine(journey, any_app, tune):
+    """Embedded mode (no Redis) counts in memory; production mode in Redis."""
+    tune(any_app, rate_limit_per_email="1 per hour")
+    browser = any_app.test_client()
+    assert send(browser, write_letter(browser)).status_code == 302
+    other = any_app.test_client()
+    assert send(other, write_letter(other, EXAMPLE_POSTCODES["wales"])).status_code == 429
+
+
+def test_a_bad_limit_stops_the_start_with_a_clear_message(tmp_path):
+    from action_app.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="RATE_LIMIT_PER_EMAIL must be limits like"):
+        Settings.from_env({"RATE_LIMIT_PER_EMAIL": "lots"}, tmp_path)
+    assert Settings.from_env({}, tmp_path).rate_limit_per_email == "5 per hour;20 per day"
+
+
+def test_supporter_details_are_not_needed_to_read_the_limit_page(pg_journey, app, tune):
+    """The page names no address or email: it is the same for anyone behind the limit."""
+    tune(app, rate_limit_per_email="0 per hour")
+    refused = send(pg_journey, write_letter(pg_journey))
+    assert refused.status_code == 429
+    assert SUPPORTER["email"] not in refused.get_data(as_text=True)
+    assert letters() == 1

@@ -1,0 +1,169 @@
+"""The campaign editor: create → preview → publish → public page → edit → diff → restore."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from action_app.extensions import db
+from action_app.models import AuditEvent, Campaign
+from action_app.services.campaigns import export_campaign
+from tests.conftest import CAMPAIGN_DOCUMENT, prepare_journey
+from tests.html import forms, text
+from tests.staff import create_staff, csrf_token, sign_in
+
+NEW = {
+    "title": "Keep the night buses",
+    "slug": "night-buses",
+    "status": "draft",
+    "summary": "Ask your MP to save them.",
+    "intro_markdown": "Night buses **matter**.\n\n<script>alert(1)</script> [bad](javascript:x)",
+    "debate_at": "2026-12-10T14:30",
+    "closes_at": "",
+    "target_type": "constituency_mp",
+    "subject_template": "Night buses in {{ constituency.name }}",
+    "body_template": (
+        "Dear {{ mp.address_as }},\n\nPlease keep the night buses.\n\n"
+        "{{ supporter.personal_paragraph }}\n\nYours sincerely,\n{{ supporter.name }}"
+    ),
+    "personal_prompt": "Why do they matter to you?",
+    "body_editable": "y",
+    "thank_you_text": "Thank you.",
+    "share_text": "Write too.",
+    "organisations": "friends | Friends of the Buses | Email me news. | https://example.org/p",
+}
+
+
+@pytest.fixture
+def editor(app, client):
+    prepare_journey(app)
+    create_staff(app, "ed@example.org", "editor")
+    sign_in(client, "ed@example.org")
+    return client
+
+
+def _post(client, path, fields):
+    return client.post(path, data={"csrf_token": csrf_token(client, "/staff/"), **fields})
+
+
+def test_editor_round_trip(app, editor):
+    created = _post(editor, "/staff/campaigns/new", NEW)
+    assert created.status_code == 302, text(created)
+    campaign = db.session.scalars(select(Campaign).where(Campaign.slug == "night-buses")).one()
+    assert campaign.organisations[0]["name"] == "Friends of the Buses"
+    assert campaign.target == {"type": "constituency_mp", "nations": []}
+    # A draft is not public.
+    assert editor.get("/c/night-buses").status_code == 404
+    # Preview: find an MP, see their exact email.
+    search = editor.get("/staff/campaigns/night-buses/preview?q=a")
+    link = next(a for a in _links(search) if "member=" in a)
+    preview = editor.get(link)
+    body = text(preview)
+    assert "Subject From your constituent Sam Sample: Night buses in" in body
+    assert "Sam Sample" in body and "Please keep the night buses." in body
+    page = editor.get("/staff/campaigns/night-buses/page-preview")
+    assert "Keep the night buses" in text(page)
+    assert "<script>alert(1)</script>" not in page.get_data(as_text=True)
+    assert 'href="javascript' not in page.get_data(as_text=True)
+    # Publish.
+    assert (
+        _post(editor, "/staff/campaigns/night-buses/status", {"status": "live"}).status_code == 302
+    )
+    public = app.test_client().get("/c/night-buses")
+    assert public.status_code == 200 and "Find your MP" in text(public)
+    # Edit: the form comes back filled in; change the summary.
+    form = _form(editor.get("/staff/campaigns/night-buses/edit"), "/edit")
+    assert form["title"] == NEW["title"]
+    assert form["body_template"] == NEW["body_template"]
+    assert form["debate_at"] == NEW["debate_at"]
+    assert form["organisations"] == NEW["organisations"]
+    form["status"] = "live"  # a <select>, which the test's form reader does not read
+    form["summary"] = "Ask your MP to save them, tonight."
+    form["nations"] = ["England"]
+    saved = editor.post("/staff/campaigns/night-buses/edit", data=form)
+    assert saved.status_code == 302, text(saved)
+    history = editor.get("/staff/campaigns/night-buses/revisions")
+    html = history.get_data(as_text=True)
+    assert "Removed: </span>Ask your MP to save them." in html
+    assert "Added: </span>Ask your MP to save them, tonight." in html
+    # Restore the first revision: the summary comes back, as a new revision.
+    first = min(r.id for r in campaign.revisions)
+    restored = _post(editor, f"/staff/campaigns/night-buses/revisions/{first}/restore", {})
+    assert restored.status_code == 302
+    db.session.expire_all()
+    campaign = db.session.get(Campaign, campaign.id)
+    assert campaign.summary == "Ask your MP to save them."
+    assert campaign.status == "draft"  # as it was after the first revision
+    assert len(campaign.revisions) == 4
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions[-4:] == ["campaign_saved", "campaign_status", "campaign_saved",
+                            "campaign_restored"]  # fmt: skip
+
+
+def _form(response, action_end: str) -> dict:
+    return next(f for f in forms(response) if (f["action"] or "").endswith(action_end))["fields"]
+
+
+def _links(response) -> list[str]:
+    import re
+    from html import unescape
+
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', response.get_data(as_text=True))]
+
+
+def test_bad_templates_are_refused_with_lines_and_what_was_typed_is_kept(app, editor):
+    bad = {
+        **NEW,
+        "body_template": "Dear {{ mp.address_as }},\n\nHello\n{{ mp.salary }}\n",
+        "subject_template": "{% for x in y %}{% endfor %}",
+        "slug": "Not A Slug",
+    }
+    response = _post(editor, "/staff/campaigns/new", bad)
+    assert response.status_code == 400
+    page = text(response)
+    assert "line 4: unknown placeholder mp.salary" in page
+    assert "line 1: a loop is not allowed in a letter" in page
+    assert "use lower-case letters, digits and hyphens" in page
+    fields = _form(response, "/new")
+    assert fields["body_template"] == bad["body_template"]
+    assert fields["slug"] == "Not A Slug"
+    assert db.session.scalars(select(Campaign)).all() != []  # only the journey's campaign
+    assert db.session.scalar(select(Campaign).where(Campaign.slug == "not-a-slug")) is None
+
+
+def test_a_sandbox_escape_is_refused(app, editor):
+    escape = {**NEW, "body_template": "{{ mp.name.__class__.__mro__[1].__subclasses__() }}"}
+    response = _post(editor, "/staff/campaigns/new", escape)
+    assert response.status_code == 400
+    assert "line 1:" in text(response)
+    assert db.session.scalar(select(Campaign).where(Campaign.slug == "night-buses")) is None
+
+
+def test_json_export_and_import_are_the_same_format(app, editor):
+    exported = editor.get("/staff/campaigns/test-campaign/export.json")
+    document = json.loads(exported.get_data(as_text=True))
+    campaign = db.session.scalars(select(Campaign).where(Campaign.slug == "test-campaign")).one()
+    assert document == export_campaign(campaign)
+    document["slug"] = "imported-copy"
+    document["title"] = "Imported copy"
+    response = _post(editor, "/staff/campaigns/import", {"document": json.dumps(document)})
+    assert response.status_code == 302
+    copy = db.session.scalars(select(Campaign).where(Campaign.slug == "imported-copy")).one()
+    assert {
+        **export_campaign(copy),
+        "slug": "test-campaign",
+        "title": CAMPAIGN_DOCUMENT["title"],
+    } == {**export_campaign(campaign)}
+    broken = _post(editor, "/staff/campaigns/import", {"document": '{"slug": "x"'})
+    assert broken.status_code == 400 and "This is not a JSON document" in text(broken)
+
+
+def test_clone_makes_a_draft_copy(app, editor):
+    response = _post(editor, "/staff/campaigns/test-campaign/clone", {"slug": "test-campaign-2"})
+    assert response.status_code == 302
+    copy = db.session.scalars(select(Campaign).where(Campaign.slug == "test-campaign-2")).one()
+    assert (copy.status, copy.title) == ("draft", "Copy of Save the test library")
+    again = _post(editor, "/staff/campaigns/test-campaign/clone", {"slug": "test-campaign-2"})
+    assert again.status_code == 400 and "already used" in text(again)
