@@ -13,6 +13,7 @@ COPY workers ./workers
 COPY templates ./templates
 COPY migrations ./migrations
 RUN pip install -e . \
+    && pybabel -q compile -d action_app/translations -D messages \
     && useradd --create-home --uid 10001 app \
     && mkdir -p /app/instance \
     && chown app /app/instance

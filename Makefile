@@ -29,6 +29,7 @@ install-test: $(VENV)/.installed-test
 
 ## run: the whole platform on the embedded default (SQLite, server-less broker, outbox folder).
 run: $(VENV)/.installed
+	scripts/translations compile
 	$(BIN)/action-app start --host $(HOST) --port $(PORT)
 
 browser-deps:
@@ -48,6 +49,7 @@ audit: $(VENV)/.installed-test
 
 ## test: install what the tests need, then lint, check docker-compose.yml, audit, run pytest.
 test: $(VENV)/.installed-test browser-deps mail-deps lint audit
+	scripts/translations compile
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## fakes: the project's fake postcodes.io and Members API, for working offline.

@@ -65,8 +65,9 @@ def create_app_with(settings: Settings) -> ActionApp:
     celery_init_app(app, settings)
     _register_blueprints(app)
     _register_cli(app)
-    from action_app import web
+    from action_app import i18n, web
 
+    i18n.init_app(app)
     web.init_app(app)
     # Outermost: public, cookie-free responses are answered from memory for two seconds.
     app.wsgi_app = SharedCacheMiddleware(app.wsgi_app, app.registry.response_cache)

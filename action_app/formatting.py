@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import get_locale
+
+WELSH_DAYS = ("Dydd Llun", "Dydd Mawrth", "Dydd Mercher", "Dydd Iau", "Dydd Gwener",
+              "Dydd Sadwrn", "Dydd Sul")  # fmt: skip
+WELSH_MONTHS = ("Ionawr", "Chwefror", "Mawrth", "Ebrill", "Mai", "Mehefin", "Gorffennaf",
+                "Awst", "Medi", "Hydref", "Tachwedd", "Rhagfyr")  # fmt: skip
+
+
+def _welsh() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "cy"
+
 
 def uk_date(value: datetime | None) -> str:
-    """'Thursday 10 December 2026' (already in UK time)."""
-    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
+    """'Thursday 10 December 2026' (already in UK time); 'Dydd Iau 10 Rhagfyr 2026' in Welsh."""
+    if not value:
+        return ""
+    if _welsh():
+        day, month = WELSH_DAYS[value.weekday()], WELSH_MONTHS[value.month - 1]
+        return f"{day} {value.day} {month} {value.year}"
+    return f"{value:%A} {value.day} {value:%B %Y}"
 
 
 def uk_datetime(value: datetime | None) -> str:
@@ -16,7 +33,8 @@ def uk_datetime(value: datetime | None) -> str:
         return ""
     hour = value.hour % 12 or 12
     minutes = f":{value.minute:02d}" if value.minute else ""
-    return f"{uk_date(value)} at {hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+    at = "am" if _welsh() else "at"
+    return f"{uk_date(value)} {at} {hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
 
 
 def thousands(number: int | None) -> str:

@@ -26,6 +26,7 @@ from action_app.registry import registry_of
 from tests.fakes import FakeMembersAPI, FakePostcodesIO, default_dataset
 from tests.redis_server import ThrowawayRedis
 from tests.smtp import SmtpServer
+from tests.translations import compile_catalogues
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Unset: each run starts a redis-server of its own, so no other process sees its keys or tasks.
@@ -277,3 +278,8 @@ def prepare_journey(app: Flask, **campaign_changes):
     campaign = import_campaign({**CAMPAIGN_DOCUMENT, **campaign_changes}, "tests").campaign
     db.session.commit()
     return campaign
+
+
+def pytest_sessionstart(session) -> None:
+    """The Welsh catalogue is compiled from the project's own .po file before any test runs."""
+    compile_catalogues()

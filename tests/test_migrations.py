@@ -156,6 +156,7 @@ def test_the_rename_keeps_every_letter_and_message(scratch_app):
         "UPDATE outbound_messages SET kind = 'sms'",
         "UPDATE campaigns SET status = 'archived'",
         "UPDATE letters SET sent_by = 'carrier_pigeon'",
+        "UPDATE letters SET language = 'fr'",
         "INSERT INTO outbound_messages (letter_id, kind, status, attempts, next_attempt_at, "
         "created_at) VALUES (1, 'postcard', 'pending', 0, '2026-11-30', '2026-11-30')",
     ],

@@ -10,6 +10,7 @@ from action_app.models.stats import ApiToken, OptInRecord, ReplyCheck, StatsCoun
 from action_app.models.statuses import (
     NATIONS,
     CampaignStatus,
+    Language,
     LetterStatus,
     MessageKind,
     MessageStatus,
@@ -29,6 +30,7 @@ __all__ = [
     "CampaignStatus",
     "Constituency",
     "DirectoryUpdate",
+    "Language",
     "Letter",
     "LetterStatus",
     "Member",

@@ -49,6 +49,8 @@ class Campaign(db.Model):
     share_image_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Partner sites that may show the campaign in an iframe (CSP frame-ancestors), as origins.
     embed_origins: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Other languages' versions of the public text, subject and letter: {"cy": {"title": ...}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # Days after a letter is delivered before its supporter is asked whether the MP replied.
     reply_check_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # Letter checks and the seat-check limit (docs/campaign-format.md, "safeguards").

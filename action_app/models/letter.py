@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from action_app.extensions import db
 from action_app.models.statuses import (
+    Language,
     LetterStatus,
     MessageKind,
     MessageStatus,
@@ -68,6 +69,8 @@ class Letter(db.Model):
     opt_ins: Mapped[list] = mapped_column(JsonDocument, default=list)
     source: Mapped[str | None] = mapped_column(String(64))
     sent_by: Mapped[str | None] = mapped_column(String(16))
+    # The language the supporter chose; every later email about the letter comes in it.
+    language: Mapped[str] = mapped_column(String(8), default=Language.EN, server_default="en")
     seat_check: Mapped[str] = mapped_column(String(16), default=SeatCheck.POSTCODE)
     # Why the letter is (or will be, when sent) held; set on a draft by the bot checks.
     hold_reason: Mapped[str | None] = mapped_column(String(300))
@@ -108,6 +111,7 @@ class Letter(db.Model):
         one_of("status", LetterStatus),
         # NULL (the platform sent it) passes, as NULL does any CHECK.
         one_of("sent_by", SentBy),
+        one_of("language", Language),
         one_of("seat_check", SeatCheck),
     )
 

@@ -76,6 +76,14 @@ class SentBy(StrEnum):
     SUPPORTER_POST = "supporter_post"
 
 
+class Language(StrEnum):
+    """The languages of the public journey; a letter keeps the one it was written in, and every
+    later email about it comes in that language."""
+
+    EN = "en"
+    CY = "cy"
+
+
 class CampaignStatus(StrEnum):
     DRAFT = "draft"
     LIVE = "live"

@@ -6,6 +6,7 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto as _AUTO
 from wtforms import (
@@ -41,22 +42,22 @@ def clean_source(value: str | None) -> str | None:
 
 class PostcodeForm(Form):
     postcode = StringField(
-        "Your postcode",
-        description="We use it to find your MP. For example, SW1A 1AA",
-        validators=[InputRequired(message="Enter your postcode")],
+        _l("Your postcode"),
+        description=_l("We use it to find your MP. For example, SW1A 1AA"),
+        validators=[InputRequired(message=_l("Enter your postcode"))],
         render_kw={"autocomplete": "postal-code", "spellcheck": "false", "inputmode": "text"},
     )
     source = HiddenField()
 
     def validate_postcode(self, field):
         if normalise_postcode(field.data) is None:
-            raise ValidationError("Enter a full UK postcode, like SW1A 1AA")
+            raise ValidationError(_l("Enter a full UK postcode, like SW1A 1AA"))
 
 
 class ChooseConstituencyForm(Form):
     seat = IntegerField(
-        "Your constituency",
-        validators=[InputRequired(message="Choose your constituency from the list")],
+        _l("Your constituency"),
+        validators=[InputRequired(message=_l("Choose your constituency from the list"))],
     )
     postcode = HiddenField()
     source = HiddenField()
@@ -79,7 +80,7 @@ def one_line(what: str):
 def plain_text(what: str):
     def check(form, field):
         if field.data and _TEXT_FORBIDDEN.search(field.data):
-            raise ValidationError(f"{what} must not contain special characters")
+            raise ValidationError(_l("%(what)s must not contain special characters", what=what))
 
     return check
 
@@ -93,6 +94,9 @@ def newlines(value):
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+SUBJECT_MAX_TEXT = f"{SUBJECT_MAX:,}"
+
+
 class _MaxLength(Length):
     """Length without the maxlength attribute: a browser would cut a pasted letter short without
     saying so; the server says how long is too long instead."""
@@ -103,7 +107,9 @@ class _MaxLength(Length):
 
 
 def limit(what: str, most: int) -> Length:
-    return _MaxLength(most, f"{what} must be {most:,} characters or fewer")
+    most_text = f"{most:,}"
+    message = _l("%(what)s must be %(most)s characters or fewer", what=what, most=most_text)
+    return _MaxLength(most, message)
 
 
 class TypedForm(FlaskForm):
@@ -133,73 +139,76 @@ class TypedForm(FlaskForm):
 
 class LetterForm(TypedForm):
     subject = StringField(
-        "Subject",
-        description=(
+        _l("Subject"),
+        description=_l(
             "It can include [your name]. It cannot include your address: that goes at the top "
             "of the letter."
         ),
         filters=[strip],
-        validators=[limit("The subject", SUBJECT_MAX), one_line("The subject")],
+        validators=[limit(_l("The subject"), SUBJECT_MAX), one_line(_l("The subject"))],
     )
     body_before = TextAreaField(
-        "Your letter",
+        _l("Your letter"),
         filters=[newlines],
-        validators=[limit("Your letter", 10_000), plain_text("Your letter")],
+        validators=[limit(_l("Your letter"), 10_000), plain_text(_l("Your letter"))],
     )
     personal_paragraph = TextAreaField(
-        "In your own words",
+        _l("In your own words"),
         filters=[newlines],
-        validators=[limit("Your own words", 3_000), plain_text("Your own words")],
+        validators=[limit(_l("Your own words"), 3_000), plain_text(_l("Your own words"))],
     )
     body_after = TextAreaField(
-        "End of your letter",
+        _l("End of your letter"),
         filters=[newlines],
-        validators=[limit("The end of your letter", 5_000), plain_text("The end of your letter")],
+        validators=[
+            limit(_l("The end of your letter"), 5_000),
+            plain_text(_l("The end of your letter")),
+        ],
     )
     name = StringField(
-        "Full name",
+        _l("Full name"),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter your full name"),
-            limit("Your name", 100),
-            one_line("Your name"),
+            InputRequired(message=_l("Enter your full name")),
+            limit(_l("Your name"), 100),
+            one_line(_l("Your name")),
         ],
         render_kw={"autocomplete": "name", "spellcheck": "false"},
     )
     email = StringField(
-        "Email address",
-        description="We send you a copy of your letter. Your MP replies to this address.",
+        _l("Email address"),
+        description=_l("We send you a copy of your letter. Your MP replies to this address."),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter your email address"),
-            limit("Your email address", 254),
-            one_line("Your email address"),
+            InputRequired(message=_l("Enter your email address")),
+            limit(_l("Your email address"), 254),
+            one_line(_l("Your email address")),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false", "inputmode": "email"},
     )
     address_line_1 = StringField(
-        "Address line 1",
+        _l("Address line 1"),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter the first line of your address"),
-            limit("Address line 1", 100),
-            one_line("Address line 1"),
+            InputRequired(message=_l("Enter the first line of your address")),
+            limit(_l("Address line 1"), 100),
+            one_line(_l("Address line 1")),
         ],
         render_kw={"autocomplete": "address-line1"},
     )
     address_line_2 = StringField(
-        "Address line 2 (optional)",
+        _l("Address line 2 (optional)"),
         filters=[strip],
-        validators=[Optional(), limit("Address line 2", 100), one_line("Address line 2")],
+        validators=[Optional(), limit(_l("Address line 2"), 100), one_line(_l("Address line 2"))],
         render_kw={"autocomplete": "address-line2"},
     )
     town = StringField(
-        "Town or city",
+        _l("Town or city"),
         filters=[strip],
         validators=[
-            InputRequired(message="Enter your town or city"),
-            limit("Town or city", 60),
-            one_line("Town or city"),
+            InputRequired(message=_l("Enter your town or city")),
+            limit(_l("Town or city"), 60),
+            one_line(_l("Town or city")),
         ],
         render_kw={"autocomplete": "address-level2"},
     )
@@ -221,26 +230,34 @@ class LetterForm(TypedForm):
             checked = validate_email(field.data, check_deliverability=False, allow_smtputf8=False)
         except EmailNotValidError:
             raise ValidationError(
-                "Enter an email address in the correct format, like name@example.com"
+                _l("Enter an email address in the correct format, like name@example.com")
             ) from None
         field.data = checked.ascii_email or checked.normalized
 
     def validate_subject(self, field):
         if self.editable and not field.data:
-            raise ValidationError("Enter a subject for your letter")
+            raise ValidationError(_l("Enter a subject for your letter"))
         if self.editable and ADDRESS_TOKEN in (field.data or ""):
             raise ValidationError(
-                f"The subject cannot include your address: remove {ADDRESS_TOKEN} from it "
-                "(your address is at the top of the letter)"
+                _l(
+                    "The subject cannot include your address: remove %(token)s from it "
+                    "(your address is at the top of the letter)",
+                    token=ADDRESS_TOKEN,
+                )
             )
         name = self.name.data if isinstance(self.name.data, str) else ""
         filled = fill_tokens(field.data or "", Supporter(name, (), "SW1A 1AA"))
         problem = header_problem(filled)
         if problem and not header_problem(field.data or ""):
-            raise ValidationError(f"The subject with your name in it {problem}")
+            raise ValidationError(
+                _l("The subject with your name in it %(problem)s", problem=problem)
+            )
         if len(filled) > SUBJECT_MAX:
             raise ValidationError(
-                f"The subject must be {SUBJECT_MAX:,} characters or fewer with your name in it"
+                _l(
+                    "The subject must be %(most)s characters or fewer with your name in it",
+                    most=SUBJECT_MAX_TEXT,
+                )
             )
 
     def validate_body_before(self, field):
@@ -248,11 +265,11 @@ class LetterForm(TypedForm):
             (field.data or "") + (self.body_after.data or "") + (self.personal_paragraph.data or "")
         )
         if self.editable and not words.strip():
-            raise ValidationError("Your letter is empty: write your letter before you continue")
+            raise ValidationError(_l("Your letter is empty: write your letter before you continue"))
 
     def validate_name(self, field):
         if field.data and not any(ch.isalpha() for ch in field.data):
-            raise ValidationError("Enter your full name")
+            raise ValidationError(_l("Enter your full name"))
 
 
 class SendForm(TypedForm):

@@ -11,10 +11,12 @@ import secrets
 from typing import NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from action_app import rate_limits, tasking
 from action_app.extensions import db
+from action_app.i18n import current_language
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.models.types import utcnow
 from action_app.public.forms import ConfirmForm, SendForm, clean_source
@@ -85,6 +87,8 @@ def write(slug: str):
     form.opt_ins.choices = [(o["slug"], o["name"]) for o in campaign.organisations]
     if request.method == "GET":
         _prefill(form, campaign, journey.recipient, draft)
+    elif request.form.get("switch_language"):
+        pass  # the language switch: this page again, in the other language, with what was typed
     elif (refused := rate_limits.check_address("continue")) is not None:
         # The page again, everything typed kept, saying when to try again.
         page = _write_page(campaign, form, journey, refused)
@@ -110,6 +114,7 @@ def check(slug: str, public_id: str):
     if by_post(letter):
         return _check_by_post(campaign, letter, form, expired)
     if request.method == "POST" and form.validate():
+        letter.language = current_language()  # the language it was sent in, for its emails
         refused = rate_limits.check_letter(
             campaign.id, letter.recipient_key, letter.email_key, letter.postcode
         )
@@ -250,6 +255,7 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         form_token=form.form_token.data or secrets.token_urlsafe(24),
         letter=letter,
         draft=draft,
+        language=current_language(),
     )
     bot = abuse.bot_reason(form.contact_me_by_fax_only.data, form.opened.data, form.form_token.data)
     abuse.annotate_draft(
@@ -288,6 +294,7 @@ def _write_page(
             ),
         ),
         errors=_error_list(form),
+        switch_form="letter-form",
         limited=refused,
         try_at=uk_time_of_day(refused.resets_at) if refused else None,
     )
@@ -395,7 +402,10 @@ def _already_written(campaign: CampaignSnapshot, letter: Letter):
 
 
 def _consent_error(recipient: Recipient) -> str:
-    return f"Tick the box to agree that your letter and details are sent to {recipient.name}"
+    return gettext(
+        "Tick the box to agree that your letter and details are sent to %(name)s",
+        name=recipient.name,
+    )
 
 
 def _error_list(form: LetterForm) -> list[tuple[str, str]]:

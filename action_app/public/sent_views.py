@@ -4,6 +4,7 @@ no email address), and the sent page's status, which its script asks for while i
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 
 from action_app.extensions import db
 from action_app.models import CampaignStatus, LetterStatus, SentBy
@@ -16,13 +17,13 @@ from action_app.services.self_send import by_post, mark_sent_by_supporter
 from action_app.services.submissions import AlreadyWritten, earlier_letter
 
 STATUS_WORDS = {
-    "awaiting_confirmation": "Waiting for you to confirm your email address",
-    "sending": "Being sent now",
-    "scheduled": "Waiting its turn",
-    "delivered": "Delivered",
-    "failed": "Could not be delivered",
-    "by_supporter": "Sent by you, from your own email",
-    "by_post": "To be posted by you",
+    "awaiting_confirmation": _l("Waiting for you to confirm your email address"),
+    "sending": _l("Being sent now"),
+    "scheduled": _l("Waiting its turn"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Could not be delivered"),
+    "by_supporter": _l("Sent by you, from your own email"),
+    "by_post": _l("To be posted by you"),
 }
 
 
@@ -67,7 +68,7 @@ def sent_status(slug: str, public_id: str):
     response = jsonify(
         {
             "state": status.state,
-            "words": STATUS_WORDS[status.state],
+            "words": str(STATUS_WORDS[status.state]),
             "finished": status.finished,
             "page": url_for("public.sent", slug=slug, public_id=public_id),
         }

@@ -7,6 +7,8 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 UK = ZoneInfo("Europe/London")
 
@@ -44,10 +46,10 @@ def rows_for(text: str | None) -> int:
 
 # What each token in the letter stands for, in the words of the letter page's hint.
 TOKEN_MEANINGS = {
-    "[your name]": "the name you give below",
-    "[your first name]": "the first word of the name you give below",
-    "[your address]": "the address you give below",
-    "[your postcode]": "your postcode",
+    "[your name]": _l("the name you give below"),
+    "[your first name]": _l("the first word of the name you give below"),
+    "[your address]": _l("the address you give below"),
+    "[your postcode]": _l("your postcode"),
 }
 
 
@@ -55,23 +57,30 @@ def letter_hint(*texts: str | None, editable: bool = True) -> str:
     """The hint beside the letter: it explains only the tokens this letter has, plainly."""
     letter = "".join(t or "" for t in texts)
     found = [(token, meaning) for token, meaning in TOKEN_MEANINGS.items() if token in letter]
-    opening = "You can change any of the words." if editable else ""
+    opening = gettext("You can change any of the words.") if editable else ""
     if not found:
         return opening
-    parts = [f"{token} with {meaning}" for token, meaning in found]
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    replace = f"When you continue, we put in your details: we replace {listed}."
+    parts = [gettext("%(token)s with %(meaning)s", token=t, meaning=m) for t, m in found]
+    listed = (
+        parts[0]
+        if len(parts) == 1
+        else gettext("%(most)s and %(last)s", most=", ".join(parts[:-1]), last=parts[-1])
+    )
+    replace = gettext(
+        "When you continue, we put in your details: we replace %(listed)s.", listed=listed
+    )
     if editable:
-        return f"{opening} Leave the words in square brackets as they are. {replace}"
+        keep = gettext("Leave the words in square brackets as they are.")
+        return f"{opening} {keep} {replace}"
     return replace
 
 
 # The check page's email headers in plain words (the header's own name is kept, smaller).
 HEADER_WORDS = {
-    "From": "Sent from",
-    "Reply-To": "Replies go to",
-    "To": "Sent to",
-    "Subject": "Subject",
+    "From": _l("Sent from"),
+    "Reply-To": _l("Replies go to"),
+    "To": _l("Sent to"),
+    "Subject": _l("Subject"),
 }
 
 

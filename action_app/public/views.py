@@ -18,12 +18,13 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
+from action_app.i18n import current_language
 from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
 from action_app.public.page_policy import allow_for_page
 from action_app.registry import current_registry
 from action_app.services import lookup, seat_check
-from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign, localized
 from action_app.services.campaigns import list_live_campaigns
 from action_app.services.mp_photos import has_photo
 from action_app.services.participation import campaign_total
@@ -85,7 +86,8 @@ def campaign(slug: str):
     # The page every supporter lands on, all at once after an email: rendered once per count,
     # source and campaign version, then served from memory (and by any CDN for a few seconds).
     total = campaign_total(campaign.id)
-    key = ("campaign", campaign.slug, campaign.updated_at, campaign.current_status(), source, total)
+    status, language = campaign.current_status(), current_language()
+    key = ("campaign", campaign.slug, campaign.updated_at, status, source, total, language)
     pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
@@ -214,7 +216,7 @@ def public_campaign(slug: str) -> CampaignSnapshot:
     campaign = cached_campaign(slug)
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
         abort(404)
-    return campaign
+    return localized(campaign, current_language())
 
 
 def _campaign_page(campaign: CampaignSnapshot, form: PostcodeForm):
@@ -239,7 +241,9 @@ def _mp_page(
     corrected: bool = False,
 ):
     """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
+    language = current_language()
     key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen, corrected)
+    key += (language,)
     pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:

@@ -6,7 +6,7 @@ renders from this copy (reloaded every few seconds), so it needs no database que
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from action_app.extensions import db
@@ -14,6 +14,7 @@ from action_app.memo import TtlLru
 from action_app.models import Campaign, CampaignStatus, TargetType
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
+from action_app.services.campaign_translations import TRANSLATED
 from action_app.services.campaigns import SLUG, get_campaign, in_uk_time
 from action_app.services.markdown import render_markdown
 
@@ -46,6 +47,8 @@ class CampaignSnapshot:
     goal: int | None = None
     share_image_url: str = ""
     embed_origins: tuple[str, ...] = ()
+    # Other languages' versions, {"cy": {field: text}}, with the intro already rendered.
+    translations: dict = field(default_factory=dict)
     subject_alternatives: tuple[str, ...] = ()
     alternative: dict | None = None
     reopens_at: datetime | None = None  # UK time
@@ -103,6 +106,7 @@ def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
         goal=campaign.goal,
         share_image_url=campaign.share_image_url or "",
         embed_origins=tuple(campaign.embed_origins or ()),
+        translations=_rendered_translations(campaign.translations or {}),
         subject_alternatives=tuple(campaign.subject_alternatives or ()),
         alternative=dict(campaign.alternative or {}) or None,
         reopens_at=in_uk_time(campaign.reopens_at),
@@ -110,6 +114,23 @@ def campaign_snapshot(campaign: Campaign) -> CampaignSnapshot:
         letters_per_mp_per_hour=campaign.letters_per_mp_per_hour,
         sending_hours=dict(campaign.sending_hours) if campaign.sending_hours else None,
     )
+
+
+def _rendered_translations(translations: dict) -> dict:
+    rendered = {}
+    for language, version in translations.items():
+        fields = {k: v for k, v in version.items() if k in TRANSLATED and k != "intro_markdown"}
+        if version.get("intro_markdown"):
+            fields["intro_html"] = render_markdown(version["intro_markdown"])
+        rendered[language] = fields
+    return rendered
+
+
+def localized(campaign: CampaignSnapshot, language: str | None) -> CampaignSnapshot:
+    """The campaign as a supporter reading ``language`` sees it: the campaign's own version of
+    each text where it gives one, English where not."""
+    version = campaign.translations.get(str(language or "")) if campaign.translations else None
+    return replace(campaign, **version) if version else campaign
 
 
 class CampaignCache:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatus, TargetType
 from action_app.models.types import utcnow
+from action_app.services.campaign_translations import parse_translations
 from action_app.services.header_text import header_problem, subject_template_problems
 from action_app.services.letter_templates import check_template
 from action_app.services.pacing import parse_clock
@@ -51,6 +52,7 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "goal": ("goal",),
     "share_image_url": ("share_image_url", "share_image"),
     "embed_origins": ("embed_origins", "embed_sites"),
+    "translations": ("translations",),
     "reply_check_days": ("reply_check_days",),
     "safeguards": ("safeguards",),
     "letters_per_mp_per_hour": ("letters_per_mp_per_hour",),
@@ -452,6 +454,9 @@ _FIELD_PARSERS = {
     "goal": _goal,
     "share_image_url": _share_image,
     "embed_origins": _embed_origins,
+    "translations": lambda value: parse_translations(
+        value, FIELD_KEYS, _FIELD_PARSERS, check_template
+    ),
     "reply_check_days": _reply_check_days,
     "safeguards": parse_safeguards,
     "letters_per_mp_per_hour": _per_hour,

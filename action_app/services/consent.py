@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import hashlib
 
+from flask_babel import gettext
+
 CONSENT_WORDING = "I agree that my name, address, email address and letter are sent to {recipient}"
 CONSENT_VERSION = "c1-" + hashlib.sha256(CONSENT_WORDING.encode()).hexdigest()[:12]
 
 
 def consent_wording(recipient_name: str) -> str:
-    """The consent box's label, as the supporter reads it."""
-    return CONSENT_WORDING.format(recipient=recipient_name)
+    """The consent box's label, as the supporter reads it (in Welsh, the catalogue's words for
+    the same English wording; CONSENT_VERSION names the English)."""
+    return gettext(
+        "I agree that my name, address, email address and letter are sent to %(name)s",
+        name=recipient_name,
+    )
 
 
 def opt_in_wording(organisation: dict) -> str:
     """An organisation's opt-in box's label, as the supporter reads it."""
-    return organisation.get("statement") or f"Email me news from {organisation['name']}"
+    return organisation.get("statement") or gettext(
+        "Email me news from %(name)s", name=organisation["name"]
+    )

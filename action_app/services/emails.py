@@ -18,7 +18,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 from typing import Protocol
 
+from flask_babel import gettext
+
 from action_app.config import SERVICE_NAME, Settings
+from action_app.i18n import current_language
 from action_app.mail import serialize
 from action_app.models import Letter, OutboundMessage
 from action_app.models.letter import TEST_SOURCE
@@ -84,7 +87,11 @@ def fill_mp_email(
 ) -> EmailMessage:
     """Add the letter's headers and body to ``email`` (which carries the Message-ID and Date
     when it is sent; a preview has none)."""
-    sender_name = f"{_short(letter.supporter_name)} via {_short(campaign.title)}"
+    sender_name = gettext(
+        "%(supporter)s via %(campaign)s",
+        supporter=_short(letter.supporter_name),
+        campaign=_short(campaign.title),
+    )
     email["From"] = Address(display_name=sender_name, addr_spec=settings.mail.from_address)
     email["Reply-To"] = Address(
         display_name=letter.supporter_name, addr_spec=letter.supporter_email
@@ -96,12 +103,14 @@ def fill_mp_email(
     else:
         email["To"] = intended
     email["Subject"] = mp_subject(letter)
-    body = (
-        f"{supporter_block(letter)}\n\n{letter_body(letter)}\n\n"
-        "--\n"
-        f"{letter.supporter_name} sent this letter using {SERVICE_NAME}, for the campaign "
-        f'"{campaign.title}". Their address is above; reply to this email to reach them.\n'
+    footer = gettext(
+        '%(supporter)s sent this letter using %(service)s, for the campaign "%(campaign)s". '
+        "Their address is above; reply to this email to reach them.",
+        supporter=letter.supporter_name,
+        service=SERVICE_NAME,
+        campaign=campaign.title,
     )
+    body = f"{supporter_block(letter)}\n\n{letter_body(letter)}\n\n--\n{footer}\n"
     body += "".join(f"{line}\n" for line in trust_lines(letter))
     set_text(email, body)
     return email
@@ -115,14 +124,19 @@ def build_receipt(
     not_me_url: str | None = None,
 ) -> EmailMessage:
     """The supporter's copy of what was sent, with the "I did not send this" link."""
-    not_me = f"I did not send this letter: {not_me_url}\n" if not_me_url else ""
+    not_me = (
+        gettext("I did not send this letter: %(url)s", url=not_me_url) + "\n" if not_me_url else ""
+    )
     email = _supporter_email(message, letter, campaign, settings)
-    email["Subject"] = f"Your letter to {letter.recipient_name}"
+    email["Subject"] = gettext("Your letter to %(name)s", name=letter.recipient_name)
+    thanks = gettext(
+        "Thank you for writing to %(name)s. This is a copy of the letter we sent on your "
+        "behalf. If they reply, the reply will come to this email address.",
+        name=letter.recipient_name,
+    )
     set_text(
         email,
-        f"Dear {letter.supporter_name},\n\n"
-        f"Thank you for writing to {letter.recipient_name}. This is a copy of the letter we sent "
-        f"on your behalf. If they reply, the reply will come to this email address.\n\n"
+        f"{_dear(letter)}\n\n{thanks}\n\n"
         f"{_letter_copy(letter)}\n--\n{_share_line(campaign, settings)}{not_me}",
     )
     return email
@@ -137,15 +151,16 @@ def build_confirmation(
 ) -> EmailMessage:
     """The link that sends the letter, for campaigns that ask supporters to confirm."""
     email = _supporter_email(message, letter, campaign, settings)
-    email["Subject"] = f"Confirm your letter to {letter.recipient_name}"
-    set_text(
-        email,
-        f"Dear {letter.supporter_name},\n\n"
-        f"To send your letter to {letter.recipient_name}, open this link and press the button:\n\n"
-        f"{confirm_url}\n\n"
-        "The link works for 7 days. If you did not write this letter, ignore this email and "
-        "nothing will be sent; we will delete it after 7 days.\n",
+    email["Subject"] = gettext("Confirm your letter to %(name)s", name=letter.recipient_name)
+    opening = gettext(
+        "To send your letter to %(name)s, open this link and press the button:",
+        name=letter.recipient_name,
     )
+    closing = gettext(
+        "The link works for 7 days. If you did not write this letter, ignore this email and "
+        "nothing will be sent; we will delete it after 7 days."
+    )
+    set_text(email, f"{_dear(letter)}\n\n{opening}\n\n{confirm_url}\n\n{closing}\n")
     return email
 
 
@@ -158,16 +173,19 @@ def build_failure_notice(
 ) -> EmailMessage:
     """Tell the supporter their letter could not be delivered, and give them its text."""
     email = _supporter_email(message, letter, campaign, settings)
-    email["Subject"] = f"We could not deliver your letter to {letter.recipient_name}"
-    set_text(
-        email,
-        f"Dear {letter.supporter_name},\n\n"
-        f"We are sorry: your letter to {letter.recipient_name} could not be delivered. "
-        f"{failure_explanation(reason)}\n\n"
-        f"Here is your letter, so you can send it yourself. You can also post it to "
-        f"{letter.recipient_name}, House of Commons, London SW1A 0AA.\n\n"
-        f"{_letter_copy(letter)}",
+    name = letter.recipient_name
+    email["Subject"] = gettext("We could not deliver your letter to %(name)s", name=name)
+    sorry = gettext(
+        "We are sorry: your letter to %(name)s could not be delivered. %(explanation)s",
+        name=name,
+        explanation=failure_explanation(reason),
     )
+    yours = gettext(
+        "Here is your letter, so you can send it yourself. You can also post it to "
+        "%(name)s, House of Commons, London SW1A 0AA.",
+        name=name,
+    )
+    set_text(email, f"{_dear(letter)}\n\n{sorry}\n\n{yours}\n\n{_letter_copy(letter)}")
     return email
 
 
@@ -177,17 +195,21 @@ def failure_explanation(reason: str | None) -> str:
     described beyond saying they were ours."""
     match = _ANSWER.match(reason or "")
     if match is None:
-        return (
+        return gettext(
             "The problem was on our side, not theirs: our system could not send it, and their "
             "office has not received it."
         )
     answer = " ".join((reason or "")[match.start(2) :].split())[:300]
     if match.group(1):
-        return (
-            f"Their mail server asked us to try again later, and after {match.group(1)} "
-            f"attempts we stopped. It last answered: \u201c{answer}\u201d"
+        return gettext(
+            "Their mail server asked us to try again later, and after %(attempts)s attempts we "
+            "stopped. It last answered: \u201c%(answer)s\u201d",
+            attempts=match.group(1),
+            answer=answer,
         )
-    return f"Their mail server refused it, and answered: \u201c{answer}\u201d"
+    return gettext(
+        "Their mail server refused it, and answered: \u201c%(answer)s\u201d", answer=answer
+    )
 
 
 def checked_bytes(email: EmailMessage) -> bytes:
@@ -257,17 +279,25 @@ def _supporter_email(
 
 def _letter_copy(letter: Letter) -> str:
     """The letter as the MP received it, subject first, for the supporter's own emails."""
-    return f"Subject: {mp_subject(letter)}\n\n{supporter_block(letter)}\n\n{letter_body(letter)}\n"
+    subject = gettext("Subject: %(subject)s", subject=mp_subject(letter))
+    return f"{subject}\n\n{supporter_block(letter)}\n\n{letter_body(letter)}\n"
+
+
+def _dear(letter: Letter) -> str:
+    return gettext("Dear %(name)s,", name=letter.supporter_name)
 
 
 def _share_line(campaign: CampaignNames, settings: Settings) -> str:
     """What happens next, and a link to share that carries its own source code."""
     url = f"{settings.public_base_url}/c/{campaign.slug}?source=share-receipt"
-    return (
+    if current_language() != "en":
+        url += f"&lang={current_language()}"
+    next_steps = gettext(
         "What happens next: your MP's office reads letters from constituents and usually "
-        "replies within a few weeks. If they reply, the reply comes to this email address.\n\n"
-        f"Ask your friends to write too: {url}\n"
+        "replies within a few weeks. If they reply, the reply comes to this email address."
     )
+    ask = gettext("Ask your friends to write too: %(url)s", url=url)
+    return f"{next_steps}\n\n{ask}\n"
 
 
 def _short(text: str) -> str:

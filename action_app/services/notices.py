@@ -9,6 +9,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from action_app.config import Settings
@@ -53,46 +54,79 @@ def _to_supporter(message, action, campaign, settings) -> EmailMessage:
 
 def _seat_mismatch(message, action, campaign, settings) -> EmailMessage:
     email = _to_supporter(message, action, campaign, settings)
-    email["Subject"] = "Your letter has not been sent: please check your MP"
+    email["Subject"] = gettext("Your letter has not been sent: please check your MP")
     link = f"{settings.public_base_url}/c/{campaign.slug}/real-mp/{real_mp_token(action)}"
-    emails.set_text(
-        email,
-        f"Dear {action.supporter_name},\n\n"
-        f"You wrote to {action.recipient_name} when we could not look up postcodes, and chose "
-        f"your constituency from a list. We have now checked your postcode, {action.postcode}, "
-        f"and it is not in that constituency, so we have not sent your letter: MPs answer "
-        f"letters from the people who live in their constituency.\n\n"
-        f"To send your letter to the MP for {action.postcode}, open this link. You will see "
-        f"the letter before it is sent:\n\n{link}\n\n"
-        "If that is not your postcode, you can write again from the campaign page with the "
-        f"right one: {settings.public_base_url}/c/{campaign.slug}\n",
+    link += _lang_query(action)
+    checked = gettext(
+        "You wrote to %(name)s when we could not look up postcodes, and chose your "
+        "constituency from a list. We have now checked your postcode, %(postcode)s, and it is "
+        "not in that constituency, so we have not sent your letter: MPs answer letters from "
+        "the people who live in their constituency.",
+        name=action.recipient_name,
+        postcode=action.postcode,
     )
+    open_link = gettext(
+        "To send your letter to the MP for %(postcode)s, open this link. You will see the "
+        "letter before it is sent:",
+        postcode=action.postcode,
+    )
+    page = f"{settings.public_base_url}/c/{campaign.slug}{_lang_query(action)}"
+    again = gettext(
+        "If that is not your postcode, you can write again from the campaign page with the "
+        "right one: %(url)s",
+        url=page,
+    )
+    dear = gettext("Dear %(name)s,", name=action.supporter_name)
+    emails.set_text(email, f"{dear}\n\n{checked}\n\n{open_link}\n\n{link}\n\n{again}\n")
     return email
 
 
 def _address_used(message, action, campaign, settings) -> EmailMessage:
     email = _to_supporter(message, action, campaign, settings)
-    email["Subject"] = "Someone used your email address to write to your MP"
+    email["Subject"] = gettext("Someone used your email address to write to your MP")
     earlier = _earlier_sent(action)
     base = settings.public_base_url
     confirm = f"{base}/c/{campaign.slug}/confirm/{confirmation_token(action)}"
+    confirm += _lang_query(action)
     sent_at = earlier.submitted_at if earlier is not None else None
-    when = f" on {uk_date(in_uk_time(sent_at))}" if sent_at else ""
+    names = {"name": action.recipient_name, "campaign": campaign.title}
+    if sent_at:
+        already = gettext(
+            "Someone, perhaps you, has just written a letter to %(name)s for the campaign "
+            '"%(campaign)s" using this email address. A letter from this address to %(name)s '
+            "was already sent on %(when)s, so we have not sent the new one.",
+            when=uk_date(in_uk_time(sent_at)),
+            **names,
+        )
+    else:
+        already = gettext(
+            "Someone, perhaps you, has just written a letter to %(name)s for the campaign "
+            '"%(campaign)s" using this email address. A letter from this address to %(name)s '
+            "was already sent, so we have not sent the new one.",
+            **names,
+        )
     dispute = (
-        f"If you did not send that earlier letter, tell us here and we will let "
-        f"{action.recipient_name}'s office know: {not_me_url(earlier, campaign.slug)}\n\n"
+        gettext(
+            "If you did not send that earlier letter, tell us here and we will let %(name)s's "
+            "office know: %(url)s",
+            name=action.recipient_name,
+            url=not_me_url(earlier, campaign.slug),
+        )
+        + "\n\n"
         if earlier is not None
         else ""
     )
+    instead = gettext(
+        "If the new letter is yours and you want it sent instead, first use the link above, "
+        "then open this one and press the button (it works for 7 days):"
+    )
+    neither = gettext(
+        "If you did neither, you need do nothing: the new letter will be deleted after 7 days."
+    )
+    hello = gettext("Hello,")
     emails.set_text(
         email,
-        f"Hello,\n\nSomeone, perhaps you, has just written a letter to {action.recipient_name} "
-        f'for the campaign "{campaign.title}" using this email address. A letter from this '
-        f"address to {action.recipient_name} was already sent{when}, so we have not sent the "
-        f"new one.\n\n{dispute}"
-        f"If the new letter is yours and you want it sent instead, first use the link above, "
-        f"then open this one and press the button (it works for 7 days):\n\n{confirm}\n\n"
-        "If you did neither, you need do nothing: the new letter will be deleted after 7 days.\n",
+        f"{hello}\n\n{already}\n\n{dispute}{instead}\n\n{confirm}\n\n{neither}\n",
     )
     return email
 
@@ -121,6 +155,11 @@ def _disowned(message, action, campaign, settings) -> EmailMessage:
         "come separately.\n",
     )
     return email
+
+
+def _lang_query(action: Letter) -> str:
+    """Links in a Welsh letter's emails open the pages in Welsh."""
+    return f"?lang={action.language}" if action.language == "cy" else ""
 
 
 def _earlier_sent(action: Letter) -> Letter | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from action_app.clients.postcodes_io import (
@@ -182,17 +183,23 @@ def _seat_name(action: Letter) -> str | None:
 
 def trust_lines(action: Letter) -> list[str]:
     """What an office can trust about this letter, each part only when it is true."""
-    parts = []
-    if action.member_id is not None and action.seat_check in CHECKED:
-        parts.append("Postcode checked against your constituency")
-    if action.confirmed_at and any(m.kind in CONFIRMING for m in action.messages):
-        parts.append("email address confirmed by the sender")
+    # Whole sentences, so each language words them its own way (the letter's, in the workers).
+    checked = action.member_id is not None and action.seat_check in CHECKED
+    confirmed = bool(action.confirmed_at) and any(m.kind in CONFIRMING for m in action.messages)
     lines = []
-    if parts:
-        text = "; ".join(parts)
-        lines.append(text[0].upper() + text[1:] + ".")
+    if checked and confirmed:
+        lines.append(
+            gettext(
+                "Postcode checked against your constituency; email address confirmed by the "
+                "sender."
+            )
+        )
+    elif checked:
+        lines.append(gettext("Postcode checked against your constituency."))
+    elif confirmed:
+        lines.append(gettext("Email address confirmed by the sender."))
     if action.seat_check == SeatCheck.UNCHECKED:
-        lines.append("We could not check the sender's postcode against the constituency.")
+        lines.append(gettext("We could not check the sender's postcode against the constituency."))
     return lines
 
 

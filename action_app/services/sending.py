@@ -20,6 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from action_app.config import Settings
 from action_app.extensions import db
+from action_app.i18n import in_language, language_of
 from action_app.mail import (
     MailTransport,
     Outgoing,
@@ -32,7 +33,7 @@ from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import emails, notices, owner, pacing, relay, seat_check
-from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id, localized
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
 from action_app.stats.counting import count_letter_failed, count_letter_sent
@@ -232,9 +233,11 @@ def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:
 
 
 def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot) -> Outgoing:
-    """The message's checked bytes and envelope (raises emails.UnsafeMessage if the check fails)."""
+    """The message's checked bytes and envelope (raises emails.UnsafeMessage if the check fails),
+    in the language the letter was written in, with its campaign's text in that language."""
     settings = _settings()
-    email = _build_email(message, letter, campaign, settings)
+    with in_language(letter.language):
+        email = _build_email(message, letter, localized(campaign, letter.language), settings)
     return Outgoing(
         sender=settings.mail.from_address,
         recipients=tuple(a.addr_spec for a in email["To"].addresses),
@@ -256,6 +259,8 @@ def _build_email(
     if message.kind == MessageKind.CONFIRMATION:
         # PUBLIC_BASE_URL, never a Host header: workers have no request to take one from.
         link = f"{settings.public_base_url}/c/{campaign.slug}/confirm/{confirmation_token(letter)}"
+        if language_of(letter.language) != "en":
+            link += f"?lang={letter.language}"
         return emails.build_confirmation(message, letter, campaign, settings, link)
     if message.kind == MessageKind.FAILURE_NOTICE:
         failed = letter.mp_message()

@@ -91,6 +91,7 @@ def save_draft(
     form_token: str,
     letter: LetterInput,
     draft: Letter | None = None,
+    language: str = "en",
 ) -> str:
     """Create the draft (or update the one being changed); return its public id.
 
@@ -101,6 +102,7 @@ def save_draft(
     values = letter_values(
         campaign, recipient, postcode=postcode, letter=letter, source=source, form_token=form_token
     )
+    values["language"] = language  # every later email about the letter comes in it
     now = utcnow()
     if draft is not None and draft.status == LetterStatus.DRAFT:
         db.session.execute(

@@ -179,7 +179,9 @@ def test_the_keyboard_alone_with_focus_order_and_visible_focus(page, live_server
     base = live_server.url
     page.goto(base + "/")  # the site name is now a visited link: its focus must still show
     page.goto(f"{base}/c/test-campaign")
-    for selector in (".site-header__name", ".site-header__help", "#postcode", ".button"):
+    for selector in (
+        ".site-header__name", ".language-switch__link", ".site-header__help", "#postcode", ".button"
+    ):  # fmt: skip
         assert_focus_visible(page, selector)
 
     def tab_order(stop_js: str, limit: int = 60) -> list[str]:
@@ -210,17 +212,19 @@ def test_the_keyboard_alone_with_focus_order_and_visible_focus(page, live_server
     assert_focus_visible(page, ".details__summary")
     assert_focus_visible(page, "a.button")
     order = tab_order("document.activeElement.textContent.trim() === 'This is not my MP'")
-    assert order[:3] == ["Skip to main content", "Write to your MP", "Get help"]
+    assert order[:4] == ["Skip to main content", "Write to your MP", "Cymraeg", "Get help"]
     assert order[-3:] == ["Change postcode", "Continue", "This is not my MP"]
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Continue"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/write\?.*"))
 
-    order = tab_order("document.activeElement.tagName === 'BUTTON'")
+    # The letter page's language switch is a button of its form (it keeps what was typed).
+    order = tab_order("document.activeElement.classList.contains('button')")
     assert order == [
         "Skip to main content",
         "Write to your MP",
+        "Cymraeg",
         "Get help",
         "Back",
         "subject",

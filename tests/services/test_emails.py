@@ -118,3 +118,38 @@ def test_the_from_header_is_written_as_the_spec_shows(settings):
     assert 'Reply-To: "Sam \\"The Voice\\" Smith" <orla@example.com>' in raw
     parsed = wire(email)
     assert parsed["From"].addresses[0].display_name == 'Sam "The Voice" Smith via Save the library'
+
+
+def test_a_welsh_letters_confirmation_and_failure_notice_are_in_welsh(app, settings):
+    from action_app.i18n import in_language
+
+    welsh = letter(language="cy")
+    with app.app_context(), in_language(welsh.language):
+        confirm = emails.build_confirmation(
+            OutboundMessage(id=4, letter_id=7, kind="confirmation"),
+            welsh,
+            campaign(),
+            settings,
+            "https://write.example.org/c/c/confirm/x?lang=cy",
+        )
+        failed = emails.build_failure_notice(
+            OutboundMessage(id=5, letter_id=7, kind="failure_notice"),
+            welsh,
+            campaign(),
+            settings,
+            "550 no such mailbox",
+        )
+    assert wire(confirm)["Subject"] == "Cadarnhewch eich llythyr at Órfhlaith Begley"
+    assert "Mae'r ddolen yn gweithio am 7 diwrnod" in wire(confirm).get_content()
+    assert wire(failed)["Subject"] == "Nid oeddem yn gallu danfon eich llythyr at Órfhlaith Begley"
+    assert "Pwnc: Libraries" in wire(failed).get_content()
+    # The same letter in English, outside the Welsh block.
+    with app.app_context():
+        english = emails.build_confirmation(
+            OutboundMessage(id=4, letter_id=7, kind="confirmation"),
+            letter(),
+            campaign(),
+            settings,
+            "x",
+        )
+    assert wire(english)["Subject"] == "Confirm your letter to Órfhlaith Begley"

@@ -1,0 +1,86 @@
+"""English and Welsh for the public journey and its emails (Flask-Babel).
+
+The language travels in the URL (``?lang=cy``), so it lasts for the journey without a cookie and
+the shared cache keeps each language's page apart. Every public link and form built with
+``url_for`` carries it on. A letter stores the language it was written in, and the workers render
+its later emails in that language with ``force_locale``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context, request, url_for
+from flask_babel import Babel, force_locale, get_locale
+
+from action_app.models.statuses import Language
+
+babel = Babel()
+
+# What <html lang> says for each language.
+HTML_LANG = {Language.EN: "en-GB", Language.CY: "cy"}
+# The switch names the other language in that language, as GOV.UK Wales services do.
+SWITCH_WORDS = {Language.EN: "English", Language.CY: "Cymraeg"}
+
+
+def requested_language() -> Language:
+    """The language this request asks for: ``lang`` in the query or the form, else English."""
+    if not has_request_context():
+        return Language.EN
+    asked = request.values.get("lang", "")
+    return Language(asked) if asked in Language.__members__.values() else Language.EN
+
+
+def current_language() -> Language:
+    """The language pages and emails are being rendered in now (a worker forces a letter's)."""
+    locale = get_locale()
+    return Language.CY if locale is not None and locale.language == "cy" else Language.EN
+
+
+def language_of(value: str | None) -> Language:
+    """A stored language, or English for anything else (letters written before Welsh)."""
+    return Language.CY if value == Language.CY else Language.EN
+
+
+def in_language(value: str | None):
+    """Render inside this ``with`` in a letter's language (emails, in the workers)."""
+    return force_locale(language_of(value).value)
+
+
+def switch_url(language: str) -> str:
+    """This page again in ``language``, keeping its other query arguments."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    # None: no lang argument at all (English), and _keep_language leaves it so.
+    args["lang"] = str(language) if language != Language.EN else None
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def _keep_language(endpoint: str, values: dict) -> None:
+    """Public links and form actions carry the journey's language on."""
+    if "lang" in values or not endpoint.startswith("public."):
+        return
+    if g.get("journey_language", Language.EN) != Language.EN:
+        values["lang"] = str(g.journey_language)
+
+
+def _remember_language() -> None:
+    g.journey_language = requested_language()
+
+
+def _template_globals() -> dict:
+    language = current_language()
+    other = Language.EN if language == Language.CY else Language.CY
+    return {
+        "html_lang": HTML_LANG[language],
+        "language": language.value,
+        "other_language": other.value,
+        "other_language_words": SWITCH_WORDS[other],
+        "switch_url": switch_url,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Babel with the catalogues beside this module, English unless asked otherwise."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
+    babel.init_app(app, locale_selector=lambda: requested_language().value)
+    app.before_request(_remember_language)
+    app.url_defaults(_keep_language)
+    app.context_processor(_template_globals)

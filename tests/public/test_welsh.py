@@ -1,0 +1,172 @@
+"""The journey in Welsh: the switch, <html lang>, the campaign's own Welsh, the letter's
+language kept for its emails, and a catalogue with no message left in English."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from action_app.extensions import db
+from action_app.models import Letter
+from action_app.services.campaigns import CampaignInvalid, parse_campaign_document
+from tests.conftest import CAMPAIGN_DOCUMENT
+from tests.html import forms, post_form, text, title
+from tests.journey import SUPPORTER, fill
+from tests.public.conftest import set_campaign
+from tests.public.test_letter_journey import deliver_all, pg_journey  # noqa: F401
+from tests.translations import TRANSLATIONS, extract_messages
+
+URL = "/c/test-campaign"
+REVIEW = "Needs review by a Welsh speaker"
+WELSH = {
+    "title": "Achubwch lyfrgell y prawf",
+    "summary": "Gofynnwch i'ch AS ei hachub.",
+    "subject_template": "Etholwr yn {{ constituency.name }} am y llyfrgell",
+    "body_template": (
+        "Annwyl {{ mp.address_as }},\n\nAchubwch y llyfrgell.\n\n"
+        "{{ supporter.personal_paragraph }}\n\nYn gywir,\n{{ supporter.name }}"
+    ),
+}
+
+
+def html_lang(response) -> str:
+    return re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True))[1]
+
+
+def test_every_message_has_welsh_marked_for_review(tmp_path):
+    pot = tmp_path / "messages.pot"
+    extract_messages(pot)
+    with pot.open("rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    with (TRANSLATIONS / "cy" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalogue = read_po(f, locale="cy")
+    assert len(wanted) > 150
+    missing = []
+    for msgid in wanted:
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        entry = catalogue.get(key)
+        strings = entry.string if entry else ""
+        strings = strings if isinstance(strings, tuple) else (strings,)
+        if entry is None or entry.fuzzy or not all(strings):
+            missing.append(key)
+        elif not any(REVIEW in comment for comment in entry.user_comments):
+            missing.append(f"{key} (not marked for review)")
+    assert missing == [], f"messages with no Welsh: {missing}"
+
+
+def test_pages_say_their_language_and_offer_the_other(journey):
+    english = journey.get(URL)
+    assert html_lang(english) == "en-GB"
+    assert f'href="{URL}?lang=cy"' in english.get_data(as_text=True)
+    welsh = journey.get(URL, query_string={"lang": "cy"})
+    assert html_lang(welsh) == "cy"
+    assert "Dod o hyd i'ch AS" in text(welsh)
+    assert f'href="{URL}"' in welsh.get_data(as_text=True)  # back to English
+    # Anything else is English, never an error.
+    assert html_lang(journey.get(URL, query_string={"lang": "xx"})) == "en-GB"
+
+
+def test_the_choice_lasts_for_the_journey(journey):
+    page = journey.get(URL, query_string={"lang": "cy"})
+    # A GET form's fields replace its action's query: the language rides as a field.
+    assert next(f for f in forms(page) if f["method"] == "get")["fields"]["lang"] == "cy"
+    mp_page = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA", "lang": "cy"})
+    assert html_lang(mp_page) == "cy" and "Eich AS yw Rachel Blake" in text(mp_page)
+    link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
+    assert "lang=cy" in unescape(link[1])
+    letter_page = journey.get(unescape(link[1]))
+    assert html_lang(letter_page) == "cy"
+    assert title(letter_page).startswith("Ysgrifennwch eich llythyr at Rachel Blake")
+
+
+def test_the_switch_keeps_what_was_typed(journey):
+    mp_page = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"})
+    link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
+    page = journey.get(unescape(link[1]))
+    html = page.get_data(as_text=True)
+    switch = re.search(r'<button[^>]*form="letter-form"[^>]*formaction="([^"]+)"', html)
+    assert switch, "the switch on the letter page is a button of its form"
+    _action, fields = fill(page, personal_paragraph="Mae fy merch yn darllen yno.", consent=None)
+    switched = journey.post(unescape(switch[1]), data={**fields, "switch_language": "1"})
+    assert switched.status_code == 200 and html_lang(switched) == "cy"
+    again = post_form(switched)["fields"]
+    assert again["personal_paragraph"] == "Mae fy merch yn darllen yno."
+    assert again["name"] == SUPPORTER["name"] and again["town"] == SUPPORTER["town"]
+    assert "Mae problem" not in text(switched)  # switching is not submitting: no errors
+
+
+def test_welsh_form_errors(journey):
+    mp_page = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA", "lang": "cy"})
+    link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
+    page = journey.get(unescape(link[1]))
+    action, fields = fill(page, name="", consent=None)
+    response = journey.post(action, data=fields)
+    assert title(response).startswith("Gwall:")
+    assert "Rhowch eich enw llawn" in text(response)
+    assert "Ticiwch y blwch i gytuno" in text(response)
+
+
+def test_the_whole_journey_in_welsh(pg_journey, smtp_server):  # noqa: F811
+    set_campaign(translations={"cy": WELSH})
+    campaign = pg_journey.get(URL, query_string={"lang": "cy"})
+    assert title(campaign).startswith(WELSH["title"]) and WELSH["summary"] in text(campaign)
+    mp_page = pg_journey.get(
+        f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA", "lang": "cy"}
+    )
+    link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
+    page = pg_journey.get(unescape(link[1]))
+    assert "Achubwch y llyfrgell." in page.get_data(as_text=True)
+    action, fields = fill(page, personal_paragraph="Mae fy merch yn darllen yno bob wythnos.")
+    response = pg_journey.post(action, data=fields)
+    assert response.status_code == 302 and "lang=cy" in response.headers["Location"]
+    check_page = pg_journey.get(response.headers["Location"])
+    assert html_lang(check_page) == "cy"
+    assert title(check_page).startswith("Gwiriwch eich llythyr cyn ei anfon")
+    assert "Anfonwyd o Jane Smith drwy Achubwch lyfrgell y prawf" in text(check_page)
+    form = post_form(check_page)
+    sent = pg_journey.post(unescape(form["action"]), data=form["fields"])
+    sent_page = pg_journey.get(sent.headers["Location"])
+    assert html_lang(sent_page) == "cy" and "Mae eich llythyr ar ei ffordd" in text(sent_page)
+    assert db.session.scalar(select(Letter.language)) == "cy"
+
+    deliver_all()
+    mp_mail, receipt = smtp_server.wait_for(2)
+    letter = mp_mail.message
+    assert letter["From"] == "Jane Smith drwy Achubwch lyfrgell y prawf <action@write.example.org>"
+    assert letter["Subject"] == "Etholwr yn Cities of London and Westminster am y llyfrgell"
+    body = letter.get_content()
+    assert "Annwyl Rachel Blake,\n\nAchubwch y llyfrgell." in body.replace("\r\n", "\n")
+    assert "Anfonodd Jane Smith y llythyr hwn" in body
+    assert receipt.message["Subject"] == "Eich llythyr at Rachel Blake"
+    receipt_text = receipt.message.get_content()
+    assert receipt_text.startswith("Annwyl Jane Smith,")
+    assert "Diolch am ysgrifennu at Rachel Blake" in receipt_text
+    assert "Gofynnwch i'ch ffrindiau ysgrifennu hefyd" in receipt_text
+    assert "lang=cy" in receipt_text
+
+
+def test_english_supporters_see_the_english_campaign(journey):
+    set_campaign(translations={"cy": WELSH})
+    assert title(journey.get(URL)).startswith(CAMPAIGN_DOCUMENT["title"])
+
+
+def test_welsh_templates_are_checked_like_english():
+    bad = {**CAMPAIGN_DOCUMENT, "translations": {"cy": {"body_template": "Annwyl {{ mp.nope }}"}}}
+    with pytest.raises(CampaignInvalid) as refused:
+        parse_campaign_document(bad)
+    assert "cy.body_template" in str(refused.value)
+    with pytest.raises(CampaignInvalid) as refused:
+        parse_campaign_document({**CAMPAIGN_DOCUMENT, "translations": {"fr": {"title": "x"}}})
+    assert "'fr' is not a language we offer" in str(refused.value)
+    values, _ = parse_campaign_document({**CAMPAIGN_DOCUMENT, "translations": {"cy": WELSH}})
+    assert values["translations"]["cy"]["title"] == WELSH["title"]
+
+
+def test_dates_in_welsh(journey):
+    page = journey.get(URL, query_string={"lang": "cy"})
+    assert "Mae'r ddadl ar Dydd Iau 10 Rhagfyr 2026 am 2:30pm" in text(page)
+    assert "Thursday 10 December 2026 at 2:30pm" in text(journey.get(URL))
