@@ -22,7 +22,7 @@ from flask_babel import gettext
 
 from action_app.config import SERVICE_NAME, Settings
 from action_app.i18n import current_language
-from action_app.mail import serialize
+from action_app.mail import Outgoing, serialize
 from action_app.models import Letter, OutboundMessage
 from action_app.models.letter import TEST_SOURCE
 from action_app.services.seat_check import trust_lines
@@ -209,6 +209,17 @@ def failure_explanation(reason: str | None) -> str:
         )
     return gettext(
         "Their mail server refused it, and answered: \u201c%(answer)s\u201d", answer=answer
+    )
+
+
+def outgoing(email: EmailMessage, sender: str) -> Outgoing:
+    """The message as it goes on the wire: its checked bytes and its envelope (raises
+    UnsafeMessage if the check fails). Every email the platform sends goes through here."""
+    return Outgoing(
+        sender=sender,
+        recipients=tuple(a.addr_spec for a in email["To"].addresses),
+        data=checked_bytes(email),
+        message_id=str(email["Message-ID"]),
     )
 
 

@@ -238,12 +238,7 @@ def _build(message: OutboundMessage, letter: Letter, campaign: CampaignSnapshot)
     settings = _settings()
     with in_language(letter.language):
         email = _build_email(message, letter, localized(campaign, letter.language), settings)
-    return Outgoing(
-        sender=settings.mail.from_address,
-        recipients=tuple(a.addr_spec for a in email["To"].addresses),
-        data=emails.checked_bytes(email),
-        message_id=str(email["Message-ID"]),
-    )
+    return emails.outgoing(email, settings.mail.from_address)
 
 
 def _build_email(

@@ -16,7 +16,7 @@ from action_app.extensions import db
 from action_app.mail import MailError
 from action_app.models import StaffUser
 from action_app.registry import current_registry
-from action_app.services.emails import set_text
+from action_app.services.emails import UnsafeMessage, outgoing, set_text
 from action_app.services.staff_auth import StaffError
 
 LIFETIMES = {"invite": 7 * 24 * 3600, "reset": 3600}
@@ -81,8 +81,8 @@ def send_link(user: StaffUser, purpose: str, link: str, inviter: str = "") -> bo
     email["Auto-Submitted"] = "auto-generated"
     set_text(email, body.format(service=service, link=link, inviter=inviter or "An admin"))
     try:
-        current_registry().mail_transport.send(email)
-    except MailError as exc:
+        current_registry().mail_transport.send(outgoing(email, settings.mail.from_address))
+    except (MailError, UnsafeMessage) as exc:
         current_app.logger.warning(
             "Could not send the %s email to %s: %s", purpose, user.email, exc
         )

@@ -24,7 +24,7 @@ from action_app.models import Campaign, Letter, ReplyCheck
 from action_app.models.stats import ReplyAnswer, ReplyCheckStatus
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
-from action_app.services.emails import set_text
+from action_app.services.emails import UnsafeMessage, outgoing, set_text
 from action_app.stats.counting import count_reply_answer, count_reply_asked
 from action_app.stats.reply_text import text_for
 
@@ -103,12 +103,13 @@ def send_reply_check(check_id: int, now: datetime | None = None) -> str:
         return "skipped"
     check, action, campaign = row
     try:
-        current_registry().mail_transport.send(_build(check, action, campaign))
+        sender = current_registry().settings.mail.from_address
+        current_registry().mail_transport.send(outgoing(_build(check, action, campaign), sender))
     except TransientMailError as exc:
         log.info("Reply check %s: %s; trying again later", check_id, exc)
         check.status = ReplyCheckStatus.DUE
         return "retry"
-    except PermanentMailError as exc:  # asked as far as we ever can: never retried
+    except (PermanentMailError, UnsafeMessage) as exc:  # asked as far as we ever can
         log.warning("Reply check %s could not be sent: %s", check_id, exc)
     check.status = ReplyCheckStatus.ASKED
     check.asked_at = now or utcnow()

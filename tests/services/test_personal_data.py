@@ -108,9 +108,11 @@ def test_the_scrub_removes_old_personal_data_and_leaves_the_figures(journey):
     )
     assert recent.supporter_email == "recent@example.org" and recent.scrubbed_at is None
     assert waiting.supporter_email == "waiting@example.org"
-    # The opt-in record stays as evidence, but no longer says whose it was.
+    # The opt-in records stay as evidence (what was agreed, to whom, when); the scrubbed letter
+    # they point at no longer says who agreed.
     records = {r.letter_id for r in db.session.scalars(select(OptInRecord))}
-    assert records == {None, recent.id}
+    assert records == {old.id, recent.id}
+    assert db.session.get(Letter, old.id).supporter_email == ""
     # A second run finds nothing more.
     assert scrub.scrub_expired(now, 28, outbox=None)["letters_scrubbed"] == 0
 

@@ -157,7 +157,7 @@ def test_a_send_the_database_could_not_record_is_recorded_when_it_returns(
 
     class Relay:
         def send(self, message):
-            sent.append(message["Message-ID"])
+            sent.append(message.message_id)
 
     monkeypatch.setattr(registry_of(any_app), "mail_transport", Relay())
     sending.claim_due_messages(letter.id)

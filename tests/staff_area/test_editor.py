@@ -61,7 +61,8 @@ def test_editor_round_trip(app, editor):
     link = next(a for a in _links(search) if "member=" in a)
     preview = editor.get(link)
     body = text(preview)
-    assert "Subject From your constituent Sam Sample: Night buses in" in body
+    # Exactly the subject the supporter will see and send, with no words added (issue 13).
+    assert "Subject Night buses in" in body
     assert "Sam Sample" in body and "Please keep the night buses." in body
     page = editor.get("/staff/campaigns/night-buses/page-preview")
     assert "Keep the night buses" in text(page)
