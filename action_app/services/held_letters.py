@@ -91,12 +91,19 @@ def _sent_twin(action: Letter) -> bool:
 
 def reject(letter_id: int) -> None:
     """Keep a held letter unsent for good (flushes)."""
-    action = _held(letter_id)
-    action.status = LetterStatus.REJECTED
-    action.updated_at = utcnow()
+    stop_held(_held(letter_id), LetterStatus.REJECTED)
+
+
+def stop_held(letter: Letter, status: LetterStatus, reason: str | None = None) -> None:
+    """A held letter will never be sent (rejected, or withdrawn by its writer): give it its
+    final status and cancel its held messages (flushes)."""
+    letter.status = status
+    if reason is not None:
+        letter.hold_reason = reason
+    letter.updated_at = utcnow()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status == MessageStatus.HELD)
+        .where(OutboundMessage.letter_id == letter.id, OutboundMessage.status == MessageStatus.HELD)
         .values(status=MessageStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )

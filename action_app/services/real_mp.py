@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import update
-
-from action_app.extensions import db
-from action_app.models import Letter, LetterStatus, MessageStatus, OutboundMessage, SeatCheck
-from action_app.models.types import utcnow
+from action_app.models import Letter, LetterStatus, SeatCheck
 from action_app.services import abuse, lookup
 from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.held_letters import stop_held
 from action_app.services.letters import Recipient
 from action_app.services.submissions import LetterInput, save_draft
 
@@ -57,18 +54,9 @@ def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) 
     abuse.annotate_draft(
         public_id, seat_check=SeatCheck.POSTCODE, body_hash=text.fingerprint(), hold_reason=None
     )
-    _withdraw(held)
-    return public_id
-
-
-def _withdraw(held: Letter) -> None:
-    held.status = LetterStatus.WITHDRAWN
-    held.hold_reason = "withdrawn: the supporter sent it to the MP for their postcode instead"
-    held.updated_at = utcnow()
-    db.session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.letter_id == held.id, OutboundMessage.status == MessageStatus.HELD)
-        .values(status=MessageStatus.CANCELLED)
-        .execution_options(synchronize_session=False)
+    stop_held(
+        held,
+        LetterStatus.WITHDRAWN,
+        "withdrawn: the supporter sent it to the MP for their postcode instead",
     )
-    db.session.flush()
+    return public_id
