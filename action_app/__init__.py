@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from action_app.config import Settings
@@ -17,6 +19,7 @@ from action_app.registry import ActionApp, build_registry
 from action_app.response_cache import SharedCacheMiddleware
 from action_app.tasking import celery_init_app
 
+log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
 MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
@@ -52,6 +55,7 @@ def create_app_with(settings: Settings) -> ActionApp:
         JSON_SORT_KEYS=False,
     )
     db.init_app(app)
+    app.teardown_appcontext(_release_session)  # runs before Flask-SQLAlchemy's own
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
     from action_app.staff_access import init_login
@@ -77,6 +81,18 @@ def create_app_with(settings: Settings) -> ActionApp:
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
+
+
+def _release_session(_error: BaseException | None) -> None:
+    """End the request's session. If the database dropped the connection under us (a restart,
+    a failover), rolling it back fails too: discard the connection instead, so a request that
+    has already been answered does not turn into an error on its way out."""
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("Discarded a database connection that was closed under us: %s", exc.orig)
+        db.session().invalidate()
+        db.session.remove()
 
 
 def _instance_path(env: Mapping[str, str]) -> Path:
