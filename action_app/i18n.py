@@ -9,8 +9,9 @@ its later emails in that language with ``force_locale``.
 from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, url_for
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, gettext
 
+from action_app.config import SERVICE_NAME
 from action_app.models.statuses import Language
 
 babel = Babel()
@@ -74,6 +75,9 @@ def _template_globals() -> dict:
         "other_language": other.value,
         "other_language_words": SWITCH_WORDS[other],
         "switch_url": switch_url,
+        # The site's name in the header and every title, in the page's language (the
+        # catalogue has it: templates/public/index.html's heading is the same words).
+        "service_name": gettext(SERVICE_NAME),
     }
 
 

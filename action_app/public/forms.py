@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from action_app.clients.postcodes_io import normalise_postcode
-from action_app.services.header_text import header_problem
+from action_app.services.header_text import header_problem_message, header_rule_broken
 from action_app.services.letters import TOKENS, Supporter, fill_tokens
 
 ADDRESS_TOKEN = TOKENS["address"]
@@ -70,9 +70,11 @@ _TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]
 
 def one_line(what: str):
     def check(form, field):
-        problem = header_problem(field.data) if isinstance(field.data, str) else None
+        problem = (
+            header_problem_message(what, field.data) if isinstance(field.data, str) else None
+        )
         if problem:
-            raise ValidationError(f"{what} {problem}")
+            raise ValidationError(problem)
 
     return check
 
@@ -247,11 +249,9 @@ class LetterForm(TypedForm):
             )
         name = self.name.data if isinstance(self.name.data, str) else ""
         filled = fill_tokens(field.data or "", Supporter(name, (), "SW1A 1AA"))
-        problem = header_problem(filled)
-        if problem and not header_problem(field.data or ""):
-            raise ValidationError(
-                _l("The subject with your name in it %(problem)s", problem=problem)
-            )
+        problem = header_problem_message(_l("The subject with your name in it"), filled)
+        if problem and not header_rule_broken(field.data or ""):
+            raise ValidationError(problem)
         if len(filled) > SUBJECT_MAX:
             raise ValidationError(
                 _l(

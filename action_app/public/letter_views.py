@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from action_app import rate_limits, tasking
 from action_app.extensions import db
-from action_app.i18n import current_language
+from action_app.i18n import current_language, language_of
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.models.types import utcnow
 from action_app.public.forms import ConfirmForm, SendForm, clean_source
@@ -218,7 +218,11 @@ def _send(campaign: CampaignSnapshot, letter: Letter):
     if submission.kind == "already":
         return _already_written(campaign, submission.earlier)
     if submission.kind in ("sent", "held"):
-        record_reply_choice(letter, wants_email=not request.form.get("no_reply_check"))
+        record_reply_choice(
+            letter,
+            wants_email=not request.form.get("no_reply_check"),
+            language=language_of(letter.language).value,
+        )
     db.session.commit()
     if submission.kind in ("sent", "awaiting"):
         _dispatch_letter(letter_id)

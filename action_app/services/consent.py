@@ -1,9 +1,13 @@
 """What a supporter agrees to: the consent to send, and each organisation's opt-in.
 
-The words of the consent box live here, and their version is a digest of the words, so the
-version stored with each letter changes whenever the wording does and always names the exact
-text the supporter ticked. Each opt-in is recorded (stats/counting.py, opt_in_records) with
-the organisation, this exact wording and the time it was given.
+The words of the consent box live here (a Flask-Babel message, so Welsh readers tick the Welsh
+wording), and their version is a digest of the words in the language the supporter read them:
+the version stored with each letter changes whenever that wording does and always names the
+exact text the supporter ticked. The English version keeps the form it has had since versions
+were first stored ("c1-" and the digest), so every earlier letter's version still names its
+wording; another language's version says the language ("c1-cy-" and the digest of the Welsh).
+Each opt-in is recorded (stats/counting.py, opt_in_records) with the organisation, this exact
+wording and the time it was given.
 """
 
 from __future__ import annotations
@@ -12,17 +16,48 @@ import hashlib
 
 from flask_babel import gettext
 
+from action_app.i18n import in_language, language_of
+from action_app.models.statuses import Language
+
+# The wording as digested: the recipient's name stands as {recipient}.
+RECIPIENT = "{recipient}"
 CONSENT_WORDING = "I agree that my name, address, email address and letter are sent to {recipient}"
 CONSENT_VERSION = "c1-" + hashlib.sha256(CONSENT_WORDING.encode()).hexdigest()[:12]
 
 
 def consent_wording(recipient_name: str) -> str:
-    """The consent box's label, as the supporter reads it (in Welsh, the catalogue's words for
-    the same English wording; CONSENT_VERSION names the English)."""
+    """The consent box's label, as the supporter reads it, in the language being rendered."""
     return gettext(
         "I agree that my name, address, email address and letter are sent to %(name)s",
         name=recipient_name,
     )
+
+
+def consent_text(language: str | None) -> str:
+    """The consent wording in ``language`` with the recipient as {recipient}: what is digested."""
+    with in_language(language):
+        return consent_wording(RECIPIENT)
+
+
+def consent_version(language: str | None) -> str:
+    """The version of the wording a supporter reading ``language`` ticks."""
+    language = language_of(language)
+    digest = hashlib.sha256(consent_text(language).encode()).hexdigest()[:12]
+    return "c1-" + digest if language == Language.EN else f"c1-{language.value}-{digest}"
+
+
+def consent_record(version: str | None) -> dict:
+    """What a stored version says: its language, and the exact wording if it is one in use
+    today (a wording since changed is named by its digest alone)."""
+    if not version:
+        return {"version": None, "language": None, "wording": None}
+    for language in Language:
+        if consent_version(language) == version:
+            return {"version": version, "language": language.value,
+                    "wording": consent_text(language)}
+    parts = version.split("-")
+    language = parts[1] if len(parts) == 3 else Language.EN.value
+    return {"version": version, "language": language, "wording": None}
 
 
 def opt_in_wording(organisation: dict) -> str:

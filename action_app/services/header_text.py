@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
+
 from action_app.services.letter_templates import check_template_structure
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -18,15 +20,50 @@ BIDI_OVERRIDES = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 ENCODED_WORD = re.compile(r"=\?.*\?=", re.DOTALL)
 
 
-def header_problem(value: str) -> str | None:
-    """Why this one-line value may not reach an email header (to follow "Your name …"), or
-    None if it may."""
+def header_rule_broken(value: str) -> str | None:
+    """Which part of the header rule this one-line value breaks ("control", "encoded" or
+    "bidi"), or None if it may reach a header."""
     if CONTROL.search(value):
-        return "must not contain line breaks or special characters"
+        return "control"
     if ENCODED_WORD.search(value):
-        return "must not contain the characters =? followed later by ?="
+        return "encoded"
     if BIDI_OVERRIDES.search(value):
-        return "must not contain characters that change the direction of the text"
+        return "bidi"
+    return None
+
+
+# The staff editor's words (staff pages are in English), to follow a field's name.
+_STAFF_WORDS = {
+    "control": "must not contain line breaks or special characters",
+    "encoded": "must not contain the characters =? followed later by ?=",
+    "bidi": "must not contain characters that change the direction of the text",
+}
+
+
+def header_problem(value: str) -> str | None:
+    """Why this one-line value may not reach an email header (to follow "the title …"), in
+    English for staff, or None if it may."""
+    rule = header_rule_broken(value)
+    return _STAFF_WORDS[rule] if rule else None
+
+
+def header_problem_message(what: str, value: str) -> str | None:
+    """The supporter's message, a whole sentence in their language ("Your name must not …"),
+    for a value that may not reach a header, or None if it may."""
+    rule = header_rule_broken(value)
+    if rule == "control":
+        return gettext(
+            "%(what)s must not contain line breaks or special characters", what=what
+        )
+    if rule == "encoded":
+        return gettext(
+            "%(what)s must not contain the characters =? followed later by ?=", what=what
+        )
+    if rule == "bidi":
+        return gettext(
+            "%(what)s must not contain characters that change the direction of the text",
+            what=what,
+        )
     return None
 
 

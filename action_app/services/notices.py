@@ -142,18 +142,37 @@ def _disowned(message, action, campaign, settings) -> EmailMessage:
     original = action.mp_message()
     if original is not None:
         email["In-Reply-To"] = email["References"] = emails.message_id(original, settings)
-    email["Subject"] = "Please disregard a letter sent to you: its sender did not write it"
-    sent = original.sent_at if original is not None else None
-    emails.set_text(
-        email,
-        f"Dear {action.recipient_name},\n\n"
-        f"{'On ' + uk_date(in_uk_time(sent)) + ' we' if sent else 'We'} sent you a letter signed "
-        f'"{action.supporter_name}", with the subject "{emails.mp_subject(action)}", for the '
-        f'campaign "{campaign.title}". The owner of the email address it gave, '
-        f"{action.supporter_email}, has told us that they did not send it.\n\n"
-        "Please disregard that letter. If its owner writes to you themselves, that letter will "
-        "come separately.\n",
+    email["Subject"] = gettext(
+        "Please disregard a letter sent to you: its sender did not write it"
     )
+    sent = original.sent_at if original is not None else None
+    names = {
+        "signed": action.supporter_name,
+        "subject": emails.mp_subject(action),
+        "campaign": campaign.title,
+        "email": action.supporter_email,
+    }
+    if sent:
+        what = gettext(
+            'On %(date)s we sent you a letter signed "%(signed)s", with the subject '
+            '"%(subject)s", for the campaign "%(campaign)s". The owner of the email address it '
+            "gave, %(email)s, has told us that they did not send it.",
+            date=uk_date(in_uk_time(sent)),
+            **names,
+        )
+    else:
+        what = gettext(
+            'We sent you a letter signed "%(signed)s", with the subject "%(subject)s", for the '
+            'campaign "%(campaign)s". The owner of the email address it gave, %(email)s, has '
+            "told us that they did not send it.",
+            **names,
+        )
+    dear = gettext("Dear %(name)s,", name=action.recipient_name)
+    disregard = gettext(
+        "Please disregard that letter. If its owner writes to you themselves, that letter will "
+        "come separately."
+    )
+    emails.set_text(email, f"{dear}\n\n{what}\n\n{disregard}\n")
     return email
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, or_, select
 
 from action_app.extensions import db
 from action_app.models import Campaign, Letter, LetterStatus, OptInRecord
+from action_app.services.consent import consent_record
 from action_app.services.scrub import scrub_letters
 from action_app.services.submissions import email_key
 
@@ -131,6 +132,7 @@ def _letter(letter: Letter, campaign_slug: str | None) -> dict:
         "opt_ins": list(letter.opt_ins or []),
         "source": letter.source,
         "consent_version": letter.consent_version,
+        "consent": consent_record(letter.consent_version),
         "created_at": _when(letter.created_at),
         "submitted_at": _when(letter.submitted_at),
         "confirmed_at": _when(letter.confirmed_at),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from action_app.i18n import language_of
 from action_app.models import Letter, LetterStatus, SeatCheck
 from action_app.services import abuse, lookup
 from action_app.services.campaign_cache import CampaignSnapshot
@@ -49,6 +50,7 @@ def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) 
         source=held.source,
         form_token=secrets.token_urlsafe(24),
         letter=letter,
+        language=language_of(held.language).value,  # its emails stay in the held letter's
     )
     text = abuse.letter_text(view, recipient, letter, held.postcode)
     abuse.annotate_draft(

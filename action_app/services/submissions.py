@@ -21,7 +21,7 @@ from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, 
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
-from action_app.services.consent import CONSENT_VERSION
+from action_app.services.consent import CONSENT_VERSION, consent_version
 from action_app.services.letters import (
     Recipient,
     Supporter,
@@ -103,6 +103,7 @@ def save_draft(
         campaign, recipient, postcode=postcode, letter=letter, source=source, form_token=form_token
     )
     values["language"] = language  # every later email about the letter comes in it
+    values["consent_version"] = consent_version(language)  # the wording they read, in it
     now = utcnow()
     if draft is not None and draft.status == LetterStatus.DRAFT:
         db.session.execute(

@@ -19,14 +19,16 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, insert, or_, select, update
 
 from action_app.extensions import db
+from action_app.i18n import language_of
 from action_app.mail import PermanentMailError, TransientMailError
 from action_app.models import Campaign, Letter, ReplyCheck
 from action_app.models.stats import ReplyAnswer, ReplyCheckStatus
+from action_app.models.statuses import Language
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services.emails import UnsafeMessage, outgoing, set_text
 from action_app.stats.counting import count_reply_answer, count_reply_asked
-from action_app.stats.reply_text import text_for
+from action_app.stats.reply_text import email_body, text_for
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
@@ -152,26 +154,32 @@ def record_answer(check: ReplyCheck, answer: ReplyAnswer) -> bool:
 
 
 def _build(check: ReplyCheck, action: Letter, campaign: Campaign) -> EmailMessage:
+    """The question, in the language the letter was written in (its campaign's title in that
+    language too), with links that open the answer page in it."""
     settings = current_registry().settings
-    words = text_for(check.language)
+    words = text_for(action.language)
     token = answer_token(check.id)
+    lang = f"&lang={action.language}" if language_of(action.language) != Language.EN else ""
     base = f"{settings.public_base_url}/reply/{token}"
+    version = (campaign.translations or {}).get(language_of(action.language).value) or {}
+    title = version.get("title") or campaign.title
     email = EmailMessage()
     domain = settings.mail.from_address.rpartition("@")[2] or "localhost"
     email["Message-ID"] = f"<reply-check-{check.id}@{domain}>"
     email["Date"] = format_datetime(localtime())
-    email["From"] = Address(display_name=campaign.title[:70], addr_spec=settings.mail.from_address)
+    email["From"] = Address(display_name=title[:70], addr_spec=settings.mail.from_address)
     email["To"] = Address(display_name=action.supporter_name, addr_spec=action.supporter_email)
     email["Auto-Submitted"] = "auto-generated"
-    email["Subject"] = words["subject"].format(mp=action.recipient_name)
+    email["Subject"] = words["subject"] % {"mp": action.recipient_name}
     set_text(
         email,
-        words["body"].format(
+        email_body(
+            words,
+            {a.value: f"{base}?answer={a.value}{lang}" for a in ReplyAnswer},
             name=action.supporter_name,
             days=campaign.reply_check_days,
             mp=action.recipient_name,
-            campaign=campaign.title,
-            **{f"link_{a.value}": f"{base}?answer={a.value}" for a in ReplyAnswer},
+            campaign=title,
         ),
     )
     return email

@@ -1,37 +1,55 @@
-"""Every word of the "did your MP reply?" email and pages, by the letter's language.
+"""Every word of the "did your MP reply?" email and pages, in the letter's language.
 
-English today; a Welsh entry added here (same keys) is all another language needs.
+The words are Flask-Babel messages (their Welsh is in the catalogue like the rest of the
+journey's); ``text_for`` renders them in a language, so the email a worker sends and the page
+the link opens both come in the language the letter was written in.
 """
 
 from __future__ import annotations
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "subject": "Did {mp} reply to your letter?",
-        "body": (
-            "Hello {name},\n\n"
-            "{days} days ago you wrote to {mp} about \"{campaign}\". Did they reply?\n\n"
-            "Tell us in one click (you will be asked to confirm):\n\n"
-            "They replied:\n{link_replied}\n\n"
-            "Not yet:\n{link_not_yet}\n\n"
-            "Only an automatic acknowledgement:\n{link_acknowledgement}\n\n"
-            "Your answer helps the campaign know which MPs are listening. We will not ask "
-            "again.\n"
-        ),
-        "opt_out_label": "Do not email me in a few weeks to ask whether my MP replied",
-        "question": "Did {mp} reply to your letter?",
-        "answer_replied": "Yes, they replied",
-        "answer_not_yet": "Not yet",
-        "answer_acknowledgement": "Only an automatic acknowledgement",
-        "confirm": "Confirm my answer",
-        "thanks": "Thank you: your answer is recorded",
-        "already": "Your answer was already recorded. Thank you.",
-        "choose": "Select whether your MP replied",
-    },
+from flask_babel import lazy_gettext as _l
+
+from action_app.i18n import in_language
+
+WORDS = {
+    "subject": _l("Did %(mp)s reply to your letter?"),
+    "greeting": _l("Hello %(name)s,"),
+    "wrote": _l('%(days)s days ago you wrote to %(mp)s about "%(campaign)s". Did they reply?'),
+    "one_click": _l("Tell us in one click (you will be asked to confirm):"),
+    "link_replied": _l("They replied:"),
+    "link_not_yet": _l("Not yet:"),
+    "link_acknowledgement": _l("Only an automatic acknowledgement:"),
+    "helps": _l(
+        "Your answer helps the campaign know which MPs are listening. We will not ask again."
+    ),
+    "opt_out_label": _l("Do not email me in a few weeks to ask whether my MP replied"),
+    "question": _l("Did %(mp)s reply to your letter?"),
+    "you_wrote": _l("You wrote to %(mp)s about “%(campaign)s”."),
+    "answer_replied": _l("Yes, they replied"),
+    "answer_not_yet": _l("Not yet"),
+    "answer_acknowledgement": _l("Only an automatic acknowledgement"),
+    "confirm": _l("Confirm my answer"),
+    "thanks": _l("Thank you: your answer is recorded"),
+    "already": _l("Your answer was already recorded. Thank you."),
+    "choose": _l("Select whether your MP replied"),
+    "back": _l("Back to %(campaign)s"),
 }
-DEFAULT_LANGUAGE = "en"
 
 
 def text_for(language: str | None) -> dict[str, str]:
-    """The words in this language, or in English if there are none yet."""
-    return TEXT.get(language or DEFAULT_LANGUAGE, TEXT[DEFAULT_LANGUAGE])
+    """The words in this language (English for a language we do not offer), unformatted: each
+    holds named placeholders like %(mp)s."""
+    with in_language(language):
+        return {key: str(value) for key, value in WORDS.items()}
+
+
+def email_body(words: dict[str, str], links: dict[str, str], **values) -> str:
+    """The reply question email's text in ``words``' language; ``links`` by answer value."""
+    parts = [
+        words["greeting"] % values,
+        words["wrote"] % values,
+        words["one_click"],
+        *(f"{words['link_' + answer]}\n{link}" for answer, link in links.items()),
+        words["helps"],
+    ]
+    return "\n\n".join(parts) + "\n"

@@ -10,8 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from action_app.extensions import db
+from action_app.i18n import in_language, language_of
 from action_app.models import Campaign, Letter
 from action_app.models.stats import ReplyAnswer
+from action_app.models.statuses import Language
 from action_app.stats.replies import check_for_token, record_answer
 from action_app.stats.reply_text import text_for
 
@@ -24,10 +26,19 @@ def answer(token: str):
     if check is None:
         return render_template("errors/not_found.html"), 404
     letter = db.session.get(Letter, check.letter_id)
+    # The page is in the language the letter was written in, whatever the link says.
+    with in_language(letter.language):
+        return _answer(check, letter, token)
+
+
+def _answer(check, letter: Letter, token: str):
     campaign = db.session.get(Campaign, check.campaign_id)
-    words = text_for(check.language)
+    version = (campaign.translations or {}).get(language_of(letter.language).value) or {}
+    words = text_for(letter.language)
     context = {"check": check, "letter": letter, "campaign": campaign, "words": words,
-               "answers": list(ReplyAnswer), "token": token}
+               "campaign_title": version.get("title") or campaign.title,
+               "answers": list(ReplyAnswer), "token": token,
+               "lang": None if language_of(letter.language) == Language.EN else letter.language}
     if check.answer is not None:
         return render_template("stats/reply_done.html", already=True, **context)
     chosen = request.values.get("answer", "")
