@@ -226,6 +226,9 @@ class _SeatResolver:
                 name=record.constituency_name, name_key=constituency_key(record.constituency_name)
             )
             db.session.add(seat)
+        if _canonical(record, seat) and seat.name != record.constituency_name:
+            seat.name = record.constituency_name
+            seat.name_key = constituency_key(record.constituency_name)
         if record.gss_code and seat.gss_code != record.gss_code:
             seat.gss_code = record.gss_code
             seat.nation = nation_for_gss(record.gss_code)
@@ -241,6 +244,16 @@ class _SeatResolver:
     def _by_name(self, name: str) -> Constituency | None:
         key = match_key(name, self.by_key)
         return self.by_key.get(key) if key else None
+
+
+def _canonical(record: SeatRecord, seat: Constituency) -> bool:
+    """Whether this record's spelling of the seat's name is the one to show everywhere.
+
+    The directory spells every seat as the Members API does (the official 2024 names, as the
+    Boundary Commission spells them; postcodes.io and ONS files may differ in punctuation, "&"
+    or "St."). A record from the Members API always sets the name; a CSV import names only a
+    seat the Members API has not named, so an import never undoes the official spelling."""
+    return record.members_api_id is not None or seat.members_api_id is None
 
 
 def record_seat_codes(seat_id: int, gss_code: str, region: str | None) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from action_app.registry import current_registry
 from action_app.stats.figures import Row
 
 SHADES = ("#f3f2f1", "#c2d6ec", "#8fb4dc", "#4d87c7", "#1d56a0", "#0b2d5c")
@@ -108,6 +109,10 @@ def render(path: str, rows: list[Row], title_id: str) -> Markup:
     """The map as inline SVG (presentation attributes only, so the page's CSP allows it)."""
     hexes, pointy = load_layout(path)
     sent = {r.gss_code: r.sent for r in rows if r.gss_code}
+    # Each hex is named as the directory names its seat (the official spelling), not as the
+    # layout file happens to spell it.
+    snapshot = current_registry().directory_snapshot.get()
+    names = {code: seat.name for code, seat in snapshot.by_gss.items()}
     ranges = steps(max(sent.values(), default=0))
     xs, ys = [h.x for h in hexes], [h.y for h in hexes]
     pad = SIZE * 1.5
@@ -119,7 +124,7 @@ def render(path: str, rows: list[Row], title_id: str) -> Markup:
     ]
     for h in hexes:
         value = sent.get(h.code, 0)
-        label = f"{h.name}: {value:,} letter{'' if value == 1 else 's'} sent"
+        label = f"{names.get(h.code, h.name)}: {value:,} letter{'' if value == 1 else 's'} sent"
         parts.append(
             f'<polygon points="{_points(h, pointy)}" fill="{shade(value, ranges)}" '
             f'stroke="#505a5f" stroke-width="0.6"><title>{escape(label)}</title></polygon>'
