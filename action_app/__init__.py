@@ -70,8 +70,10 @@ def create_app_with(settings: Settings) -> ActionApp:
     _register_blueprints(app)
     _register_cli(app)
     from action_app import i18n, web
+    from action_app.public import framing
 
     i18n.init_app(app)
+    framing.init_app(app)
     web.init_app(app)
     # Outermost: public, cookie-free responses are answered from memory for two seconds.
     app.wsgi_app = SharedCacheMiddleware(app.wsgi_app, app.registry.response_cache)

@@ -3,8 +3,8 @@
 Only the sites a campaign lists (``embed_origins``) may frame it: the page's CSP names them in
 ``frame-ancestors``, and every other page keeps ``frame-ancestors 'none'``. The partner's source
 code rides on the postcode form, so every letter taken through their site carries it. The
-journey continues in the top window: the letter is kept by a first-party session cookie, which
-browsers do not send inside another site's iframe.
+whole journey (MP, letter, check, sent) stays in the iframe, without the session cookie browsers
+do not send there: public/framing.py says how.
 """
 
 from __future__ import annotations

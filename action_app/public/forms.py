@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from action_app.clients.postcodes_io import normalise_postcode
+from action_app.public.framing import framed
 from action_app.services.header_text import header_problem_message, header_rule_broken
 from action_app.services.letters import TOKENS, Supporter, fill_tokens
 
@@ -128,6 +129,13 @@ class TypedForm(FlaskForm):
             return None
 
     _uploads: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        # Inside a partner's iframe no cookie comes, so no session CSRF token can be checked:
+        # there the letter's signed token in the URL is the secret (public/framing.py).
+        if framed():
+            kwargs["meta"] = {**kwargs.get("meta", {}), "csrf": False}
+        super().__init__(*args, **kwargs)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -19,6 +19,7 @@ from action_app.extensions import db
 from action_app.i18n import current_language, language_of
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.models.types import utcnow
+from action_app.public import framing
 from action_app.public.forms import ConfirmForm, SendForm, clean_source
 from action_app.public.guarded_form import GuardedLetterForm as LetterForm
 from action_app.public.views import public_campaign, query_args, too_many, uk_time_of_day
@@ -214,7 +215,8 @@ def confirm(slug: str, token: str):
 
 def _send(campaign: CampaignSnapshot, letter: Letter):
     letter_id, public_id = letter.id, letter.public_id
-    submission = abuse.submit_letter(letter, campaign, session.get(SESSION_LETTERS, []))
+    own = [] if framing.framed() else session.get(SESSION_LETTERS, [])
+    submission = abuse.submit_letter(letter, campaign, own)
     if submission.kind == "already":
         return _already_written(campaign, submission.earlier)
     if submission.kind in ("sent", "held"):
@@ -385,8 +387,14 @@ def _letter_input(form: LetterForm) -> LetterInput:
 
 
 def _own_letter(public_id: str | None, campaign: CampaignSnapshot) -> Letter | None:
-    """A letter this browser wrote: its id must be in this session, not just in the URL."""
-    if not public_id or public_id not in session.get(SESSION_LETTERS, []):
+    """A letter this browser wrote: its id must be in this session, not just in the URL. Inside
+    a partner's iframe, where no cookie comes, the page's signed token for it instead (and only
+    that: see framing.py)."""
+    if not public_id:
+        return None
+    if framing.framed():
+        return find_letter(public_id, campaign.id) if framing.owns(public_id) else None
+    if public_id not in session.get(SESSION_LETTERS, []):
         return None
     return find_letter(public_id, campaign.id)
 

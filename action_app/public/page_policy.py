@@ -51,6 +51,9 @@ def origin_of(url: str) -> str | None:
 
 
 def allow_for_page(*, frame_ancestors=(), image_urls=()) -> None:
-    """Loosen this response's policy just enough for these partner sites and images."""
-    images = tuple(sorted({o for o in map(origin_of, image_urls) if o}))
-    g.page_policy = PagePolicy(tuple(frame_ancestors), images)
+    """Loosen this response's policy just enough for these partner sites and images (added to
+    what the page has already allowed)."""
+    before = g.get("page_policy") or PagePolicy()
+    images = {o for o in map(origin_of, image_urls) if o} | set(before.image_origins)
+    ancestors = tuple(dict.fromkeys((*before.frame_ancestors, *frame_ancestors)))
+    g.page_policy = PagePolicy(ancestors, tuple(sorted(images)))

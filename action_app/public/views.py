@@ -21,6 +21,7 @@ from action_app.extensions import db
 from action_app.i18n import current_language
 from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
+from action_app.public.framing import framed
 from action_app.public.page_policy import allow_for_page
 from action_app.registry import current_registry
 from action_app.services import lookup, seat_check
@@ -88,6 +89,7 @@ def campaign(slug: str):
     total = campaign_total(campaign.id)
     status, language = campaign.current_status(), current_language()
     key = ("campaign", campaign.slug, campaign.updated_at, status, source, total, language)
+    key += (framed(),)
     pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:
@@ -216,6 +218,8 @@ def public_campaign(slug: str) -> CampaignSnapshot:
     campaign = cached_campaign(slug)
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
         abort(404)
+    if framed():  # inside a partner's iframe: the sites the campaign lists may frame it
+        allow_for_page(frame_ancestors=campaign.embed_origins)
     return localized(campaign, current_language())
 
 
@@ -243,7 +247,7 @@ def _mp_page(
     """The your-MP page; the same postcode (seat, MP) gives the same page, so it is kept."""
     language = current_language()
     key = ("your-mp", campaign.slug, campaign.updated_at, found, source, chosen, corrected)
-    key += (language,)
+    key += (language, framed())
     pages = current_registry().page_cache
     html = pages.get(key)
     if html is None:

@@ -424,6 +424,10 @@ def partner_sites(journey_app, live_server):
 
 
 def test_the_embed_on_a_partner_site(page, live_server, partner_sites):
+    """The partner's page (localhost) frames the action (127.0.0.1): another site, so the
+    browser sends the action no cookie inside the frame. The whole journey stays inside it,
+    with the partner's code, the resize script working at each step, and only the listed site
+    allowed to frame it."""
     blocked = partner_sites(allowed=False)
     allowed = partner_sites(allowed=True)
 
@@ -433,6 +437,8 @@ def test_the_embed_on_a_partner_site(page, live_server, partner_sites):
     assert frame.get_by_role("heading", name="Save the test library").count() == 0
 
     page.goto(allowed.url)
+    partner_url = page.url
+    iframe = page.locator("iframe[data-action-embed]")
     frame = page.frame_locator("iframe[data-action-embed]")
     frame.get_by_role("heading", name="Save the test library").wait_for()
     # The resize script fits the frame to the action (it starts at 560 px).
@@ -440,8 +446,43 @@ def test_the_embed_on_a_partner_site(page, live_server, partner_sites):
         "document.querySelector('iframe[data-action-embed]').style.height !== '560px'"
     )
     check_page(page, "embed on a partner site", axe=False)  # the partner's page is theirs
+
+    def frame_height() -> int:
+        return int(iframe.evaluate("f => parseInt(f.style.height, 10)"))
+
+    def step(name: str) -> None:
+        """Each step is in the frame, framed, with the partner's page still around it, and the
+        frame fitted to it."""
+        inner = page.frames[1]
+        assert "embed=1" in inner.url, f"{name}: {inner.url}"
+        assert page.url == partner_url, f"{name}: the journey left the frame"
+        height = inner.evaluate(
+            "() => Math.ceil(document.documentElement.getBoundingClientRect().height)"
+        )
+        page.wait_for_function(
+            "(h) => Math.abs(parseInt(document.querySelector('iframe[data-action-embed]')"
+            ".style.height, 10) - Math.min(Math.max(h, 200), 5000)) <= 2",
+            arg=height,
+        )
+
     frame.get_by_label("Enter your postcode to find your MP").fill("SW1A 1AA")
     frame.get_by_role("button", name="Find your MP").click()
-    page.wait_for_url(re.compile(re.escape(live_server.url) + r"/c/test-campaign/your-mp\?.*"))
-    assert "source=partner-9" in page.url
-    assert heading(page) == "Your MP is Rachel Blake"
+    frame.get_by_role("heading", name="Your MP is Rachel Blake").wait_for()
+    step("your MP")
+    assert "source=partner-9" in page.frames[1].url
+    short = frame_height()
+    frame.get_by_role("link", name="Continue").click()
+    frame.get_by_label("Town or city").wait_for()
+    step("letter")
+    assert frame_height() > short  # the letter is taller: the frame grew with it
+    fill_details(frame, email="framed@example.org")
+    frame.get_by_role("button", name="Continue").click()
+    frame.get_by_role("heading", name="Check your letter before sending it").wait_for()
+    step("check")
+    frame.get_by_role("button", name="Send letter").click()
+    frame.get_by_role("heading", name="Your letter is on its way").wait_for()
+    step("sent")
+    letter = db.session.scalar(select(Letter))
+    assert (letter.supporter_email, letter.source) == ("framed@example.org", "partner-9")
+    # Nothing of the journey rested on a cookie: the browser holds none for the action.
+    assert not [c for c in page.context.cookies() if "127.0.0.1" in c["domain"]]

@@ -52,7 +52,9 @@ def test_an_embed_may_be_framed_only_by_the_sites_its_campaign_lists(journey):
     assert "X-Frame-Options" not in allowed.headers
     html = allowed.get_data(as_text=True)
     assert '<input type="hidden" name="source" value="partner-9">' in html
-    assert 'target="_top"' in html and "embed-frame.js" in html
+    # The journey stays in the frame: no form or link sends it to the top window.
+    assert 'target="_top"' not in html and "embed-frame.js" in html
+    assert '<input type="hidden" name="embed" value="1">' in html
     # Every other page still refuses every frame.
     for path in (URL, "/privacy", "/help"):
         page = journey.get(path)
@@ -82,12 +84,64 @@ def test_letters_through_an_embed_carry_the_partner_code(journey):
     set_campaign(embed_origins=[PARTNER])
     embed = journey.get("/embed/test-campaign?source=partner-9").get_data(as_text=True)
     action = unescape(re.search(r'<form method="get" action="([^"]+)"', embed)[1])
-    mp_page = journey.get(action, query_string={"postcode": "SW1A 1AA", "source": "partner-9"})
+    mp_page = journey.get(
+        action.split("?")[0],
+        query_string={"postcode": "SW1A 1AA", "source": "partner-9", "embed": "1"},
+    )
     link = unescape(re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.text)[1])
     page = journey.get(link)
     form_action, fields = fill(page)
     journey.post(form_action, data=fields)
     assert db.session.scalar(select(Letter.source)) == "partner-9"
+
+
+def test_the_whole_journey_stays_in_the_frame_without_a_cookie(any_app, fake_members):
+    """Inside a partner's iframe the browser sends no cookie: every step works without one,
+    each allows only the campaign's partner sites to frame it, and the partner's code stays."""
+    from tests.conftest import prepare_journey
+
+    prepare_journey(any_app)
+    set_campaign(embed_origins=[PARTNER])
+    browser = any_app.test_client(use_cookies=False)
+    framed = "frame-ancestors https://partner.example"
+    embed = browser.get("/embed/test-campaign?source=partner-9")
+    form = next(f for f in forms(embed) if f["method"] == "get")
+    assert form["fields"]["embed"] == "1" and form["fields"]["source"] == "partner-9"
+    # A GET form's fields replace its action's query, as a browser does.
+    mp_page = browser.get(unescape(form["action"]).split("?")[0],
+                          query_string={**form["fields"], "postcode": "SW1A 1AA"})
+    assert csp(mp_page)["frame-ancestors"] == framed and "X-Frame-Options" not in mp_page.headers
+    assert 'class="embed' in mp_page.text and "embed-frame.js" in mp_page.text
+    link = unescape(re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.text)[1])
+    assert "embed=1" in link and "source=partner-9" in link
+    page = browser.get(link)
+    assert csp(page)["frame-ancestors"] == framed
+    action, fields = fill(page)
+    saved = browser.post(action, data=fields)
+    assert saved.status_code == 302, saved.text[:3000]
+    check_url = saved.headers["Location"]
+    assert "embed=1" in check_url and "own=" in check_url
+    check_page = browser.get(check_url)
+    assert check_page.status_code == 200 and csp(check_page)["frame-ancestors"] == framed
+    send = post_form(check_page)
+    sent = browser.post(unescape(send["action"]), data=send["fields"])
+    assert sent.status_code == 302 and "own=" in sent.headers["Location"]
+    sent_page = browser.get(sent.headers["Location"])
+    assert sent_page.status_code == 200 and csp(sent_page)["frame-ancestors"] == framed
+    assert "Your letter is on its way" in text(sent_page)
+    letter = db.session.scalar(select(Letter))
+    assert (letter.source, letter.status) == ("partner-9", "confirmed")
+
+    # The token is the only key: without it, or with another letter's, the letter is not shown.
+    bare = re.sub(r"&?own=[^&]+", "", check_url)
+    assert browser.get(bare).status_code == 404
+    other = re.sub(r"own=[^&]+", "own=" + re.search(r"own=([^&]+)", check_url)[1][:-2] + "xx",
+                   check_url)
+    assert browser.get(other).status_code == 404
+    # Outside a frame the same page still wants the session, and refuses every frame.
+    outside = browser.get(sent.headers["Location"].replace("embed=1", "embed=0"))
+    assert outside.status_code == 404
+    assert csp(outside)["frame-ancestors"] == "frame-ancestors 'none'"
 
 
 def test_the_partner_kit(journey):
