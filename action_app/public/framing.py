@@ -60,7 +60,7 @@ def _keep_framing(endpoint: str, values: dict) -> None:
     if not endpoint.startswith("public.") or not g.get("framed"):
         return
     values.setdefault(FRAMED, "1")
-    public_id = values.get("public_id")
+    public_id = values.get("public_id") or values.get("draft")  # a letter's pages, or its change
     if public_id and OWN not in values:
         values[OWN] = own_token(public_id)
 

@@ -123,6 +123,12 @@ def test_the_whole_journey_stays_in_the_frame_without_a_cookie(any_app, fake_mem
     assert "embed=1" in check_url and "own=" in check_url
     check_page = browser.get(check_url)
     assert check_page.status_code == 200 and csp(check_page)["frame-ancestors"] == framed
+    # "Change your letter" opens the draft again, in the frame, with what was typed.
+    change = unescape(re.search(r'href="(/c/test-campaign/write\?[^"]*draft=[^"]+)"',
+                                check_page.text)[1])
+    assert "own=" in change and "embed=1" in change
+    again = browser.get(change)
+    assert post_form(again)["fields"]["email"] == fields["email"]
     send = post_form(check_page)
     sent = browser.post(unescape(send["action"]), data=send["fields"])
     assert sent.status_code == 302 and "own=" in sent.headers["Location"]
