@@ -107,7 +107,7 @@ def fill_mp_email(
         '%(supporter)s sent this letter using %(service)s, for the campaign "%(campaign)s". '
         "Their address is above; reply to this email to reach them.",
         supporter=letter.supporter_name,
-        service=SERVICE_NAME,
+        service=gettext(SERVICE_NAME),  # the site's name in the letter's language
         campaign=campaign.title,
     )
     body = f"{supporter_block(letter)}\n\n{letter_body(letter)}\n\n--\n{footer}\n"
