@@ -23,6 +23,7 @@ from action_app.services.campaigns import get_campaign, import_campaign
 from action_app.services.names import constituency_key
 from action_app.services.partner_kit import partner_kit
 from tests.browser.checks import SCREENSHOTS, assert_focus_visible, check_page
+from tests.browser.conftest import assert_accessible
 from tests.conftest import CAMPAIGN_DOCUMENT
 
 LONG_EMAIL = "a.very.long.supporter.address.for.reflow@an-extremely-long-subdomain.example.org"
@@ -464,6 +465,7 @@ def test_the_embed_on_a_partner_site(page, live_server, partner_sites):
             ".style.height, 10) - Math.min(Math.max(h, 200), 5000)) <= 2",
             arg=height,
         )
+        assert_accessible(inner, f"{name}, framed")  # axe inside the frame, framed layout
 
     frame.get_by_label("Enter your postcode to find your MP").fill("SW1A 1AA")
     frame.get_by_role("button", name="Find your MP").click()
