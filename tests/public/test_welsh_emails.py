@@ -9,6 +9,7 @@ from email import message_from_bytes, policy
 
 import pytest
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.models import Campaign, Letter, MessageKind, OutboundMessage, ReplyCheck
@@ -17,7 +18,9 @@ from action_app.services.campaign_cache import cached_campaign_by_id
 from action_app.services.emails import outgoing
 from action_app.stats import replies
 from tests.conftest import prepare_journey
-from tests.public.test_welsh import WELSH
+from tests.html import post_form, text, title
+from tests.journey import write_letter
+from tests.public.test_welsh import WELSH, html_lang
 from tests.translations import TRANSLATIONS
 
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|<[^>]+>")
@@ -129,3 +132,26 @@ def test_the_english_sentences_check_finds_english():
     english = english_sentences()
     assert "Did your MP reply" not in english  # a placeholder splits that message
     assert any("Please disregard that letter" in s for s in english)
+
+
+def test_the_reply_page_of_a_welsh_letter_is_in_welsh(app, fake_members):
+    """Written in Welsh through the pages: the check is recorded in Welsh, and the page its
+    link opens asks, refuses and thanks in Welsh."""
+    prepare_journey(app)
+    browser = app.test_client()
+    saved = write_letter(browser, "SW1A 1AA", params={"lang": "cy"}, email="cy@example.org")
+    check_page = browser.get(saved.headers["Location"])
+    assert "Peidiwch ag anfon e-bost ataf ymhen ychydig wythnosau" in text(check_page)
+    form = post_form(check_page)
+    browser.post(form["action"], data={k: v for k, v in form["fields"].items()
+                                       if k != "no_reply_check"})
+    check = db.session.scalar(select(ReplyCheck))
+    assert check.language == "cy"
+    url = f"/reply/{replies.answer_token(check.id)}"
+    asked = browser.get(url)  # the link without ?lang: the letter's language decides
+    assert html_lang(asked) == "cy" and title(asked).startswith("A atebodd Rachel Blake")
+    refused = browser.post(url, data={})
+    assert refused.status_code == 400 and "Dewiswch a atebodd eich AS" in text(refused)
+    assert title(refused).startswith("Gwall:")
+    done = browser.post(url, data={"answer": "replied"})
+    assert "Diolch: mae eich ateb wedi'i gofnodi" in text(done) and html_lang(done) == "cy"
