@@ -6,6 +6,7 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask import request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto as _AUTO
@@ -142,7 +143,9 @@ class TypedForm(FlaskForm):
         for name in self._uploads:
             field = self._fields.get(name)
             if field is not None:
-                field.errors = [f"{field.label.text} must be typed in, not sent as a file"]
+                field.errors = [
+                    gettext("%(what)s must be typed in, not sent as a file", what=field.label.text)
+                ]
                 valid = False
         return valid
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import insert
 
 from action_app.extensions import db
+from action_app.i18n import in_language
 from action_app.models import Letter, OptInRecord, StatsCounter
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
@@ -170,6 +171,10 @@ def _record_opt_ins(
         return []
     offered = {o["slug"]: o for o in campaign.organisations}
     chosen = [slug for slug in dict.fromkeys(action.opt_ins) if slug in offered]
+    # The words as the supporter read them: in the letter's language, even when a member of
+    # staff releases a held letter from an English page.
+    with in_language(action.language):
+        statements = {slug: opt_in_wording(offered[slug]) for slug in chosen}
     if chosen:
         db.session.execute(
             insert(OptInRecord),
@@ -179,7 +184,7 @@ def _record_opt_ins(
                     "campaign_id": action.campaign_id,
                     "organisation": slug,
                     "organisation_name": offered[slug].get("name", slug),
-                    "statement": opt_in_wording(offered[slug]),
+                    "statement": statements[slug],
                     "opted_in_at": opted_in_at,
                 }
                 for slug in chosen

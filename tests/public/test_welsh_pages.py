@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.i18n import in_language
-from action_app.models import Letter
+from action_app.models import Letter, OptInRecord
 from action_app.services import people
 from action_app.services.consent import (
     CONSENT_VERSION,
@@ -18,7 +19,8 @@ from action_app.services.consent import (
     consent_wording,
 )
 from tests.html import text, title
-from tests.journey import open_letter, write_letter
+from tests.journey import open_letter, send, write_letter
+from tests.public.conftest import set_campaign
 from tests.public.test_welsh import html_lang
 from tests.public.test_welsh_emails import english_sentences
 
@@ -102,3 +104,12 @@ def test_the_welsh_consent_box_reads_the_words_the_version_names(journey):
     assert html_lang(letter_page) == "cy"
     words = consent_record(consent_version("cy"))["wording"]
     assert words.replace("{recipient}", "Rachel Blake") in text(letter_page)
+
+
+def test_a_welsh_opt_in_keeps_the_welsh_words_beside_the_box(journey):
+    set_campaign(organisations=[{"slug": "friends", "name": "Friends of the Library"}])
+    saved = write_letter(journey, "SW1A 1AA", params={"lang": "cy"}, email="cy@example.org",
+                         opt_ins=["friends"])
+    send(journey, saved)
+    record = db.session.scalar(select(OptInRecord))
+    assert record.statement == "Anfonwch newyddion ataf gan Friends of the Library drwy e-bost"
