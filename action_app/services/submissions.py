@@ -152,7 +152,11 @@ def letter_values(
         parts = render_letter(campaign, recipient, supporter)
         subject, before, after = parts.subject, parts.before, parts.after
     offered = {o["slug"] for o in campaign.organisations}
+    copy = copy_recipient(campaign, recipient)
     return {
+        "copy_key": copy and f"fixed:{copy['email'].lower()}",
+        "copy_name": copy and copy["name"],
+        "copy_email": copy and copy["email"],
         "form_token": form_token,
         "recipient_key": recipient.key,
         "recipient_name": recipient.name,
@@ -176,6 +180,13 @@ def letter_values(
     }
 
 
+def copy_recipient(campaign: CampaignSnapshot, recipient: Recipient) -> dict | None:
+    """Who gets a copy of a letter to this recipient: the campaign's additional fixed
+    recipient, for a letter the platform sends to an MP (one the supporter posts has none)."""
+    also = getattr(campaign, "copy_target", None)
+    return also if also and recipient.member_id is not None and recipient.email else None
+
+
 def letter_body(letter: Letter) -> str:
     """The body of the letter as the MP will read it, below the supporter's details."""
     return join_letter(letter.body_before, letter.personal_paragraph, letter.body_after)
@@ -192,6 +203,8 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     now = utcnow()
     letter_id = letter.id
     duplicate_of = (letter.campaign_id, letter.recipient_key, letter.email_key)
+    if letter.copy_key and _copy_sent_before(letter):
+        _drop_copy(letter)  # one copy per supporter: writing to a second MP sends none again
     try:
         moved = db.session.execute(
             update(Letter)
@@ -212,9 +225,46 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     count_letter_accepted(letter, now, queued=not require_confirmation)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
-    kind = MessageKind.CONFIRMATION if require_confirmation else MessageKind.MP
-    _queue_message(letter_id, kind, now)
+    if require_confirmation:
+        _queue_message(letter_id, MessageKind.CONFIRMATION, now)
+    else:
+        queue_letter_messages(letter, now)
     return True
+
+
+def queue_letter_messages(letter: Letter, now) -> None:
+    """The letter's own emails, pending: to the MP, and the copy if it carries one. They are
+    independent messages: each is claimed, retried and recorded on its own."""
+    _queue_message(letter.id, MessageKind.MP, now)
+    if letter.copy_key:
+        _queue_message(letter.id, MessageKind.COPY, now)
+
+
+def _copy_sent_before(letter: Letter) -> bool:
+    """Whether this address already sent this campaign's copy recipient a letter (to another
+    MP): sent or on its way, as the index counts it, or awaiting confirmation."""
+    return (
+        db.session.scalar(
+            select(Letter.id).where(
+                Letter.campaign_id == letter.campaign_id,
+                Letter.copy_key == letter.copy_key,
+                Letter.email_key == letter.email_key,
+                Letter.status.in_(SUBMITTED),
+                Letter.id != letter.id,
+            )
+        )
+        is not None
+    )
+
+
+def _drop_copy(letter: Letter) -> None:
+    db.session.execute(
+        update(Letter)
+        .where(Letter.id == letter.id)
+        .values(copy_key=None, copy_name=None, copy_email=None)
+        .execution_options(synchronize_session=False)
+    )
+    letter.copy_key = letter.copy_name = letter.copy_email = None
 
 
 def offered_by(letter: Letter) -> tuple[dict, ...]:
@@ -268,7 +318,7 @@ def confirm_letter(letter: Letter) -> bool:
     if moved is None:
         return False
     count_letter_queued(letter, now, confirmed_by_supporter=True)
-    _queue_message(letter.id, MessageKind.MP, now)
+    queue_letter_messages(letter, now)
     return True
 
 
