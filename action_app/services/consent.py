@@ -14,11 +14,27 @@ from flask_babel import gettext
 
 CONSENT_WORDING = "I agree that my name, address, email address and letter are sent to {recipient}"
 CONSENT_VERSION = "c1-" + hashlib.sha256(CONSENT_WORDING.encode()).hexdigest()[:12]
+# For a campaign that copies each letter to a fixed recipient (a minister) as well.
+CONSENT_WORDING_WITH_COPY = (
+    "I agree that my name, address, email address and letter are sent to {recipient}, "
+    "and a copy to {copy}"
+)
+CONSENT_VERSION_WITH_COPY = (
+    "c1-" + hashlib.sha256(CONSENT_WORDING_WITH_COPY.encode()).hexdigest()[:12]
+)
 
 
-def consent_wording(recipient_name: str) -> str:
+def consent_wording(recipient_name: str, copy_name: str | None = None) -> str:
     """The consent box's label, as the supporter reads it (in Welsh, the catalogue's words for
-    the same English wording; CONSENT_VERSION names the English)."""
+    the same English wording; CONSENT_VERSION names the English). ``copy_name``: who gets a
+    copy as well, named in the same sentence."""
+    if copy_name:
+        return gettext(
+            "I agree that my name, address, email address and letter are sent to %(name)s, "
+            "and a copy to %(copy)s",
+            name=recipient_name,
+            copy=copy_name,
+        )
     return gettext(
         "I agree that my name, address, email address and letter are sent to %(name)s",
         name=recipient_name,

@@ -177,6 +177,11 @@ def build_receipt(
         "behalf. If they reply, the reply will come to this email address.",
         name=letter.recipient_name,
     )
+    if letter.copy_key:
+        thanks += " " + gettext(
+            "This campaign also sends a copy of your letter to %(copy)s, as an email of its own.",
+            copy=letter.copy_name,
+        )
     set_text(
         email,
         f"{_dear(letter)}\n\n{thanks}\n\n"

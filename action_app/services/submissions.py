@@ -21,7 +21,7 @@ from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, 
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
-from action_app.services.consent import CONSENT_VERSION
+from action_app.services.consent import CONSENT_VERSION, CONSENT_VERSION_WITH_COPY
 from action_app.services.letters import (
     Recipient,
     Supporter,
@@ -176,7 +176,7 @@ def letter_values(
         "body_after": after,
         "opt_ins": [slug for slug in letter.opt_ins if slug in offered],
         "source": source,
-        "consent_version": CONSENT_VERSION,
+        "consent_version": CONSENT_VERSION_WITH_COPY if copy else CONSENT_VERSION,
     }
 
 
@@ -203,8 +203,7 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     now = utcnow()
     letter_id = letter.id
     duplicate_of = (letter.campaign_id, letter.recipient_key, letter.email_key)
-    if letter.copy_key and _copy_sent_before(letter):
-        _drop_copy(letter)  # one copy per supporter: writing to a second MP sends none again
+    drop_copy_if_sent_before(letter)
     try:
         moved = db.session.execute(
             update(Letter)
@@ -238,6 +237,18 @@ def queue_letter_messages(letter: Letter, now) -> None:
     _queue_message(letter.id, MessageKind.MP, now)
     if letter.copy_key:
         _queue_message(letter.id, MessageKind.COPY, now)
+
+
+def drop_copy_if_sent_before(letter: Letter) -> None:
+    """One copy per supporter per recipient: an address that already sent the campaign's copy
+    recipient a letter (with a letter to another MP) sends this one to its MP alone."""
+    if letter.copy_key and _copy_sent_before(letter):
+        _drop_copy(letter)
+
+
+def copy_goes(letter: Letter) -> bool:
+    """Whether sending this draft will send its copy too (for the check page)."""
+    return bool(letter.copy_key) and not _copy_sent_before(letter)
 
 
 def _copy_sent_before(letter: Letter) -> bool:
