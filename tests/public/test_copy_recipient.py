@@ -5,6 +5,7 @@ the worker's task, one copy per supporter, holds, "I did not send this", pacing 
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from action_app.stats.figures import read_figures
 from tests.conftest import CAMPAIGN_DOCUMENT, prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text
-from tests.journey import send, write_letter
+from tests.journey import fill, send, write_letter
 from workers.tasks import send_letter_task
 
 MP = "rachel.blake.mp@parliament.uk"
@@ -105,9 +106,7 @@ def test_a_fixed_target_cannot_have_a_copy_and_its_name_follows_the_header_rule(
 # --- the journey -------------------------------------------------------------------------------
 
 
-def test_the_letter_reaches_the_mp_and_the_copy_recipient_as_two_emails(
-    copy_journey, smtp_server
-):
+def test_the_letter_reaches_the_mp_and_the_copy_recipient_as_two_emails(copy_journey, smtp_server):
     written = write_letter(copy_journey, personal_paragraph="I read there every week.")
     check = copy_journey.get(written.headers["Location"])
     page = text(check)
@@ -248,3 +247,25 @@ def test_the_copy_goes_in_embedded_mode_too(any_app, fake_members):
     assert kinds() == [("mp", "sent"), ("copy", "sent"), ("receipt", "sent")]
     [copies] = read_figures(cached_campaign("test-campaign")).copies
     assert copies.sent == 1
+
+
+def test_a_welsh_letter_and_its_copy_come_in_welsh(copy_journey, smtp_server):
+    mp_page = copy_journey.get(
+        "/c/test-campaign/your-mp", query_string={"postcode": "SW1A 1AA", "lang": "cy"}
+    )
+    link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
+    page = copy_journey.get(unescape(link[1]))
+    assert "a chopi at Minister for Libraries" in text(page)  # the consent box
+    action, fields = fill(page)
+    check = copy_journey.get(copy_journey.post(action, data=fields).headers["Location"])
+    assert "Y copi at Minister for Libraries" in text(check)
+    assert "Dyma gopi o fy llythyr at fy AS, Rachel Blake." in text(check)
+    form = post_form(check)
+    copy_journey.post(unescape(form["action"]), data=form["fields"])
+    deliver()
+    by_recipient = {m.rcpt_tos[0]: m.message for m in smtp_server.wait_for(3)}
+    copy_text = by_recipient[MINISTER["email"]].get_content()
+    assert "Dyma gopi o fy llythyr at fy AS, Rachel Blake." in copy_text
+    assert "sy'n anfon copi o bob llythyr atoch" in copy_text
+    receipt = by_recipient["jane.smith@example.com"].get_content()
+    assert "hefyd yn anfon copi o'ch llythyr at Minister for Libraries" in receipt

@@ -49,9 +49,7 @@ def test_a_bad_copy_recipient_is_shown_beside_the_recipient_and_kept(editor, als
     assert db.session.scalar(select(Campaign).where(Campaign.slug == "night-buses")) is None
 
 
-def test_the_copy_recipient_is_saved_previewed_exported_and_test_sent(
-    app, editor, smtp_server
-):
+def test_the_copy_recipient_is_saved_previewed_exported_and_test_sent(app, editor, smtp_server):
     created = _post(editor, "/staff/campaigns/new", {**NEW, **MINISTER})
     assert created.status_code == 302
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "night-buses"))
