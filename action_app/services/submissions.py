@@ -203,7 +203,8 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     now = utcnow()
     letter_id = letter.id
     duplicate_of = (letter.campaign_id, letter.recipient_key, letter.email_key)
-    drop_copy_if_sent_before(letter)
+    if not require_confirmation:  # else at confirmation, when the copy is queued
+        drop_copy_if_sent_before(letter)
     try:
         moved = db.session.execute(
             update(Letter)
@@ -253,14 +254,14 @@ def copy_goes(letter: Letter) -> bool:
 
 def _copy_sent_before(letter: Letter) -> bool:
     """Whether this address already sent this campaign's copy recipient a letter (to another
-    MP): sent or on its way, as the index counts it, or awaiting confirmation."""
+    MP): confirmed, so sent or on its way, as the one-copy index counts it."""
     return (
         db.session.scalar(
             select(Letter.id).where(
                 Letter.campaign_id == letter.campaign_id,
                 Letter.copy_key == letter.copy_key,
                 Letter.email_key == letter.email_key,
-                Letter.status.in_(SUBMITTED),
+                Letter.status == LetterStatus.CONFIRMED,
                 Letter.id != letter.id,
             )
         )
@@ -319,6 +320,7 @@ def _submitted_like(campaign_id: int, recipient_key: str, key: str) -> Letter | 
 def confirm_letter(letter: Letter) -> bool:
     """The supporter clicked their link: queue the letter (once). True if this call did it."""
     now = utcnow()
+    drop_copy_if_sent_before(letter)
     moved = db.session.execute(
         update(Letter)
         .where(Letter.id == letter.id, Letter.status == LetterStatus.AWAITING_CONFIRMATION)

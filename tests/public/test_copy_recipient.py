@@ -269,3 +269,28 @@ def test_a_welsh_letter_and_its_copy_come_in_welsh(copy_journey, smtp_server):
     assert "sy'n anfon copi o bob llythyr atoch" in copy_text
     receipt = by_recipient["jane.smith@example.com"].get_content()
     assert "hefyd yn anfon copi o'ch llythyr at Minister for Libraries" in receipt
+
+
+def test_with_email_confirmation_the_copy_goes_with_the_first_letter_confirmed(
+    app, fake_members, smtp_server
+):
+    prepare_journey(app, **WITH_COPY, require_confirmation=True)
+    client = app.test_client()
+    send(client, write_letter(client))
+    send(client, write_letter(client, postcode=EXAMPLE_POSTCODES["independent"]))
+    deliver()
+    links = [
+        re.search(
+            r"https://write\.example\.org(/c/test-campaign/confirm/\S+)", m.message.get_content()
+        )[1]
+        for m in smtp_server.wait_for(2)
+    ]
+    for link in reversed(links):  # the second letter is confirmed first
+        page = client.get(link)
+        form = post_form(page)
+        client.post(form["action"], data=form["fields"])
+    deliver()
+    copies = [k for k, _ in kinds() if k == "copy"]
+    assert len(copies) == 1
+    with_copy = db.session.scalar(select(Letter).where(Letter.copy_key.is_not(None)))
+    assert with_copy.recipient_name == "Jeremy Corbyn"
