@@ -27,6 +27,7 @@ from tests.conftest import CAMPAIGN_DOCUMENT, prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text
 from tests.journey import fill, send, write_letter
+from tests.staff import create_staff, sign_in
 from workers.tasks import send_letter_task
 
 MP = "rachel.blake.mp@parliament.uk"
@@ -223,6 +224,12 @@ def test_the_figures_count_the_copies_apart_from_the_letters(copy_journey, app, 
     assert figures.headline.sent == 2  # letters, each counted once
     [copies] = figures.copies
     assert (copies.label, copies.sent, copies.failed) == ("Minister for Libraries", 2, 0)
+    organiser = app.test_client()
+    create_staff(app, "org@example.org", "organiser", campaigns=[figures.campaign_id])
+    sign_in(organiser, "org@example.org")
+    assert "Copies sent to Minister for Libraries 2" in text(organiser.get("/stats/test-campaign"))
+    headline = organiser.get("/stats/test-campaign/export/headline.csv").get_data(as_text=True)
+    assert "sent,2" in headline and "copies_sent,2" in headline
 
 
 def test_sending_it_yourself_puts_the_copy_recipient_in_cc(copy_journey):
