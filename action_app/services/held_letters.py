@@ -67,8 +67,9 @@ def release(letter_id: int) -> int:
     action.confirmed_at = None if awaiting else now
     action.updated_at = now
     if not held:  # held by the seat check before a message was written
-        held = [OutboundMessage(letter=action, kind=MessageKind.MP)]
-        db.session.add(held[0])
+        kinds = [MessageKind.MP] + ([MessageKind.COPY] if action.copy_key else [])
+        held = [OutboundMessage(letter=action, kind=kind) for kind in kinds]
+        db.session.add_all(held)
     for message in held:
         message.status = MessageStatus.PENDING
         message.next_attempt_at = now
