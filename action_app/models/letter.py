@@ -52,6 +52,11 @@ class Letter(db.Model):
     recipient_name: Mapped[str] = mapped_column(String(300))
     recipient_email: Mapped[str] = mapped_column(String(254))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # The campaign's additional fixed recipient, who gets a copy (MessageKind.COPY); decided on
+    # the server when the letter is saved, like the recipient. NULL: no copy.
+    copy_key: Mapped[str | None] = mapped_column(String(300))
+    copy_name: Mapped[str | None] = mapped_column(String(300))
+    copy_email: Mapped[str | None] = mapped_column(String(254))
     constituency_id: Mapped[int | None] = mapped_column(ForeignKey("constituencies.id"))
 
     # The supporter and their letter.
@@ -103,6 +108,17 @@ class Letter(db.Model):
             postgresql_where=text("status = 'confirmed'"),
             sqlite_where=text("status = 'confirmed'"),
         ),
+        # The same rule for the copy: one per supporter per campaign per fixed recipient, however
+        # many MPs the address writes to.
+        Index(
+            "uq_letters_one_copy_per_supporter",
+            "campaign_id",
+            "copy_key",
+            "email_key",
+            unique=True,
+            postgresql_where=text("status = 'confirmed' AND copy_key IS NOT NULL"),
+            sqlite_where=text("status = 'confirmed' AND copy_key IS NOT NULL"),
+        ),
         Index("ix_letters_same_letter", "campaign_id", "recipient_key", "body_hash"),
         # Has this address written to this recipient (confirmed, or awaiting confirmation)?
         Index("ix_letters_email_key", "email_key", "campaign_id"),
@@ -118,6 +134,10 @@ class Letter(db.Model):
     def mp_message(self) -> OutboundMessage | None:
         """The email that carries this letter to its recipient (None before it is sent)."""
         return next((m for m in self.messages if m.kind == MessageKind.MP), None)
+
+    def copy_message(self) -> OutboundMessage | None:
+        """The email that carries the copy to the campaign's additional fixed recipient."""
+        return next((m for m in self.messages if m.kind == MessageKind.COPY), None)
 
 
 class OutboundMessage(db.Model):

@@ -54,6 +54,10 @@ class MessageKind(StrEnum):
     SEAT_MISMATCH = "seat_mismatch"  # to the supporter: the postcode is in another seat
     ADDRESS_USED = "address_used"  # to the address's owner: someone wrote with it again
     DISOWNED = "disowned"  # to the MP's office: the address's owner did not send it
+    # The same letter to the campaign's additional fixed recipient (target "also"), e.g. a
+    # minister as well as each supporter's MP; and the note to it when the owner disowns it.
+    COPY = "copy"
+    COPY_DISOWNED = "copy_disowned"
 
 
 class SeatCheck(StrEnum):
@@ -92,7 +96,8 @@ class CampaignStatus(StrEnum):
 
 
 class TargetType(StrEnum):
-    """Who a campaign's letters go to: each supporter's own MP, or one fixed recipient."""
+    """Who a campaign's letters go to: each supporter's own MP, or one fixed recipient. An MP
+    campaign may name one fixed recipient as well (``target["also"]``), who gets a copy."""
 
     CONSTITUENCY_MP = "constituency_mp"
     FIXED = "fixed"

@@ -18,6 +18,7 @@ from action_app import rate_limits, tasking
 from action_app.extensions import db
 from action_app.i18n import current_language, language_of
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
+from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
 from action_app.public import framing
 from action_app.public.forms import ConfirmForm, SendForm, clean_source
@@ -36,7 +37,7 @@ from action_app.services.letters import (
 )
 from action_app.services.pacing import PacingRule
 from action_app.services.participation import bump_hot_totals, campaign_total
-from action_app.services.preview import preview_letter
+from action_app.services.preview import preview_copy, preview_letter
 from action_app.services.self_send import (
     by_post,
     own_email,
@@ -49,6 +50,8 @@ from action_app.services.submissions import (
     ConfirmationExpired,
     LetterInput,
     confirm_letter,
+    copy_goes,
+    copy_recipient,
     find_letter,
     letter_body,
     letter_for_confirmation,
@@ -97,7 +100,7 @@ def write(slug: str):
     elif form.validate():
         return _save(campaign, journey, form, draft)
     elif form.consent.errors:
-        form.consent.errors = [_consent_error(journey.recipient)]
+        form.consent.errors = [_consent_error(campaign, journey.recipient)]
     return _write_page(campaign, form, journey)
 
 
@@ -128,6 +131,8 @@ def check(slug: str, public_id: str):
         "public/check.html",
         campaign=campaign,
         letter=letter,
+        copy=preview_copy(letter, campaign) if copy_goes(letter) else None,
+        copy_sent_before=bool(letter.copy_key) and not copy_goes(letter),
         form=form,
         expired=expired or request.method == "POST",  # the only field is the CSRF token
         headers=preview.headers,
@@ -176,7 +181,20 @@ def sent(slug: str, public_id: str):
         own=own_email(letter) if letter.sent_by == SentBy.SUPPORTER_EMAIL else None,
         postal=recipient_postal_lines(letter) if by_post(letter) else None,
         supporter_lines=supporter_lines(letter),
+        copy_state=_copy_state(letter),
     )
+
+
+def _copy_state(letter: Letter) -> str | None:
+    """The copy to the campaign's additional recipient: "sent", "on_its_way", or None (no copy,
+    or none will go: the letter was stopped, or the copy could not be delivered)."""
+    message = letter.copy_message()
+    if message is None:
+        return "on_its_way" if letter.copy_key and letter.status in SUBMITTED else None
+    if message.status == MessageStatus.SENT:
+        return "sent"
+    waiting = (MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.HELD)
+    return "on_its_way" if message.status in waiting else None
 
 
 def confirm(slug: str, token: str):
@@ -292,7 +310,7 @@ def _write_page(
         recipient=recipient,
         postcode=journey.postcode,
         letter_parts=None if campaign.body_editable else render_letter(campaign, recipient),
-        consent_label=consent_wording(recipient.name),
+        consent_label=consent_wording(recipient.name, _copy_name(campaign, recipient)),
         opt_in_wording=opt_in_wording,
         expired="csrf_token" in form.errors,
         back_url=url_for(
@@ -416,11 +434,25 @@ def _already_written(campaign: CampaignSnapshot, letter: Letter):
     )
 
 
-def _consent_error(recipient: Recipient) -> str:
+def _consent_error(campaign: CampaignSnapshot, recipient: Recipient) -> str:
+    copy_name = _copy_name(campaign, recipient)
+    if copy_name:
+        return gettext(
+            "Tick the box to agree that your letter and details are sent to %(name)s, and a "
+            "copy to %(copy)s",
+            name=recipient.name,
+            copy=copy_name,
+        )
     return gettext(
         "Tick the box to agree that your letter and details are sent to %(name)s",
         name=recipient.name,
     )
+
+
+def _copy_name(campaign: CampaignSnapshot, recipient: Recipient) -> str | None:
+    """Who gets a copy of a letter to this recipient, if anyone."""
+    copy = copy_recipient(campaign, recipient)
+    return copy["name"] if copy else None
 
 
 def _error_list(form: LetterForm) -> list[tuple[str, str]]:

@@ -222,8 +222,12 @@ def hold_draft(action: Letter, view: CampaignSnapshot, reason: str) -> bool:
     ).first()
     if moved is None:
         return False
-    kind = MessageKind.CONFIRMATION if view.require_confirmation else MessageKind.MP
-    _insert_message(action.id, kind, MessageStatus.HELD, now, dispatched=False)
+    if view.require_confirmation:
+        kinds = [MessageKind.CONFIRMATION]
+    else:  # the letter's own emails: to the MP, and its copy if it carries one
+        kinds = [MessageKind.MP] + ([MessageKind.COPY] if action.copy_key else [])
+    for kind in kinds:
+        _insert_message(action.id, kind, MessageStatus.HELD, now, dispatched=False)
     return True
 
 

@@ -74,6 +74,11 @@ class CampaignSnapshot:
     def fixed_target(self) -> dict | None:
         return self.target if self.target.get("type") == TargetType.FIXED else None
 
+    @property
+    def copy_target(self) -> dict | None:
+        """The fixed recipient who gets a copy of each letter to an MP ({"name", "email"})."""
+        return self.target.get("also") or None
+
     def current_status(self) -> CampaignStatus:
         """Live, paused, closed or draft, counting the closing time."""
         closed = self.closes_at_utc is not None and self.closes_at_utc <= utcnow()

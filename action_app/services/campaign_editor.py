@@ -46,6 +46,9 @@ def document_from_form(form) -> dict:
     if target["type"] == "fixed":
         target["name"] = form.get("target_name", "")
         target["email"] = form.get("target_email", "")
+    also = {"name": form.get("also_name", ""), "email": form.get("also_email", "")}
+    if any(v.strip() for v in also.values()):
+        target["also"] = also
     exclude = form.get("exclude", "").replace(",", " ").split()
     if exclude:
         # Anything that is not a number is passed on as typed, for the service to refuse.
@@ -75,6 +78,8 @@ def form_values(document: dict) -> dict:
     values["target_name"] = target.get("name", "")
     values["target_email"] = target.get("email", "")
     values["nations"] = list(target.get("nations") or [])
+    values["also_name"] = (target.get("also") or {}).get("name", "")
+    values["also_email"] = (target.get("also") or {}).get("email", "")
     values["organisations"] = _organisations_to_text(document.get("organisations") or [])
     values["exclude"] = " ".join(str(i) for i in target.get("exclude") or [])
     values["subject_alternatives"] = "\n".join(document.get("subject_alternatives") or [])

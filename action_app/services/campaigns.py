@@ -282,18 +282,37 @@ def _target(value: Any) -> dict:
         raise ValueError("exclude must be a list of MPs' Members API ids (whole numbers)")
     if kind == TargetType.CONSTITUENCY_MP:
         result = {"type": kind, "nations": nations}
-        return {**result, "exclude": sorted(set(exclude))} if exclude else result
+        if exclude:
+            result["exclude"] = sorted(set(exclude))
+        if value.get("also") not in (None, "", {}):
+            result["also"] = _recipient(value["also"], "also")
+        return result
     if kind == TargetType.FIXED:
-        name = value.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise ValueError("a fixed target needs a name")
-        return {
-            "type": kind,
-            "name": name.strip(),
-            "email": _email(value.get("email")),
-            "nations": nations,
-        }
+        if value.get("also") not in (None, "", {}):
+            raise ValueError("also is only for letters to each supporter's MP")
+        return {"type": kind, **_recipient(value, "a fixed target"), "nations": nations}
     raise ValueError('type must be "constituency_mp" or "fixed"')
+
+
+def _recipient(value: Any, what: str) -> dict:
+    """A fixed recipient's name and email, both of which reach the To header, so both follow
+    the header rule."""
+    if not isinstance(value, dict):
+        raise ValueError(f'{what} must be an object like {{"name": ..., "email": ...}}')
+    name = value.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{what} needs a name")
+    name = name.strip()
+    if len(name) > 200:
+        raise ValueError(f"{what}: the name is longer than 200 characters")
+    if header_problem(name):
+        raise ValueError(f"{what}: the name {header_problem(name)} (it is in the To line)")
+    raw_email = value.get("email")
+    if isinstance(raw_email, str) and header_problem(raw_email):
+        raise ValueError(f"{what}: the email address {header_problem(raw_email)}")
+    if raw_email in (None, ""):
+        raise ValueError(f"{what} needs an email address")
+    return {"name": name, "email": _email(raw_email)}
 
 
 def _subjects(value: Any) -> list[str]:

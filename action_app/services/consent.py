@@ -6,6 +6,8 @@ the version stored with each letter changes whenever that wording does and alway
 exact text the supporter ticked. The English version keeps the form it has had since versions
 were first stored ("c1-" and the digest), so every earlier letter's version still names its
 wording; another language's version says the language ("c1-cy-" and the digest of the Welsh).
+A campaign that copies each letter to a fixed recipient (a minister) as well has its own
+wording, naming both, and so its own versions.
 Each opt-in is recorded (stats/counting.py, opt_in_records) with the organisation, this exact
 wording and the time it was given.
 """
@@ -19,30 +21,48 @@ from flask_babel import gettext
 from action_app.i18n import in_language, language_of
 from action_app.models.statuses import Language
 
-# The wording as digested: the recipient's name stands as {recipient}.
+# The wording as digested: the recipient's name stands as {recipient}, the copy's as {copy}.
 RECIPIENT = "{recipient}"
+COPY = "{copy}"
 CONSENT_WORDING = "I agree that my name, address, email address and letter are sent to {recipient}"
 CONSENT_VERSION = "c1-" + hashlib.sha256(CONSENT_WORDING.encode()).hexdigest()[:12]
+# For a campaign that copies each letter to a fixed recipient (a minister) as well.
+CONSENT_WORDING_WITH_COPY = (
+    "I agree that my name, address, email address and letter are sent to {recipient}, "
+    "and a copy to {copy}"
+)
+CONSENT_VERSION_WITH_COPY = (
+    "c1-" + hashlib.sha256(CONSENT_WORDING_WITH_COPY.encode()).hexdigest()[:12]
+)
 
 
-def consent_wording(recipient_name: str) -> str:
-    """The consent box's label, as the supporter reads it, in the language being rendered."""
+def consent_wording(recipient_name: str, copy_name: str | None = None) -> str:
+    """The consent box's label, as the supporter reads it, in the language being rendered.
+    ``copy_name``: who gets a copy as well, named in the same sentence."""
+    if copy_name:
+        return gettext(
+            "I agree that my name, address, email address and letter are sent to %(name)s, "
+            "and a copy to %(copy)s",
+            name=recipient_name,
+            copy=copy_name,
+        )
     return gettext(
         "I agree that my name, address, email address and letter are sent to %(name)s",
         name=recipient_name,
     )
 
 
-def consent_text(language: str | None) -> str:
-    """The consent wording in ``language`` with the recipient as {recipient}: what is digested."""
+def consent_text(language: str | None, with_copy: bool = False) -> str:
+    """The consent wording in ``language`` with the names as {recipient} (and {copy}): what
+    is digested."""
     with in_language(language):
-        return consent_wording(RECIPIENT)
+        return consent_wording(RECIPIENT, COPY if with_copy else None)
 
 
-def consent_version(language: str | None) -> str:
+def consent_version(language: str | None, with_copy: bool = False) -> str:
     """The version of the wording a supporter reading ``language`` ticks."""
     language = language_of(language)
-    digest = hashlib.sha256(consent_text(language).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(consent_text(language, with_copy).encode()).hexdigest()[:12]
     return "c1-" + digest if language == Language.EN else f"c1-{language.value}-{digest}"
 
 
@@ -52,9 +72,13 @@ def consent_record(version: str | None) -> dict:
     if not version:
         return {"version": None, "language": None, "wording": None}
     for language in Language:
-        if consent_version(language) == version:
-            return {"version": version, "language": language.value,
-                    "wording": consent_text(language)}
+        for with_copy in (False, True):
+            if consent_version(language, with_copy) == version:
+                return {
+                    "version": version,
+                    "language": language.value,
+                    "wording": consent_text(language, with_copy),
+                }
     parts = version.split("-")
     language = parts[1] if len(parts) == 3 else Language.EN.value
     return {"version": version, "language": language, "wording": None}

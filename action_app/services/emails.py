@@ -87,22 +87,9 @@ def fill_mp_email(
 ) -> EmailMessage:
     """Add the letter's headers and body to ``email`` (which carries the Message-ID and Date
     when it is sent; a preview has none)."""
-    sender_name = gettext(
-        "%(supporter)s via %(campaign)s",
-        supporter=_short(letter.supporter_name),
-        campaign=_short(campaign.title),
+    _letter_headers(
+        email, letter, campaign, settings, letter.recipient_name, letter.recipient_email
     )
-    email["From"] = Address(display_name=sender_name, addr_spec=settings.mail.from_address)
-    email["Reply-To"] = Address(
-        display_name=letter.supporter_name, addr_spec=letter.supporter_email
-    )
-    intended = Address(display_name=letter.recipient_name, addr_spec=letter.recipient_email)
-    if settings.mail.redirect_to:
-        email["To"] = settings.mail.redirect_to
-        email["X-Intended-Recipient"] = str(intended)
-    else:
-        email["To"] = intended
-    email["Subject"] = mp_subject(letter)
     footer = gettext(
         '%(supporter)s sent this letter using %(service)s, for the campaign "%(campaign)s". '
         "Their address is above; reply to this email to reach them.",
@@ -114,6 +101,62 @@ def fill_mp_email(
     body += "".join(f"{line}\n" for line in trust_lines(letter))
     set_text(email, body)
     return email
+
+
+def build_copy_email(
+    message: OutboundMessage, letter: Letter, campaign: CampaignNames, settings: Settings
+) -> EmailMessage:
+    """The same letter, as the campaign's additional fixed recipient (a minister) receives it."""
+    return fill_copy_email(_base(message, settings), letter, campaign, settings)
+
+
+def fill_copy_email(
+    email: EmailMessage, letter: Letter, campaign: CampaignNames, settings: Settings
+) -> EmailMessage:
+    """The copy: the MP's letter word for word under one line that says whose letter it is, and
+    a foot that claims no constituency check (that was about the MP's constituency)."""
+    _letter_headers(email, letter, campaign, settings, letter.copy_name, letter.copy_email)
+    heading = gettext("This is a copy of my letter to my MP, %(mp)s.", mp=letter.recipient_name)
+    footer = gettext(
+        "%(supporter)s sent this letter to their MP using %(service)s, for the campaign "
+        '"%(campaign)s", which sends you a copy of each letter. Their address is above; reply '
+        "to this email to reach them.",
+        supporter=letter.supporter_name,
+        service=SERVICE_NAME,
+        campaign=campaign.title,
+    )
+    body = f"{supporter_block(letter)}\n\n{heading}\n\n{letter_body(letter)}\n\n--\n{footer}\n"
+    body += "".join(f"{line}\n" for line in trust_lines(letter, copy=True))
+    set_text(email, body)
+    return email
+
+
+def _letter_headers(
+    email: EmailMessage,
+    letter: Letter,
+    campaign: CampaignNames,
+    settings: Settings,
+    name: str,
+    address: str,
+) -> None:
+    """From the supporter via the campaign, Reply-To the supporter, To the recipient (or the
+    redirect address), and the subject the supporter saw."""
+    sender_name = gettext(
+        "%(supporter)s via %(campaign)s",
+        supporter=_short(letter.supporter_name),
+        campaign=_short(campaign.title),
+    )
+    email["From"] = Address(display_name=sender_name, addr_spec=settings.mail.from_address)
+    email["Reply-To"] = Address(
+        display_name=letter.supporter_name, addr_spec=letter.supporter_email
+    )
+    intended = Address(display_name=name, addr_spec=address)
+    if settings.mail.redirect_to:
+        email["To"] = settings.mail.redirect_to
+        email["X-Intended-Recipient"] = str(intended)
+    else:
+        email["To"] = intended
+    email["Subject"] = mp_subject(letter)
 
 
 def build_receipt(
@@ -134,6 +177,11 @@ def build_receipt(
         "behalf. If they reply, the reply will come to this email address.",
         name=letter.recipient_name,
     )
+    if letter.copy_key:
+        thanks += " " + gettext(
+            "This campaign also sends a copy of your letter to %(copy)s, as an email of its own.",
+            copy=letter.copy_name,
+        )
     set_text(
         email,
         f"{_dear(letter)}\n\n{thanks}\n\n"

@@ -59,12 +59,17 @@ def release(letter_id: int) -> int:
             "already been sent for this campaign, so this one cannot be; reject it instead."
         )
     now = utcnow()
+    if action.copy_key and not awaiting and _sent_copy_twin(action):
+        # The copy's recipient already has a letter from this address: the MP's goes alone.
+        held = [m for m in held if m.kind != MessageKind.COPY]
+        _cancel_copy(action)
     action.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
     action.confirmed_at = None if awaiting else now
     action.updated_at = now
     if not held:  # held by the seat check before a message was written
-        held = [OutboundMessage(letter=action, kind=MessageKind.MP)]
-        db.session.add(held[0])
+        kinds = [MessageKind.MP] + ([MessageKind.COPY] if action.copy_key else [])
+        held = [OutboundMessage(letter=action, kind=kind) for kind in kinds]
+        db.session.add_all(held)
     for message in held:
         message.status = MessageStatus.PENDING
         message.next_attempt_at = now
@@ -87,6 +92,29 @@ def _sent_twin(action: Letter) -> bool:
         )
         is not None
     )
+
+
+def _sent_copy_twin(action: Letter) -> bool:
+    return (
+        db.session.scalar(
+            select(Letter.id).where(
+                Letter.campaign_id == action.campaign_id,
+                Letter.copy_key == action.copy_key,
+                Letter.email_key == action.email_key,
+                Letter.status == LetterStatus.CONFIRMED,
+                Letter.id != action.id,
+            )
+        )
+        is not None
+    )
+
+
+def _cancel_copy(action: Letter) -> None:
+    for message in action.messages:
+        if message.kind == MessageKind.COPY and message.status == MessageStatus.HELD:
+            message.status = MessageStatus.CANCELLED
+            message.last_error = "a copy from this address was already sent"
+    action.copy_key = action.copy_name = action.copy_email = None
 
 
 def reject(letter_id: int) -> None:

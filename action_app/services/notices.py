@@ -22,7 +22,12 @@ from action_app.services.owner import not_me_url
 from action_app.services.seat_check import real_mp_token
 from action_app.services.submissions import confirmation_token
 
-KINDS = (MessageKind.SEAT_MISMATCH, MessageKind.ADDRESS_USED, MessageKind.DISOWNED)
+KINDS = (
+    MessageKind.SEAT_MISMATCH,
+    MessageKind.ADDRESS_USED,
+    MessageKind.DISOWNED,
+    MessageKind.COPY_DISOWNED,
+)
 
 
 def build(message: OutboundMessage, action: Letter, campaign, settings: Settings) -> EmailMessage:
@@ -32,7 +37,11 @@ def build(message: OutboundMessage, action: Letter, campaign, settings: Settings
     if message.kind == MessageKind.ADDRESS_USED:
         return _address_used(message, action, campaign, settings)
     if message.kind == MessageKind.DISOWNED:
-        return _disowned(message, action, campaign, settings)
+        to = (action.recipient_name, action.recipient_email, action.mp_message())
+        return _disowned(message, action, campaign, settings, *to)
+    if message.kind == MessageKind.COPY_DISOWNED:
+        to = (action.copy_name or "", action.copy_email or "", action.copy_message())
+        return _disowned(message, action, campaign, settings, *to)
     raise ValueError(f"not a notice: {message.kind!r}")
 
 
@@ -131,15 +140,15 @@ def _address_used(message, action, campaign, settings) -> EmailMessage:
     return email
 
 
-def _disowned(message, action, campaign, settings) -> EmailMessage:
+def _disowned(message, action, campaign, settings, name, address, original) -> EmailMessage:
+    """To the office that received the letter (the MP's, or the copy's recipient's)."""
     email = _base(message, settings, campaign)
-    intended = Address(display_name=action.recipient_name, addr_spec=action.recipient_email)
+    intended = Address(display_name=name, addr_spec=address)
     if settings.mail.redirect_to:
         email["To"] = settings.mail.redirect_to
         email["X-Intended-Recipient"] = str(intended)
     else:
         email["To"] = intended
-    original = action.mp_message()
     if original is not None:
         email["In-Reply-To"] = email["References"] = emails.message_id(original, settings)
     email["Subject"] = gettext(
@@ -167,7 +176,7 @@ def _disowned(message, action, campaign, settings) -> EmailMessage:
             "told us that they did not send it.",
             **names,
         )
-    dear = gettext("Dear %(name)s,", name=action.recipient_name)
+    dear = gettext("Dear %(name)s,", name=name)
     disregard = gettext(
         "Please disregard that letter. If its owner writes to you themselves, that letter will "
         "come separately."

@@ -54,10 +54,14 @@ def counts_by_campaign() -> list[CampaignCounts]:
     return list(by_campaign.values())
 
 
+LETTER_KINDS = (MessageKind.MP, MessageKind.COPY)
+
+
 def messages(
-    status: str, campaign_id: int | None = None, kind: str | None = MessageKind.MP
+    status: str, campaign_id: int | None = None, kinds: tuple[str, ...] | None = LETTER_KINDS
 ) -> list:
-    """The newest messages with a status, with their letters."""
+    """The newest messages with a status, with their letters: by default the letters to MPs
+    and their copies to a campaign's additional recipient (receipts and notices are not)."""
     query = (
         select(OutboundMessage, Letter)
         .join(Letter, Letter.id == OutboundMessage.letter_id)
@@ -67,8 +71,8 @@ def messages(
     )
     if campaign_id:
         query = query.where(Letter.campaign_id == campaign_id)
-    if kind:
-        query = query.where(OutboundMessage.kind == kind)
+    if kinds:
+        query = query.where(OutboundMessage.kind.in_(kinds))
     return list(db.session.execute(query).all())
 
 

@@ -19,6 +19,8 @@ from action_app.registry import current_registry
 
 LINK_DAYS = 90
 UNSENT = (MessageStatus.PENDING, MessageStatus.HELD)
+# The note each office gets when a letter it received is disowned.
+NOTE_FOR = {MessageKind.MP: MessageKind.DISOWNED, MessageKind.COPY: MessageKind.COPY_DISOWNED}
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -64,25 +66,26 @@ def disown(action: Letter) -> str:
         .execution_options(synchronize_session=False)
     )
     # Read after the cancelling: a worker that claimed the letter first may be sending it.
-    reached = db.session.scalar(
-        select(OutboundMessage.id).where(
-            OutboundMessage.letter_id == action.id,
-            OutboundMessage.kind == MessageKind.MP,
-            OutboundMessage.status.in_((MessageStatus.SENT, MessageStatus.SENDING)),
+    reached = set(
+        db.session.scalars(
+            select(OutboundMessage.kind).where(
+                OutboundMessage.letter_id == action.id,
+                OutboundMessage.kind.in_(NOTE_FOR),
+                OutboundMessage.status.in_((MessageStatus.SENT, MessageStatus.SENDING)),
+            )
         )
     )
     action.status = LetterStatus.WITHDRAWN
     action.hold_reason = "withdrawn: the address's owner says they did not send it"
     action.updated_at = now
-    if reached is None:
-        db.session.flush()
-        return "withdrawn"
-    db.session.add(
-        OutboundMessage(
-            letter=action, kind=MessageKind.DISOWNED, status=MessageStatus.PENDING,
-            next_attempt_at=now,
-            dispatched_at=now,
-        )
-    )  # fmt: skip
+    # Each office that received the letter (the MP's, and the copy's recipient's) is told.
+    for kind in sorted(reached):
+        db.session.add(
+            OutboundMessage(
+                letter=action, kind=NOTE_FOR[kind], status=MessageStatus.PENDING,
+                next_attempt_at=now,
+                dispatched_at=now,
+            )
+        )  # fmt: skip
     db.session.flush()
-    return "told_office"
+    return "told_office" if reached else "withdrawn"

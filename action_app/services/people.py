@@ -128,6 +128,9 @@ def _letter(letter: Letter, campaign_slug: str | None) -> dict:
         "campaign": campaign_slug,
         "status": letter.status,
         "recipient": {"name": letter.recipient_name, "email": letter.recipient_email},
+        "copy_to": {"name": letter.copy_name, "email": letter.copy_email}
+        if letter.copy_key
+        else None,
         **{name: getattr(letter, name) for name in PERSONAL_FIELDS},
         "opt_ins": list(letter.opt_ins or []),
         "source": letter.source,

@@ -1,8 +1,9 @@
 """The email a letter becomes, built before anything is sent: for the supporter's check page, and
 for staff trying a campaign's templates on an MP and a sample supporter.
 
-Both build with ``emails.fill_mp_email``, the code the worker sends with, so a preview is exactly
-what the MP's office receives, less the Message-ID and Date a sent email gets. Nothing here
+Both build with ``emails.fill_mp_email`` (and ``fill_copy_email`` for the copy to a campaign's
+additional recipient), the code the worker sends with, so a preview is exactly what each office
+receives, less the Message-ID and Date a sent email gets. Nothing here
 writes to the database.
 """
 
@@ -15,7 +16,7 @@ from action_app.config import Settings
 from action_app.models import Letter
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
-from action_app.services.emails import POLICY, CampaignNames, fill_mp_email
+from action_app.services.emails import POLICY, CampaignNames, fill_copy_email, fill_mp_email
 from action_app.services.letters import Recipient
 from action_app.services.submissions import LetterInput, letter_values
 
@@ -50,6 +51,16 @@ def preview_letter(
     """The email the MP will receive for this saved letter (a draft, on the check page)."""
     settings = settings or current_registry().settings
     return EmailPreview.of(fill_mp_email(EmailMessage(policy=POLICY), letter, campaign, settings))
+
+
+def preview_copy(
+    letter: Letter, campaign: CampaignNames, settings: Settings | None = None
+) -> EmailPreview | None:
+    """The copy the campaign's additional fixed recipient will receive, if the letter has one."""
+    if not letter.copy_key:
+        return None
+    settings = settings or current_registry().settings
+    return EmailPreview.of(fill_copy_email(EmailMessage(policy=POLICY), letter, campaign, settings))
 
 
 def preview_campaign_email(

@@ -181,10 +181,12 @@ def _seat_name(action: Letter) -> str | None:
 # --- the line at the foot of the MP's copy ------------------------------------------------------
 
 
-def trust_lines(action: Letter) -> list[str]:
-    """What an office can trust about this letter, each part only when it is true."""
+def trust_lines(action: Letter, copy: bool = False) -> list[str]:
+    """What an office can trust about this letter, each part only when it is true. The copy to
+    a campaign's additional recipient says nothing of the postcode: that check was against the
+    MP's constituency, which is not the copy's recipient's."""
     # Whole sentences, so each language words them its own way (the letter's, in the workers).
-    checked = action.member_id is not None and action.seat_check in CHECKED
+    checked = not copy and action.member_id is not None and action.seat_check in CHECKED
     confirmed = bool(action.confirmed_at) and any(m.kind in CONFIRMING for m in action.messages)
     lines = []
     if checked and confirmed:
@@ -198,7 +200,7 @@ def trust_lines(action: Letter) -> list[str]:
         lines.append(gettext("Postcode checked against your constituency."))
     elif confirmed:
         lines.append(gettext("Email address confirmed by the sender."))
-    if action.seat_check == SeatCheck.UNCHECKED:
+    if action.seat_check == SeatCheck.UNCHECKED and not copy:
         lines.append(gettext("We could not check the sender's postcode against the constituency."))
     return lines
 

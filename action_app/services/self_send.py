@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, SentBy
 from action_app.models.types import utcnow
-from action_app.services.submissions import AlreadyWritten, letter_body
+from action_app.services.submissions import AlreadyWritten, drop_copy_if_sent_before, letter_body
 
 HOUSE_OF_COMMONS = ("House of Commons", "London", "SW1A 0AA")
 # Some email programs cut a mailto: link short past about 2,000 characters; the page offers a
@@ -27,6 +27,7 @@ class OwnEmail:
     """What the supporter's own email app needs: the link and the parts to copy."""
 
     to: str
+    cc: str  # the campaign's additional recipient, who gets a copy ("" for none)
     subject: str
     body: str
     mailto: str
@@ -55,14 +56,19 @@ def recipient_postal_lines(letter: Letter) -> list[str]:
 
 
 def own_email(letter: Letter) -> OwnEmail:
-    """The letter as a ``mailto:`` link with To, subject and body filled in (RFC 6068)."""
+    """The letter as a ``mailto:`` link with To, subject and body filled in (RFC 6068). A
+    campaign's copy to a fixed recipient is the Cc: one email from the supporter reaches both."""
     body = "\n".join(supporter_lines(letter)) + "\n\n" + letter_body(letter) + "\n"
     crlf = body.replace("\n", "\r\n")  # RFC 6068: line breaks in a body are %0D%0A
+    cc = (letter.copy_email or "") if letter.copy_key else ""
     link = (
         f"mailto:{quote(letter.recipient_email, safe='@')}"
-        f"?subject={quote(letter.subject, safe='')}&body={quote(crlf, safe='')}"
+        + (f"?cc={quote(cc, safe='@')}&" if cc else "?")
+        + f"subject={quote(letter.subject, safe='')}&body={quote(crlf, safe='')}"
     )
-    return OwnEmail(to=letter.recipient_email, subject=letter.subject, body=body, mailto=link)
+    return OwnEmail(
+        to=letter.recipient_email, cc=cc, subject=letter.subject, body=body, mailto=link
+    )
 
 
 def mark_sent_by_supporter(letter: Letter, how: str) -> bool:
@@ -71,6 +77,7 @@ def mark_sent_by_supporter(letter: Letter, how: str) -> bool:
     have already written to this recipient (the caller rolls back, then ``earlier_letter``)."""
     how = SentBy(how)
     key = (letter.campaign_id, letter.recipient_key, letter.email_key)
+    drop_copy_if_sent_before(letter)  # the Cc is offered once per supporter, like the copy
     now = utcnow()
     try:
         moved = db.session.execute(

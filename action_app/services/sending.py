@@ -28,7 +28,14 @@ from action_app.mail import (
     RelayError,
     TransientMailError,
 )
-from action_app.models import Letter, MessageKind, MessageStatus, OutboundMessage, SeatCheck
+from action_app.models import (
+    Letter,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    SeatCheck,
+)
 from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
@@ -36,12 +43,19 @@ from action_app.services import emails, notices, owner, pacing, relay, seat_chec
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id, localized
 from action_app.services.participation import record_letter_sent
 from action_app.services.submissions import confirmation_token
-from action_app.stats.counting import count_letter_failed, count_letter_sent
+from action_app.stats.counting import (
+    count_copy_failed,
+    count_copy_sent,
+    count_letter_failed,
+    count_letter_sent,
+)
 from action_app.stats.replies import letter_delivered
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600
+# The messages that carry the letter itself: to the MP, and the copy to a fixed recipient.
+LETTER_KINDS = (MessageKind.MP, MessageKind.COPY)
 # A message the web could not queue is picked up by the next sweep after this grace, which
 # only covers the moment between the web's commit and its dispatch.
 NEVER_QUEUED_GRACE_SECONDS = 5
@@ -137,7 +151,15 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
         outcome.result = DeliveryResult.PAUSED
         db.session.flush()
         return outcome
-    if message.kind == MessageKind.MP and letter.seat_check == SeatCheck.PENDING:
+    if message.kind == MessageKind.COPY and letter.status != LetterStatus.CONFIRMED:
+        # Its letter was held (the seat check) or stopped while the copy waited: the copy
+        # waits with it, or goes nowhere.
+        held = letter.status == LetterStatus.HELD
+        message.status = MessageStatus.HELD if held else MessageStatus.CANCELLED
+        outcome.result = DeliveryResult.HELD if held else DeliveryResult.SKIPPED
+        db.session.flush()
+        return outcome
+    if message.kind in LETTER_KINDS and letter.seat_check == SeatCheck.PENDING:
         # A seat chosen from the list: checked against the postcode before it is sent.
         verdict, outcome.follow_up = seat_check.gate(message, letter, campaign)
         if verdict != "send":
@@ -246,6 +268,8 @@ def _build_email(
 ):
     if message.kind == MessageKind.MP:
         return emails.build_mp_email(message, letter, campaign, settings)
+    if message.kind == MessageKind.COPY:
+        return emails.build_copy_email(message, letter, campaign, settings)
     if message.kind == MessageKind.RECEIPT:
         not_me = owner.not_me_url(letter, campaign.slug)
         return emails.build_receipt(message, letter, campaign, settings, not_me_url=not_me)
@@ -268,8 +292,13 @@ def _sent(message: OutboundMessage, letter: Letter) -> OutboundMessage | None:
     message.status = MessageStatus.SENT
     message.sent_at = utcnow()
     message.last_error = None
-    if message.kind != MessageKind.MP or letter.source == TEST_SOURCE:
+    if letter.source == TEST_SOURCE:
         return None  # a staff test send is neither counted nor receipted
+    if message.kind == MessageKind.COPY:
+        count_copy_sent(letter, message.sent_at)  # counted apart: the letters are the MPs'
+        return None
+    if message.kind != MessageKind.MP:
+        return None
     record_letter_sent(letter)
     count_letter_sent(letter, message.sent_at)
     letter_delivered(letter.id, message.sent_at)
@@ -299,6 +328,8 @@ def _fail(message: OutboundMessage, letter: Letter, reason: str) -> OutboundMess
     message.status = MessageStatus.FAILED
     message.last_error = reason
     log.warning("Message %s (%s) failed: %s", message.id, message.kind, reason)
+    if message.kind == MessageKind.COPY and letter.source != TEST_SOURCE:
+        count_copy_failed(letter)  # staff see it, with the answer, in the outbox
     if message.kind != MessageKind.MP:
         return None
     count_letter_failed(letter)

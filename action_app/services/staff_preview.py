@@ -15,7 +15,7 @@ from action_app.models import Campaign, Constituency, Letter, LetterStatus, Memb
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.letters import Recipient, recipient_for
-from action_app.services.preview import EmailPreview, preview_campaign_email
+from action_app.services.preview import EmailPreview, preview_campaign_email, preview_copy
 from action_app.services.seats import SeatSnapshot
 from action_app.services.submissions import LetterInput, letter_values
 
@@ -82,6 +82,13 @@ def letter_for(campaign: Campaign, seat: SeatSnapshot, supporter: LetterInput) -
         snapshot, _recipient(campaign, seat), postcode=SAMPLE_POSTCODE, letter=supporter
     )
     return Letter(**values, campaign_id=campaign.id, public_id="preview", status=LetterStatus.DRAFT)
+
+
+def preview_copy_email(
+    campaign: Campaign, seat: SeatSnapshot, supporter: LetterInput
+) -> EmailPreview | None:
+    """The copy the campaign's additional recipient would receive with that letter, if any."""
+    return preview_copy(letter_for(campaign, seat, supporter), campaign_snapshot(campaign))
 
 
 def preview_email(campaign: Campaign, seat: SeatSnapshot, supporter: LetterInput) -> EmailPreview:

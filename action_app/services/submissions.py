@@ -21,7 +21,7 @@ from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, 
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
-from action_app.services.consent import CONSENT_VERSION, consent_version
+from action_app.services.consent import consent_version
 from action_app.services.letters import (
     Recipient,
     Supporter,
@@ -106,7 +106,8 @@ def save_draft(
         campaign, recipient, postcode=postcode, letter=letter, source=source, form_token=form_token
     )
     values["language"] = language  # every later email about the letter comes in it
-    values["consent_version"] = consent_version(language)  # the wording they read, in it
+    # the wording they read, in their language (naming the copy's recipient where there is one)
+    values["consent_version"] = consent_version(language, with_copy=bool(values["copy_email"]))
     now = utcnow()
     if draft is not None and draft.status == LetterStatus.DRAFT:
         db.session.execute(
@@ -157,7 +158,11 @@ def letter_values(
         parts = render_letter(campaign, recipient, supporter)
         subject, before, after = parts.subject, parts.before, parts.after
     offered = {o["slug"] for o in campaign.organisations}
+    copy = copy_recipient(campaign, recipient)
     return {
+        "copy_key": copy and f"fixed:{copy['email'].lower()}",
+        "copy_name": copy and copy["name"],
+        "copy_email": copy and copy["email"],
         "form_token": form_token,
         "recipient_key": recipient.key,
         "recipient_name": recipient.name,
@@ -177,8 +182,15 @@ def letter_values(
         "body_after": after,
         "opt_ins": [slug for slug in letter.opt_ins if slug in offered],
         "source": source,
-        "consent_version": CONSENT_VERSION,
+        "consent_version": consent_version("en", with_copy=bool(copy)),
     }
+
+
+def copy_recipient(campaign: CampaignSnapshot, recipient: Recipient) -> dict | None:
+    """Who gets a copy of a letter to this recipient: the campaign's additional fixed
+    recipient, for a letter the platform sends to an MP (one the supporter posts has none)."""
+    also = getattr(campaign, "copy_target", None)
+    return also if also and recipient.member_id is not None and recipient.email else None
 
 
 def letter_body(letter: Letter) -> str:
@@ -197,6 +209,8 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     now = utcnow()
     letter_id = letter.id
     duplicate_of = (letter.campaign_id, letter.recipient_key, letter.email_key)
+    if not require_confirmation:  # else at confirmation, when the copy is queued
+        drop_copy_if_sent_before(letter)
     try:
         moved = db.session.execute(
             update(Letter)
@@ -217,9 +231,58 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
     count_letter_accepted(letter, now, queued=not require_confirmation)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
-    kind = MessageKind.CONFIRMATION if require_confirmation else MessageKind.MP
-    _queue_message(letter_id, kind, now)
+    if require_confirmation:
+        _queue_message(letter_id, MessageKind.CONFIRMATION, now)
+    else:
+        queue_letter_messages(letter, now)
     return True
+
+
+def queue_letter_messages(letter: Letter, now) -> None:
+    """The letter's own emails, pending: to the MP, and the copy if it carries one. They are
+    independent messages: each is claimed, retried and recorded on its own."""
+    _queue_message(letter.id, MessageKind.MP, now)
+    if letter.copy_key:
+        _queue_message(letter.id, MessageKind.COPY, now)
+
+
+def drop_copy_if_sent_before(letter: Letter) -> None:
+    """One copy per supporter per recipient: an address that already sent the campaign's copy
+    recipient a letter (with a letter to another MP) sends this one to its MP alone."""
+    if letter.copy_key and _copy_sent_before(letter):
+        _drop_copy(letter)
+
+
+def copy_goes(letter: Letter) -> bool:
+    """Whether sending this draft will send its copy too (for the check page)."""
+    return bool(letter.copy_key) and not _copy_sent_before(letter)
+
+
+def _copy_sent_before(letter: Letter) -> bool:
+    """Whether this address already sent this campaign's copy recipient a letter (to another
+    MP): confirmed, so sent or on its way, as the one-copy index counts it."""
+    return (
+        db.session.scalar(
+            select(Letter.id).where(
+                Letter.campaign_id == letter.campaign_id,
+                Letter.copy_key == letter.copy_key,
+                Letter.email_key == letter.email_key,
+                Letter.status == LetterStatus.CONFIRMED,
+                Letter.id != letter.id,
+            )
+        )
+        is not None
+    )
+
+
+def _drop_copy(letter: Letter) -> None:
+    db.session.execute(
+        update(Letter)
+        .where(Letter.id == letter.id)
+        .values(copy_key=None, copy_name=None, copy_email=None)
+        .execution_options(synchronize_session=False)
+    )
+    letter.copy_key = letter.copy_name = letter.copy_email = None
 
 
 def offered_by(letter: Letter) -> tuple[dict, ...]:
@@ -263,6 +326,7 @@ def _submitted_like(campaign_id: int, recipient_key: str, key: str) -> Letter | 
 def confirm_letter(letter: Letter) -> bool:
     """The supporter clicked their link: queue the letter (once). True if this call did it."""
     now = utcnow()
+    drop_copy_if_sent_before(letter)
     moved = db.session.execute(
         update(Letter)
         .where(Letter.id == letter.id, Letter.status == LetterStatus.AWAITING_CONFIRMATION)
@@ -273,7 +337,7 @@ def confirm_letter(letter: Letter) -> bool:
     if moved is None:
         return False
     count_letter_queued(letter, now, confirmed_by_supporter=True)
-    _queue_message(letter.id, MessageKind.MP, now)
+    queue_letter_messages(letter, now)
     return True
 
 

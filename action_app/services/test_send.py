@@ -1,5 +1,6 @@
-"""Test sends: the letter for a chosen MP, sent to the editor's own address through the real
-queue, worker and mail transport, marked [TEST] and never counted or receipted."""
+"""Test sends: the letter for a chosen MP (and its copy to the campaign's additional recipient,
+if any), sent to the editor's own address through the real queue, worker and mail transport,
+marked [TEST] and never counted or receipted."""
 
 from __future__ import annotations
 
@@ -41,9 +42,14 @@ def queue_test_letter(
     letter.submitted_at = letter.confirmed_at = now
     db.session.add(letter)
     db.session.flush()
-    db.session.add(
-        OutboundMessage(letter_id=letter.id, kind=MessageKind.MP, status=MessageStatus.PENDING)
-    )
+    # The copy to the campaign's additional recipient, if it has one, comes to the editor too.
+    kinds = [MessageKind.MP] + ([MessageKind.COPY] if letter.copy_key else [])
+    if letter.copy_key:
+        letter.copy_key, letter.copy_email = f"test:{token}", user.email
+    for kind in kinds:
+        db.session.add(
+            OutboundMessage(letter_id=letter.id, kind=kind, status=MessageStatus.PENDING)
+        )
     audit.record(
         "campaign_test_send",
         campaign.slug,

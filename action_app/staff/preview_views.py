@@ -28,7 +28,7 @@ def campaign_preview(slug: str):
     supporter = staff_preview.sample_supporter(
         request.args.get("name", ""), request.args.get("address", ""), request.args.get("town", "")
     )
-    headers, body, problem = [], "", None
+    headers, body, problem, copy = [], "", None, None
     if member is not None:
         seat = staff_preview.seat_of_member(member.id)
         if seat is None:
@@ -40,6 +40,7 @@ def campaign_preview(slug: str):
                 problem = f"{member.display_name} has no email address, so no letter can go."
             else:
                 headers, body = list(email.headers), email.body
+                copy = staff_preview.preview_copy_email(campaign, seat, supporter)
     return render_template(
         "staff/campaign_preview.html",
         campaign=campaign,
@@ -49,6 +50,7 @@ def campaign_preview(slug: str):
         supporter=supporter,
         headers=headers,
         body=body,
+        copy=copy,
         problem=problem,
         searched=bool(query),
     )

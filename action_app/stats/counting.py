@@ -25,6 +25,9 @@ from action_app.sql import upsert
 from action_app.stats.store import Counter
 
 CONSTITUENCY, SOURCE, HOUR, ORGANISATION = "constituency", "source", "hour", "organisation"
+# Copies to a campaign's additional fixed recipient, by its key ("fixed:<email>"): counted apart
+# from the letters, so a letter that reached its MP and the minister is still one letter.
+RECIPIENT = "recipient"
 
 
 def hour_bucket(moment: datetime) -> str:
@@ -108,6 +111,16 @@ def count_letter_failed(action: Letter) -> None:
             Counter(SOURCE, action.source or "", "failed"),
         ],
     )
+
+
+def count_copy_sent(action: Letter, when: datetime) -> None:
+    """The copy's recipient's mail server accepted it."""
+    add_counts(action.campaign_id, [Counter(RECIPIENT, action.copy_key or "", "sent")])
+
+
+def count_copy_failed(action: Letter) -> None:
+    """The copy could not be delivered and will not be tried again."""
+    add_counts(action.campaign_id, [Counter(RECIPIENT, action.copy_key or "", "failed")])
 
 
 def count_letters_expired(rows: Iterable[tuple[int, int | None]]) -> None:

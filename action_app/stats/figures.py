@@ -22,7 +22,7 @@ from action_app.models import StatsCounter
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
-from action_app.stats.counting import CONSTITUENCY, HOUR, ORGANISATION, SOURCE
+from action_app.stats.counting import CONSTITUENCY, HOUR, ORGANISATION, RECIPIENT, SOURCE
 
 UK = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
@@ -119,6 +119,9 @@ class Figures:
     sources: list[Row]
     hourly: list[tuple[datetime, int]]  # UK time, the last RECENT_HOURS
     daily: list[tuple[datetime, int]]  # UK dates, every day from the first letter
+    # Copies to the campaign's additional fixed recipient (sent, failed), one row per
+    # recipient the campaign has had; not part of any letter count above.
+    copies: list[Row] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     def constituency(self, key: str) -> Row | None:
@@ -152,6 +155,7 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
     sources: dict[str, Row] = {}
     hours: dict[str, int] = {}
     orgs: dict[str, int] = {}
+    copies: dict[str, Row] = {}
     expired = confirmed = 0
     for dimension, bucket, metric, value in rows:
         if dimension == CONSTITUENCY:
@@ -169,6 +173,9 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
             hours[bucket] = hours.get(bucket, 0) + value
         elif dimension == ORGANISATION:
             orgs[bucket] = value
+        elif dimension == RECIPIENT and metric in ("sent", "failed"):
+            row = copies.setdefault(bucket, Row(bucket, _copy_label(bucket, campaign)))
+            setattr(row, metric, value)
     constituencies = _label_seats(seats)
     total = Row("all", "All")
     for row in constituencies:
@@ -191,7 +198,16 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
         sources=sorted(sources.values(), key=lambda r: (-r.sent, r.label)),
         hourly=_hourly(hours, now),
         daily=_daily(hours, now, campaign.debate_at),
+        copies=sorted(copies.values(), key=lambda r: r.label),
     )
+
+
+def _copy_label(key: str, campaign: CampaignSnapshot) -> str:
+    """The copy recipient's name, while the campaign still names it; else its address."""
+    also = campaign.copy_target
+    if also and key == f"fixed:{also['email'].lower()}":
+        return also["name"]
+    return key.removeprefix("fixed:")
 
 
 def _headline(total: Row, seats: list[Row], expired: int, confirmed: int, campaign) -> Headline:

@@ -53,6 +53,9 @@ HEADLINE = _object(
         "confirmed": {"type": ["integer", "null"], "minimum": 0},
         "constituencies_reached": _COUNT,
         "constituencies_total": _COUNT,
+        # Copies to a campaign's additional fixed recipient (a minister); not in "sent".
+        "copies_sent": _COUNT,
+        "copies_failed": _COUNT,
         "personalised": _COUNT,
         "personalised_share": _RATE,
         "reply_answers": _COUNT,

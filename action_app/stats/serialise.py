@@ -54,6 +54,9 @@ def headline_document(figures: Figures) -> dict:
     headline["personalised_share"] = _rate(headline["personalised_share"])
     headline["reply_rate"] = _rate(headline["reply_rate"])
     headline["constituencies_total"] = 650
+    # Copies to the campaign's additional fixed recipient: not letters, so apart from "sent".
+    headline["copies_sent"] = sum(copy.sent for copy in figures.copies)
+    headline["copies_failed"] = sum(copy.failed for copy in figures.copies)
     return headline
 
 

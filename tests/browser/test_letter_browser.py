@@ -161,3 +161,25 @@ def test_the_journey_works_with_the_keyboard_alone(page, live_server):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/sent/.*"))
     assert page.get_by_role("heading", level=1).inner_text() == "Your letter is on its way"
+
+
+def test_the_check_page_with_a_copy_to_a_minister_is_accessible(page, live_server, journey_app):
+    """A campaign that copies each letter to a fixed recipient: the consent box names both, the
+    check page shows both emails, and sending it yourself puts the minister in Cc."""
+    minister = {"name": "Minister for Libraries", "email": "minister@dcms.example.gov.uk"}
+    import_campaign(
+        {**CAMPAIGN_DOCUMENT, "target": {"type": "constituency_mp", "also": minister}}, "tests"
+    )
+    db.session.commit()
+    registry_of(journey_app).clear_caches()
+    to_letter_page(page, live_server.url)
+    fill_details(page)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="The copy to Minister for Libraries").wait_for()
+    assert "This is a copy of my letter to my MP, Rachel Blake." in page.inner_text("main")
+    assert_accessible(page, "check page with a copy")
+    page.get_by_text("I would rather send it from my own email").click()
+    page.get_by_role("button", name="Send it myself").click()
+    mailto = page.get_by_role("link", name="Open it in my email program").get_attribute("href")
+    assert mailto.startswith(f"mailto:rachel.blake.mp@parliament.uk?cc={minister['email']}&")
+    assert_accessible(page, "sent by the supporter, with a Cc")
