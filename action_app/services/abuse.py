@@ -76,13 +76,13 @@ def bot_reason(honeypot: str | None, opened: str | None, form_token: str | None)
 
 
 def letter_text(
-    view: CampaignSnapshot, recipient: Recipient, letter: LetterInput, postcode: str
+    campaign: CampaignSnapshot, recipient: Recipient, letter: LetterInput, postcode: str
 ) -> LetterText:
     """The words of a letter as typed (or the campaign's, for a fixed letter)."""
-    if view.body_editable:
+    if campaign.body_editable:
         before, after = letter.body_before, letter.body_after
     else:
-        parts = render_letter(view, recipient)
+        parts = render_letter(campaign, recipient)
         before, after = parts.before, parts.after
     lines = tuple(x for x in (letter.address_line_1, letter.address_line_2, letter.town) if x)
     return LetterText(
@@ -90,12 +90,12 @@ def letter_text(
     )
 
 
-def review_letter(view: CampaignSnapshot, recipient: Recipient, text: LetterText) -> Verdict:
+def review_letter(campaign: CampaignSnapshot, recipient: Recipient, text: LetterText) -> Verdict:
     """The campaign's verdict on these words for this recipient."""
-    safeguards = Safeguards.of(view.safeguards)
+    safeguards = Safeguards.of(campaign.safeguards)
     already = False
     if safeguards.identical_letter != "allow":
-        already = identical_sent(view.id, recipient.key, text.fingerprint())
+        already = identical_sent(campaign.id, recipient.key, text.fingerprint())
     return judge_letter(safeguards, text, recipient.name, already)
 
 
@@ -150,60 +150,60 @@ class Submission:
     earlier: Letter | None = None
 
 
-def submit_letter(action: Letter, view: CampaignSnapshot, own_letters: list[str]) -> Submission:
+def submit_letter(letter: Letter, campaign: CampaignSnapshot, own_letters: list[str]) -> Submission:
     """Send a draft, hold it, or (if the address has written to this recipient) leave the
     decision to the address's owner. The caller commits, then dispatches on "sent"."""
-    action_id = action.id
-    reason = action.hold_reason or _content_hold(action, view)
+    letter_id = letter.id
+    reason = letter.hold_reason or _content_hold(letter, campaign)
     if reason:
-        return Submission("held" if hold_draft(action, view, reason) else "repeat")
-    earlier = _earlier_letter(action)
+        return Submission("held" if hold_draft(letter, campaign, reason) else "repeat")
+    earlier = _earlier_letter(letter)
     if earlier is not None and earlier.public_id in own_letters:
         return Submission("already", earlier)
     if earlier is not None and earlier.status == LetterStatus.CONFIRMED:
-        return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
+        return Submission("awaiting" if _ask_the_owner(letter_id) else "repeat")
     try:
-        sent_now = submit_draft(action, view.require_confirmation)
+        sent_now = submit_draft(letter, campaign.require_confirmation)
     except AlreadyWritten as refused:  # another letter from the address got there first
         db.session.rollback()
         earlier = earlier_letter(refused)
         if earlier.public_id in own_letters:
             return Submission("already", earlier)
-        return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
+        return Submission("awaiting" if _ask_the_owner(letter_id) else "repeat")
     return Submission("sent" if sent_now else "repeat")
 
 
-def _content_hold(action: Letter, view: CampaignSnapshot) -> str | None:
+def _content_hold(letter: Letter, campaign: CampaignSnapshot) -> str | None:
     """At Send, a letter identical to one sent since Continue is held rather than refused."""
-    safeguards = Safeguards.of(view.safeguards)
-    if safeguards.identical_letter == "allow" or not action.body_hash:
+    safeguards = Safeguards.of(campaign.safeguards)
+    if safeguards.identical_letter == "allow" or not letter.body_hash:
         return None
-    if identical_sent(action.campaign_id, action.recipient_key, action.body_hash):
+    if identical_sent(letter.campaign_id, letter.recipient_key, letter.body_hash):
         return "content: identical to a letter already sent to this recipient"
     return None
 
 
-def _earlier_letter(action: Letter) -> Letter | None:
+def _earlier_letter(letter: Letter) -> Letter | None:
     return db.session.scalar(
         select(Letter)
         .where(
-            Letter.campaign_id == action.campaign_id,
-            Letter.recipient_key == action.recipient_key,
-            Letter.email_key == action.email_key,
+            Letter.campaign_id == letter.campaign_id,
+            Letter.recipient_key == letter.recipient_key,
+            Letter.email_key == letter.email_key,
             Letter.status.in_(SUBMITTED),
-            Letter.id != action.id,
+            Letter.id != letter.id,
         )
         .order_by(Letter.status.desc(), Letter.id)  # a confirmed one first
         .limit(1)
     )
 
 
-def hold_draft(action: Letter, view: CampaignSnapshot, reason: str) -> bool:
+def hold_draft(letter: Letter, campaign: CampaignSnapshot, reason: str) -> bool:
     """Move the draft to held (once), with its message waiting as held (flushes)."""
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
-        .where(Letter.id == action.id, Letter.status == LetterStatus.DRAFT)
+        .where(Letter.id == letter.id, Letter.status == LetterStatus.DRAFT)
         .values(
             status=LetterStatus.HELD, hold_reason=reason[:300], submitted_at=now, updated_at=now
         )
@@ -212,18 +212,18 @@ def hold_draft(action: Letter, view: CampaignSnapshot, reason: str) -> bool:
     ).first()
     if moved is None:
         return False
-    kind = MessageKind.CONFIRMATION if view.require_confirmation else MessageKind.MP
-    _insert_message(action.id, kind, MessageStatus.HELD, now, dispatched=False)
+    kind = MessageKind.CONFIRMATION if campaign.require_confirmation else MessageKind.MP
+    _insert_message(letter.id, kind, MessageStatus.HELD, now, dispatched=False)
     return True
 
 
-def _ask_the_owner(action_id: int) -> bool:
+def _ask_the_owner(letter_id: int) -> bool:
     """The address has a letter to this recipient already, from another browser: this one
     waits for the address's owner, who is emailed what happened and how to act."""
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
-        .where(Letter.id == action_id, Letter.status == LetterStatus.DRAFT)
+        .where(Letter.id == letter_id, Letter.status == LetterStatus.DRAFT)
         .values(status=LetterStatus.AWAITING_CONFIRMATION, submitted_at=now, updated_at=now)
         .returning(Letter.id)
         .execution_options(synchronize_session=False)
@@ -231,16 +231,16 @@ def _ask_the_owner(action_id: int) -> bool:
     if moved is None:
         return False
     _insert_message(
-        action_id, MessageKind.ADDRESS_USED, MessageStatus.PENDING, now, dispatched=True
+        letter_id, MessageKind.ADDRESS_USED, MessageStatus.PENDING, now, dispatched=True
     )
     return True
 
 
-def _insert_message(action_id: int, kind: str, status: str, now, *, dispatched: bool) -> None:
+def _insert_message(letter_id: int, kind: str, status: str, now, *, dispatched: bool) -> None:
     db.session.execute(
         OutboundMessage.__table__.insert(),
         {
-            "letter_id": action_id,
+            "letter_id": letter_id,
             "kind": kind,
             "status": status,
             "attempts": 0,

@@ -38,32 +38,32 @@ def held_letters(limit: int = 200) -> list[HeldLetter]:
 
 
 def _held(letter_id: int) -> Letter:
-    action = db.session.get(Letter, letter_id)
-    if action is None:
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
         raise OutboxError(f"There is no letter {letter_id}.")
-    if action.status != LetterStatus.HELD:
-        raise OutboxError(f"Letter {letter_id} is {action.status}, not held.")
-    return action
+    if letter.status != LetterStatus.HELD:
+        raise OutboxError(f"Letter {letter_id} is {letter.status}, not held.")
+    return letter
 
 
 def release(letter_id: int) -> int:
     """Send a held letter (flushes; the caller commits and dispatches the returned id).
 
     A letter held before its confirmation email was sent goes on to await confirmation."""
-    action = _held(letter_id)
-    held = [m for m in action.messages if m.status == MessageStatus.HELD]
+    letter = _held(letter_id)
+    held = [m for m in letter.messages if m.status == MessageStatus.HELD]
     awaiting = any(m.kind == MessageKind.CONFIRMATION for m in held)
-    if not awaiting and _sent_twin(action):
+    if not awaiting and _sent_twin(letter):
         raise OutboxError(
-            f"Letter {letter_id}: a letter from this address to {action.recipient_name} has "
+            f"Letter {letter_id}: a letter from this address to {letter.recipient_name} has "
             "already been sent for this campaign, so this one cannot be; reject it instead."
         )
     now = utcnow()
-    action.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
-    action.confirmed_at = None if awaiting else now
-    action.updated_at = now
+    letter.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
+    letter.confirmed_at = None if awaiting else now
+    letter.updated_at = now
     if not held:  # held by the seat check before a message was written
-        held = [OutboundMessage(letter=action, kind=MessageKind.MP)]
+        held = [OutboundMessage(letter=letter, kind=MessageKind.MP)]
         db.session.add(held[0])
     for message in held:
         message.status = MessageStatus.PENDING
@@ -71,18 +71,18 @@ def release(letter_id: int) -> int:
         message.dispatched_at = now
         message.last_error = None
     db.session.flush()
-    return action.id
+    return letter.id
 
 
-def _sent_twin(action: Letter) -> bool:
+def _sent_twin(letter: Letter) -> bool:
     return (
         db.session.scalar(
             select(Letter.id).where(
-                Letter.campaign_id == action.campaign_id,
-                Letter.recipient_key == action.recipient_key,
-                Letter.email_key == action.email_key,
+                Letter.campaign_id == letter.campaign_id,
+                Letter.recipient_key == letter.recipient_key,
+                Letter.email_key == letter.email_key,
                 Letter.status == LetterStatus.CONFIRMED,
-                Letter.id != action.id,
+                Letter.id != letter.id,
             )
         )
         is not None

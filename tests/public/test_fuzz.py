@@ -264,8 +264,8 @@ def tamper(token: str, edits: list[tuple[int, str]]) -> str:
 
 
 def test_fuzz_the_not_me_link(site, caplog, capsys):
-    """The "I did not send this" link (in every receipt): made-up tokens, valid ones edited, the form's
-    fields and every method. A valid token with its form token acts once; nothing else does."""
+    """The "I did not send this" link (in every receipt): made-up tokens, valid ones edited,
+    the form's fields and every method. Only a valid token with its form token acts."""
     writer = site.test_client()
     send(writer, write_letter(writer))
     letter = db.session.scalar(db.select(Letter))
