@@ -8,6 +8,7 @@ single conditional update, so back, refresh and double clicks never send twice.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from action_app import rate_limits, tasking
 from action_app.extensions import db
 from action_app.i18n import current_language
-from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
+from action_app.models import CampaignStatus, Letter, LetterStatus, SentBy
 from action_app.models.types import utcnow
 from action_app.public.forms import ConfirmForm, SendForm, clean_source
 from action_app.public.guarded_form import GuardedLetterForm as LetterForm
@@ -26,7 +27,7 @@ from action_app.registry import current_registry
 from action_app.services import abuse, emails, lookup, pacing, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.consent import consent_wording, opt_in_wording
-from action_app.services.letter_status import letter_status
+from action_app.services.letter_status import Shown, shown_status
 from action_app.services.letters import (
     Recipient,
     postal_recipient_for,
@@ -157,21 +158,22 @@ def sent(slug: str, public_id: str):
         return render_template("public/letter_missing.html", campaign=campaign), 404
     if letter.status == LetterStatus.DRAFT:
         return redirect(url_for("public.check", slug=slug, public_id=public_id))
-    mp_message = letter.mp_message()
+    shown = shown_to_writer(campaign, letter)
+    status = shown.progress
     return render_template(
         "public/sent.html",
         campaign=campaign,
         letter=letter,
-        failed=mp_message is not None and mp_message.status == MessageStatus.FAILED,
-        failure_explanation=emails.failure_explanation(
-            mp_message.last_error if mp_message is not None else None
-        ),
+        failed=status.state == "failed",
+        failure_explanation=emails.failure_explanation(status.reason),
         read_first=letter.status == LetterStatus.HELD
         and (letter.hold_reason or "").startswith("content:"),
         letter_text=letter_body(letter),
-        total=campaign_total(campaign.id),
+        total=campaign_total(campaign.id) + shown.uncounted,
         share=_share_links(campaign, letter.source),
-        status=letter_status(letter, paced_until=_paced_delivery(campaign, letter)),
+        status=status,
+        queued=shown.queued,
+        owner_confirms=shown.owner_confirms,
         own=own_email(letter) if letter.sent_by == SentBy.SUPPORTER_EMAIL else None,
         postal=recipient_postal_lines(letter) if by_post(letter) else None,
         supporter_lines=supporter_lines(letter),
@@ -227,9 +229,25 @@ def _send(campaign: CampaignSnapshot, letter: Letter):
     return redirect(url_for("public.sent", slug=campaign.slug, public_id=public_id))
 
 
-def _paced_delivery(campaign: CampaignSnapshot, letter: Letter):
-    """When the campaign's pacing will let this letter reach the MP (naive UTC), if not now."""
-    return pacing.expected_delivery(letter, PacingRule.of(campaign), utcnow())
+def shown_to_writer(campaign: CampaignSnapshot, letter: Letter) -> Shown:
+    """What the sent page and its status JSON show this letter's browser."""
+    now = utcnow()
+    return shown_status(
+        letter,
+        require_confirmation=campaign.require_confirmation,
+        paced_until=_paced_delivery(campaign, letter, now),
+        sending_for=timedelta(seconds=current_registry().settings.address_used_sending_seconds),
+        now=now,
+    )
+
+
+def _paced_delivery(campaign: CampaignSnapshot, letter: Letter, now):
+    """When the campaign's pacing will let this letter reach the MP (naive UTC), if not now;
+    for a letter held for its address's owner, when a new letter would reach it."""
+    rule = PacingRule.of(campaign)
+    if letter.status == LetterStatus.AWAITING_CONFIRMATION and not campaign.require_confirmation:
+        return pacing.slot_for_a_new_letter(rule, letter.campaign_id, letter.recipient_key, now)
+    return pacing.expected_delivery(letter, rule, now)
 
 
 def _dispatch_letter(letter_id: int) -> None:
