@@ -119,10 +119,11 @@ def check(slug: str, public_id: str):
         refused = rate_limits.check_letter(
             campaign.id, letter.recipient_key, letter.email_key, letter.postcode
         )
-        if refused is not None:
+        if refused is not None and refused.scope != "email":
             back = url_for("public.check", slug=slug, public_id=public_id)
             return too_many(campaign, refused, saved_letter_url=back)
-        return _send(campaign, letter)
+        # Over the per-email limit the letter is taken, and waits for the address's owner.
+        return _send(campaign, letter, over_email_limit=refused is not None)
     preview = preview_letter(letter, campaign)
     return render_template(
         "public/check.html",
@@ -214,15 +215,20 @@ def confirm(slug: str, token: str):
     )
 
 
-def _send(campaign: CampaignSnapshot, letter: Letter):
+def _send(campaign: CampaignSnapshot, letter: Letter, *, over_email_limit: bool = False):
     letter_id, public_id = letter.id, letter.public_id
-    submission = abuse.submit_letter(letter, campaign, session.get(SESSION_LETTERS, []))
+    submission = abuse.submit_letter(
+        letter,
+        campaign,
+        session.get(SESSION_LETTERS, []),
+        over_email_limit=over_email_limit,
+    )
     if submission.kind == "already":
         return _already_written(campaign, submission.earlier)
-    if submission.kind in ("sent", "held"):
+    if submission.kind in ("sent", "held", "confirm"):
         record_reply_choice(letter, wants_email=not request.form.get("no_reply_check"))
     db.session.commit()
-    if submission.kind in ("sent", "awaiting"):
+    if submission.kind in ("sent", "awaiting", "confirm"):
         _dispatch_letter(letter_id)
         if submission.kind == "sent" and not campaign.require_confirmation:
             bump_hot_totals(campaign.id, total=1)

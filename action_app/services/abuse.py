@@ -7,7 +7,10 @@
   refused at Continue, with the reason, or held when sent.
 - One letter per address per MP, without telling a stranger whether an address has written:
   "already written" is shown only to the browser that wrote the earlier letter. Anyone else gets
-  the page of a letter that awaits its confirmation, and the address's owner is emailed.
+  the page of a new letter (services/letter_status.py), and the address's owner is emailed.
+- Nobody is shut out by the per-email limit: a letter over it waits for the address's owner to
+  confirm it by an emailed link, and one address gets only so many of those emails
+  (RATE_LIMIT_OWNER_EMAILS); beyond that the letter is held for a person, never dropped.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from action_app.models import (
 )
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
+from action_app.rate_limits import may_email_owner
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.letter_status import OWNER_CONFIRMS
 from action_app.services.letters import Recipient, render_letter
 from action_app.services.safeguards import LetterText, Safeguards, Verdict, judge_letter
 from action_app.services.submissions import (
@@ -41,6 +46,13 @@ from action_app.services.submissions import (
 
 BOT_PREFIX = "bot check:"
 HONEYPOT_REASON = f"{BOT_PREFIX} the hidden field was filled in"
+OWNER_CONFIRMS_REASON = (
+    f"{OWNER_CONFIRMS} several letters from this address lately; waits for its owner to confirm"
+)
+OWNER_EMAILS_HELD_REASON = (
+    f"{OWNER_CONFIRMS} several letters from this address lately, and it has been sent its "
+    "share of confirmation emails; releasing it sends one"
+)
 
 
 # --- bot checks ---------------------------------------------------------------------------------
@@ -144,16 +156,25 @@ def annotate_draft(
 @dataclass(frozen=True)
 class Submission:
     """What pressing Send did: sent (queued), held, awaiting (the owner was emailed instead),
-    already (this browser wrote to this recipient before: ``earlier``), repeat (sent before)."""
+    confirm (waits for the address's owner to confirm: several letters came from it),
+    already (this browser wrote to this recipient before: ``earlier``), repeat (sent before,
+    or nothing to do now)."""
 
     kind: str
     earlier: Letter | None = None
 
 
-def submit_letter(letter: Letter, campaign: CampaignSnapshot, own_letters: list[str]) -> Submission:
-    """Send a draft, hold it, or (if the address has written to this recipient) leave the
-    decision to the address's owner. The caller commits, then dispatches on "sent"."""
-    letter_id = letter.id
+def submit_letter(
+    letter: Letter,
+    campaign: CampaignSnapshot,
+    own_letters: list[str],
+    *,
+    over_email_limit: bool = False,
+) -> Submission:
+    """Send a draft, hold it, or (if the address has written to this recipient, or sent
+    several letters lately: ``over_email_limit``) leave the decision to the address's owner.
+    The caller commits, then dispatches on "sent", "confirm" and "awaiting"."""
+    letter_id, email_key = letter.id, letter.email_key
     reason = letter.hold_reason or _content_hold(letter, campaign)
     if reason:
         return Submission("held" if hold_draft(letter, campaign, reason) else "repeat")
@@ -161,7 +182,9 @@ def submit_letter(letter: Letter, campaign: CampaignSnapshot, own_letters: list[
     if earlier is not None and earlier.public_id in own_letters:
         return Submission("already", earlier)
     if earlier is not None and earlier.status == LetterStatus.CONFIRMED:
-        return Submission("awaiting" if _ask_the_owner(letter_id) else "repeat")
+        return _for_the_owner(letter_id, email_key, over_email_limit)
+    if over_email_limit:
+        return _owner_confirms(letter, campaign)
     try:
         sent_now = submit_draft(letter, campaign.require_confirmation)
     except AlreadyWritten as refused:  # another letter from the address got there first
@@ -169,8 +192,38 @@ def submit_letter(letter: Letter, campaign: CampaignSnapshot, own_letters: list[
         earlier = earlier_letter(refused)
         if earlier.public_id in own_letters:
             return Submission("already", earlier)
-        return Submission("awaiting" if _ask_the_owner(letter_id) else "repeat")
+        return _for_the_owner(letter_id, email_key, over_email_limit)
     return Submission("sent" if sent_now else "repeat")
+
+
+def _for_the_owner(letter_id: int, email_key: str, over_email_limit: bool) -> Submission:
+    """The address has written to this recipient: its owner is emailed, unless the address
+    has had its share of such emails lately; then a person looks at the letter first."""
+    if not over_email_limit:
+        return Submission("awaiting" if _ask_the_owner(letter_id) else "repeat")
+    if may_email_owner(email_key):
+        moved = _ask_the_owner(letter_id, reason=OWNER_CONFIRMS_REASON)
+        return Submission("awaiting" if moved else "repeat")
+    _ask_the_owner(letter_id, reason=OWNER_EMAILS_HELD_REASON, held=True)
+    return Submission("repeat")  # nothing to queue: it waits for a person
+
+
+def _owner_confirms(letter: Letter, campaign: CampaignSnapshot) -> Submission:
+    """Several letters came from this address lately: this one is not refused (that would
+    let anyone lock the owner out) but waits for the owner to confirm it by an emailed link,
+    or, when the address has had its share of those emails, for a person."""
+    if not may_email_owner(letter.email_key):
+        held = hold_draft(letter, campaign, OWNER_EMAILS_HELD_REASON, MessageKind.CONFIRMATION)
+        return Submission("held" if held else "repeat")
+    if not submit_draft(letter, require_confirmation=True):
+        return Submission("repeat")
+    db.session.execute(
+        update(Letter)
+        .where(Letter.id == letter.id)
+        .values(hold_reason=OWNER_CONFIRMS_REASON)
+        .execution_options(synchronize_session=False)
+    )
+    return Submission("confirm")
 
 
 def _content_hold(letter: Letter, campaign: CampaignSnapshot) -> str | None:
@@ -198,8 +251,11 @@ def _earlier_letter(letter: Letter) -> Letter | None:
     )
 
 
-def hold_draft(letter: Letter, campaign: CampaignSnapshot, reason: str) -> bool:
-    """Move the draft to held (once), with its message waiting as held (flushes)."""
+def hold_draft(
+    letter: Letter, campaign: CampaignSnapshot, reason: str, kind: MessageKind | None = None
+) -> bool:
+    """Move the draft to held (once), with its message waiting as held (flushes): the one to
+    the MP, or the confirmation email if the campaign (or ``kind``) asks for one first."""
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
@@ -212,27 +268,33 @@ def hold_draft(letter: Letter, campaign: CampaignSnapshot, reason: str) -> bool:
     ).first()
     if moved is None:
         return False
-    kind = MessageKind.CONFIRMATION if campaign.require_confirmation else MessageKind.MP
+    if kind is None:
+        kind = MessageKind.CONFIRMATION if campaign.require_confirmation else MessageKind.MP
     _insert_message(letter.id, kind, MessageStatus.HELD, now, dispatched=False)
     return True
 
 
-def _ask_the_owner(letter_id: int) -> bool:
+def _ask_the_owner(letter_id: int, *, reason: str | None = None, held: bool = False) -> bool:
     """The address has a letter to this recipient already, from another browser: this one
-    waits for the address's owner, who is emailed what happened and how to act."""
+    waits for the address's owner, who is emailed what happened and how to act (``held``:
+    the email waits for a person to release it)."""
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
         .where(Letter.id == letter_id, Letter.status == LetterStatus.DRAFT)
-        .values(status=LetterStatus.AWAITING_CONFIRMATION, submitted_at=now, updated_at=now)
+        .values(
+            status=LetterStatus.HELD if held else LetterStatus.AWAITING_CONFIRMATION,
+            hold_reason=reason,
+            submitted_at=now,
+            updated_at=now,
+        )
         .returning(Letter.id)
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
         return False
-    _insert_message(
-        letter_id, MessageKind.ADDRESS_USED, MessageStatus.PENDING, now, dispatched=True
-    )
+    status = MessageStatus.HELD if held else MessageStatus.PENDING
+    _insert_message(letter_id, MessageKind.ADDRESS_USED, status, now, dispatched=not held)
     return True
 
 

@@ -49,10 +49,12 @@ def _held(letter_id: int) -> Letter:
 def release(letter_id: int) -> int:
     """Send a held letter (flushes; the caller commits and dispatches the returned id).
 
-    A letter held before its confirmation email was sent goes on to await confirmation."""
+    A letter held before its confirmation email (or its owner's notice) was sent goes on to
+    await confirmation."""
     letter = _held(letter_id)
     held = [m for m in letter.messages if m.status == MessageStatus.HELD]
-    awaiting = any(m.kind == MessageKind.CONFIRMATION for m in held)
+    # Its owner's email first: a confirmation, or the notice that the address has written.
+    awaiting = any(m.kind in (MessageKind.CONFIRMATION, MessageKind.ADDRESS_USED) for m in held)
     if not awaiting and _sent_twin(letter):
         raise OutboxError(
             f"Letter {letter_id}: a letter from this address to {letter.recipient_name} has "
