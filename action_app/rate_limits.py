@@ -60,6 +60,9 @@ class RateLimits:
             headers_enabled=False,
             swallow_errors=True,
         )
+        # No route carries a decorator (the views count by hand, with what each step knows),
+        # so the extension's check before every request would only cost time on every page.
+        app.before_request_funcs[None].remove(self.extension._check_request_limit)
         self.fallback = MovingWindowRateLimiter(MemoryStorage())
         self._lock = threading.Lock()
         self._redis_down_until = 0.0

@@ -271,6 +271,13 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         field = form.body_before if campaign.body_editable else form.personal_paragraph
         field.errors = [verdict.message]
         return _write_page(campaign, form, journey)
+    bot = abuse.bot_reason(form.contact_me_by_fax_only.data, form.opened.data, form.form_token.data)
+    marks = abuse.draft_marks(
+        seat_check=journey.seat_check,
+        body_hash=text.fingerprint(),
+        hold_reason=bot or (verdict.reason if verdict.action == "hold" else None),
+    )
+    changing = draft is not None and draft.status == LetterStatus.DRAFT
     public_id = save_draft(
         campaign,
         journey.recipient,
@@ -280,14 +287,10 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         letter=letter,
         draft=draft,
         language=current_language(),
+        marks=None if changing else marks,  # a new draft: one INSERT, marks and all
     )
-    bot = abuse.bot_reason(form.contact_me_by_fax_only.data, form.opened.data, form.form_token.data)
-    abuse.annotate_draft(
-        public_id,
-        seat_check=journey.seat_check,
-        body_hash=text.fingerprint(),
-        hold_reason=bot or (verdict.reason if verdict.action == "hold" else None),
-    )
+    if changing:
+        abuse.annotate_draft(public_id, **marks)
     db.session.commit()
     _remember(public_id)
     return redirect(url_for("public.check", slug=campaign.slug, public_id=public_id))

@@ -104,22 +104,40 @@ def your_mp(slug: str):
     campaign = public_campaign(slug)
     if campaign.current_status() != CampaignStatus.LIVE:
         return _campaign_page(campaign, PostcodeForm())
+    source = clean_source(request.args.get("source"))
+    try:
+        if "seat" in request.args:
+            return _chosen_seat(
+                campaign, request.args.get("seat", type=int), request.args.get("postcode"), source
+            )
+        return _looked_up(campaign, request.args.get("postcode", ""), source)
+    except LookupRefused as refused:
+        return too_many(campaign, refused.refusal)
+
+
+class LookupRefused(Exception):
+    """This client has asked postcodes.io (through us) too often: the per-address limit."""
+
+    def __init__(self, refusal: rate_limits.Refusal):
+        super().__init__(refusal.scope)
+        self.refusal = refusal
+
+
+def _count_lookup() -> None:
+    """The per-address limit on lookups, counted only for those that must ask postcodes.io: a
+    postcode answered from the cache costs nothing upstream (and is the busy path)."""
     refused = rate_limits.check_address("lookup")
     if refused is not None:
-        return too_many(campaign, refused)
-    source = clean_source(request.args.get("source"))
-    if "seat" in request.args:
-        return _chosen_seat(
-            campaign, request.args.get("seat", type=int), request.args.get("postcode"), source
-        )
+        raise LookupRefused(refused)
 
-    typed = request.args.get("postcode", "")
+
+def _looked_up(campaign: CampaignSnapshot, typed: str, source: str | None):
     problem = None
     try:
         # A well-formed postcode goes straight to the lookup (the busy path); anything else
         # meets the form's own checks and messages below.
         if normalise_postcode(typed) is not None:
-            found = lookup.find_mp_for_postcode(typed)
+            found = lookup.find_mp_for_postcode(typed, before_upstream=_count_lookup)
             _commit_if_written()  # a GSS code learned on the way
             return _mp_page(campaign, found, source, chosen=False)
     except lookup.DirectoryEmpty:
@@ -146,7 +164,7 @@ def _chosen_seat(
         form.validate()
         return _campaign_page(campaign, form)
     try:
-        found = lookup.find_mp_for_postcode(postcode)
+        found = lookup.find_mp_for_postcode(postcode, before_upstream=_count_lookup)
         _commit_if_written()  # a GSS code learned on the way
     except lookup.DirectoryEmpty:
         return render_template("public/directory_empty.html", campaign=campaign), 503

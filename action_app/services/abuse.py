@@ -127,6 +127,16 @@ def identical_sent(campaign_id: int, recipient_key: str, fingerprint: str) -> bo
     )
 
 
+def draft_marks(*, seat_check: str, body_hash: str, hold_reason: str | None) -> dict:
+    """The columns that record how the draft's seat was decided, its fingerprint and why it
+    will be held, for a new draft's INSERT (``submissions.save_draft``) or ``annotate_draft``."""
+    return {
+        "seat_check": seat_check,
+        "body_hash": body_hash,
+        "hold_reason": hold_reason[:300] if hold_reason else None,
+    }
+
+
 def annotate_draft(
     public_id: str, *, seat_check: str, body_hash: str, hold_reason: str | None
 ) -> None:

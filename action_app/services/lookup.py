@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from action_app.clients.postcodes_io import (
@@ -50,9 +51,12 @@ def _seats() -> SnapshotHolder:
     return current_registry().directory_snapshot
 
 
-def locate_postcode(text: str) -> PostcodeLocation:
+def locate_postcode(
+    text: str, before_upstream: Callable[[], None] | None = None
+) -> PostcodeLocation:
     """The postcode's constituency, from this process's memory, the shared cache (30 days) or
-    postcodes.io; typed errors otherwise."""
+    postcodes.io; typed errors otherwise. ``before_upstream`` is called only when postcodes.io
+    must be asked (the caller's rate limit: it may raise to stop the request going out)."""
     postcode = normalise_postcode(text)
     if postcode is None:
         raise InvalidPostcode((text or "").strip()[:40])
@@ -72,6 +76,8 @@ def locate_postcode(text: str) -> PostcodeLocation:
         except (ValueError, TypeError):
             log.warning("Ignoring an unreadable cache entry for a postcode")
     if location is None:
+        if before_upstream is not None:
+            before_upstream()
         location = _client().lookup(postcode)
         ttl = current_registry().settings.lookup_cache_days * 86400
         store.set(key, json.dumps(location.to_dict()), ttl)
@@ -90,10 +96,11 @@ def crown_dependency(postcode: str) -> str | None:
     return CROWN_DEPENDENCIES[match.group(1)] if match else None
 
 
-def find_mp_for_postcode(text: str) -> MpLookup:
+def find_mp_for_postcode(text: str, before_upstream: Callable[[], None] | None = None) -> MpLookup:
     """The seat (and its MP, or a vacancy) for a postcode. A GSS code learned on the way is
-    written to the directory (flushed; the caller commits)."""
-    location = locate_postcode(text)
+    written to the directory (flushed; the caller commits). ``before_upstream``: see
+    ``locate_postcode``."""
+    location = locate_postcode(text, before_upstream)
     holder = _seats()
     snapshot = holder.get()
     if not len(snapshot):

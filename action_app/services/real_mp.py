@@ -42,6 +42,7 @@ def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) 
         personal_paragraph=_renamed(held.personal_paragraph, names),
         opt_ins=list(held.opt_ins or []),
     )
+    text = abuse.letter_text(view, recipient, letter, held.postcode)
     public_id = save_draft(
         view,
         recipient,
@@ -49,10 +50,10 @@ def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) 
         source=held.source,
         form_token=secrets.token_urlsafe(24),
         letter=letter,
-    )
-    text = abuse.letter_text(view, recipient, letter, held.postcode)
-    abuse.annotate_draft(
-        public_id, seat_check=SeatCheck.POSTCODE, body_hash=text.fingerprint(), hold_reason=None
+        language=held.language,  # the later emails come in the language the supporter chose
+        marks=abuse.draft_marks(
+            seat_check=SeatCheck.POSTCODE, body_hash=text.fingerprint(), hold_reason=None
+        ),
     )
     stop_held(
         held,

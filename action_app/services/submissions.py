@@ -92,13 +92,16 @@ def save_draft(
     letter: LetterInput,
     draft: Letter | None = None,
     language: str = "en",
+    marks: dict | None = None,
 ) -> str:
     """Create the draft (or update the one being changed); return its public id.
 
     This is the busiest write in a surge, so a new draft is one statement: an INSERT that does
     nothing if this form was posted before (the form token is unique), in which case the
-    earlier draft is the answer. Whether the supporter has written before is settled when
-    they send, by the one-letter-per-supporter index."""
+    earlier draft is the answer, unchanged. ``marks`` (how the seat was decided, the letter's
+    fingerprint, why it will be held: see ``abuse.annotate_draft``) go into that INSERT; a
+    draft being changed is marked by the caller. Whether the supporter has written before is
+    settled when they send, by the one-letter-per-supporter index."""
     values = letter_values(
         campaign, recipient, postcode=postcode, letter=letter, source=source, form_token=form_token
     )
@@ -125,6 +128,7 @@ def save_draft(
             "status": LetterStatus.DRAFT,
             "created_at": now,
             "updated_at": now,
+            **(marks or {}),
         },
     ).first()
     if row is not None:

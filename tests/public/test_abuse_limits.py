@@ -61,30 +61,47 @@ def letters() -> int:
 
 
 def test_lookups_are_limited_per_client_address(journey, any_app, tune):
+    """The limit guards postcodes.io: each lookup that must ask it counts; a postcode answered
+    from the cache (the busy path) costs nothing upstream and is not counted."""
     tune(any_app, rate_limit_per_address="3 per minute")
-    lookup = {"postcode": "SW1A 1AA"}
-    for _ in range(3):
+    asked = ("england", "scotland", "wales")
+    for name in asked:
+        lookup = {"postcode": EXAMPLE_POSTCODES[name]}
         assert journey.get(f"{URL}/your-mp", query_string=lookup).status_code == 200
-    refused = journey.get(f"{URL}/your-mp", query_string=lookup)
+    for _ in range(5):  # cached: as often as anyone likes
+        cached = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"})
+        assert cached.status_code == 200
+    refused = journey.get(
+        f"{URL}/your-mp", query_string={"postcode": EXAMPLE_POSTCODES["northern_ireland"]}
+    )
     assert_too_many(refused, "a lot of requests from your internet connection")
     # another address (behind no proxy: the socket's own) is not affected
     other = journey.get(
         f"{URL}/your-mp",
-        query_string={"postcode": "SW1A 1AA"},
+        query_string={"postcode": EXAMPLE_POSTCODES["northern_ireland"]},
         environ_base={"REMOTE_ADDR": "192.0.2.7"},
     )
     assert other.status_code == 200
 
 
+def test_a_chosen_seat_lookup_counts_too(journey, any_app, tune, fake_postcodes):
+    tune(any_app, rate_limit_per_address="1 per minute")
+    fake_postcodes.go_down()
+    query = {"postcode": EXAMPLE_POSTCODES["wales"], "seat": "1"}
+    assert journey.get(f"{URL}/your-mp", query_string=query).status_code == 200
+    assert journey.get(f"{URL}/your-mp", query_string=query).status_code == 429
+
+
 def test_a_forged_forwarded_for_header_does_not_escape_the_limit(pg_journey, app, tune):
     tune(app, rate_limit_per_address="2 per minute")
+    names = ("england", "scotland", "wales", "northern_ireland")
     answers = [
         pg_journey.get(
             f"{URL}/your-mp",
-            query_string={"postcode": "SW1A 1AA"},
+            query_string={"postcode": EXAMPLE_POSTCODES[name]},
             headers={"X-Forwarded-For": f"198.51.100.{i}"},
         ).status_code
-        for i in range(4)
+        for i, name in enumerate(names)
     ]
     assert answers == [200, 200, 429, 429]
 

@@ -75,18 +75,24 @@ def test_another_seat_is_held_and_the_supporter_can_send_it_to_their_real_mp(
     assert "we have not sent your letter" in content
     link = re.search(r"https://write\.example\.org(/c/test-campaign/real-mp/\S+)", content)[1]
 
+    held.language = "cy"  # as if written in Welsh: the copy to the real MP keeps it
+    db.session.commit()
     other_device = app.test_client()
     offer = other_device.get(link)
     assert title(offer).startswith("Send your letter to Llinos Medi")
     assert db.session.scalar(select(Letter).where(Letter.id > letter.id)) is None  # GET acts not
     form = post_form(offer)
     check = other_device.post(form["action"], data=form["fields"])
+    draft = db.session.scalar(select(Letter).where(Letter.id > letter.id))
+    assert draft.language == "cy"  # until it is sent, from whichever language the page is in
     check_page = other_device.get(check.headers["Location"])
     assert "Llinos Medi llinos.medi.mp@parliament.uk" in text(check_page)
     assert "Mine." in text(check_page) and "Stephen Flynn" not in text(check_page)
     done = post_form(check_page)
     other_device.post(done["action"], data=done["fields"])
     new_letter = db.session.scalar(select(Letter).where(Letter.id > letter.id))
+    assert new_letter.seat_check == "postcode"
+    assert new_letter.body_hash and new_letter.hold_reason is None
     assert run(new_letter.id) == {"mp:sent": 1, "receipt:sent": 1}
     assert smtp_server.wait_for(3)[1].rcpt_tos == ["llinos.medi.mp@parliament.uk"]
     assert db.session.get(Letter, letter.id).status == "withdrawn"
