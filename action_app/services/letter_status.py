@@ -111,7 +111,7 @@ def _as_a_new_letter(
     if now < start + sending_for:
         return Progress("sending")
     earlier = _earlier_confirmed(letter)
-    if earlier is None:  # withdrawn since: this one still waits for the owner
+    if earlier is None:
         return Progress("sending")
     message = earlier.mp_message()
     state = message.status if message is not None else None
@@ -123,13 +123,17 @@ def _as_a_new_letter(
 
 
 def _earlier_confirmed(letter: Letter) -> Letter | None:
-    """The letter this address sent to this recipient in this campaign (one at most)."""
+    """The letter this address sent to this recipient in this campaign: the one that counts,
+    or, once its owner has disowned it, that one still (what was delivered stays delivered)."""
     return db.session.scalar(
-        select(Letter).where(
+        select(Letter)
+        .where(
             Letter.campaign_id == letter.campaign_id,
             Letter.recipient_key == letter.recipient_key,
             Letter.email_key == letter.email_key,
-            Letter.status == LetterStatus.CONFIRMED,
+            Letter.status.in_((LetterStatus.CONFIRMED, LetterStatus.WITHDRAWN)),
             Letter.id != letter.id,
         )
+        .order_by(Letter.status, Letter.id.desc())  # "confirmed" sorts before "withdrawn"
+        .limit(1)
     )

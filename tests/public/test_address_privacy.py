@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, OutboundMessage
 from action_app.registry import registry_of
+from action_app.services.owner import not_me_token
 from tests.conftest import prepare_journey
-from tests.html import forms, title
+from tests.html import forms, post_form, title
 from tests.journey import send, write_letter
 from workers.tasks import send_letter_task
 
@@ -167,3 +168,27 @@ def test_the_writers_own_page_is_unchanged(site):
     response = send(writer, write_letter(writer, email=OWNER))
     html, letter = sent_page(site, writer, response)
     assert "Your letter is on its way" in html and status(writer, letter) == "sending"
+
+
+def test_what_was_delivered_stays_delivered_when_the_owner_disowns_it(site):
+    """The owner says the earlier letter was not theirs: the held letter's page does not go
+    back to "being sent" (which would tell the stranger what the owner did)."""
+    writer = site.test_client()
+    send(writer, write_letter(writer, email=OWNER))
+    deliver()
+    stranger = site.test_client()
+    _, used = sent_page(site, stranger, send(stranger, write_letter(stranger, email=OWNER)))
+    db.session.execute(
+        update(Letter)
+        .where(Letter.id == used.id)
+        .values(submitted_at=Letter.submitted_at - timedelta(seconds=10))
+    )
+    db.session.commit()
+    assert status(stranger, used) == "delivered"
+    first = db.session.scalar(select(Letter).where(Letter.id < used.id))
+    owner = site.test_client()
+    page = owner.get(f"{URL}/not-me/{not_me_token(first)}")
+    owner.post(f"{URL}/not-me/{not_me_token(first)}", data=post_form(page)["fields"])
+    db.session.expire_all()
+    assert db.session.get(Letter, first.id).status == LetterStatus.WITHDRAWN
+    assert status(stranger, used) == "delivered"
