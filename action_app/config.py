@@ -126,7 +126,12 @@ class Settings:
     rate_limit_per_email: str = "5 per hour;20 per day"
     rate_limit_per_postcode: str = "30 per hour"
     rate_limit_per_mp: str = "1000 per hour"
+    # Confirmation emails one address may be sent, for letters over its per-email limit.
+    rate_limit_owner_emails: str = "3 per hour;10 per day"
     bot_min_seconds: float = 4.0
+    # How long a letter held for its address's owner shows "being sent" before it mirrors the
+    # letter the address sent before (about what a real delivery takes).
+    address_used_sending_seconds: float = 5.0
     seat_check_retry_seconds: float = 300.0
     # Days a supporter's details and letter are kept after it was sent or the campaign closed.
     personal_data_days: int = 28
@@ -256,6 +261,7 @@ def _abuse_settings(env: Mapping[str, str]) -> dict:
         ("rate_limit_per_email", Settings.rate_limit_per_email),
         ("rate_limit_per_postcode", Settings.rate_limit_per_postcode),
         ("rate_limit_per_mp", Settings.rate_limit_per_mp),
+        ("rate_limit_owner_emails", Settings.rate_limit_owner_emails),
     ):
         variable = name.upper()
         value = (env.get(variable) or "").strip() or default
@@ -267,6 +273,9 @@ def _abuse_settings(env: Mapping[str, str]) -> dict:
             ) from None
         values[name] = value
     values["bot_min_seconds"] = max(0.0, _env_float(env, "BOT_MIN_SECONDS", 4.0))
+    values["address_used_sending_seconds"] = max(
+        0.0, _env_float(env, "ADDRESS_USED_SENDING_SECONDS", 5.0)
+    )
     values["seat_check_retry_seconds"] = max(
         1.0, _env_float(env, "SEAT_CHECK_RETRY_SECONDS", 300.0)
     )

@@ -126,12 +126,23 @@ def check_address(step: str) -> Refusal | None:
 
 
 def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode: str):
-    """The limits a letter meets when it is sent: per address, email, postcode and MP."""
+    """The limits a letter meets when it is sent: per address, postcode and MP, then per email.
+
+    The per-email limit is checked last, and a Refusal with scope "email" does not refuse the
+    letter: anyone can type someone else's address, so a limit that refused would let them
+    lock its owner out. The caller lets such a letter wait for the owner's confirmation."""
     settings = current_registry().settings
     limits = rate_limits()
     return (
         limits.hit("address", settings.rate_limit_per_address, "send", client_address())
-        or limits.hit("email", settings.rate_limit_per_email, email_key)
         or limits.hit("postcode", settings.rate_limit_per_postcode, postcode.replace(" ", ""))
         or limits.hit("mp", settings.rate_limit_per_mp, str(campaign_id), recipient_key)
+        or limits.hit("email", settings.rate_limit_per_email, email_key)
     )
+
+
+def may_email_owner(email_key: str) -> bool:
+    """Whether one more confirmation email may go to this address, for a letter over its
+    per-email limit (counts it if so): the platform must not be a way to flood an inbox."""
+    settings = current_registry().settings
+    return rate_limits().hit("owner_email", settings.rate_limit_owner_emails, email_key) is None

@@ -8,6 +8,7 @@ single conditional update, so back, refresh and double clicks never send twice.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -28,7 +29,7 @@ from action_app.registry import current_registry
 from action_app.services import abuse, emails, lookup, pacing, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.consent import consent_wording, opt_in_wording
-from action_app.services.letter_status import letter_status
+from action_app.services.letter_status import Shown, shown_status
 from action_app.services.letters import (
     Recipient,
     postal_recipient_for,
@@ -122,10 +123,11 @@ def check(slug: str, public_id: str):
         refused = rate_limits.check_letter(
             campaign.id, letter.recipient_key, letter.email_key, letter.postcode
         )
-        if refused is not None:
+        if refused is not None and refused.scope != "email":
             back = url_for("public.check", slug=slug, public_id=public_id)
             return too_many(campaign, refused, saved_letter_url=back)
-        return _send(campaign, letter)
+        # Over the per-email limit the letter is taken, and waits for the address's owner.
+        return _send(campaign, letter, over_email_limit=refused is not None)
     preview = preview_letter(letter, campaign)
     return render_template(
         "public/check.html",
@@ -163,21 +165,22 @@ def sent(slug: str, public_id: str):
         return render_template("public/letter_missing.html", campaign=campaign), 404
     if letter.status == LetterStatus.DRAFT:
         return redirect(url_for("public.check", slug=slug, public_id=public_id))
-    mp_message = letter.mp_message()
+    shown = shown_to_writer(campaign, letter)
+    status = shown.progress
     return render_template(
         "public/sent.html",
         campaign=campaign,
         letter=letter,
-        failed=mp_message is not None and mp_message.status == MessageStatus.FAILED,
-        failure_explanation=emails.failure_explanation(
-            mp_message.last_error if mp_message is not None else None
-        ),
+        failed=status.state == "failed",
+        failure_explanation=emails.failure_explanation(status.reason),
         read_first=letter.status == LetterStatus.HELD
         and (letter.hold_reason or "").startswith("content:"),
         letter_text=letter_body(letter),
-        total=campaign_total(campaign.id),
+        total=campaign_total(campaign.id) + shown.uncounted,
         share=_share_links(campaign, letter.source),
-        status=letter_status(letter, paced_until=_paced_delivery(campaign, letter)),
+        status=status,
+        queued=shown.queued,
+        owner_confirms=shown.owner_confirms,
         own=own_email(letter) if letter.sent_by == SentBy.SUPPORTER_EMAIL else None,
         postal=recipient_postal_lines(letter) if by_post(letter) else None,
         supporter_lines=supporter_lines(letter),
@@ -231,29 +234,45 @@ def confirm(slug: str, token: str):
     )
 
 
-def _send(campaign: CampaignSnapshot, letter: Letter):
+def _send(campaign: CampaignSnapshot, letter: Letter, *, over_email_limit: bool = False):
     letter_id, public_id = letter.id, letter.public_id
     own = [] if framing.framed() else session.get(SESSION_LETTERS, [])
-    submission = abuse.submit_letter(letter, campaign, own)
+    submission = abuse.submit_letter(letter, campaign, own, over_email_limit=over_email_limit)
     if submission.kind == "already":
         return _already_written(campaign, submission.earlier)
-    if submission.kind in ("sent", "held"):
+    if submission.kind in ("sent", "held", "confirm"):
         record_reply_choice(
             letter,
             wants_email=not request.form.get("no_reply_check"),
             language=language_of(letter.language).value,
         )
     db.session.commit()
-    if submission.kind in ("sent", "awaiting"):
+    if submission.kind in ("sent", "awaiting", "confirm"):
         _dispatch_letter(letter_id)
         if submission.kind == "sent" and not campaign.require_confirmation:
             bump_hot_totals(campaign.id, total=1)
     return redirect(url_for("public.sent", slug=campaign.slug, public_id=public_id))
 
 
-def _paced_delivery(campaign: CampaignSnapshot, letter: Letter):
-    """When the campaign's pacing will let this letter reach the MP (naive UTC), if not now."""
-    return pacing.expected_delivery(letter, PacingRule.of(campaign), utcnow())
+def shown_to_writer(campaign: CampaignSnapshot, letter: Letter) -> Shown:
+    """What the sent page and its status JSON show this letter's browser."""
+    now = utcnow()
+    return shown_status(
+        letter,
+        require_confirmation=campaign.require_confirmation,
+        paced_until=_paced_delivery(campaign, letter, now),
+        sending_for=timedelta(seconds=current_registry().settings.address_used_sending_seconds),
+        now=now,
+    )
+
+
+def _paced_delivery(campaign: CampaignSnapshot, letter: Letter, now):
+    """When the campaign's pacing will let this letter reach the MP (naive UTC), if not now;
+    for a letter held for its address's owner, when a new letter would reach it."""
+    rule = PacingRule.of(campaign)
+    if letter.status == LetterStatus.AWAITING_CONFIRMATION and not campaign.require_confirmation:
+        return pacing.slot_for_a_new_letter(rule, letter.campaign_id, letter.recipient_key, now)
+    return pacing.expected_delivery(letter, rule, now)
 
 
 def _dispatch_letter(letter_id: int) -> None:

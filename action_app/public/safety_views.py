@@ -26,48 +26,52 @@ def register(bp: Blueprint) -> None:
 
 
 def not_me(slug: str, token: str):
-    view = public_campaign(slug)
-    action = owner.letter_for_not_me(token, view.id)
-    if action is None:
-        return render_template("public/letter_missing.html", campaign=view), 404
+    campaign = public_campaign(slug)
+    letter = owner.letter_for_not_me(token, campaign.id)
+    if letter is None:
+        return render_template("public/letter_missing.html", campaign=campaign), 404
     form = ConfirmForm()
     done = None
     if form.is_submitted() and form.validate():
-        done = owner.disown(action)
+        done = owner.disown(letter)
         db.session.commit()
         if done == "told_office":
-            _dispatch_letter(action.id)
-    elif action.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
+            _dispatch_letter(letter.id)
+    elif letter.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
         done = "done_before"
-    return render_template("public/not_me.html", campaign=view, action=action, form=form, done=done)
+    return render_template(
+        "public/not_me.html", campaign=campaign, letter=letter, form=form, done=done
+    )
 
 
 def real_mp(slug: str, token: str):
-    view = public_campaign(slug)
+    campaign = public_campaign(slug)
     public_id = seat_check.public_id_for_real_mp(token)
-    held = _letter(public_id, view.id) if public_id else None
+    held = _letter(public_id, campaign.id) if public_id else None
     if held is None:
-        return render_template("public/letter_missing.html", campaign=view), 404
+        return render_template("public/letter_missing.html", campaign=campaign), 404
     if held.status != LetterStatus.HELD or held.seat_check != SeatCheck.MISMATCH:
-        return render_template("public/real_mp.html", campaign=view, held=held, state="done")
+        return render_template("public/real_mp.html", campaign=campaign, held=held, state="done")
     try:
         found = lookup.find_mp_for_postcode(held.postcode)
     except (PostcodeLookupError, lookup.DirectoryEmpty):
-        return render_template("public/real_mp.html", campaign=view, held=held, state="down"), 503
-    recipient = recipient_for(view, found.seat)
-    if recipient is None or view.current_status() != CampaignStatus.LIVE:
         return render_template(
-            "public/real_mp.html", campaign=view, held=held, found=found, state="cannot"
+            "public/real_mp.html", campaign=campaign, held=held, state="down"
+        ), 503
+    recipient = recipient_for(campaign, found.seat)
+    if recipient is None or campaign.current_status() != CampaignStatus.LIVE:
+        return render_template(
+            "public/real_mp.html", campaign=campaign, held=held, found=found, state="cannot"
         )
     form = ConfirmForm()
     if form.is_submitted() and form.validate():
-        draft_id = copy_to_real_mp(held, view, recipient)
+        draft_id = copy_to_real_mp(held, campaign, recipient)
         db.session.commit()
         _remember(draft_id)
         return redirect(url_for("public.check", slug=slug, public_id=draft_id))
     return render_template(
         "public/real_mp.html",
-        campaign=view,
+        campaign=campaign,
         held=held,
         found=found,
         recipient=recipient,

@@ -3,15 +3,19 @@ no email address), and the sent page's status, which its script asks for while i
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from action_app.extensions import db
 from action_app.models import CampaignStatus, LetterStatus, SentBy
 from action_app.public.forms import SendForm
-from action_app.public.letter_views import _already_written, _own_letter
+from action_app.public.letter_views import (
+    SESSION_LETTERS,
+    _already_written,
+    _own_letter,
+    shown_to_writer,
+)
 from action_app.public.views import public_campaign
-from action_app.services.letter_status import letter_status
 from action_app.services.participation import bump_hot_totals
 from action_app.services.self_send import by_post, mark_sent_by_supporter
 from action_app.services.submissions import AlreadyWritten, earlier_letter
@@ -51,7 +55,13 @@ def send_yourself(slug: str, public_id: str):
         moved = mark_sent_by_supporter(letter, how)
     except AlreadyWritten as refused:
         db.session.rollback()
-        return _already_written(campaign, earlier_letter(refused))
+        earlier = earlier_letter(refused)
+        if earlier.public_id in session.get(SESSION_LETTERS, []):
+            return _already_written(campaign, earlier)
+        # Another browser: the page of a new letter sent yourself (we send nothing either way),
+        # so that it cannot tell whether the address has written.
+        mark_sent_by_supporter(letter, how, counted=False)
+        moved = False
     db.session.commit()
     if moved:
         bump_hot_totals(campaign.id, total=1)
@@ -64,7 +74,7 @@ def sent_status(slug: str, public_id: str):
     letter = _own_letter(public_id, campaign)
     if letter is None or letter.status == LetterStatus.DRAFT:
         return jsonify({"error": "not found"}), 404
-    status = letter_status(letter)
+    status = shown_to_writer(campaign, letter).progress
     response = jsonify(
         {
             "state": status.state,

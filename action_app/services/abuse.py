@@ -7,7 +7,10 @@
   refused at Continue, with the reason, or held when sent.
 - One letter per address per MP, without telling a stranger whether an address has written:
   "already written" is shown only to the browser that wrote the earlier letter. Anyone else gets
-  the page of a letter that awaits its confirmation, and the address's owner is emailed.
+  the page of a new letter (services/letter_status.py), and the address's owner is emailed.
+- Nobody is shut out by the per-email limit: a letter over it waits for the address's owner to
+  confirm it by an emailed link, and one address gets only so many of those emails
+  (RATE_LIMIT_OWNER_EMAILS); beyond that the letter is held for a person, never dropped.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from action_app.models import (
 )
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
+from action_app.rate_limits import may_email_owner
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.letter_status import OWNER_CONFIRMS
 from action_app.services.letters import Recipient, render_letter
 from action_app.services.safeguards import LetterText, Safeguards, Verdict, judge_letter
 from action_app.services.submissions import (
@@ -41,6 +46,13 @@ from action_app.services.submissions import (
 
 BOT_PREFIX = "bot check:"
 HONEYPOT_REASON = f"{BOT_PREFIX} the hidden field was filled in"
+OWNER_CONFIRMS_REASON = (
+    f"{OWNER_CONFIRMS} several letters from this address lately; waits for its owner to confirm"
+)
+OWNER_EMAILS_HELD_REASON = (
+    f"{OWNER_CONFIRMS} several letters from this address lately, and it has been sent its "
+    "share of confirmation emails; releasing it sends one"
+)
 
 
 # --- bot checks ---------------------------------------------------------------------------------
@@ -76,13 +88,13 @@ def bot_reason(honeypot: str | None, opened: str | None, form_token: str | None)
 
 
 def letter_text(
-    view: CampaignSnapshot, recipient: Recipient, letter: LetterInput, postcode: str
+    campaign: CampaignSnapshot, recipient: Recipient, letter: LetterInput, postcode: str
 ) -> LetterText:
     """The words of a letter as typed (or the campaign's, for a fixed letter)."""
-    if view.body_editable:
+    if campaign.body_editable:
         before, after = letter.body_before, letter.body_after
     else:
-        parts = render_letter(view, recipient)
+        parts = render_letter(campaign, recipient)
         before, after = parts.before, parts.after
     lines = tuple(x for x in (letter.address_line_1, letter.address_line_2, letter.town) if x)
     return LetterText(
@@ -90,12 +102,12 @@ def letter_text(
     )
 
 
-def review_letter(view: CampaignSnapshot, recipient: Recipient, text: LetterText) -> Verdict:
+def review_letter(campaign: CampaignSnapshot, recipient: Recipient, text: LetterText) -> Verdict:
     """The campaign's verdict on these words for this recipient."""
-    safeguards = Safeguards.of(view.safeguards)
+    safeguards = Safeguards.of(campaign.safeguards)
     already = False
     if safeguards.identical_letter != "allow":
-        already = identical_sent(view.id, recipient.key, text.fingerprint())
+        already = identical_sent(campaign.id, recipient.key, text.fingerprint())
     return judge_letter(safeguards, text, recipient.name, already)
 
 
@@ -154,66 +166,110 @@ def annotate_draft(
 @dataclass(frozen=True)
 class Submission:
     """What pressing Send did: sent (queued), held, awaiting (the owner was emailed instead),
-    already (this browser wrote to this recipient before: ``earlier``), repeat (sent before)."""
+    confirm (waits for the address's owner to confirm: several letters came from it),
+    already (this browser wrote to this recipient before: ``earlier``), repeat (sent before,
+    or nothing to do now)."""
 
     kind: str
     earlier: Letter | None = None
 
 
-def submit_letter(action: Letter, view: CampaignSnapshot, own_letters: list[str]) -> Submission:
-    """Send a draft, hold it, or (if the address has written to this recipient) leave the
-    decision to the address's owner. The caller commits, then dispatches on "sent"."""
-    action_id = action.id
-    reason = action.hold_reason or _content_hold(action, view)
+def submit_letter(
+    letter: Letter,
+    campaign: CampaignSnapshot,
+    own_letters: list[str],
+    *,
+    over_email_limit: bool = False,
+) -> Submission:
+    """Send a draft, hold it, or (if the address has written to this recipient, or sent
+    several letters lately: ``over_email_limit``) leave the decision to the address's owner.
+    The caller commits, then dispatches on "sent", "confirm" and "awaiting"."""
+    letter_id, email_key = letter.id, letter.email_key
+    reason = letter.hold_reason or _content_hold(letter, campaign)
     if reason:
-        return Submission("held" if hold_draft(action, view, reason) else "repeat")
-    earlier = _earlier_letter(action)
+        return Submission("held" if hold_draft(letter, campaign, reason) else "repeat")
+    earlier = _earlier_letter(letter)
     if earlier is not None and earlier.public_id in own_letters:
         return Submission("already", earlier)
     if earlier is not None and earlier.status == LetterStatus.CONFIRMED:
-        return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
+        return _for_the_owner(letter_id, email_key, over_email_limit)
+    if over_email_limit:
+        return _owner_confirms(letter, campaign)
     try:
-        sent_now = submit_draft(action, view.require_confirmation)
+        sent_now = submit_draft(letter, campaign.require_confirmation)
     except AlreadyWritten as refused:  # another letter from the address got there first
         db.session.rollback()
         earlier = earlier_letter(refused)
         if earlier.public_id in own_letters:
             return Submission("already", earlier)
-        return Submission("awaiting" if _ask_the_owner(action_id) else "repeat")
+        return _for_the_owner(letter_id, email_key, over_email_limit)
     return Submission("sent" if sent_now else "repeat")
 
 
-def _content_hold(action: Letter, view: CampaignSnapshot) -> str | None:
+def _for_the_owner(letter_id: int, email_key: str, over_email_limit: bool) -> Submission:
+    """The address has written to this recipient: its owner is emailed, unless the address
+    has had its share of such emails lately; then a person looks at the letter first."""
+    if not over_email_limit:
+        return Submission("awaiting" if _ask_the_owner(letter_id) else "repeat")
+    if may_email_owner(email_key):
+        moved = _ask_the_owner(letter_id, reason=OWNER_CONFIRMS_REASON)
+        return Submission("awaiting" if moved else "repeat")
+    _ask_the_owner(letter_id, reason=OWNER_EMAILS_HELD_REASON, held=True)
+    return Submission("repeat")  # nothing to queue: it waits for a person
+
+
+def _owner_confirms(letter: Letter, campaign: CampaignSnapshot) -> Submission:
+    """Several letters came from this address lately: this one is not refused (that would
+    let anyone lock the owner out) but waits for the owner to confirm it by an emailed link,
+    or, when the address has had its share of those emails, for a person."""
+    if not may_email_owner(letter.email_key):
+        held = hold_draft(letter, campaign, OWNER_EMAILS_HELD_REASON, MessageKind.CONFIRMATION)
+        return Submission("held" if held else "repeat")
+    if not submit_draft(letter, require_confirmation=True):
+        return Submission("repeat")
+    db.session.execute(
+        update(Letter)
+        .where(Letter.id == letter.id)
+        .values(hold_reason=OWNER_CONFIRMS_REASON)
+        .execution_options(synchronize_session=False)
+    )
+    return Submission("confirm")
+
+
+def _content_hold(letter: Letter, campaign: CampaignSnapshot) -> str | None:
     """At Send, a letter identical to one sent since Continue is held rather than refused."""
-    safeguards = Safeguards.of(view.safeguards)
-    if safeguards.identical_letter == "allow" or not action.body_hash:
+    safeguards = Safeguards.of(campaign.safeguards)
+    if safeguards.identical_letter == "allow" or not letter.body_hash:
         return None
-    if identical_sent(action.campaign_id, action.recipient_key, action.body_hash):
+    if identical_sent(letter.campaign_id, letter.recipient_key, letter.body_hash):
         return "content: identical to a letter already sent to this recipient"
     return None
 
 
-def _earlier_letter(action: Letter) -> Letter | None:
+def _earlier_letter(letter: Letter) -> Letter | None:
     return db.session.scalar(
         select(Letter)
         .where(
-            Letter.campaign_id == action.campaign_id,
-            Letter.recipient_key == action.recipient_key,
-            Letter.email_key == action.email_key,
+            Letter.campaign_id == letter.campaign_id,
+            Letter.recipient_key == letter.recipient_key,
+            Letter.email_key == letter.email_key,
             Letter.status.in_(SUBMITTED),
-            Letter.id != action.id,
+            Letter.id != letter.id,
         )
         .order_by(Letter.status.desc(), Letter.id)  # a confirmed one first
         .limit(1)
     )
 
 
-def hold_draft(action: Letter, view: CampaignSnapshot, reason: str) -> bool:
-    """Move the draft to held (once), with its message waiting as held (flushes)."""
+def hold_draft(
+    letter: Letter, campaign: CampaignSnapshot, reason: str, kind: MessageKind | None = None
+) -> bool:
+    """Move the draft to held (once), with its message waiting as held (flushes): the one to
+    the MP, or the confirmation email if the campaign (or ``kind``) asks for one first."""
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
-        .where(Letter.id == action.id, Letter.status == LetterStatus.DRAFT)
+        .where(Letter.id == letter.id, Letter.status == LetterStatus.DRAFT)
         .values(
             status=LetterStatus.HELD, hold_reason=reason[:300], submitted_at=now, updated_at=now
         )
@@ -222,39 +278,46 @@ def hold_draft(action: Letter, view: CampaignSnapshot, reason: str) -> bool:
     ).first()
     if moved is None:
         return False
-    if view.require_confirmation:
+    if kind is not None:
+        kinds = [kind]
+    elif campaign.require_confirmation:
         kinds = [MessageKind.CONFIRMATION]
     else:  # the letter's own emails: to the MP, and its copy if it carries one
-        kinds = [MessageKind.MP] + ([MessageKind.COPY] if action.copy_key else [])
-    for kind in kinds:
-        _insert_message(action.id, kind, MessageStatus.HELD, now, dispatched=False)
+        kinds = [MessageKind.MP] + ([MessageKind.COPY] if letter.copy_key else [])
+    for each in kinds:
+        _insert_message(letter.id, each, MessageStatus.HELD, now, dispatched=False)
     return True
 
 
-def _ask_the_owner(action_id: int) -> bool:
+def _ask_the_owner(letter_id: int, *, reason: str | None = None, held: bool = False) -> bool:
     """The address has a letter to this recipient already, from another browser: this one
-    waits for the address's owner, who is emailed what happened and how to act."""
+    waits for the address's owner, who is emailed what happened and how to act (``held``:
+    the email waits for a person to release it)."""
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
-        .where(Letter.id == action_id, Letter.status == LetterStatus.DRAFT)
-        .values(status=LetterStatus.AWAITING_CONFIRMATION, submitted_at=now, updated_at=now)
+        .where(Letter.id == letter_id, Letter.status == LetterStatus.DRAFT)
+        .values(
+            status=LetterStatus.HELD if held else LetterStatus.AWAITING_CONFIRMATION,
+            hold_reason=reason,
+            submitted_at=now,
+            updated_at=now,
+        )
         .returning(Letter.id)
         .execution_options(synchronize_session=False)
     ).first()
     if moved is None:
         return False
-    _insert_message(
-        action_id, MessageKind.ADDRESS_USED, MessageStatus.PENDING, now, dispatched=True
-    )
+    status = MessageStatus.HELD if held else MessageStatus.PENDING
+    _insert_message(letter_id, MessageKind.ADDRESS_USED, status, now, dispatched=not held)
     return True
 
 
-def _insert_message(action_id: int, kind: str, status: str, now, *, dispatched: bool) -> None:
+def _insert_message(letter_id: int, kind: str, status: str, now, *, dispatched: bool) -> None:
     db.session.execute(
         OutboundMessage.__table__.insert(),
         {
-            "letter_id": action_id,
+            "letter_id": letter_id,
             "kind": kind,
             "status": status,
             "attempts": 0,

@@ -38,37 +38,39 @@ def held_letters(limit: int = 200) -> list[HeldLetter]:
 
 
 def _held(letter_id: int) -> Letter:
-    action = db.session.get(Letter, letter_id)
-    if action is None:
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
         raise OutboxError(f"There is no letter {letter_id}.")
-    if action.status != LetterStatus.HELD:
-        raise OutboxError(f"Letter {letter_id} is {action.status}, not held.")
-    return action
+    if letter.status != LetterStatus.HELD:
+        raise OutboxError(f"Letter {letter_id} is {letter.status}, not held.")
+    return letter
 
 
 def release(letter_id: int) -> int:
     """Send a held letter (flushes; the caller commits and dispatches the returned id).
 
-    A letter held before its confirmation email was sent goes on to await confirmation."""
-    action = _held(letter_id)
-    held = [m for m in action.messages if m.status == MessageStatus.HELD]
-    awaiting = any(m.kind == MessageKind.CONFIRMATION for m in held)
-    if not awaiting and _sent_twin(action):
+    A letter held before its confirmation email (or its owner's notice) was sent goes on to
+    await confirmation."""
+    letter = _held(letter_id)
+    held = [m for m in letter.messages if m.status == MessageStatus.HELD]
+    # Its owner's email first: a confirmation, or the notice that the address has written.
+    awaiting = any(m.kind in (MessageKind.CONFIRMATION, MessageKind.ADDRESS_USED) for m in held)
+    if not awaiting and _sent_twin(letter):
         raise OutboxError(
-            f"Letter {letter_id}: a letter from this address to {action.recipient_name} has "
+            f"Letter {letter_id}: a letter from this address to {letter.recipient_name} has "
             "already been sent for this campaign, so this one cannot be; reject it instead."
         )
     now = utcnow()
-    if action.copy_key and not awaiting and _sent_copy_twin(action):
+    if letter.copy_key and not awaiting and _sent_copy_twin(letter):
         # The copy's recipient already has a letter from this address: the MP's goes alone.
         held = [m for m in held if m.kind != MessageKind.COPY]
-        _cancel_copy(action)
-    action.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
-    action.confirmed_at = None if awaiting else now
-    action.updated_at = now
+        _cancel_copy(letter)
+    letter.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
+    letter.confirmed_at = None if awaiting else now
+    letter.updated_at = now
     if not held:  # held by the seat check before a message was written
-        kinds = [MessageKind.MP] + ([MessageKind.COPY] if action.copy_key else [])
-        held = [OutboundMessage(letter=action, kind=kind) for kind in kinds]
+        kinds = [MessageKind.MP] + ([MessageKind.COPY] if letter.copy_key else [])
+        held = [OutboundMessage(letter=letter, kind=kind) for kind in kinds]
         db.session.add_all(held)
     for message in held:
         message.status = MessageStatus.PENDING
@@ -76,45 +78,45 @@ def release(letter_id: int) -> int:
         message.dispatched_at = now
         message.last_error = None
     db.session.flush()
-    return action.id
+    return letter.id
 
 
-def _sent_twin(action: Letter) -> bool:
+def _sent_twin(letter: Letter) -> bool:
     return (
         db.session.scalar(
             select(Letter.id).where(
-                Letter.campaign_id == action.campaign_id,
-                Letter.recipient_key == action.recipient_key,
-                Letter.email_key == action.email_key,
+                Letter.campaign_id == letter.campaign_id,
+                Letter.recipient_key == letter.recipient_key,
+                Letter.email_key == letter.email_key,
                 Letter.status == LetterStatus.CONFIRMED,
-                Letter.id != action.id,
+                Letter.id != letter.id,
             )
         )
         is not None
     )
 
 
-def _sent_copy_twin(action: Letter) -> bool:
+def _sent_copy_twin(letter: Letter) -> bool:
     return (
         db.session.scalar(
             select(Letter.id).where(
-                Letter.campaign_id == action.campaign_id,
-                Letter.copy_key == action.copy_key,
-                Letter.email_key == action.email_key,
+                Letter.campaign_id == letter.campaign_id,
+                Letter.copy_key == letter.copy_key,
+                Letter.email_key == letter.email_key,
                 Letter.status == LetterStatus.CONFIRMED,
-                Letter.id != action.id,
+                Letter.id != letter.id,
             )
         )
         is not None
     )
 
 
-def _cancel_copy(action: Letter) -> None:
-    for message in action.messages:
+def _cancel_copy(letter: Letter) -> None:
+    for message in letter.messages:
         if message.kind == MessageKind.COPY and message.status == MessageStatus.HELD:
             message.status = MessageStatus.CANCELLED
             message.last_error = "a copy from this address was already sent"
-    action.copy_key = action.copy_name = action.copy_email = None
+    letter.copy_key = letter.copy_name = letter.copy_email = None
 
 
 def reject(letter_id: int) -> None:

@@ -30,18 +30,18 @@ KINDS = (
 )
 
 
-def build(message: OutboundMessage, action: Letter, campaign, settings: Settings) -> EmailMessage:
+def build(message: OutboundMessage, letter: Letter, campaign, settings: Settings) -> EmailMessage:
     """The email for one of KINDS."""
     if message.kind == MessageKind.SEAT_MISMATCH:
-        return _seat_mismatch(message, action, campaign, settings)
+        return _seat_mismatch(message, letter, campaign, settings)
     if message.kind == MessageKind.ADDRESS_USED:
-        return _address_used(message, action, campaign, settings)
+        return _address_used(message, letter, campaign, settings)
     if message.kind == MessageKind.DISOWNED:
-        to = (action.recipient_name, action.recipient_email, action.mp_message())
-        return _disowned(message, action, campaign, settings, *to)
+        to = (letter.recipient_name, letter.recipient_email, letter.mp_message())
+        return _disowned(message, letter, campaign, settings, *to)
     if message.kind == MessageKind.COPY_DISOWNED:
-        to = (action.copy_name or "", action.copy_email or "", action.copy_message())
-        return _disowned(message, action, campaign, settings, *to)
+        to = (letter.copy_name or "", letter.copy_email or "", letter.copy_message())
+        return _disowned(message, letter, campaign, settings, *to)
     raise ValueError(f"not a notice: {message.kind!r}")
 
 
@@ -54,51 +54,51 @@ def _base(message: OutboundMessage, settings: Settings, campaign) -> EmailMessag
     return email
 
 
-def _to_supporter(message, action, campaign, settings) -> EmailMessage:
+def _to_supporter(message, letter, campaign, settings) -> EmailMessage:
     email = _base(message, settings, campaign)
-    email["To"] = Address(addr_spec=action.supporter_email)
+    email["To"] = Address(addr_spec=letter.supporter_email)
     email["Auto-Submitted"] = "auto-generated"
     return email
 
 
-def _seat_mismatch(message, action, campaign, settings) -> EmailMessage:
-    email = _to_supporter(message, action, campaign, settings)
+def _seat_mismatch(message, letter, campaign, settings) -> EmailMessage:
+    email = _to_supporter(message, letter, campaign, settings)
     email["Subject"] = gettext("Your letter has not been sent: please check your MP")
-    link = f"{settings.public_base_url}/c/{campaign.slug}/real-mp/{real_mp_token(action)}"
-    link += _lang_query(action)
+    link = f"{settings.public_base_url}/c/{campaign.slug}/real-mp/{real_mp_token(letter)}"
+    link += _lang_query(letter)
     checked = gettext(
         "You wrote to %(name)s when we could not look up postcodes, and chose your "
         "constituency from a list. We have now checked your postcode, %(postcode)s, and it is "
         "not in that constituency, so we have not sent your letter: MPs answer letters from "
         "the people who live in their constituency.",
-        name=action.recipient_name,
-        postcode=action.postcode,
+        name=letter.recipient_name,
+        postcode=letter.postcode,
     )
     open_link = gettext(
         "To send your letter to the MP for %(postcode)s, open this link. You will see the "
         "letter before it is sent:",
-        postcode=action.postcode,
+        postcode=letter.postcode,
     )
-    page = f"{settings.public_base_url}/c/{campaign.slug}{_lang_query(action)}"
+    page = f"{settings.public_base_url}/c/{campaign.slug}{_lang_query(letter)}"
     again = gettext(
         "If that is not your postcode, you can write again from the campaign page with the "
         "right one: %(url)s",
         url=page,
     )
-    dear = gettext("Dear %(name)s,", name=action.supporter_name)
+    dear = gettext("Dear %(name)s,", name=letter.supporter_name)
     emails.set_text(email, f"{dear}\n\n{checked}\n\n{open_link}\n\n{link}\n\n{again}\n")
     return email
 
 
-def _address_used(message, action, campaign, settings) -> EmailMessage:
-    email = _to_supporter(message, action, campaign, settings)
+def _address_used(message, letter, campaign, settings) -> EmailMessage:
+    email = _to_supporter(message, letter, campaign, settings)
     email["Subject"] = gettext("Someone used your email address to write to your MP")
-    earlier = _earlier_sent(action)
+    earlier = _earlier_sent(letter)
     base = settings.public_base_url
-    confirm = f"{base}/c/{campaign.slug}/confirm/{confirmation_token(action)}"
-    confirm += _lang_query(action)
+    confirm = f"{base}/c/{campaign.slug}/confirm/{confirmation_token(letter)}"
+    confirm += _lang_query(letter)
     sent_at = earlier.submitted_at if earlier is not None else None
-    names = {"name": action.recipient_name, "campaign": campaign.title}
+    names = {"name": letter.recipient_name, "campaign": campaign.title}
     if sent_at:
         already = gettext(
             "Someone, perhaps you, has just written a letter to %(name)s for the campaign "
@@ -118,7 +118,7 @@ def _address_used(message, action, campaign, settings) -> EmailMessage:
         gettext(
             "If you did not send that earlier letter, tell us here and we will let %(name)s's "
             "office know: %(url)s",
-            name=action.recipient_name,
+            name=letter.recipient_name,
             url=not_me_url(earlier, campaign.slug),
         )
         + "\n\n"
@@ -140,7 +140,7 @@ def _address_used(message, action, campaign, settings) -> EmailMessage:
     return email
 
 
-def _disowned(message, action, campaign, settings, name, address, original) -> EmailMessage:
+def _disowned(message, letter, campaign, settings, name, address, original) -> EmailMessage:
     """To the office that received the letter (the MP's, or the copy's recipient's)."""
     email = _base(message, settings, campaign)
     intended = Address(display_name=name, addr_spec=address)
@@ -156,10 +156,10 @@ def _disowned(message, action, campaign, settings, name, address, original) -> E
     )
     sent = original.sent_at if original is not None else None
     names = {
-        "signed": action.supporter_name,
-        "subject": emails.mp_subject(action),
+        "signed": letter.supporter_name,
+        "subject": emails.mp_subject(letter),
         "campaign": campaign.title,
-        "email": action.supporter_email,
+        "email": letter.supporter_email,
     }
     if sent:
         what = gettext(
@@ -185,18 +185,18 @@ def _disowned(message, action, campaign, settings, name, address, original) -> E
     return email
 
 
-def _lang_query(action: Letter) -> str:
+def _lang_query(letter: Letter) -> str:
     """Links in a Welsh letter's emails open the pages in Welsh."""
-    return f"?lang={action.language}" if action.language == "cy" else ""
+    return f"?lang={letter.language}" if letter.language == "cy" else ""
 
 
-def _earlier_sent(action: Letter) -> Letter | None:
+def _earlier_sent(letter: Letter) -> Letter | None:
     return db.session.scalar(
         select(Letter).where(
-            Letter.campaign_id == action.campaign_id,
-            Letter.recipient_key == action.recipient_key,
-            Letter.email_key == action.email_key,
+            Letter.campaign_id == letter.campaign_id,
+            Letter.recipient_key == letter.recipient_key,
+            Letter.email_key == letter.email_key,
             Letter.status == LetterStatus.CONFIRMED,
-            Letter.id != action.id,
+            Letter.id != letter.id,
         )
     )

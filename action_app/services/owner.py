@@ -27,15 +27,15 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="not-me")
 
 
-def not_me_token(action: Letter) -> str:
+def not_me_token(letter: Letter) -> str:
     """The token in the "I did not send this" link of this letter's emails."""
-    return _serializer().dumps(action.public_id)
+    return _serializer().dumps(letter.public_id)
 
 
-def not_me_url(action: Letter, slug: str) -> str:
+def not_me_url(letter: Letter, slug: str) -> str:
     """The whole link, for emails (PUBLIC_BASE_URL, never a Host header)."""
     base = current_registry().settings.public_base_url
-    return f"{base}/c/{slug}/not-me/{not_me_token(action)}"
+    return f"{base}/c/{slug}/not-me/{not_me_token(letter)}"
 
 
 def letter_for_not_me(token: str, campaign_id: int) -> Letter | None:
@@ -49,16 +49,16 @@ def letter_for_not_me(token: str, campaign_id: int) -> Letter | None:
     )
 
 
-def disown(action: Letter) -> str:
+def disown(letter: Letter) -> str:
     """Act on "I did not send this" (flushes; the caller commits, then dispatches when the
     answer is "told_office"). Returns "withdrawn" (nothing reached the MP), "told_office" (it
     had been sent: a note to the office is queued) or "done_before"."""
-    if action.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
+    if letter.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
         return "done_before"
     now = utcnow()
     db.session.execute(
         update(OutboundMessage)
-        .where(OutboundMessage.letter_id == action.id, OutboundMessage.status.in_(UNSENT))
+        .where(OutboundMessage.letter_id == letter.id, OutboundMessage.status.in_(UNSENT))
         .values(
             status=MessageStatus.CANCELLED,
             last_error="the address's owner did not send this letter",
@@ -69,20 +69,20 @@ def disown(action: Letter) -> str:
     reached = set(
         db.session.scalars(
             select(OutboundMessage.kind).where(
-                OutboundMessage.letter_id == action.id,
+                OutboundMessage.letter_id == letter.id,
                 OutboundMessage.kind.in_(NOTE_FOR),
                 OutboundMessage.status.in_((MessageStatus.SENT, MessageStatus.SENDING)),
             )
         )
     )
-    action.status = LetterStatus.WITHDRAWN
-    action.hold_reason = "withdrawn: the address's owner says they did not send it"
-    action.updated_at = now
+    letter.status = LetterStatus.WITHDRAWN
+    letter.hold_reason = "withdrawn: the address's owner says they did not send it"
+    letter.updated_at = now
     # Each office that received the letter (the MP's, and the copy's recipient's) is told.
     for kind in sorted(reached):
         db.session.add(
             OutboundMessage(
-                letter=action, kind=NOTE_FOR[kind], status=MessageStatus.PENDING,
+                letter=letter, kind=NOTE_FOR[kind], status=MessageStatus.PENDING,
                 next_attempt_at=now,
                 dispatched_at=now,
             )

@@ -150,6 +150,9 @@ def defer_if_paced(letter_id: int, now: datetime) -> datetime | None:
     return slot
 
 
+NEWEST_ID = 2**62  # after every message: a letter not yet written waits behind them all
+
+
 def expected_delivery(letter: Letter, rule: PacingRule, now: datetime) -> datetime | None:
     """When this letter should reach its MP, if pacing holds it back (naive UTC); else None."""
     if not rule.active:
@@ -160,6 +163,16 @@ def expected_delivery(letter: Letter, rule: PacingRule, now: datetime) -> dateti
     if message.next_attempt_at > now:
         return message.next_attempt_at
     return _slot_unless_now(rule, letter.campaign_id, letter.recipient_key, message.id, now)
+
+
+def slot_for_a_new_letter(
+    rule: PacingRule, campaign_id: int, recipient_key: str, now: datetime
+) -> datetime | None:
+    """When a letter written now to this MP would reach it, if pacing holds it back; else None
+    (what the page of a letter held for its address's owner shows, as a new letter's would)."""
+    if not rule.active:
+        return None
+    return _slot_unless_now(rule, campaign_id, recipient_key, NEWEST_ID, now)
 
 
 def _slot_unless_now(

@@ -20,7 +20,7 @@ def _renamed(text: str, old: list[tuple[str, str]]) -> str:
     return text
 
 
-def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) -> str:
+def copy_to_real_mp(held: Letter, campaign: CampaignSnapshot, recipient: Recipient) -> str:
     """A new draft of the held letter to ``recipient``, with the old MP's and seat's names
     replaced in the words; the held letter is withdrawn (flushes). Returns the draft's id."""
     chosen = lookup.find_mp_for_seat(held.constituency_id, None) if held.constituency_id else None
@@ -42,9 +42,9 @@ def copy_to_real_mp(held: Letter, view: CampaignSnapshot, recipient: Recipient) 
         personal_paragraph=_renamed(held.personal_paragraph, names),
         opt_ins=list(held.opt_ins or []),
     )
-    text = abuse.letter_text(view, recipient, letter, held.postcode)
+    text = abuse.letter_text(campaign, recipient, letter, held.postcode)
     public_id = save_draft(
-        view,
+        campaign,
         recipient,
         postcode=held.postcode,
         source=held.source,

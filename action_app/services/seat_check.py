@@ -104,7 +104,7 @@ def decide_seat(
 # --- in the worker, before a letter to a chosen seat is sent ---------------------------------
 
 
-def gate(message: OutboundMessage, action: Letter, campaign) -> tuple[str, OutboundMessage | None]:
+def gate(message: OutboundMessage, letter: Letter, campaign) -> tuple[str, OutboundMessage | None]:
     """Check a chosen seat against the postcode before its letter is sent (flushes).
 
     Returns ("send", None) to go ahead, ("retry", None) when the message was put back to wait
@@ -112,37 +112,37 @@ def gate(message: OutboundMessage, action: Letter, campaign) -> tuple[str, Outbo
     and ``notice`` (claimed for this worker) tells the supporter how to reach their real MP."""
     pause = current_registry().lookup_pause
     if pause.get("down"):
-        return _no_answer(message, action, campaign, "postcodes.io was down moments ago")
+        return _no_answer(message, letter, campaign, "postcodes.io was down moments ago")
     try:
-        found = lookup.find_mp_for_postcode(action.postcode)
+        found = lookup.find_mp_for_postcode(letter.postcode)
     except LookupUnavailable as exc:
         # One slow failure per process per half minute, not one per waiting letter.
         pause.put("down", True)
-        return _no_answer(message, action, campaign, exc)
+        return _no_answer(message, letter, campaign, exc)
     except (PostcodeNotFound, lookup.DirectoryEmpty) as exc:
-        return _no_answer(message, action, campaign, exc)
+        return _no_answer(message, letter, campaign, exc)
     except PostcodeLookupError as exc:
-        return "held", _hold(action, message, f"seat: the postcode has no constituency ({exc})")
-    if found.seat.id == action.constituency_id or (
-        found.seat.id is None and found.seat.name == _seat_name(action)
+        return "held", _hold(letter, message, f"seat: the postcode has no constituency ({exc})")
+    if found.seat.id == letter.constituency_id or (
+        found.seat.id is None and found.seat.name == _seat_name(letter)
     ):
-        action.seat_check = SeatCheck.MATCHED
+        letter.seat_check = SeatCheck.MATCHED
         return "send", None
-    if action.member_id is None:  # a fixed recipient: the seat is only for information
-        action.seat_check = SeatCheck.MATCHED if found.seat.id is None else SeatCheck.POSTCODE
-        action.constituency_id = found.seat.id or action.constituency_id
+    if letter.member_id is None:  # a fixed recipient: the seat is only for information
+        letter.seat_check = SeatCheck.MATCHED if found.seat.id is None else SeatCheck.POSTCODE
+        letter.constituency_id = found.seat.id or letter.constituency_id
         return "send", None
-    reason = f"seat: the postcode {action.postcode} is in {found.seat.name}"
-    return "held", _hold(action, message, reason)
+    reason = f"seat: the postcode {letter.postcode} is in {found.seat.name}"
+    return "held", _hold(letter, message, reason)
 
 
-def _no_answer(message, action, campaign, exc) -> tuple[str, None]:
+def _no_answer(message, letter, campaign, exc) -> tuple[str, None]:
     hours = Safeguards.of(getattr(campaign, "safeguards", None)).seat_check_hours
-    deadline = (action.confirmed_at or action.submitted_at or utcnow()) + timedelta(hours=hours)
+    deadline = (letter.confirmed_at or letter.submitted_at or utcnow()) + timedelta(hours=hours)
     now = utcnow()
     if now >= deadline:
-        log.info("Letter %s: postcode still unchecked after %sh; sending", action.id, hours)
-        action.seat_check = SeatCheck.UNCHECKED
+        log.info("Letter %s: postcode still unchecked after %sh; sending", letter.id, hours)
+        letter.seat_check = SeatCheck.UNCHECKED
         return "send", None
     wait = current_registry().settings.seat_check_retry_seconds
     message.status = MessageStatus.PENDING
@@ -153,14 +153,14 @@ def _no_answer(message, action, campaign, exc) -> tuple[str, None]:
     return "retry", None
 
 
-def _hold(action: Letter, message: OutboundMessage, reason: str) -> OutboundMessage:
-    action.status = LetterStatus.HELD
-    action.seat_check = SeatCheck.MISMATCH
-    action.hold_reason = reason[:300]
+def _hold(letter: Letter, message: OutboundMessage, reason: str) -> OutboundMessage:
+    letter.status = LetterStatus.HELD
+    letter.seat_check = SeatCheck.MISMATCH
+    letter.hold_reason = reason[:300]
     message.status = MessageStatus.HELD
     message.last_error = reason[:1000]
     notice = OutboundMessage(
-        letter=action,
+        letter=letter,
         kind=MessageKind.SEAT_MISMATCH,
         status=MessageStatus.SENDING,
         claimed_at=utcnow(),
@@ -171,36 +171,35 @@ def _hold(action: Letter, message: OutboundMessage, reason: str) -> OutboundMess
     return notice
 
 
-def _seat_name(action: Letter) -> str | None:
-    if action.constituency_id is None:
+def _seat_name(letter: Letter) -> str | None:
+    if letter.constituency_id is None:
         return None
-    chosen = lookup.find_mp_for_seat(action.constituency_id, None)
+    chosen = lookup.find_mp_for_seat(letter.constituency_id, None)
     return chosen.seat.name if chosen is not None else None
 
 
 # --- the line at the foot of the MP's copy ------------------------------------------------------
 
 
-def trust_lines(action: Letter, copy: bool = False) -> list[str]:
+def trust_lines(letter: Letter, copy: bool = False) -> list[str]:
     """What an office can trust about this letter, each part only when it is true. The copy to
     a campaign's additional recipient says nothing of the postcode: that check was against the
     MP's constituency, which is not the copy's recipient's."""
     # Whole sentences, so each language words them its own way (the letter's, in the workers).
-    checked = not copy and action.member_id is not None and action.seat_check in CHECKED
-    confirmed = bool(action.confirmed_at) and any(m.kind in CONFIRMING for m in action.messages)
+    checked = not copy and letter.member_id is not None and letter.seat_check in CHECKED
+    confirmed = bool(letter.confirmed_at) and any(m.kind in CONFIRMING for m in letter.messages)
     lines = []
     if checked and confirmed:
         lines.append(
             gettext(
-                "Postcode checked against your constituency; email address confirmed by the "
-                "sender."
+                "Postcode checked against your constituency; email address confirmed by the sender."
             )
         )
     elif checked:
         lines.append(gettext("Postcode checked against your constituency."))
     elif confirmed:
         lines.append(gettext("Email address confirmed by the sender."))
-    if action.seat_check == SeatCheck.UNCHECKED and not copy:
+    if letter.seat_check == SeatCheck.UNCHECKED and not copy:
         lines.append(gettext("We could not check the sender's postcode against the constituency."))
     return lines
 
@@ -208,9 +207,9 @@ def trust_lines(action: Letter, copy: bool = False) -> list[str]:
 # --- the link in the seat_mismatch email -------------------------------------------------------
 
 
-def real_mp_token(action: Letter) -> str:
+def real_mp_token(letter: Letter) -> str:
     """The token in the link that sends a held letter to the MP for its postcode."""
-    return _serializer("real-mp").dumps(action.public_id)
+    return _serializer("real-mp").dumps(letter.public_id)
 
 
 def public_id_for_real_mp(token: str, days: int = 30) -> str | None:

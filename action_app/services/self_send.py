@@ -71,23 +71,28 @@ def own_email(letter: Letter) -> OwnEmail:
     )
 
 
-def mark_sent_by_supporter(letter: Letter, how: str) -> bool:
+def mark_sent_by_supporter(letter: Letter, how: str, *, counted: bool = True) -> bool:
     """Record that the supporter sends this draft themselves: exactly once, by one conditional
     UPDATE; no message is queued. True if this call moved it. Raises AlreadyWritten if they
-    have already written to this recipient (the caller rolls back, then ``earlier_letter``)."""
+    have already written to this recipient (the caller rolls back, then ``earlier_letter``).
+
+    ``counted=False`` is for an address that has written to this recipient, from another
+    browser: the letter is kept as awaiting (so it neither counts nor blocks anyone) and its
+    page is a new self-sent letter's."""
     how = SentBy(how)
     key = (letter.campaign_id, letter.recipient_key, letter.email_key)
     drop_copy_if_sent_before(letter)  # the Cc is offered once per supporter, like the copy
     now = utcnow()
+    status = LetterStatus.CONFIRMED if counted else LetterStatus.AWAITING_CONFIRMATION
     try:
         moved = db.session.execute(
             update(Letter)
             .where(Letter.id == letter.id, Letter.status == LetterStatus.DRAFT)
             .values(
-                status=LetterStatus.CONFIRMED,
+                status=status,
                 sent_by=how,
                 submitted_at=now,
-                confirmed_at=now,
+                confirmed_at=now if counted else None,
                 updated_at=now,
             )
             .returning(Letter.id)
@@ -102,7 +107,11 @@ def supporter_sent_counts(campaign_id: int) -> dict[str, int]:
     """Letters the supporters sent themselves, by how: {"supporter_email": n, ...}."""
     rows = db.session.execute(
         select(Letter.sent_by, func.count(Letter.id))
-        .where(Letter.campaign_id == campaign_id, Letter.sent_by.in_(list(SentBy)))
+        .where(
+            Letter.campaign_id == campaign_id,
+            Letter.sent_by.in_(list(SentBy)),
+            Letter.status != LetterStatus.AWAITING_CONFIRMATION,  # a repeat from another browser
+        )
         .group_by(Letter.sent_by)
     )
     counts = dict.fromkeys(map(str, SentBy), 0)

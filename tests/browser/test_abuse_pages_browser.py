@@ -1,5 +1,6 @@
-"""The pages of issue 8 §2–§3 in a real browser with axe-core: the too-many page, the chosen
-seat's MP page, "This is not my MP", "I did not send this", and "send it to my real MP"."""
+"""The pages of issue 8 §2–§3 in a real browser with axe-core: the too-many page, a letter
+over the per-email limit, the chosen seat's MP page, "This is not my MP", "I did not send
+this", and "send it to my real MP"."""
 
 from __future__ import annotations
 
@@ -25,6 +26,21 @@ def test_the_too_many_page_is_accessible(page, live_server, journey_app, tune): 
     heading = page.get_by_role("heading", level=1).inner_text()
     assert heading == "Please wait before trying again"
     assert_accessible(page, "too many")
+
+
+def test_a_letter_over_the_email_limit_page_is_accessible(
+    page, live_server, journey_app, tune  # noqa: F811
+):
+    """Over the per-email limit a letter is taken and waits for its owner; the page says why."""
+    tune(journey_app, rate_limit_per_email="0 per hour")
+    to_letter_page(page, live_server.url)
+    fill_details(page)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Send letter").click()
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == "Check your email to send your letter"
+    assert "Several letters have been written with this email address" in page.inner_text("main")
+    assert_accessible(page, "over the email limit")
 
 
 def test_this_is_not_my_mp_is_accessible_and_offers_another_postcode(page, live_server):

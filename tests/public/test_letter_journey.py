@@ -189,10 +189,11 @@ def test_same_email_from_another_browser_learns_nothing_and_the_owner_is_told(
     send(pg_journey, write_letter(pg_journey))
     other_browser = pg_journey.application.test_client()
     again = send(other_browser, write_letter(other_browser, email="Jane.Smith+again@Example.com"))
-    # Not "already written": the page of a new letter that waits for its email to be confirmed.
+    # Not "already written": in this campaign (no confirmation) the page of a new letter, on
+    # its way; it waits for the address's owner (tests/public/test_address_privacy.py).
     assert again.status_code == 302 and "/sent/" in again.headers["Location"]
     page = other_browser.get(again.headers["Location"])
-    assert title(page).startswith("Check your email to send your letter")
+    assert title(page).startswith("Your letter is on its way")
     assert "already" not in text(page).lower()
     for letter_id in db.session.scalars(select(Letter.id)):
         send_letter_task.run(letter_id)
