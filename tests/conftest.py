@@ -281,5 +281,22 @@ def prepare_journey(app: Flask, **campaign_changes):
 
 
 def pytest_sessionstart(session) -> None:
-    """The Welsh catalogue is compiled from the project's own .po file before any test runs."""
-    compile_catalogues()
+    """The Welsh catalogue is compiled from the project's own .po file before any test runs
+    (once: by the main process when pytest-xdist runs the tests in several)."""
+    if not hasattr(session.config, "workerinput"):
+        compile_catalogues()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The figures the fault, fuzz and delivery tests print, gathered at the end: with
+    pytest-xdist a test's own output is otherwise never shown."""
+    printed = [
+        (report.nodeid, content.strip())
+        for report in terminalreporter.stats.get("passed", [])
+        for name, content in report.sections
+        if name == "Captured stdout call" and content.strip()
+    ]
+    if printed:
+        terminalreporter.section("figures printed by the tests")
+        for nodeid, content in printed:
+            terminalreporter.write_line(f"{nodeid}\n    " + content.replace("\n", "\n    "))

@@ -128,7 +128,7 @@ def split(raw: bytes) -> tuple[bytes, bytes]:
 
 
 @pytest.mark.slow
-def test_letters_in_every_language_arrive_byte_for_byte(journey, recording, postfix_relay, capsys):
+def test_letters_in_every_language_arrive_byte_for_byte(journey, recording, postfix_relay):
     shown = {}
     for n, (key, (name, place, words)) in enumerate(LETTERS.items()):
         written = write_letter(
@@ -167,11 +167,10 @@ def test_letters_in_every_language_arrive_byte_for_byte(journey, recording, post
         assert ">From" not in text.replace(">From a quoted", "")
     duplicated = sum(len(v) - 1 for v in arrived.values())
     assert len(recording.sent) == expected and duplicated == 0
-    with capsys.disabled():
-        print(
-            f"\nPostfix languages: sent {len(recording.sent)}, arrived {len(arrived)}, "
-            f"duplicated {duplicated}, bytes compared {compared}"
-        )
+    print(
+        f"\nPostfix languages: sent {len(recording.sent)}, arrived {len(arrived)}, "
+        f"duplicated {duplicated}, bytes compared {compared}"
+    )
 
 
 def _one_letter(journey):
@@ -183,7 +182,7 @@ def _one_letter(journey):
 @pytest.mark.slow
 @pytest.mark.parametrize("fault", ["wrong_ca", "wrong_password", "no_ca_file", "no_login"])
 def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
-    journey, postfix_app, postfix_relay, monkeypatch, fault, capsys, caplog, request
+    journey, postfix_app, postfix_relay, monkeypatch, fault, caplog, request
 ):
     settings = registry_of(postfix_app).settings
     broken = {
@@ -231,12 +230,11 @@ def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
         )
         == 1
     )
-    with capsys.disabled():
-        print(f"\nPostfix {fault}: 3 tries paused, attempts used 0; then arrived {len(arrived)}")
+    print(f"\nPostfix {fault}: 3 tries paused, attempts used 0; then arrived {len(arrived)}")
 
 
 @pytest.mark.slow
-def test_relay_stopped_for_30_seconds_during_20_letters(journey, recording, postfix_relay, capsys):
+def test_relay_stopped_for_30_seconds_during_20_letters(journey, recording, postfix_relay):
     for n in range(20):
         written = write_letter(
             journey, email=f"outage{n}@example.com", personal_paragraph=f"Letter {n}.\n{AWKWARD}"
@@ -272,12 +270,11 @@ def test_relay_stopped_for_30_seconds_during_20_letters(journey, recording, post
             select(OutboundMessage.attempts).where(OutboundMessage.kind == MessageKind.MP)
         )
     )
-    with capsys.disabled():
-        print(
-            f"\nPostfix outage (30 s, 20 letters): sent {len(recording.sent)}, "
-            f"arrived {len(arrived)}, duplicated {duplicated}, statuses {dict(statuses)}, "
-            f"MP attempts {dict(mp_attempts)}"
-        )
+    print(
+        f"\nPostfix outage (30 s, 20 letters): sent {len(recording.sent)}, "
+        f"arrived {len(arrived)}, duplicated {duplicated}, statuses {dict(statuses)}, "
+        f"MP attempts {dict(mp_attempts)}"
+    )
     assert len(arrived) == 40 and duplicated == 0
     assert statuses == {MessageStatus.SENT: 40}
     assert mp_attempts == {1: 20}

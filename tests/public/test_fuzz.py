@@ -96,16 +96,15 @@ def check(response, caplog, what: str) -> None:
     assert not errors, (what, errors[0].getMessage())
 
 
-def report(capsys, what: str, extra: str = "") -> None:
+def report(what: str, extra: str = "") -> None:
     count = tried.total() if what == "in all" else tried[what]
-    with capsys.disabled():
-        print(
-            f"\nfuzz {what}: {count} requests, none a 500 or with a stray header{extra} "
-            f"({len(examples)} generated inputs so far)"
-        )
+    print(
+        f"\nfuzz {what}: {count} requests, none a 500 or with a stray header{extra} "
+        f"({len(examples)} generated inputs so far)"
+    )
 
 
-def test_fuzz_the_postcode_form(site, caplog, capsys):
+def test_fuzz_the_postcode_form(site, caplog):
     client = site.test_client()
 
     @FUZZ
@@ -118,10 +117,10 @@ def test_fuzz_the_postcode_form(site, caplog, capsys):
         check(client.get(f"/c/{SLUG}/your-mp", query_string=query), caplog, "postcode form")
 
     run()
-    report(capsys, "postcode form")
+    report("postcode form")
 
 
-def test_fuzz_the_constituency_list_and_campaign_page(site, caplog, capsys):
+def test_fuzz_the_constituency_list_and_campaign_page(site, caplog):
     client = site.test_client()
 
     @FUZZ
@@ -139,7 +138,7 @@ def test_fuzz_the_constituency_list_and_campaign_page(site, caplog, capsys):
         check(client.get(url or f"/c/{slug}", query_string=query), caplog, what)
 
     run()
-    report(capsys, "choose/campaign pages")
+    report("choose/campaign pages")
 
 
 LETTER_FIELDS = (
@@ -148,7 +147,7 @@ LETTER_FIELDS = (
 )  # fmt: skip
 
 
-def test_fuzz_the_letter_form(site, caplog, capsys):
+def test_fuzz_the_letter_form(site, caplog):
     client = site.test_client()
     page = open_letter(client)
     form = post_form(page)
@@ -176,10 +175,10 @@ def test_fuzz_the_letter_form(site, caplog, capsys):
 
     saved: Counter = Counter()
     run()
-    report(capsys, "letter form", f"; {saved['letters']} letters got past the checks and saved")
+    report("letter form", f"; {saved['letters']} letters got past the checks and saved")
 
 
-def test_fuzz_file_uploads_in_the_letter_form(site, caplog, capsys):
+def test_fuzz_file_uploads_in_the_letter_form(site, caplog):
     client = site.test_client()
     form = post_form(open_letter(client))
     action = form["action"].replace("&amp;", "&")
@@ -191,7 +190,7 @@ def test_fuzz_file_uploads_in_the_letter_form(site, caplog, capsys):
         check(client.post(action, data=fields), caplog, "file uploads")
 
     run()
-    report(capsys, "file uploads")
+    report("file uploads")
 
 
 def test_a_subject_holding_the_address_is_refused_not_a_500(site, caplog):
@@ -205,7 +204,7 @@ def test_a_subject_holding_the_address_is_refused_not_a_500(site, caplog):
     assert "The subject cannot include your address" in response.get_data(as_text=True)
 
 
-def test_fuzz_the_send_button_and_the_write_query(site, caplog, capsys):
+def test_fuzz_the_send_button_and_the_write_query(site, caplog):
     client = site.test_client()
     page = open_letter(client)
     form = post_form(page)
@@ -233,10 +232,10 @@ def test_fuzz_the_send_button_and_the_write_query(site, caplog, capsys):
 
     run()
     db.session.rollback()
-    report(capsys, "send button and write page")
+    report("send button and write page")
 
 
-def test_fuzz_the_confirm_link(site, caplog, capsys):
+def test_fuzz_the_confirm_link(site, caplog):
     prepare_journey(site, require_confirmation=True)
     client = site.test_client()
 
@@ -251,7 +250,7 @@ def test_fuzz_the_confirm_link(site, caplog, capsys):
         check(response, caplog, "confirm link")
 
     run()
-    report(capsys, "confirm link")
+    report("confirm link")
 
 
 def tamper(token: str, edits: list[tuple[int, str]]) -> str:
@@ -263,7 +262,7 @@ def tamper(token: str, edits: list[tuple[int, str]]) -> str:
     return "".join(chars)
 
 
-def test_fuzz_the_not_me_link(site, caplog, capsys):
+def test_fuzz_the_not_me_link(site, caplog):
     """The "I did not send this" link (in every receipt): made-up tokens, valid ones edited,
     the form's fields and every method. Only a valid token with its form token acts."""
     writer = site.test_client()
@@ -311,10 +310,10 @@ def test_fuzz_the_not_me_link(site, caplog, capsys):
     db.session.expire_all()
     # The one letter was withdrawn by the good presses, never by anything else.
     assert db.session.scalar(db.select(Letter.status)) in ("confirmed", "withdrawn")
-    report(capsys, "not-me link")
+    report("not-me link")
 
 
-def test_fuzz_the_json_api(site, caplog, capsys):
+def test_fuzz_the_json_api(site, caplog):
     client = site.test_client()
 
     @FUZZ
@@ -330,10 +329,10 @@ def test_fuzz_the_json_api(site, caplog, capsys):
             assert response.is_json and isinstance(response.get_json(), dict)
 
     run()
-    report(capsys, "JSON API")
+    report("JSON API")
 
 
-def test_fuzz_any_path_and_method(site, caplog, capsys):
+def test_fuzz_any_path_and_method(site, caplog):
     client = site.test_client()
     methods = st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH"])
 
@@ -352,7 +351,7 @@ def test_fuzz_any_path_and_method(site, caplog, capsys):
         check(client.open(url, method=method, data=body), caplog, "any path")
 
     run()
-    report(capsys, "any path")
+    report("any path")
 
 
 # --- what the fuzzing found, pinned ---------------------------------------------------------
@@ -375,11 +374,11 @@ def test_an_edited_form_token_is_replaced_not_a_500(site, caplog):
     assert "/check/" in response.headers["Location"]
 
 
-def test_the_fuzzing_tried_enough(capsys):
+def test_the_fuzzing_tried_enough():
     """Runs last in this module: at least 5,000 generated inputs in all (with the default)."""
     if len([what for what in tried if what not in ("file uploads", "pinned")]) < 8:
         pytest.skip("only some of the fuzz tests ran")
-    report(capsys, "in all")
+    report("in all")
     assert len(examples) >= 8 * FUZZ_EXAMPLES * 0.95  # hypothesis may stop a little early
     if FUZZ_EXAMPLES >= 750:
         assert len(examples) >= 5000
