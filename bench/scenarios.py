@@ -19,7 +19,16 @@ import psycopg
 
 from bench import wrk
 from bench.profile import Sampler
-from bench.services import ROOT, Platform, children, get_json, peak_rss_mb, post_json, wait_until
+from bench.services import (
+    ROOT,
+    Platform,
+    children,
+    cpu_seconds,
+    get_json,
+    peak_rss_mb,
+    post_json,
+    wait_until,
+)
 
 SLUG = "deaf-children-debate"
 
@@ -255,6 +264,9 @@ def end_to_end(
     )  # fmt: skip
     wait_until(lambda: "beat: Starting" in beat.log(), 30, "celery beat")
     before = _confirmed(platform)
+    web_pids = children(gunicorn_pid)
+    worker_pids = [worker.pid, *children(worker.pid)]
+    web_cpu, worker_cpu = cpu_seconds(web_pids), cpu_seconds(worker_pids)
     started = time.time()
     samplers = []
     if profiles is not None:
@@ -278,6 +290,8 @@ def end_to_end(
     time.sleep(1)  # requests in flight when wrk stopped finish
     accepted = _confirmed(platform) - before
     stats = _wait_for_mail(platform, accepted)
+    web_cpu = cpu_seconds(web_pids) - web_cpu
+    worker_cpu = cpu_seconds(worker_pids) - worker_cpu
     web_peak = max(peak_rss_mb(pid) for pid in children(gunicorn_pid))
     pool = children(worker.pid)
     worker_peak = max([peak_rss_mb(worker.pid), *(peak_rss_mb(pid) for pid in pool)])
@@ -313,6 +327,15 @@ def end_to_end(
             "—",
             "zero lost, zero duplicated, time to drain printed",
             lost == 0 and stats["duplicates"] == 0 and surge.errors == 0,
+        ),
+        Row(
+            "CPU per letter",
+            f"Celery workers {1000 * worker_cpu / max(delivered, 1):.1f} ms "
+            "(MP email and receipt, beat not included), "
+            f"web {1000 * web_cpu / max(accepted, 1):.1f} ms (Continue and Send)",
+            "—",
+            "worker at most 5 ms",
+            worker_cpu / max(delivered, 1) <= 0.005,
         ),
         Row(
             "memory",
