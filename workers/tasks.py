@@ -14,6 +14,7 @@ from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import directory_admin, retention, scrub, sending
 from action_app.services.members_sync import sync_members
+from action_app.services.mp_photos import sync_photos
 from action_app.services.participation import bump_hot_totals
 from action_app.services.relay_journal import send_journal
 from action_app.services.sending import DeliveryResult, Outcome
@@ -191,7 +192,23 @@ def sync_members_task(job: str | None = None) -> dict:
         client.close()
     if job:
         directory_admin.write_job(job, {"state": "done", "summary": summary.as_dict()})
+    tasking.dispatch(tasking.SYNC_PHOTOS)  # new or changed MPs' photos, as a task of their own
     return summary.as_dict()
+
+
+@shared_task(name=tasking.SYNC_PHOTOS)
+def sync_photos_task() -> int:
+    """Fetch the photos of MPs who have none yet or whose photo changed, after a sync."""
+    client = current_registry().members_api()
+    try:
+        stored = sync_photos(client)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        client.close()
+    return stored
 
 
 @shared_task(name=tasking.HOUSEKEEPING)
