@@ -66,6 +66,7 @@ def relay_outbox_task() -> dict:
         while True:
             claimed = sending.claim_batch(batch_size)
             db.session.commit()
+            db.session.expunge_all()  # the last batch's rows are done with; none is stale
             _relay(sending.load_claimed(claimed), results)
             if len(claimed) < batch_size:
                 break

@@ -538,7 +538,9 @@ def claim_batch(limit: int) -> list[int]:
 
 def load_claimed(message_ids: list[int]) -> list[OutboundMessage]:
     """The claimed messages with their letters (and each letter's messages, which the MP's
-    copy reads for its trust line), in one query each, in id order."""
+    copy reads for its trust line), in two queries, in id order. The session must hold none of
+    them already (the caller starts from an empty one): ``populate_existing`` would reload the
+    messages a second time through the letters' collections and lose their loaded letters."""
     if not message_ids:
         return []
     return list(
@@ -547,7 +549,6 @@ def load_claimed(message_ids: list[int]) -> list[OutboundMessage]:
             .where(OutboundMessage.id.in_(message_ids))
             .order_by(OutboundMessage.id)
             .options(joinedload(OutboundMessage.letter).selectinload(Letter.messages))
-            .execution_options(populate_existing=True)
         ).unique()
     )
 
