@@ -23,7 +23,9 @@ from bench.services import (
     ROOT,
     Platform,
     children,
+    cpu_by_pid,
     cpu_seconds,
+    database_backends,
     get_json,
     peak_rss_mb,
     post_json,
@@ -31,6 +33,13 @@ from bench.services import (
 )
 
 SLUG = "deaf-children-debate"
+PHOTOS_TASK = (
+    "from action_app import create_app\n"
+    "app = create_app()\n"
+    "with app.app_context():\n"
+    "    from workers.tasks import sync_photos_task\n"
+    "    print(sync_photos_task.run())\n"
+)
 
 
 @dataclass
@@ -55,13 +64,28 @@ def directory_sync(platform: Platform) -> Row:
     output = platform.cli("mps", "sync")
     took = time.monotonic() - started
     stats = get_json(f"{members}/__fake__/stats")
+    # The photos follow on a worker (the command queued them); here the same task is run at
+    # once, with the same latency, so its cost is printed too and the pages have the photos.
+    photos_note = ""
+    if "MP photos: queued" in output:
+        started = time.monotonic()
+        fetched = subprocess.run(
+            [sys.executable, "-c", PHOTOS_TASK], env={**os.environ, **platform.env}, cwd=ROOT,
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        photos = get_json(f"{members}/__fake__/stats")
+        photos_note = (
+            f"; then the photo task: {fetched} photos in {time.monotonic() - started:.1f} s, "
+            f"{photos['requests'] - stats['requests']} requests, "
+            f"at most {photos['max_in_flight']} in flight"
+        )
     post_json(f"{members}/__fake__/control", {"latency_ms": 0})
     added = re.search(r"Added: (\d+)", output)[1]
     met = took < 10 and stats["max_in_flight"] <= 8
     return Row(
         "directory sync",
         f"{added} MPs in {took:.1f} s (whole command), {stats['requests']} requests, "
-        f"at most {stats['max_in_flight']} in flight",
+        f"at most {stats['max_in_flight']} in flight{photos_note}",
         "—",
         "under 10 s, at most 8 in flight",
         met,
@@ -253,6 +277,7 @@ def end_to_end_baseline(platform: Platform, letters: int, concurrency: int) -> f
 def end_to_end(
     platform: Platform, app_url: str, gunicorn_pid: int, sessions_file: Path, letters: int,
     concurrency: int, baseline_rate: float, profiles: list[str] | None = None,
+    measured: dict | None = None,
 ) -> list[Row]:  # fmt: skip
     """10,000 letters through the web tier as fast as it takes them, then until all are sent."""
     post_json(platform.smtp_stats_url.replace("/stats", "/reset"))
@@ -267,6 +292,8 @@ def end_to_end(
     web_pids = children(gunicorn_pid)
     worker_pids = [worker.pid, *children(worker.pid)]
     web_cpu, worker_cpu = cpu_seconds(web_pids), cpu_seconds(worker_pids)
+    database = platform.database
+    store_cpu = cpu_by_pid(database_backends(database) + _redis_pids())
     started = time.time()
     samplers = []
     if profiles is not None:
@@ -292,6 +319,8 @@ def end_to_end(
     stats = _wait_for_mail(platform, accepted)
     web_cpu = cpu_seconds(web_pids) - web_cpu
     worker_cpu = cpu_seconds(worker_pids) - worker_cpu
+    after = cpu_by_pid(database_backends(database) + _redis_pids())
+    store_cpu = sum(cpu - store_cpu.get(pid, 0.0) for pid, cpu in after.items())
     web_peak = max(peak_rss_mb(pid) for pid in children(gunicorn_pid))
     pool = children(worker.pid)
     worker_peak = max([peak_rss_mb(worker.pid), *(peak_rss_mb(pid) for pid in pool)])
@@ -302,6 +331,13 @@ def end_to_end(
     rate = delivered / (finished - started)
     lost = max(0, 2 * accepted - stats["unique"])  # messages: a letter and a receipt each
     ratio = rate / baseline_rate
+    per_letter = {
+        "web": 1000 * web_cpu / max(accepted, 1),
+        "worker": 1000 * worker_cpu / max(delivered, 1),
+        "store": 1000 * store_cpu / max(delivered, 1),
+    }
+    if measured is not None:
+        measured.update(rate=rate, concurrency=concurrency, **per_letter)
     return [
         Row(
             "end to end",
@@ -330,9 +366,10 @@ def end_to_end(
         ),
         Row(
             "CPU per letter",
-            f"Celery workers {1000 * worker_cpu / max(delivered, 1):.1f} ms "
+            f"Celery workers {per_letter['worker']:.1f} ms "
             "(MP email and receipt, beat not included), "
-            f"web {1000 * web_cpu / max(accepted, 1):.1f} ms (Continue and Send)",
+            f"web {per_letter['web']:.1f} ms (Continue and Send), "
+            f"PostgreSQL and Redis {per_letter['store']:.1f} ms",
             "—",
             "worker at most 5 ms",
             worker_cpu / max(delivered, 1) <= 0.005,
@@ -351,3 +388,35 @@ def _confirmed(platform: Platform) -> int:
     url = platform.env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT count(*) FROM letters WHERE status = 'confirmed'").fetchone()[0]
+
+
+def _redis_pids() -> list[int]:
+    """The bench's own redis-server (a child of this process)."""
+    return [
+        pid
+        for pid in children(os.getpid())
+        if b"redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def scale_out(runs: list[dict], pinned: bool) -> Row:
+    """Letters/s with each number of worker processes, and the cores 100 letters/s needs,
+    from the CPU each letter cost (web, workers, PostgreSQL and Redis) in the largest run."""
+    rates = ", ".join(
+        f"{r['concurrency']} worker process{'es' if r['concurrency'] > 1 else ''}: "
+        f"{r['rate']:.1f} letters/s (worker CPU {r['worker']:.1f} ms a letter)"
+        for r in sorted(runs, key=lambda r: r["concurrency"])
+    )
+    last = max(runs, key=lambda r: r["concurrency"])
+    per_letter = last["web"] + last["worker"] + last["store"]
+    cores = 100 * per_letter / 1000
+    return Row(
+        "scale-out",
+        f"{rates}; {per_letter:.1f} ms of CPU a letter (web {last['web']:.1f}, workers "
+        f"{last['worker']:.1f}, PostgreSQL and Redis {last['store']:.1f}) → about "
+        f"**{cores:.1f} cores for 100 letters/s** (beside the SMTP relay)"
+        + ("; web and workers pinned to separate cores (taskset)" if pinned else ""),
+        "—",
+        "printed",
+        None,
+    )
