@@ -180,11 +180,9 @@ def test_wtforms_own_messages_are_in_the_page_language_from_a_catalogue_read_onc
     from action_app.public.forms import WTFORMS_TRANSLATIONS
 
     message = "Invalid field name '%s'."
-    for lang in ("cy", "en"):
-        with app.test_request_context(f"/?lang={lang}"):
-            app.preprocess_request()
-            expected = flask_wtf_translations.gettext(message)
-            assert WTFORMS_TRANSLATIONS.gettext(message) == expected
-            if lang == "cy":
-                assert expected != message  # WTForms has Welsh for it
-    assert "cy" in WTFORMS_TRANSLATIONS._loaded and len(WTFORMS_TRANSLATIONS._loaded) >= 2
+    with app.test_request_context("/?lang=cy"):
+        expected = flask_wtf_translations.gettext(message)
+        assert expected != message  # WTForms has Welsh for it
+        assert WTFORMS_TRANSLATIONS.gettext(message) == expected
+        catalogue = WTFORMS_TRANSLATIONS._catalogue()
+        assert WTFORMS_TRANSLATIONS._catalogue() is catalogue  # read once
