@@ -72,7 +72,9 @@ def main() -> None:
         postcodes = _postcodes(platform)
         web_pids = children(app.pid) if args.profile else []
         pages = scenarios.Pages(platform, app_url, hello_url, args.seconds, workdir, web_pids)
-        sessions = scenarios.letter_sessions(app_url, postcodes[:50], workdir)
+        sessions = scenarios.letter_sessions(
+            app_url, postcodes[:50], workdir, platform.env["SECRET_KEY"]
+        )
         if not args.only_end_to_end:
             for row in (
                 pages.campaign_page(),

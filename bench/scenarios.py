@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from html import unescape
 from http.cookiejar import CookieJar
@@ -178,12 +179,12 @@ class Pages:
                 self.app_url,
                 seconds=self.seconds,
                 script="letters.lua",
-                script_args=[str(sessions_file), "write"],
+                script_args=[str(sessions_file), "write", "0", _tokens_of(sessions_file)],
             )[0],
         )
 
 
-def letter_sessions(app_url: str, postcodes: list[str], workdir: Path) -> Path:
+def letter_sessions(app_url: str, postcodes: list[str], workdir: Path, secret: str) -> Path:
     """One browser session's cookie and CSRF token, and a letter form per postcode's MP."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -205,12 +206,34 @@ def letter_sessions(app_url: str, postcodes: list[str], workdir: Path) -> Path:
         lines.append((write_path, fields))
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     csrf = urllib.parse.quote(fields.pop("csrf_token"), safe="")
-    # The script adds a fresh form token, name and email to every request.
-    per_request = ("form_token", "name", "email")
+    # The script adds a fresh form token (with the letter page's signed time for it, as the
+    # bot check asks), name and email to every request.
+    per_request = ("form_token", "opened", "name", "email")
     encoded = urllib.parse.urlencode({k: v for k, v in fields.items() if k not in per_request})
     path = workdir / "sessions.txt"
     path.write_text("".join(f"{cookie}\t{csrf}\t{p}\t{encoded}\n" for p, _ in lines))
+    _form_tokens(workdir / "form-tokens.txt", secret)
     return path
+
+
+FORM_TOKENS = 60_000
+
+
+def _tokens_of(sessions_file: Path) -> str:
+    return str(sessions_file.parent / "form-tokens.txt")
+
+
+def _form_tokens(path: Path, secret: str) -> None:
+    """Form tokens, each with the time its letter page opened, signed as the app signs it
+    (``abuse.page_opened_token``): a browser gets one pair per letter page it opens."""
+    from itsdangerous import TimestampSigner
+
+    signer = TimestampSigner(secret, salt="letter-page-opened")
+    with path.open("w") as out:
+        for n in range(FORM_TOKENS):
+            token = f"bench{n:06d}{uuid.uuid4().hex[:16]}"
+            opened = urllib.parse.quote(signer.sign(token).decode(), safe="")
+            out.write(f"{token}\t{opened}\n")
 
 
 def _letter_fields(html: str) -> dict[str, str]:
@@ -307,7 +330,7 @@ def end_to_end(
         connections=16,
         threads=2,
         script="letters.lua",
-        script_args=[str(sessions_file), "send", str(letters // 2)],
+        script_args=[str(sessions_file), "send", str(letters // 2), _tokens_of(sessions_file)],
         timeout="30s",
         stop_when=lambda: _confirmed(platform) - before >= letters,
     )
