@@ -54,7 +54,7 @@ def send_letter_task(letter_id: int) -> dict:
 def relay_outbox_task() -> dict:
     """Drain the outbox: claim a batch of due messages, send them over the reused SMTP
     connection, record their outcomes in one commit, send the receipts they hand on the same
-    way; again, until a claim comes back short. The task is only a nudge: any relay sends any
+    way; again, until a claim finds nothing. The task is only a nudge: any relay sends any
     letter, so a nudge dropped because one was pending loses nothing."""
     tasking.nudge_taken()  # before the first claim, so work committed after it nudges again
     results: dict[str, int] = {}
@@ -68,7 +68,9 @@ def relay_outbox_task() -> dict:
             db.session.commit()
             db.session.expunge_all()  # the last batch's rows are done with; none is stale
             _relay(sending.load_claimed(claimed), results)
-            if len(claimed) < batch_size:
+            # Letters trickling in as fast as they are sent keep this relay going, rather than
+            # costing a task each; it stops at the first claim that finds nothing.
+            if not claimed:
                 break
             if time.monotonic() > deadline:
                 tasking.nudge_relay()  # more to do: a fresh task carries on
