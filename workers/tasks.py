@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 SHORT_QUEUE = 50
 # A relay hands over (nudging a fresh one) after this long, well inside the task time limit.
 RELAY_SECONDS = 60.0
+# After a claim that was not full, a relay waits this long before it claims again, so letters
+# arriving one at a time are sent a few together rather than each costing a claim (and a task);
+# it stops once its claims have found nothing for RELAY_IDLE_SECONDS.
+RELAY_LINGER_SECONDS = 0.1
+RELAY_IDLE_SECONDS = 1.0
 
 
 @shared_task(name=tasking.SEND_LETTER)
@@ -60,6 +65,7 @@ def relay_outbox_task() -> dict:
     results: dict[str, int] = {}
     batch_size = current_registry().settings.relay_batch_size
     deadline = time.monotonic() + RELAY_SECONDS
+    last_found = time.monotonic()
     session = db.session()
     session.expire_on_commit = False  # rows stay usable after each commit
     try:
@@ -68,13 +74,16 @@ def relay_outbox_task() -> dict:
             db.session.commit()
             db.session.expunge_all()  # the last batch's rows are done with; none is stale
             _relay(sending.load_claimed(claimed), results)
-            # Letters trickling in as fast as they are sent keep this relay going, rather than
-            # costing a task each; it stops at the first claim that finds nothing.
-            if not claimed:
+            now = time.monotonic()
+            if claimed:
+                last_found = now
+            elif now - last_found >= RELAY_IDLE_SECONDS:
                 break
-            if time.monotonic() > deadline:
+            if now > deadline:
                 tasking.nudge_relay()  # more to do: a fresh task carries on
                 break
+            if len(claimed) < batch_size:
+                time.sleep(RELAY_LINGER_SECONDS)
     finally:
         session.expire_on_commit = True
     return results

@@ -24,6 +24,15 @@ from tests.conftest import prepare_journey
 from workers.tasks import relay_outbox_task
 
 
+@pytest.fixture(autouse=True)
+def relay_stops_when_idle(monkeypatch):
+    """No lingering for more letters: each relay here stops at its first empty claim."""
+    import workers.tasks
+
+    monkeypatch.setattr(workers.tasks, "RELAY_IDLE_SECONDS", 0.0)
+    monkeypatch.setattr(workers.tasks, "RELAY_LINGER_SECONDS", 0.0)
+
+
 class Sink:
     """The mail server: records each message's Message-ID; ``fail`` maps the n-th send (from 1)
     to the exception it raises instead."""
