@@ -29,7 +29,7 @@ RELAY_SECONDS = 60.0
 # After a claim that was not full, a relay waits this long before it claims again, so letters
 # arriving one at a time are sent a few together rather than each costing a claim (and a task);
 # it stops once its claims have found nothing for RELAY_IDLE_SECONDS.
-RELAY_LINGER_SECONDS = 0.1
+RELAY_LINGER_SECONDS = 0.2
 RELAY_IDLE_SECONDS = 1.0
 
 
@@ -90,23 +90,33 @@ def relay_outbox_task() -> dict:
 
 
 def _relay(messages: list, results: dict[str, int]) -> None:
-    """Send claimed messages, then what they hand on (receipts, notices), a batch at a time."""
+    """Send claimed messages, then what they hand on (receipts, notices), a batch at a time.
+    The relay's state is read once for them all, and the journal is asked only about the
+    claimed ones (what they hand on was made here, now) and cleared once at the end."""
+    if not messages:
+        return
     journal = send_journal()
-    while messages:
-        outcomes = _relay_batch(messages, journal)
-        for outcome in outcomes:
-            _count(outcome, results)
-        messages = [o.follow_up for o in outcomes if o.follow_up is not None]
+    state = sending.relay.relay_state()
+    ids = [m.id for m in messages]
+    already_sent = journal.holds(ids) if journal else frozenset()
+    committed: list[int] = []
+    try:
+        while messages:
+            outcomes = _relay_batch(messages, journal, state, already_sent, committed)
+            for outcome in outcomes:
+                _count(outcome, results)
+            messages = [o.follow_up for o in outcomes if o.follow_up is not None]
+            already_sent = frozenset()
+    finally:
+        if journal is not None:
+            journal.forget(committed)
 
 
-def _relay_batch(messages: list, journal) -> list[Outcome]:
+def _relay_batch(messages: list, journal, state, already_sent, committed: list[int]):
     """One batch: each message sent and journalled as the server takes it, then every outcome
     (and the batch's counts) in one commit. A send the journal could not keep is committed on
     its own before the next message goes, so a killed worker still sends at most one twice."""
-    ids = [m.id for m in messages]
-    batch = sending.Batch(
-        sending.relay.relay_state(), already_sent=journal.holds(ids) if journal else frozenset()
-    )
+    batch = sending.Batch(state, already_sent=already_sent)
     unjournalled: list[int] = []
     pending: list[Outcome] = []  # outcomes not yet committed
 
@@ -117,16 +127,16 @@ def _relay_batch(messages: list, journal) -> list[Outcome]:
     def commit_each(outcome: Outcome) -> None:
         pending.append(outcome)
         if unjournalled and unjournalled[-1] == outcome.message_id:
-            _commit_batch(batch, pending, journal)
+            _commit_batch(batch, pending, committed)
             pending.clear()
 
     batch.accepted = accepted
     outcomes = sending.deliver_batch(messages, batch, commit_each)
-    _commit_batch(batch, pending, journal)
+    _commit_batch(batch, pending, committed)
     return outcomes
 
 
-def _commit_batch(batch, outcomes: list[Outcome], journal) -> None:
+def _commit_batch(batch, outcomes: list[Outcome], committed: list[int]) -> None:
     """Record the outcomes (and the batch's counts) in one commit, then bump the hot totals.
     If the database goes away here, the sent messages are in the journal: their leases run
     out and the relay that claims them again records them without sending them."""
@@ -136,8 +146,7 @@ def _commit_batch(batch, outcomes: list[Outcome], journal) -> None:
     except Exception:
         db.session.rollback()
         raise
-    if journal is not None:
-        journal.forget([o.message_id for o in outcomes if o.result in SENT_RESULTS])
+    committed.extend(o.message_id for o in outcomes if o.result in SENT_RESULTS)
     sent: dict[int, int] = {}
     for outcome in outcomes:
         if outcome.kind == MessageKind.MP and outcome.result == DeliveryResult.SENT:
