@@ -143,6 +143,12 @@ def _nudge_client() -> redis.Redis | None:
     return store.client if isinstance(store, RedisStore) else None
 
 
+def nudges_are_flagged() -> bool:
+    """Whether a pending nudge is flagged in Redis (so letters send few tasks); else each
+    letter sends one (embedded mode)."""
+    return _nudge_client() is not None
+
+
 def nudge_relay() -> bool:
     """Tell the relay there is work (after the caller has committed). When a nudge is already
     pending this is one Redis ``SET NX`` and no task at all: the relay that takes the pending

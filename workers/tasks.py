@@ -66,6 +66,10 @@ def relay_outbox_task() -> dict:
     batch_size = current_registry().settings.relay_batch_size
     deadline = time.monotonic() + RELAY_SECONDS
     last_found = time.monotonic()
+    # Without the Redis flag every letter sends a nudge, so a relay that lingered would hold
+    # the worker for each of them in turn: it stops at its first empty claim instead.
+    flagged = tasking.nudges_are_flagged()
+    idle, linger = (RELAY_IDLE_SECONDS, RELAY_LINGER_SECONDS) if flagged else (0.0, 0.0)
     session = db.session()
     session.expire_on_commit = False  # rows stay usable after each commit
     try:
@@ -77,13 +81,13 @@ def relay_outbox_task() -> dict:
             now = time.monotonic()
             if claimed:
                 last_found = now
-            elif now - last_found >= RELAY_IDLE_SECONDS:
+            elif now - last_found >= idle:
                 break
             if now > deadline:
                 tasking.nudge_relay()  # more to do: a fresh task carries on
                 break
-            if len(claimed) < batch_size:
-                time.sleep(RELAY_LINGER_SECONDS)
+            if len(claimed) < batch_size and linger:
+                time.sleep(linger)
     finally:
         session.expire_on_commit = True
     return results

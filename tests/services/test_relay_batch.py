@@ -238,3 +238,11 @@ def test_a_nudge_the_broker_refuses_is_tried_again_by_the_next_letter(app, monke
     tasking.nudge_taken()
     assert tasking.nudge_relay() is False
     assert tasking.nudge_relay() is False  # the flag was cleared, so it tried the broker again
+
+
+def test_a_relay_lingers_for_more_letters_only_where_nudges_are_flagged(any_app):
+    """With Redis a pending nudge is flagged, so a relay may wait a moment for more letters;
+    embedded (no Redis) every letter sends a nudge, and a lingering relay would hold the
+    worker for each of them."""
+    embedded = any_app.config["SETTINGS"].embedded
+    assert tasking.nudges_are_flagged() is not embedded
