@@ -25,7 +25,6 @@ from bench.services import (
     Platform,
     children,
     cpu_by_pid,
-    cpu_seconds,
     database_backends,
     get_json,
     peak_rss_mb,
@@ -312,9 +311,8 @@ def end_to_end(
     )  # fmt: skip
     wait_until(lambda: "beat: Starting" in beat.log(), 30, "celery beat")
     before = _confirmed(platform)
-    web_pids = children(gunicorn_pid)
-    worker_pids = [worker.pid, *children(worker.pid)]
-    web_cpu, worker_cpu = cpu_seconds(web_pids), cpu_seconds(worker_pids)
+    web_cpu = cpu_by_pid(children(gunicorn_pid))
+    worker_cpu = cpu_by_pid([worker.pid, *children(worker.pid)])
     database = platform.database
     store_cpu = cpu_by_pid(database_backends(database) + _redis_pids())
     started = time.time()
@@ -340,8 +338,9 @@ def end_to_end(
     time.sleep(1)  # requests in flight when wrk stopped finish
     accepted = _confirmed(platform) - before
     stats = _wait_for_mail(platform, accepted)
-    web_cpu = cpu_seconds(web_pids) - web_cpu
-    worker_cpu = cpu_seconds(worker_pids) - worker_cpu
+    # Processes started since (a pool child replaced) count from zero.
+    web_cpu = _used_since(web_cpu, children(gunicorn_pid))
+    worker_cpu = _used_since(worker_cpu, [worker.pid, *children(worker.pid)])
     after = cpu_by_pid(database_backends(database) + _redis_pids())
     store_cpu = sum(cpu - store_cpu.get(pid, 0.0) for pid, cpu in after.items())
     web_peak = max(peak_rss_mb(pid) for pid in children(gunicorn_pid))
@@ -411,6 +410,10 @@ def _confirmed(platform: Platform) -> int:
     url = platform.env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT count(*) FROM letters WHERE status = 'confirmed'").fetchone()[0]
+
+
+def _used_since(before: dict[int, float], pids: list[int]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in cpu_by_pid(pids).items())
 
 
 def _redis_pids() -> list[int]:
