@@ -107,8 +107,9 @@ def _relay(messages: list, results: dict[str, int]) -> None:
     try:
         while messages:
             outcomes = _relay_batch(messages, journal, state, already_sent, committed)
-            for outcome in outcomes:
-                _count(outcome, results)
+            for outcome in outcomes:  # the hot totals were bumped as each batch committed
+                key = f"{outcome.kind}:{outcome.result}"
+                results[key] = results.get(key, 0) + 1
             messages = [o.follow_up for o in outcomes if o.follow_up is not None]
             already_sent = frozenset()
     finally:

@@ -12,13 +12,14 @@ from sqlalchemy import func, select, update
 from action_app import tasking
 from action_app.extensions import db
 from action_app.mail import PermanentMailError
-from action_app.models import OutboundMessage, ParticipationCount, StatsCounter
+from action_app.models import Letter, OutboundMessage, ParticipationCount, StatsCounter
 from action_app.models.types import utcnow
 from action_app.registry import registry_of
 from action_app.services import sending
 from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.letters import recipient_for, render_letter
 from action_app.services.lookup import list_seats
+from action_app.services.participation import campaign_totals
 from action_app.services.submissions import LetterInput, find_letter, save_draft, submit_draft
 from tests.conftest import prepare_journey
 from workers.tasks import relay_outbox_task
@@ -103,6 +104,8 @@ def letters_counted() -> tuple[int, int]:
 
 def test_the_relay_sends_every_due_letter_and_counts_each_once(any_app, monkeypatch):
     ids = write_letters(any_app, 5)
+    campaign_id = db.session.scalar(select(Letter.campaign_id).where(Letter.id == ids[0]))
+    assert campaign_totals(campaign_id).sent == 0  # the hot copy exists, as a page made it
     sink = Sink()
     monkeypatch.setattr(registry_of(any_app), "mail_transport", sink)
     results = relay_outbox_task.run()
@@ -111,6 +114,9 @@ def test_the_relay_sends_every_due_letter_and_counts_each_once(any_app, monkeypa
     assert len(sink.sent) == len(set(sink.sent)) == 10
     assert sum(f"letter-{i}-mp-" in m for i in ids for m in sink.sent) == 5
     assert letters_counted() == (5, 5)
+    # The hot copy of the totals went up once a letter too.
+    registry_of(any_app).local_totals.clear()
+    assert campaign_totals(campaign_id).sent == 5
     # Nothing is left: a second nudge finds no work and sends nothing.
     assert relay_outbox_task.run() == {}
     assert len(sink.sent) == 10
