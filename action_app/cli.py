@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from action_app import tasking
 from action_app.cli_outbox import outbox
 from action_app.clients.members_api import MembersApiError
 from action_app.extensions import db
@@ -63,8 +64,13 @@ def mps() -> None:
 @mps.command("sync")
 @click.option("--force", is_flag=True, help="Accept an answer that shrinks the directory by half.")
 @click.option("--photos/--no-photos", default=True, help="Fetch MPs' photos (new or changed).")
+@click.option(
+    "--photos-now",
+    is_flag=True,
+    help="Fetch the photos in this command, not on a worker after it (embedded mode always does).",
+)
 @with_appcontext
-def mps_sync(force: bool, photos: bool) -> None:
+def mps_sync(force: bool, photos: bool, photos_now: bool) -> None:
     """Fetch every current MP, their constituency and email from the Members API."""
     settings = current_registry().settings
     click.echo(f"Syncing MPs from {settings.members_api_url}")
@@ -80,6 +86,14 @@ def mps_sync(force: bool, photos: bool) -> None:
         raise click.ClickException(f"Sync failed, the directory is unchanged: {exc}") from None
     progress.finish()
     _print_summary(summary)
+    if photos and not (photos_now or settings.embedded):
+        # The directory is committed: the photos follow on a worker, so the sync's own time is
+        # the MPs' details; if the broker cannot take the task, they are fetched here.
+        if tasking.dispatch(tasking.SYNC_PHOTOS):
+            client.close()
+            click.echo("MP photos: queued; a worker fetches the new or changed ones.")
+            return
+        click.echo("MP photos: the task could not be queued; fetching them now.")
     if photos:
         try:
             stored = sync_photos(client, lambda done, total: progress("photos", done, total))

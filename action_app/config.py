@@ -112,6 +112,7 @@ class Settings:
     send_lease_seconds: int = 300
     sweep_interval_seconds: float = 20.0
     sweep_pending_after_seconds: int = 60
+    relay_batch_size: int = 50  # messages a worker claims, sends and records together
     smtp_timeout_seconds: float = 20.0
     relay_retry_seconds: float = 30.0  # a relay that failed is tried again after this pause
     relay_log_seconds: float = 300.0  # and its failure is logged at ERROR once per this time
@@ -224,6 +225,7 @@ class Settings:
             send_lease_seconds=_env_int(env, "SEND_LEASE_SECONDS", 300),
             sweep_interval_seconds=_env_float(env, "SWEEP_INTERVAL_SECONDS", 20.0),
             sweep_pending_after_seconds=_env_int(env, "SWEEP_PENDING_AFTER_SECONDS", 60),
+            relay_batch_size=max(1, _env_int(env, "RELAY_BATCH_SIZE", 50)),
             smtp_timeout_seconds=_env_float(env, "SMTP_TIMEOUT_SECONDS", 20.0),
             relay_retry_seconds=max(0.1, _env_float(env, "MAIL_RELAY_RETRY_SECONDS", 30.0)),
             relay_log_seconds=max(1.0, _env_float(env, "MAIL_RELAY_LOG_SECONDS", 300.0)),

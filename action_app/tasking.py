@@ -6,13 +6,16 @@ import cycle and the web process does not load task code.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
+import redis
 from celery import Celery, Task
 from flask import Flask
 
 from action_app.config import Settings
+from action_app.kv import RedisStore
 from action_app.registry import current_registry, registry_of
 
 log = logging.getLogger(__name__)
@@ -20,8 +23,10 @@ log = logging.getLogger(__name__)
 # Stable task names, shared by the dispatchers here and the definitions in workers/tasks.py.
 # The send task's name predates the word "letter": kept, so tasks queued before an upgrade run.
 SEND_LETTER = "action_app.send_action"
+RELAY_OUTBOX = "action_app.relay_outbox"
 SWEEP_OUTBOX = "action_app.sweep_outbox"
 SYNC_MEMBERS = "action_app.sync_members"
+SYNC_PHOTOS = "action_app.sync_photos"
 HOUSEKEEPING = "action_app.housekeeping"
 ASK_ABOUT_REPLIES = "action_app.ask_about_replies"
 SCRUB_PERSONAL_DATA = "action_app.scrub_personal_data"
@@ -122,3 +127,51 @@ def dispatch(task_name: str, *args, **kwargs) -> bool:
         log.warning("Could not enqueue %s (the sweep will pick it up): %s", task_name, exc)
         return False
     return True
+
+
+# A relay nudge is pending: set (NX) by whoever sends one, cleared by the relay that takes it.
+# Short-lived, so a nudge lost with the broker costs seconds; the sweep guarantees the rest.
+NUDGE_TTL_SECONDS = 10
+
+
+def _nudge_key() -> str:
+    return f"relay:nudge:v1:{current_registry().settings.celery_queue}"
+
+
+def _nudge_client() -> redis.Redis | None:
+    store = current_registry().store
+    return store.client if isinstance(store, RedisStore) else None
+
+
+def nudges_are_flagged() -> bool:
+    """Whether a pending nudge is flagged in Redis (so letters send few tasks); else each
+    letter sends one (embedded mode)."""
+    return _nudge_client() is not None
+
+
+def nudge_relay() -> bool:
+    """Tell the relay there is work (after the caller has committed). When a nudge is already
+    pending this is one Redis ``SET NX`` and no task at all: the relay that takes the pending
+    one will find this work too, as it clears the flag before it claims. False only if a task
+    was needed and the broker refused it (the sweep will send the work)."""
+    client = _nudge_client()
+    if client is not None:
+        try:
+            if not client.set(_nudge_key(), "1", nx=True, ex=NUDGE_TTL_SECONDS):
+                return True
+        except redis.RedisError:
+            client = None  # no flag: send the task
+    if dispatch(RELAY_OUTBOX):
+        return True
+    if client is not None:  # let the next letter try the broker again
+        with contextlib.suppress(redis.RedisError):
+            client.delete(_nudge_key())
+    return False
+
+
+def nudge_taken() -> None:
+    """The relay has started: new work from now on needs a new nudge."""
+    client = _nudge_client()
+    if client is not None:
+        with contextlib.suppress(redis.RedisError):
+            client.delete(_nudge_key())

@@ -36,6 +36,22 @@ def main() -> None:
         action="store_true",
         help="sample the web and Celery processes with py-spy and add where the time goes",
     )
+    parser.add_argument(
+        "--only-end-to-end",
+        action="store_true",
+        help="skip the page benchmarks (the directory sync still runs: the letters need it)",
+    )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="run web and workers as separate process groups pinned with taskset "
+        "(web on the first core, workers on the rest)",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="run the end-to-end again with one worker process, and print the scale-out row",
+    )
     args = parser.parse_args()
     profiles: list[str] = []
 
@@ -43,6 +59,9 @@ def main() -> None:
     print(f"Working folder (logs): {workdir}")
     rows: list[scenarios.Row] = []
     with Platform(workdir) as platform:
+        if args.pin and (os.cpu_count() or 1) > 1:
+            platform.web_cpus = "0"
+            platform.worker_cpus = f"1-{(os.cpu_count() or 2) - 1}"
         print(f"Data set: {platform.dataset_name}")
         rows.append(scenarios.directory_sync(platform))
         print(_line(rows[-1]))
@@ -53,32 +72,44 @@ def main() -> None:
         postcodes = _postcodes(platform)
         web_pids = children(app.pid) if args.profile else []
         pages = scenarios.Pages(platform, app_url, hello_url, args.seconds, workdir, web_pids)
-        for row in (
-            pages.campaign_page(),
-            pages.postcode_page(postcodes),
-        ):
-            rows.append(row)
-            print(_line(row))
-        sessions = scenarios.letter_sessions(app_url, postcodes[:50], workdir)
-        rows.append(pages.letter_submit(sessions))
-        print(_line(rows[-1]))
+        sessions = scenarios.letter_sessions(
+            app_url, postcodes[:50], workdir, platform.env["SECRET_KEY"]
+        )
+        if not args.only_end_to_end:
+            for row in (
+                pages.campaign_page(),
+                pages.postcode_page(postcodes),
+                pages.letter_submit(sessions),
+            ):
+                rows.append(row)
+                print(_line(row))
         profiles.extend(pages.profiles)
         hello.stop()
 
         baseline = scenarios.end_to_end_baseline(platform, args.letters, args.concurrency)
         print(f"end-to-end baseline: {baseline:.1f} letters/s")
-        for row in scenarios.end_to_end(
-            platform,
-            app_url,
-            app.pid,
-            sessions,
-            args.letters,
-            args.concurrency,
-            baseline,
-            profiles if args.profile else None,
-        ):
-            rows.append(row)
-            print(_line(row))
+        runs: list[dict] = []
+        scales = [args.concurrency] + ([1] if args.scale and args.concurrency > 1 else [])
+        for concurrency in scales:
+            measured: dict = {}
+            for row in scenarios.end_to_end(
+                platform,
+                app_url,
+                app.pid,
+                sessions,
+                args.letters,
+                concurrency,
+                baseline,
+                profiles if args.profile else None,
+                measured,
+            ):
+                if concurrency == args.concurrency:
+                    rows.append(row)
+                print(_line(row))
+            runs.append(measured)
+        if args.scale:
+            rows.append(scenarios.scale_out(runs, platform.web_cpus is not None))
+            print(_line(rows[-1]))
 
     report = _report(rows, args, platform.dataset_name)
     if profiles:

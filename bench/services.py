@@ -99,6 +99,9 @@ class Platform:
         self.smtp_port, self.smtp_stats_port = free_port(), free_port()
         self.postcodes_port, self.members_port = free_port(), free_port()
         self.env: dict[str, str] = {}
+        # CPU lists for taskset (e.g. "0" and "1"), so web and workers are separate groups.
+        self.web_cpus: str | None = None
+        self.worker_cpus: str | None = None
 
     def __enter__(self) -> Platform:
         try:
@@ -201,7 +204,15 @@ class Platform:
         port = free_port()
         process = self.start(
             name,
-            [sys.executable, "-m", "gunicorn", "--config", "python:action_app.gunicorn_conf", app],
+            [
+                *_pinned(self.web_cpus),
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "python:action_app.gunicorn_conf",
+                app,
+            ],
             {"GUNICORN_BIND": f"127.0.0.1:{port}"},
         )
         url = f"http://127.0.0.1:{port}"
@@ -211,7 +222,8 @@ class Platform:
     def celery(self, name: str, app: str, *args: str, env: dict | None = None) -> Process:
         process = self.start(
             name,
-            [sys.executable, "-m", "celery", "-A", app, "worker", "--loglevel=INFO",
+            [*_pinned(self.worker_cpus), sys.executable, "-m", "celery", "-A", app, "worker",
+             "--loglevel=INFO",
              f"--hostname={name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
              *args],
             env,
@@ -222,12 +234,45 @@ class Platform:
         return process
 
 
+def _pinned(cpus: str | None) -> list[str]:
+    return ["taskset", "-c", cpus] if cpus else []
+
+
+def database_backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving this database (their titles name it)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if f" {database} ".encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's high-water resident set size (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the processes have used so far (from /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def children(pid: int) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 
@@ -13,7 +14,9 @@ from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import directory_admin, retention, scrub, sending
 from action_app.services.members_sync import sync_members
+from action_app.services.mp_photos import sync_photos
 from action_app.services.participation import bump_hot_totals
+from action_app.services.relay_journal import send_journal
 from action_app.services.sending import DeliveryResult, Outcome
 from action_app.stats import replies
 
@@ -21,6 +24,13 @@ log = logging.getLogger(__name__)
 
 # Below this many waiting tasks, a letter queued long ago and still pending is presumed lost.
 SHORT_QUEUE = 50
+# A relay hands over (nudging a fresh one) after this long, well inside the task time limit.
+RELAY_SECONDS = 60.0
+# After a claim that was not full, a relay waits this long before it claims again, so letters
+# arriving one at a time are sent a few together rather than each costing a claim (and a task);
+# it stops once its claims have found nothing for RELAY_IDLE_SECONDS.
+RELAY_LINGER_SECONDS = 0.2
+RELAY_IDLE_SECONDS = 1.0
 
 
 @shared_task(name=tasking.SEND_LETTER)
@@ -43,6 +53,114 @@ def send_letter_task(letter_id: int) -> dict:
     finally:
         session.expire_on_commit = True
     return results
+
+
+@shared_task(name=tasking.RELAY_OUTBOX)
+def relay_outbox_task() -> dict:
+    """Drain the outbox: claim a batch of due messages, send them over the reused SMTP
+    connection, record their outcomes in one commit, send the receipts they hand on the same
+    way; again, until a claim finds nothing. The task is only a nudge: any relay sends any
+    letter, so a nudge dropped because one was pending loses nothing."""
+    tasking.nudge_taken()  # before the first claim, so work committed after it nudges again
+    results: dict[str, int] = {}
+    batch_size = current_registry().settings.relay_batch_size
+    deadline = time.monotonic() + RELAY_SECONDS
+    last_found = time.monotonic()
+    # Without the Redis flag every letter sends a nudge, so a relay that lingered would hold
+    # the worker for each of them in turn: it stops at its first empty claim instead.
+    flagged = tasking.nudges_are_flagged()
+    idle, linger = (RELAY_IDLE_SECONDS, RELAY_LINGER_SECONDS) if flagged else (0.0, 0.0)
+    session = db.session()
+    session.expire_on_commit = False  # rows stay usable after each commit
+    try:
+        while True:
+            claimed = sending.claim_batch(batch_size)
+            db.session.commit()
+            db.session.expunge_all()  # the last batch's rows are done with; none is stale
+            _relay(sending.load_claimed(claimed), results)
+            now = time.monotonic()
+            if claimed:
+                last_found = now
+            elif now - last_found >= idle:
+                break
+            if now > deadline:
+                tasking.nudge_relay()  # more to do: a fresh task carries on
+                break
+            if len(claimed) < batch_size and linger:
+                time.sleep(linger)
+    finally:
+        session.expire_on_commit = True
+    return results
+
+
+def _relay(messages: list, results: dict[str, int]) -> None:
+    """Send claimed messages, then what they hand on (receipts, notices), a batch at a time.
+    The relay's state is read once for them all, and the journal is asked only about the
+    claimed ones (what they hand on was made here, now) and cleared once at the end."""
+    if not messages:
+        return
+    journal = send_journal()
+    state = sending.relay.relay_state()
+    ids = [m.id for m in messages]
+    already_sent = journal.holds(ids) if journal else frozenset()
+    committed: list[int] = []
+    try:
+        while messages:
+            outcomes = _relay_batch(messages, journal, state, already_sent, committed)
+            for outcome in outcomes:  # the hot totals were bumped as each batch committed
+                key = f"{outcome.kind}:{outcome.result}"
+                results[key] = results.get(key, 0) + 1
+            messages = [o.follow_up for o in outcomes if o.follow_up is not None]
+            already_sent = frozenset()
+    finally:
+        if journal is not None:
+            journal.forget(committed)
+
+
+def _relay_batch(messages: list, journal, state, already_sent, committed: list[int]):
+    """One batch: each message sent and journalled as the server takes it, then every outcome
+    (and the batch's counts) in one commit. A send the journal could not keep is committed on
+    its own before the next message goes, so a killed worker still sends at most one twice."""
+    batch = sending.Batch(state, already_sent=already_sent)
+    unjournalled: list[int] = []
+    pending: list[Outcome] = []  # outcomes not yet committed
+
+    def accepted(message_id: int) -> None:
+        if journal is None or not journal.record(message_id):
+            unjournalled.append(message_id)
+
+    def commit_each(outcome: Outcome) -> None:
+        pending.append(outcome)
+        if unjournalled and unjournalled[-1] == outcome.message_id:
+            _commit_batch(batch, pending, committed)
+            pending.clear()
+
+    batch.accepted = accepted
+    outcomes = sending.deliver_batch(messages, batch, commit_each)
+    _commit_batch(batch, pending, committed)
+    return outcomes
+
+
+def _commit_batch(batch, outcomes: list[Outcome], committed: list[int]) -> None:
+    """Record the outcomes (and the batch's counts) in one commit, then bump the hot totals.
+    If the database goes away here, the sent messages are in the journal: their leases run
+    out and the relay that claims them again records them without sending them."""
+    batch.record_counts()
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    committed.extend(o.message_id for o in outcomes if o.result in SENT_RESULTS)
+    sent: dict[int, int] = {}
+    for outcome in outcomes:
+        if outcome.kind == MessageKind.MP and outcome.result == DeliveryResult.SENT:
+            sent[outcome.campaign_id] = sent.get(outcome.campaign_id, 0) + 1
+    for campaign_id, letters in sent.items():
+        bump_hot_totals(campaign_id, sent=letters)
+
+
+SENT_RESULTS = (DeliveryResult.SENT, DeliveryResult.TEST_SENT)
 
 
 def _delivered(deliver, message) -> Outcome:
@@ -75,9 +193,9 @@ def sweep_outbox_task() -> int:
     waiting = tasking.queue_length()
     letter_ids = sending.find_due_letters(queue_is_short=waiting is None or waiting < SHORT_QUEUE)
     db.session.commit()
-    for letter_id in letter_ids:
-        tasking.dispatch(tasking.SEND_LETTER, letter_id)
     if letter_ids:
+        # One nudge, not a task per letter: any relay sends any due letter.
+        tasking.nudge_relay()
         log.info("Sweep re-queued %d letters", len(letter_ids))
     return len(letter_ids)
 
@@ -100,7 +218,23 @@ def sync_members_task(job: str | None = None) -> dict:
         client.close()
     if job:
         directory_admin.write_job(job, {"state": "done", "summary": summary.as_dict()})
+    tasking.dispatch(tasking.SYNC_PHOTOS)  # new or changed MPs' photos, as a task of their own
     return summary.as_dict()
+
+
+@shared_task(name=tasking.SYNC_PHOTOS)
+def sync_photos_task() -> int:
+    """Fetch the photos of MPs who have none yet or whose photo changed, after a sync."""
+    client = current_registry().members_api()
+    try:
+        stored = sync_photos(client)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        client.close()
+    return stored
 
 
 @shared_task(name=tasking.HOUSEKEEPING)

@@ -276,8 +276,9 @@ def _paced_delivery(campaign: CampaignSnapshot, letter: Letter, now):
 
 
 def _dispatch_letter(letter_id: int) -> None:
-    """Queue the letter's task; if the broker is down, the sweep queues it once it is back."""
-    if not tasking.dispatch(tasking.SEND_LETTER, letter_id):
+    """Nudge the relay, which sends any due letter (usually one Redis SET NX, as a nudge is
+    pending under load); if the broker is down, the sweep nudges it once it is back."""
+    if not tasking.nudge_relay():
         forget_dispatch(letter_id)
         db.session.commit()
 

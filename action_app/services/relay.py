@@ -103,7 +103,10 @@ def record_relay_ok(state: RelayState) -> None:
         return
     if state.status == RelayStatus.PAUSED:
         log.warning("The mail relay works again; sending resumes (%s)", state.reason)
-    _save(RelayState(status=RelayStatus.OK, since=utcnow().isoformat()))
+    fresh = RelayState(status=RelayStatus.OK, since=utcnow().isoformat())
+    _save(fresh)
+    # The caller's copy follows, so a relay's batch saves the change once, not per message.
+    state.__dict__.update(fresh.__dict__)
 
 
 def _save(state: RelayState) -> None:

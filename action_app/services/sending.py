@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import joinedload
 
 from action_app.config import Settings
 from action_app.extensions import db
@@ -29,11 +32,13 @@ from action_app.mail import (
     TransientMailError,
 )
 from action_app.models import (
+    Campaign,
     Letter,
     LetterStatus,
     MessageKind,
     MessageStatus,
     OutboundMessage,
+    ParticipationCount,
     SeatCheck,
 )
 from action_app.models.letter import TEST_SOURCE
@@ -41,15 +46,18 @@ from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import emails, notices, owner, pacing, relay, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id, localized
-from action_app.services.participation import record_letter_sent
+from action_app.services.participation import UK, record_letter_sent
 from action_app.services.submissions import confirmation_token
+from action_app.sql import upsert
+from action_app.stats import counting
 from action_app.stats.counting import (
     count_copy_failed,
     count_copy_sent,
     count_letter_failed,
     count_letter_sent,
 )
-from action_app.stats.replies import letter_delivered
+from action_app.stats.replies import letters_delivered
+from action_app.stats.store import Counter
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +88,7 @@ class Outcome:
     result: DeliveryResult
     campaign_id: int | None = None
     follow_up: OutboundMessage | None = None  # claimed for this worker to send next
+    recovered: bool = False  # sent before a worker died; recorded now from the relay's journal
 
 
 def _settings() -> Settings:
@@ -135,21 +144,33 @@ def deliver_claimed(message_id: int) -> Outcome:
     return deliver_follow_up(row.OutboundMessage)
 
 
-def deliver_follow_up(message: OutboundMessage) -> Outcome:
+def deliver_follow_up(message: OutboundMessage, batch: Batch | None = None) -> Outcome:
     """Send a message already loaded and claimed (the ``follow_up`` of an earlier outcome, so
     it is not read again) and record the outcome (flushes; the caller commits). A letter
     delivered to its MP creates the supporter's receipt already claimed, as the outcome's
-    ``follow_up``, so the same worker sends it straight after the commit."""
+    ``follow_up``, so the same worker sends it straight after the commit.
+
+    Within a relay's ``batch`` the relay's state is read once for the batch, each message the
+    mail server takes is handed to ``batch.accepted`` at once (the relay's journal), and the
+    counts of delivered letters are gathered for ``batch.record_counts``; nothing is flushed."""
     letter = message.letter
     message_id = message.id
     campaign = cached_campaign_by_id(letter.campaign_id)
     outcome = Outcome(message_id, message.kind, DeliveryResult.SENT, letter.campaign_id)
-    state = relay.relay_state()
+    if batch is not None and message_id in batch.already_sent:
+        # Taken by the mail server before a worker died, not yet recorded: never sent again.
+        log.warning("Message %s: the relay's journal says it was sent; recorded", message_id)
+        outcome.follow_up = _sent(message, letter, batch)
+        outcome.recovered = True
+        if letter.source == TEST_SOURCE:
+            outcome.result = DeliveryResult.TEST_SENT
+        return outcome
+    state = batch.state if batch is not None else relay.relay_state()
     paused_until = state.paused_until(utcnow())
     if paused_until is not None:  # the relay failed a moment ago: wait, without trying
         _wait_for_relay(message, paused_until)
         outcome.result = DeliveryResult.PAUSED
-        db.session.flush()
+        _flush_unless(batch)
         return outcome
     if message.kind == MessageKind.COPY and letter.status != LetterStatus.CONFIRMED:
         # Its letter was held (the seat check) or stopped while the copy waited: the copy
@@ -157,14 +178,14 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
         held = letter.status == LetterStatus.HELD
         message.status = MessageStatus.HELD if held else MessageStatus.CANCELLED
         outcome.result = DeliveryResult.HELD if held else DeliveryResult.SKIPPED
-        db.session.flush()
+        _flush_unless(batch)
         return outcome
     if message.kind in LETTER_KINDS and letter.seat_check == SeatCheck.PENDING:
         # A seat chosen from the list: checked against the postcode before it is sent.
         verdict, outcome.follow_up = seat_check.gate(message, letter, campaign)
         if verdict != "send":
             outcome.result = DeliveryResult(verdict)
-            db.session.flush()
+            _flush_unless(batch)
             return outcome
     try:
         mail = _build(message, letter, campaign)
@@ -183,17 +204,24 @@ def deliver_follow_up(message: OutboundMessage) -> Outcome:
         reason = f"{emails.INTERNAL_ERROR} ({type(exc).__name__})"
         outcome.follow_up = _fail(message, letter, reason)
     else:
+        if batch is not None:
+            batch.accepted(message_id)  # before anything else can fail
         try:
             relay.record_relay_ok(state)
-            outcome.follow_up = _sent(message, letter)
-            db.session.flush()
+            outcome.follow_up = _sent(message, letter, batch) if batch else _sent(message, letter)
+            _flush_unless(batch)
         except DATABASE_GONE as exc:
             raise SentNotRecorded(message_id) from exc
         if letter.source == TEST_SOURCE:
             outcome.result = DeliveryResult.TEST_SENT  # so the task does not count it either
         return outcome
-    db.session.flush()
+    _flush_unless(batch)
     return outcome
+
+
+def _flush_unless(batch: Batch | None) -> None:
+    if batch is None:
+        db.session.flush()
 
 
 def _wait_for_relay(message: OutboundMessage, until) -> None:
@@ -244,13 +272,14 @@ def record_sent_when_database_returns(message_id: int, patience: float = 120.0) 
             delay = min(delay * 2, 5.0)
 
 
-def _follow_up(letter: Letter, kind: MessageKind) -> OutboundMessage:
+def _follow_up(letter: Letter, kind: MessageKind, flush: bool = True) -> OutboundMessage:
     """A message this worker has claimed already (if it dies first, the lease runs out)."""
     message = OutboundMessage(
         letter=letter, kind=kind, status=MessageStatus.SENDING, claimed_at=utcnow(), attempts=1
     )
     db.session.add(message)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return message
 
 
@@ -288,7 +317,9 @@ def _build_email(
     raise ValueError(f"unknown message kind {message.kind!r}")
 
 
-def _sent(message: OutboundMessage, letter: Letter) -> OutboundMessage | None:
+def _sent(
+    message: OutboundMessage, letter: Letter, batch: Batch | None = None
+) -> OutboundMessage | None:
     message.status = MessageStatus.SENT
     message.sent_at = utcnow()
     message.last_error = None
@@ -299,9 +330,12 @@ def _sent(message: OutboundMessage, letter: Letter) -> OutboundMessage | None:
         return None
     if message.kind != MessageKind.MP:
         return None
+    if batch is not None:  # counted with the rest of the batch, in the same transaction
+        batch.delivered.append((letter, message.sent_at))
+        return _follow_up(letter, MessageKind.RECEIPT, flush=False)
     record_letter_sent(letter)
     count_letter_sent(letter, message.sent_at)
-    letter_delivered(letter.id, message.sent_at)
+    letters_delivered([letter.id], message.sent_at)
     return _follow_up(letter, MessageKind.RECEIPT)
 
 
@@ -393,3 +427,169 @@ def forget_dispatch(letter_id: int) -> None:
         .values(dispatched_at=None)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- the relay: many letters claimed, sent and recorded together --------------------------------
+
+
+@dataclass
+class Batch:
+    """What the messages a relay sends together share: the relay's state (read once), the
+    journal hook ``accepted`` (called the moment the mail server takes a message, so a worker
+    killed before its commit sends none of them again), the ids its journal already holds (sent
+    by a worker that died before recording them), and the delivered letters, counted together."""
+
+    state: relay.RelayState
+    accepted: Callable[[int], None] = lambda message_id: None
+    already_sent: frozenset[int] = frozenset()
+    delivered: list[tuple[Letter, datetime]] = field(default_factory=list)
+
+    def record_counts(self) -> None:
+        """Count the batch's delivered letters: one upsert of the participation counts, one of
+        the stats counters per campaign, one update of the reply checks (flushes). Called once,
+        in the transaction that marks them sent, so each letter is counted exactly once."""
+        delivered, self.delivered = self.delivered, []
+        if not delivered:
+            return
+        day = datetime.now(UTC).astimezone(UK).date()
+        participation: dict[tuple, int] = {}
+        stats: dict[int, list[Counter]] = {}
+        for letter, when in delivered:
+            key = (letter.campaign_id, day, letter.constituency_id or 0, letter.source or "")
+            participation[key] = participation.get(key, 0) + 1
+            stats.setdefault(letter.campaign_id, []).extend(counting.sent_counters(letter, when))
+        dialect = db.session.get_bind().dialect.name
+        db.session.execute(
+            upsert(
+                dialect,
+                ParticipationCount.__table__,
+                index=("campaign_id", "day", "constituency_id", "source"),
+                increment=("letters",),
+            ),
+            [
+                {
+                    "campaign_id": campaign_id,
+                    "day": day,
+                    "constituency_id": seat,
+                    "source": source,
+                    "letters": letters,
+                }
+                for (campaign_id, day, seat, source), letters in sorted(participation.items())
+            ],
+        )
+        for campaign_id, counters in sorted(stats.items()):
+            counting.add_counts(campaign_id, counting.merge(counters))
+        letters_delivered(sorted({letter.id for letter, _ in delivered}), delivered[-1][1])
+
+
+def _due(now: datetime, stale: datetime):
+    pending, sending = MessageStatus.PENDING, MessageStatus.SENDING
+    return or_(
+        and_(OutboundMessage.status == pending, OutboundMessage.next_attempt_at <= now),
+        and_(OutboundMessage.status == sending, OutboundMessage.claimed_at < stale),
+    )
+
+
+def paced_campaign_ids() -> list[int]:
+    """Campaigns whose pacing rule is on: their letters to MPs are claimed one by one, under
+    the per-MP lock (``pacing.defer_if_paced``)."""
+    rows = db.session.execute(
+        select(Campaign.id, Campaign.letters_per_mp_per_hour, Campaign.sending_hours).where(
+            or_(Campaign.letters_per_mp_per_hour.is_not(None), Campaign.sending_hours.is_not(None))
+        )
+    ).all()
+    return sorted(row.id for row in rows if pacing.PacingRule.of(row).active)
+
+
+def claim_batch(limit: int) -> list[int]:
+    """Claim up to ``limit`` due messages of any letters (flushes; the caller commits), oldest
+    first; returns their ids.
+
+    One ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING``: two
+    workers never claim the same row (a row one has locked the other skips, and the outer WHERE
+    is checked again on the row it updates), and on SQLite, which has no row locks, writes are
+    one at a time anyway. Letters to an MP in a paced campaign are left out of it and claimed
+    one by one through ``claim_due_messages``, which applies the pace under the per-MP lock (in
+    one order, so two workers never wait on each other in a cycle)."""
+    settings = _settings()
+    now = utcnow()
+    stale = now - timedelta(seconds=settings.send_lease_seconds)
+    due = _due(now, stale)
+    paced = paced_campaign_ids()
+    candidates = select(OutboundMessage.id).where(due)
+    held_for_pace = None
+    if paced:
+        held_for_pace = and_(
+            OutboundMessage.kind == MessageKind.MP,
+            OutboundMessage.status == MessageStatus.PENDING,
+            OutboundMessage.letter_id.in_(
+                select(Letter.id).where(Letter.campaign_id.in_(paced)).scalar_subquery()
+            ),
+        )
+        candidates = candidates.where(not_(held_for_pace))
+    # MATERIALIZED: PostgreSQL may otherwise fold the subquery into the UPDATE's plan and run
+    # it more than once, claiming more than ``limit`` rows (SQLite >= 3.35 takes it too).
+    candidates = (
+        candidates.order_by(OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboundMessage)
+        .cte("due_batch")
+        .prefix_with("MATERIALIZED")
+    )
+    statement = (
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(select(candidates.c.id)))
+        .where(due)
+        .values(status=MessageStatus.SENDING, claimed_at=now, attempts=OutboundMessage.attempts + 1)
+        .returning(OutboundMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = sorted(db.session.execute(statement).scalars())
+    room = limit - len(claimed)
+    if held_for_pace is not None and room > 0:
+        waiting = db.session.execute(
+            select(OutboundMessage.letter_id, Letter.campaign_id, Letter.recipient_key)
+            .join(Letter, Letter.id == OutboundMessage.letter_id)
+            .where(held_for_pace, due)
+            .order_by(OutboundMessage.id)
+            .limit(room)
+        ).all()
+        # The per-MP locks are taken in one order by every worker.
+        waiting.sort(key=lambda r: (r.campaign_id, zlib.crc32(r.recipient_key.encode()), r[0]))
+        for letter_id, _, _ in waiting:
+            claimed += claim_due_messages(letter_id)
+    return sorted(set(claimed))
+
+
+def load_claimed(message_ids: list[int]) -> list[OutboundMessage]:
+    """The claimed messages with their letters (and each letter's messages, which the MP's
+    copy reads for its trust line), in two queries, in id order. The session must hold none of
+    them already (the caller starts from an empty one): ``populate_existing`` would reload the
+    messages a second time through the letters' collections and lose their loaded letters."""
+    if not message_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.id.in_(message_ids))
+            .order_by(OutboundMessage.id)
+            .options(joinedload(OutboundMessage.letter).selectinload(Letter.messages))
+        ).unique()
+    )
+
+
+def deliver_batch(messages: list[OutboundMessage], batch: Batch, commit_each=None) -> list[Outcome]:
+    """Send each claimed message and record its outcome in the session; the caller commits once
+    (after ``batch.record_counts``). A message no longer claimed by this worker is skipped.
+    ``commit_each(outcome)``, if given, is called after each message, for a relay that has no
+    journal and so must commit each send before the next."""
+    outcomes = []
+    for message in messages:
+        if message.status != MessageStatus.SENDING:
+            outcomes.append(Outcome(message.id, message.kind, DeliveryResult.SKIPPED))
+            continue
+        outcome = deliver_follow_up(message, batch)
+        outcomes.append(outcome)
+        if commit_each is not None:
+            commit_each(outcome)
+    return outcomes

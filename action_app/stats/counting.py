@@ -92,14 +92,16 @@ def count_letter_queued(action: Letter, when: datetime, *, confirmed_by_supporte
 
 def count_letter_sent(action: Letter, when: datetime) -> None:
     """The MP's mail server accepted the letter."""
-    add_counts(
-        action.campaign_id,
-        [
-            Counter(CONSTITUENCY, _seat(action), "sent"),
-            Counter(SOURCE, action.source or "", "sent"),
-            Counter(HOUR, hour_bucket(when), "sent"),
-        ],
-    )
+    add_counts(action.campaign_id, sent_counters(action, when))
+
+
+def sent_counters(action: Letter, when: datetime) -> list[Counter]:
+    """What one delivered letter adds (a relay adds a batch's together, ``merge``d)."""
+    return [
+        Counter(CONSTITUENCY, _seat(action), "sent"),
+        Counter(SOURCE, action.source or "", "sent"),
+        Counter(HOUR, hour_bucket(when), "sent"),
+    ]
 
 
 def count_letter_failed(action: Letter) -> None:
@@ -131,7 +133,7 @@ def count_letters_expired(rows: Iterable[tuple[int, int | None]]) -> None:
             Counter(CONSTITUENCY, str(constituency_id or 0), "expired")
         )
     for campaign_id, counts in by_campaign.items():
-        add_counts(campaign_id, _merge(counts))
+        add_counts(campaign_id, merge(counts))
 
 
 def count_reply_answer(campaign_id: int, constituency_id: int, answer: str) -> None:
@@ -144,7 +146,8 @@ def count_reply_asked(campaign_id: int, constituency_id: int) -> None:
     add_counts(campaign_id, [Counter(CONSTITUENCY, str(constituency_id), "reply_asked")])
 
 
-def _merge(counts: list[Counter]) -> list[Counter]:
+def merge(counts: list[Counter]) -> list[Counter]:
+    """The same counters added together, one row each."""
     merged: dict[tuple[str, str, str], int] = {}
     for c in counts:
         key = (c.dimension, c.bucket, c.metric)

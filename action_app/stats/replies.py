@@ -53,9 +53,16 @@ def record_reply_choice(action: Letter, wants_email: bool, language: str = "en")
 
 def letter_delivered(action_id: int, when: datetime) -> None:
     """The letter reached the MP: the question is due after the campaign's delay."""
+    letters_delivered([action_id], when)
+
+
+def letters_delivered(action_ids: list[int], when: datetime) -> None:
+    """These letters reached their MPs (a relay's batch, one statement)."""
+    if not action_ids:
+        return
     db.session.execute(
         update(ReplyCheck)
-        .where(ReplyCheck.letter_id == action_id, ReplyCheck.status == ReplyCheckStatus.WAITING)
+        .where(ReplyCheck.letter_id.in_(action_ids), ReplyCheck.status == ReplyCheckStatus.WAITING)
         .values(status=ReplyCheckStatus.DUE, letter_sent_at=when)
         .execution_options(synchronize_session=False)
     )

@@ -1,12 +1,16 @@
 -- Letters through the web tier, as browsers send them.
 --
--- args: sessions_file mode quota
+-- args: sessions_file mode quota tokens_file
 --   sessions_file: lines "cookie<TAB>csrf<TAB>write path<TAB>url-encoded letter fields", all
 --   from one browser session (so any answer's cookie goes with the one CSRF token)
 --   mode "write": only the letter form (Continue), answered by a redirect to the check page.
 --   mode "send": Continue, then Send for each letter, answered by a redirect to the sent page;
 --   each thread stops once it has sent its quota of letters.
+--   tokens_file: lines "form token<TAB>url-encoded signed time the letter page opened"; each
+--   letter takes the next one (the bot check wants the page's time signed for its own form).
 local sessions = {}
+local tokens = {}
+local offset = 0
 local mode = "write"
 local quota = 0
 local counter = 0
@@ -30,6 +34,14 @@ function init(args)
   end
   mode = args[2] or "write"
   quota = tonumber(args[3] or "0")
+  for line in io.lines(args[4]) do
+    local token, opened = line:match("([^\t]*)\t(.*)")
+    tokens[#tokens + 1] = {token = token, opened = opened}
+  end
+  math.randomseed(os.time() + id * 7919)
+  -- Each run starts somewhere else in the list (the same seed for both threads of a run).
+  math.randomseed(os.time())
+  offset = math.random(#tokens) * 2
   math.randomseed(os.time() + id * 7919)
 end
 
@@ -48,7 +60,10 @@ function request()
   counter = counter + 1
   local s = sessions[(counter + id) % #sessions + 1]
   local tag = id .. "x" .. counter .. "x" .. math.random(1000000000)
-  local body = s.fields .. "&csrf_token=" .. s.csrf .. "&form_token=t" .. tag ..
+  -- Threads take alternate tokens (two threads), so no two letters share one.
+  local t = tokens[(offset + (counter - 1) * 2 + id - 1) % #tokens + 1]
+  local body = s.fields .. "&csrf_token=" .. s.csrf .. "&form_token=" .. t.token ..
+      "&opened=" .. t.opened ..
       "&email=bench" .. tag .. "%40example.org&name=Bench+Supporter+" .. counter
   return form_post(s.path, s.cookie, body)
 end

@@ -24,6 +24,34 @@ def test_mps_sync_prints_progress_and_a_summary(app, fake_members):
     assert "Office emails" in result.output  # the progress bar's label
 
 
+def test_mps_sync_queues_the_photos_for_a_worker(app, fake_members, monkeypatch):
+    """The sync's own time is the MPs' details: their photos follow as a task."""
+    from action_app import tasking
+    from action_app.models import MemberPhoto
+
+    queued = []
+    monkeypatch.setattr(tasking, "dispatch", lambda name, *a, **k: queued.append(name) or True)
+    result = run(app, "mps", "sync")
+    assert result.exit_code == 0, result.output
+    assert queued == [tasking.SYNC_PHOTOS]
+    assert "MP photos: queued" in result.output
+    assert db.session.scalar(select(func.count()).select_from(MemberPhoto)) == 0
+    from workers.tasks import sync_photos_task
+
+    assert sync_photos_task.run() > 0  # what the worker then does
+
+
+def test_mps_sync_fetches_the_photos_itself_when_the_broker_refuses(app, fake_members, monkeypatch):
+    from action_app import tasking
+    from action_app.models import MemberPhoto
+
+    monkeypatch.setattr(tasking, "dispatch", lambda name, *a, **k: False)
+    result = run(app, "mps", "sync")
+    assert result.exit_code == 0, result.output
+    assert "fetching them now" in result.output and "MP photos: " in result.output
+    assert db.session.scalar(select(func.count()).select_from(MemberPhoto)) > 0
+
+
 def test_mps_sync_failure_says_the_directory_is_unchanged(app, fake_members):
     assert run(app, "mps", "sync").exit_code == 0
     fake_members.go_down()

@@ -170,3 +170,19 @@ def test_dates_in_welsh(journey):
     page = journey.get(URL, query_string={"lang": "cy"})
     assert "Mae'r ddadl ar Dydd Iau 10 Rhagfyr 2026 am 2:30pm" in text(page)
     assert "Thursday 10 December 2026 at 2:30pm" in text(journey.get(URL))
+
+
+def test_wtforms_own_messages_are_in_the_page_language_from_a_catalogue_read_once(app):
+    """Flask-WTF read WTForms' catalogue from disk for every form; ours keeps each language's,
+    and gives the same words Flask-WTF would."""
+    from flask_wtf.i18n import translations as flask_wtf_translations
+
+    from action_app.public.forms import WTFORMS_TRANSLATIONS
+
+    message = "Invalid field name '%s'."
+    with app.test_request_context("/?lang=cy"):
+        expected = flask_wtf_translations.gettext(message)
+        assert expected != message  # WTForms has Welsh for it
+        assert WTFORMS_TRANSLATIONS.gettext(message) == expected
+        catalogue = WTFORMS_TRANSLATIONS._catalogue()
+        assert WTFORMS_TRANSLATIONS._catalogue() is catalogue  # read once

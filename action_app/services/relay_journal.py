@@ -1,0 +1,68 @@
+"""The relay's journal: which claimed messages the mail server has already taken.
+
+A relay records a whole batch's outcomes in one commit. A worker killed between the mail
+server's "250 OK" and that commit would leave every message of the batch claimed but unrecorded,
+and when the lease ran out they would all be sent again. So the moment the server takes a
+message its id is written here (one Redis SET, outside the database transaction), and a relay
+that claims a message whose lease ran out first asks the journal: one it holds is recorded as
+sent, never sent again. At most the message in flight when the process died (taken by the
+server, not yet journalled) goes twice, as before batching.
+
+Redis only: with no Redis (embedded mode) or when a write fails, ``record`` says so and the
+relay commits after that message instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import redis
+
+from action_app.kv import RedisStore
+from action_app.registry import current_registry
+
+log = logging.getLogger(__name__)
+
+PREFIX = "relay:sent:v1:"
+# Longer than any lease and any outage the sweep would still recover from.
+TTL_SECONDS = 7 * 24 * 3600
+
+
+class SendJournal:
+    def __init__(self, client: redis.Redis):
+        self.client = client
+
+    def record(self, message_id: int) -> bool:
+        """The server took this message; False if it could not be written down."""
+        try:
+            self.client.set(f"{PREFIX}{message_id}", "1", ex=TTL_SECONDS)
+        except redis.RedisError as exc:
+            log.warning("Relay journal unavailable (committing each send instead): %s", exc)
+            return False
+        return True
+
+    def holds(self, message_ids: list[int]) -> frozenset[int]:
+        """Which of these messages the journal says were sent (none, if it cannot be read:
+        then a message sent by a worker that died is sent once more, as without a journal)."""
+        if not message_ids:
+            return frozenset()
+        try:
+            found = self.client.mget([f"{PREFIX}{i}" for i in message_ids])
+        except redis.RedisError as exc:
+            log.warning("Relay journal unreadable: %s", exc)
+            return frozenset()
+        return frozenset(i for i, value in zip(message_ids, found, strict=True) if value)
+
+    def forget(self, message_ids: list[int]) -> None:
+        """Their outcomes are committed: the entries are no longer needed."""
+        if not message_ids:
+            return
+        with contextlib.suppress(redis.RedisError):  # else they expire on their own
+            self.client.delete(*(f"{PREFIX}{i}" for i in message_ids))
+
+
+def send_journal() -> SendJournal | None:
+    """The journal, when the shared store is Redis; else None."""
+    store = current_registry().store
+    return SendJournal(store.client) if isinstance(store, RedisStore) else None
