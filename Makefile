@@ -47,10 +47,13 @@ lint: $(VENV)/.installed-test
 audit: $(VENV)/.installed-test
 	$(BIN)/python scripts/audit-dependencies $(BIN)/python
 
-## test: install what the tests need, then lint, check docker-compose.yml, audit, run pytest.
+## test: install what the tests need, then lint, check docker-compose.yml, audit, run pytest
+## in TEST_PROCESSES processes (pytest-xdist; each has its own database, Redis, queue and ports;
+## a test file stays in one process). TEST_PROCESSES=0 runs everything in this one.
+TEST_PROCESSES ?= 2
 test: $(VENV)/.installed-test browser-deps mail-deps lint audit
 	scripts/translations compile
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 ## fakes: the project's fake postcodes.io and Members API, for working offline.
 fakes: $(VENV)/.installed

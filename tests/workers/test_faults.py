@@ -82,7 +82,7 @@ class Journey:
 @pytest.mark.slow
 @pytest.mark.skipif(postgres_bin() is None, reason="needs initdb and pg_ctl")
 def test_postgresql_restarted_while_letters_are_submitted(
-    fake_postcodes, fake_members, smtp_server, throwaway_redis, start_worker, tmp_path, capsys
+    fake_postcodes, fake_members, smtp_server, throwaway_redis, start_worker, tmp_path
 ):
     pg = ThrowawayPostgres(tmp_path / "pg").init().start()
     web = build_app(
@@ -150,15 +150,14 @@ def test_postgresql_restarted_while_letters_are_submitted(
             stored = db.session.scalar(
                 select(func.count(Letter.id)).where(Letter.status == "confirmed")
             )
-        with capsys.disabled():
-            print(
-                f"\nPostgreSQL restart: down {gap['up'] - gap['down']:.1f}s; "
-                f"{len(acknowledged)} letters acknowledged, {stored} stored; "
-                f"answers {dict(statuses)}; {refused_journeys} attempts told to try again; "
-                f"delivered {len(to_mp)} letters + {len(receipts)} receipts "
-                f"{recovered_in:.1f}s after the last submission; "
-                f"duplicates {sum(to_mp.values()) - len(to_mp)}"
-            )
+        print(
+            f"\nPostgreSQL restart: down {gap['up'] - gap['down']:.1f}s; "
+            f"{len(acknowledged)} letters acknowledged, {stored} stored; "
+            f"answers {dict(statuses)}; {refused_journeys} attempts told to try again; "
+            f"delivered {len(to_mp)} letters + {len(receipts)} receipts "
+            f"{recovered_in:.1f}s after the last submission; "
+            f"duplicates {sum(to_mp.values()) - len(to_mp)}"
+        )
         assert problems == [], problems[:5]
         assert statuses[503] > 0, "no request hit the gap: the test proves nothing"
         assert 500 not in statuses
@@ -175,7 +174,7 @@ def test_postgresql_restarted_while_letters_are_submitted(
 
 
 def test_a_slow_postcodes_io_still_reaches_the_list_within_six_seconds(
-    app, live_campaign, fake_postcodes, capsys
+    app, live_campaign, fake_postcodes
 ):
     fake_postcodes.latency = 10
     client = app.test_client()
@@ -183,8 +182,7 @@ def test_a_slow_postcodes_io_still_reaches_the_list_within_six_seconds(
     page = client.get("/c/test-campaign/your-mp", query_string={"postcode": "SW1A 1AA"})
     took = time.monotonic() - started
     words = text(page)
-    with capsys.disabled():
-        print(f"\npostcodes.io answering after 10s: the list of constituencies in {took:.2f}s")
+    print(f"\npostcodes.io answering after 10s: the list of constituencies in {took:.2f}s")
     assert page.status_code == 200
     assert "Choose your constituency" in words or "choose your constituency" in words.lower()
     assert took < 6
@@ -192,7 +190,7 @@ def test_a_slow_postcodes_io_still_reaches_the_list_within_six_seconds(
 
 @pytest.mark.slow
 def test_smtp_refusing_a_third_of_attempts_over_1000_letters(
-    app, live_campaign, smtp_server, start_worker, capsys
+    app, live_campaign, smtp_server, start_worker
 ):
     smtp_server.answer_every(3, "421 4.7.0 Try again later, closing connection")
     # Every third attempt fails, so a message may fail several times in a row: allow for it.
@@ -210,13 +208,12 @@ def test_smtp_refusing_a_third_of_attempts_over_1000_letters(
     attempts = db.session.execute(
         select(OutboundMessage.attempts, func.count()).group_by(OutboundMessage.attempts)
     ).all()
-    with capsys.disabled():
-        print(
-            f"\nSMTP 421 on every third attempt: {smtp_server.attempts} attempts, "
-            f"{smtp_server.refused} refused; delivered {len(to_mp)} letters "
-            f"({sum(to_mp.values())} emails) and {len(receipts)} receipts in {took:.1f}s; "
-            f"messages by attempts: {dict(sorted(attempts))}"
-        )
+    print(
+        f"\nSMTP 421 on every third attempt: {smtp_server.attempts} attempts, "
+        f"{smtp_server.refused} refused; delivered {len(to_mp)} letters "
+        f"({sum(to_mp.values())} emails) and {len(receipts)} receipts in {took:.1f}s; "
+        f"messages by attempts: {dict(sorted(attempts))}"
+    )
     assert smtp_server.refused >= smtp_server.attempts // 3 - 1
     assert len(to_mp) == 1000 and max(to_mp.values()) == 1
     assert len(receipts) == 1000 and max(receipts.values()) == 1

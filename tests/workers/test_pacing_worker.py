@@ -16,7 +16,7 @@ from tests.services.test_pacing import letters_to_one_mp
 
 
 def test_a_paced_campaign_sends_its_hourly_limit_and_keeps_the_rest(
-    app, fake_members, smtp_server, start_worker, capsys
+    app, fake_members, smtp_server, start_worker
 ):
     campaign = prepare_journey(app, letters_per_mp_per_hour=2)
     worker = start_worker(app)
@@ -30,12 +30,11 @@ def test_a_paced_campaign_sends_its_hourly_limit_and_keeps_the_rest(
         select(OutboundMessage).where(OutboundMessage.kind == "mp").order_by(OutboundMessage.id)
     ).all()
     waiting = [m for m in messages if m.status == "pending"]
-    with capsys.disabled():
-        print(
-            f"\npaced worker: 5 letters to one MP at 2 an hour: {len(smtp_server.received)} "
-            f"emails sent now; {len(waiting)} wait until "
-            + ", ".join(f"{m.next_attempt_at:%H:%M:%S}" for m in waiting)
-        )
+    print(
+        f"\npaced worker: 5 letters to one MP at 2 an hour: {len(smtp_server.received)} "
+        f"emails sent now; {len(waiting)} wait until "
+        + ", ".join(f"{m.next_attempt_at:%H:%M:%S}" for m in waiting)
+    )
     assert len(received) == len(smtp_server.received) == 4  # two letters, two receipts
     assert [m.status for m in messages] == ["sent", "sent", "pending", "pending", "pending"]
     now = utcnow()

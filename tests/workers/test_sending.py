@@ -153,7 +153,7 @@ def _batch(campaign, count: int) -> list[int]:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_batch_loses_nothing(
-    app, live_campaign, smtp_server, start_worker, capsys
+    app, live_campaign, smtp_server, start_worker
 ):
     worker = start_worker(app)
     ids = _batch(live_campaign, 500)
@@ -174,12 +174,11 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     unique = {m.message_id for m in mails}
     receipts = [r for r in smtp_server.received if r.message["Subject"].startswith("Your letter")]
     duplicates = len(mails) - len(unique)
-    with capsys.disabled():
-        print(
-            f"\nSIGKILL test: 500 letters, killed after {at_kill} MP emails; "
-            f"delivered {len(unique)} unique MP emails ({duplicates} duplicates), "
-            f"{len({r.message_id for r in receipts})} unique receipts, lost {500 - len(unique)}"
-        )
+    print(
+        f"\nSIGKILL test: 500 letters, killed after {at_kill} MP emails; "
+        f"delivered {len(unique)} unique MP emails ({duplicates} duplicates), "
+        f"{len({r.message_id for r in receipts})} unique receipts, lost {500 - len(unique)}"
+    )
     assert len(unique) == 500
     assert len({r.message_id for r in receipts}) == 500
     # A duplicate can only be a message the SMTP server had accepted when the kill came, before
@@ -223,7 +222,7 @@ def test_smtp_550_fails_and_the_supporter_is_told(app, live_campaign, smtp_serve
 
 @pytest.mark.slow
 def test_redis_down_while_supporters_submit(
-    app, live_campaign, fake_postcodes, smtp_server, start_worker, throwaway_redis, tmp_path, capsys
+    app, live_campaign, fake_postcodes, smtp_server, start_worker, throwaway_redis, tmp_path
 ):
     """Redis stops; 100 supporters send anyway; every letter goes once Redis is back."""
     from tests.conftest import build_app, dispose
@@ -253,12 +252,11 @@ def test_redis_down_while_supporters_submit(
         throwaway_redis.start()
         received = smtp_server.wait_for(200, timeout=90)
         letters = {r.message_id for r in received if r.message["Reply-To"]}
-        with capsys.disabled():
-            print(
-                f"\nRedis-down test: 100 letters accepted with Redis stopped in {took:.1f}s; "
-                f"after Redis came back {len(letters)} letters and "
-                f"{len(received) - len(letters)} receipts were delivered"
-            )
+        print(
+            f"\nRedis-down test: 100 letters accepted with Redis stopped in {took:.1f}s; "
+            f"after Redis came back {len(letters)} letters and "
+            f"{len(received) - len(letters)} receipts were delivered"
+        )
         assert len(letters) == 100 and len(received) == 200
     finally:
         dispose(web)
