@@ -35,7 +35,7 @@ def outbox_list() -> None:
 def outbox_release(letter_id: int) -> None:
     """Send a held letter as it would have been sent."""
     try:
-        action_id = outbox.release(letter_id)
+        released_id = outbox.release(letter_id)
         db.session.commit()
     except outbox.OutboxError as exc:
         db.session.rollback()
@@ -46,8 +46,8 @@ def outbox_release(letter_id: int) -> None:
             f"Letter {letter_id}: a letter from this address to this recipient has already "
             "been sent for this campaign; reject it instead."
         ) from None
-    if not tasking.dispatch(tasking.SEND_LETTER, action_id):
-        forget_dispatch(action_id)
+    if not tasking.dispatch(tasking.SEND_LETTER, released_id):
+        forget_dispatch(released_id)
         db.session.commit()
     click.echo(f"Letter {letter_id} released: it is being sent.")
 

@@ -60,13 +60,13 @@ def campaign_preview(slug: str):
 @requires_role(*MANAGERS)
 def campaign_page_preview(slug: str):
     campaign = get_campaign(slug) or abort(404)
-    view = campaign_snapshot(campaign)
-    status = view.current_status()
+    snapshot = campaign_snapshot(campaign)
+    status = snapshot.current_status()
     return render_template(
         "staff/campaign_page_preview.html",
-        campaign=view,
+        campaign=snapshot,
         form=PostcodeForm(),
-        total=campaign_total(view.id),
+        total=campaign_total(snapshot.id),
         status="live" if status == "draft" else status,
         actual_status=status,
     )

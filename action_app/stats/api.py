@@ -32,10 +32,10 @@ def campaign_stats(slug: str):
     user = access.staff_by_id(token.staff_user_id)
     if user is None:
         return _error(401, "This token's staff account no longer exists.")
-    view = cached_campaign(slug)
-    if view is None or not access.can_view(user, view.id):
+    campaign = cached_campaign(slug)
+    if campaign is None or not access.can_view(user, campaign.id):
         return _error(404, "No campaign you may see has this slug.")
-    response = jsonify(stats_document(campaign_figures(view)))
+    response = jsonify(stats_document(campaign_figures(campaign)))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -61,68 +61,68 @@ def add_counts(campaign_id: int, counts: Iterable[Counter]) -> None:
     )
 
 
-def _seat(action: Letter) -> str:
-    return str(action.constituency_id or 0)
+def _seat(letter: Letter) -> str:
+    return str(letter.constituency_id or 0)
 
 
-def count_letter_accepted(action: Letter, when: datetime, *, queued: bool) -> None:
+def count_letter_accepted(letter: Letter, when: datetime, *, queued: bool) -> None:
     """The supporter pressed send; ``queued`` when no email confirmation is asked for."""
-    add_counts(action.campaign_id, [Counter(CONSTITUENCY, _seat(action), "accepted")])
+    add_counts(letter.campaign_id, [Counter(CONSTITUENCY, _seat(letter), "accepted")])
     if queued:
-        count_letter_queued(action, when, confirmed_by_supporter=False)
+        count_letter_queued(letter, when, confirmed_by_supporter=False)
 
 
-def count_letter_queued(action: Letter, when: datetime, *, confirmed_by_supporter: bool) -> None:
+def count_letter_queued(letter: Letter, when: datetime, *, confirmed_by_supporter: bool) -> None:
     """The letter is on its way to the MP: count it, whether it was personalised, its opt-ins
     (keeping the exact words agreed to), and the supporter's confirmation if one was asked."""
-    campaign = cached_campaign_by_id(action.campaign_id)
-    seat = _seat(action)
+    campaign = cached_campaign_by_id(letter.campaign_id)
+    seat = _seat(letter)
     counts = [
         Counter(CONSTITUENCY, seat, "queued"),
-        Counter(SOURCE, action.source or "", "queued"),
+        Counter(SOURCE, letter.source or "", "queued"),
     ]
     if confirmed_by_supporter:
         counts.append(Counter(CONSTITUENCY, seat, "confirmed"))
-    if campaign is not None and is_personalised(action, campaign):
+    if campaign is not None and is_personalised(letter, campaign):
         counts.append(Counter(CONSTITUENCY, seat, "personalised"))
-    opted = _record_opt_ins(action, campaign, action.submitted_at or when)
+    opted = _record_opt_ins(letter, campaign, letter.submitted_at or when)
     counts += [Counter(ORGANISATION, slug, "opt_ins") for slug in opted]
-    add_counts(action.campaign_id, counts)
+    add_counts(letter.campaign_id, counts)
 
 
-def count_letter_sent(action: Letter, when: datetime) -> None:
+def count_letter_sent(letter: Letter, when: datetime) -> None:
     """The MP's mail server accepted the letter."""
-    add_counts(action.campaign_id, sent_counters(action, when))
+    add_counts(letter.campaign_id, sent_counters(letter, when))
 
 
-def sent_counters(action: Letter, when: datetime) -> list[Counter]:
+def sent_counters(letter: Letter, when: datetime) -> list[Counter]:
     """What one delivered letter adds (a relay adds a batch's together, ``merge``d)."""
     return [
-        Counter(CONSTITUENCY, _seat(action), "sent"),
-        Counter(SOURCE, action.source or "", "sent"),
+        Counter(CONSTITUENCY, _seat(letter), "sent"),
+        Counter(SOURCE, letter.source or "", "sent"),
         Counter(HOUR, hour_bucket(when), "sent"),
     ]
 
 
-def count_letter_failed(action: Letter) -> None:
+def count_letter_failed(letter: Letter) -> None:
     """The letter could not be delivered and will not be tried again."""
     add_counts(
-        action.campaign_id,
+        letter.campaign_id,
         [
-            Counter(CONSTITUENCY, _seat(action), "failed"),
-            Counter(SOURCE, action.source or "", "failed"),
+            Counter(CONSTITUENCY, _seat(letter), "failed"),
+            Counter(SOURCE, letter.source or "", "failed"),
         ],
     )
 
 
-def count_copy_sent(action: Letter, when: datetime) -> None:
+def count_copy_sent(letter: Letter, when: datetime) -> None:
     """The copy's recipient's mail server accepted it."""
-    add_counts(action.campaign_id, [Counter(RECIPIENT, action.copy_key or "", "sent")])
+    add_counts(letter.campaign_id, [Counter(RECIPIENT, letter.copy_key or "", "sent")])
 
 
-def count_copy_failed(action: Letter) -> None:
+def count_copy_failed(letter: Letter) -> None:
     """The copy could not be delivered and will not be tried again."""
-    add_counts(action.campaign_id, [Counter(RECIPIENT, action.copy_key or "", "failed")])
+    add_counts(letter.campaign_id, [Counter(RECIPIENT, letter.copy_key or "", "failed")])
 
 
 def count_letters_expired(rows: Iterable[tuple[int, int | None]]) -> None:
@@ -155,21 +155,21 @@ def merge(counts: list[Counter]) -> list[Counter]:
     return [Counter(*key, amount) for key, amount in merged.items()]
 
 
-def is_personalised(action: Letter, campaign: CampaignSnapshot) -> bool:
+def is_personalised(letter: Letter, campaign: CampaignSnapshot) -> bool:
     """Did the supporter add their own words, or change the campaign's text?"""
-    if action.personal_paragraph.strip():
+    if letter.personal_paragraph.strip():
         return True
     if not campaign.body_editable:
         return False
     snapshot = current_registry().directory_snapshot.get()
-    seat = snapshot.by_id.get(action.constituency_id)
+    seat = snapshot.by_id.get(letter.constituency_id)
     recipient = recipient_for(campaign, seat) if seat is not None else None
     if recipient is None:
         return False
-    lines = tuple(x for x in (action.address_line_1, action.address_line_2, action.town) if x)
-    supporter = Supporter(name=action.supporter_name, address_lines=lines, postcode=action.postcode)
+    lines = tuple(x for x in (letter.address_line_1, letter.address_line_2, letter.town) if x)
+    supporter = Supporter(name=letter.supporter_name, address_lines=lines, postcode=letter.postcode)
     parts = render_letter(campaign, recipient, supporter)
-    written = (action.subject, action.body_before, action.body_after)
+    written = (letter.subject, letter.body_before, letter.body_after)
     return tuple(_squash(x) for x in written) != tuple(
         _squash(x) for x in (parts.subject, parts.before, parts.after)
     )
@@ -180,24 +180,24 @@ def _squash(text: str) -> str:
 
 
 def _record_opt_ins(
-    action: Letter, campaign: CampaignSnapshot | None, opted_in_at: datetime
+    letter: Letter, campaign: CampaignSnapshot | None, opted_in_at: datetime
 ) -> list[str]:
     """Keep each opt-in with the exact words beside the box the supporter ticked."""
-    if campaign is None or not action.opt_ins:
+    if campaign is None or not letter.opt_ins:
         return []
     offered = {o["slug"]: o for o in campaign.organisations}
-    chosen = [slug for slug in dict.fromkeys(action.opt_ins) if slug in offered]
+    chosen = [slug for slug in dict.fromkeys(letter.opt_ins) if slug in offered]
     # The words as the supporter read them: in the letter's language, even when a member of
     # staff releases a held letter from an English page.
-    with in_language(action.language):
+    with in_language(letter.language):
         statements = {slug: opt_in_wording(offered[slug]) for slug in chosen}
     if chosen:
         db.session.execute(
             insert(OptInRecord),
             [
                 {
-                    "letter_id": action.id,
-                    "campaign_id": action.campaign_id,
+                    "letter_id": letter.id,
+                    "campaign_id": letter.campaign_id,
                     "organisation": slug,
                     "organisation_name": offered[slug].get("name", slug),
                     "statement": statements[slug],

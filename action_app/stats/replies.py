@@ -35,15 +35,15 @@ LEASE = timedelta(minutes=10)
 BATCH = 200
 
 
-def record_reply_choice(action: Letter, wants_email: bool, language: str = "en") -> None:
+def record_reply_choice(letter: Letter, wants_email: bool, language: str = "en") -> None:
     """When the letter is sent: will this supporter be asked whether their MP replied?"""
     status = ReplyCheckStatus.WAITING if wants_email else ReplyCheckStatus.OPTED_OUT
     db.session.execute(
         insert(ReplyCheck),
         {
-            "letter_id": action.id,
-            "campaign_id": action.campaign_id,
-            "constituency_id": action.constituency_id or 0,
+            "letter_id": letter.id,
+            "campaign_id": letter.campaign_id,
+            "constituency_id": letter.constituency_id or 0,
             "status": status,
             "language": language,
             "created_at": utcnow(),
@@ -51,18 +51,18 @@ def record_reply_choice(action: Letter, wants_email: bool, language: str = "en")
     )
 
 
-def letter_delivered(action_id: int, when: datetime) -> None:
+def letter_delivered(letter_id: int, when: datetime) -> None:
     """The letter reached the MP: the question is due after the campaign's delay."""
-    letters_delivered([action_id], when)
+    letters_delivered([letter_id], when)
 
 
-def letters_delivered(action_ids: list[int], when: datetime) -> None:
+def letters_delivered(letter_ids: list[int], when: datetime) -> None:
     """These letters reached their MPs (a relay's batch, one statement)."""
-    if not action_ids:
+    if not letter_ids:
         return
     db.session.execute(
         update(ReplyCheck)
-        .where(ReplyCheck.letter_id.in_(action_ids), ReplyCheck.status == ReplyCheckStatus.WAITING)
+        .where(ReplyCheck.letter_id.in_(letter_ids), ReplyCheck.status == ReplyCheckStatus.WAITING)
         .values(status=ReplyCheckStatus.DUE, letter_sent_at=when)
         .execution_options(synchronize_session=False)
     )
@@ -110,10 +110,10 @@ def send_reply_check(check_id: int, now: datetime | None = None) -> str:
     ).first()
     if row is None or row.ReplyCheck.status != ReplyCheckStatus.SENDING:
         return "skipped"
-    check, action, campaign = row
+    check, letter, campaign = row
     try:
         sender = current_registry().settings.mail.from_address
-        current_registry().mail_transport.send(outgoing(_build(check, action, campaign), sender))
+        current_registry().mail_transport.send(outgoing(_build(check, letter, campaign), sender))
     except TransientMailError as exc:
         log.info("Reply check %s: %s; trying again later", check_id, exc)
         check.status = ReplyCheckStatus.DUE
@@ -160,32 +160,32 @@ def record_answer(check: ReplyCheck, answer: ReplyAnswer) -> bool:
     return True
 
 
-def _build(check: ReplyCheck, action: Letter, campaign: Campaign) -> EmailMessage:
+def _build(check: ReplyCheck, letter: Letter, campaign: Campaign) -> EmailMessage:
     """The question, in the language the letter was written in (its campaign's title in that
     language too), with links that open the answer page in it."""
     settings = current_registry().settings
-    words = text_for(action.language)
+    words = text_for(letter.language)
     token = answer_token(check.id)
-    lang = f"&lang={action.language}" if language_of(action.language) != Language.EN else ""
+    lang = f"&lang={letter.language}" if language_of(letter.language) != Language.EN else ""
     base = f"{settings.public_base_url}/reply/{token}"
-    version = (campaign.translations or {}).get(language_of(action.language).value) or {}
+    version = (campaign.translations or {}).get(language_of(letter.language).value) or {}
     title = version.get("title") or campaign.title
     email = EmailMessage()
     domain = settings.mail.from_address.rpartition("@")[2] or "localhost"
     email["Message-ID"] = f"<reply-check-{check.id}@{domain}>"
     email["Date"] = format_datetime(localtime())
     email["From"] = Address(display_name=title[:70], addr_spec=settings.mail.from_address)
-    email["To"] = Address(display_name=action.supporter_name, addr_spec=action.supporter_email)
+    email["To"] = Address(display_name=letter.supporter_name, addr_spec=letter.supporter_email)
     email["Auto-Submitted"] = "auto-generated"
-    email["Subject"] = words["subject"] % {"mp": action.recipient_name}
+    email["Subject"] = words["subject"] % {"mp": letter.recipient_name}
     set_text(
         email,
         email_body(
             words,
             {a.value: f"{base}?answer={a.value}{lang}" for a in ReplyAnswer},
-            name=action.supporter_name,
+            name=letter.supporter_name,
             days=campaign.reply_check_days,
-            mp=action.recipient_name,
+            mp=letter.recipient_name,
             campaign=title,
         ),
     )

@@ -50,10 +50,10 @@ def _private(response: Response) -> Response:
 def _campaign(slug: str) -> CampaignSnapshot:
     """The campaign, if the signed-in staff member may see it; else 404, as if it did not
     exist (requires_role has already sent anyone not signed in to sign in)."""
-    view = cached_campaign(slug)
-    if view is None or not access.can_view(access.current_staff(), view.id):
+    campaign = cached_campaign(slug)
+    if campaign is None or not access.can_view(access.current_staff(), campaign.id):
         abort(404)
-    return view
+    return campaign
 
 
 @bp.get("/")
@@ -66,11 +66,11 @@ def index():
 @bp.get("/<slug>")
 @requires_role(*access.STAFF)
 def dashboard(slug: str):
-    view = _campaign(slug)
-    figures = campaign_figures(view)
+    campaign = _campaign(slug)
+    figures = campaign_figures(campaign)
     return render_template(
         "stats/dashboard.html",
-        campaign=view,
+        campaign=campaign,
         figures=figures,
         tables={name: _sorted(figures, name) for name in BREAKDOWN_TITLES},
         titles=BREAKDOWN_TITLES,
@@ -111,10 +111,10 @@ def live(slug: str):
 @bp.get("/<slug>/charts/<name>.svg")
 @requires_role(*access.STAFF)
 def chart(slug: str, name: str):
-    view = _campaign(slug)
+    campaign = _campaign(slug)
     if name not in charts.CHART_NAMES:
         abort(404)
-    figures = campaign_figures(view)
+    figures = campaign_figures(campaign)
     if name in charts.TIMES:
         series = figures.hourly if name == "hourly" else figures.daily
         svg = charts.time_chart(series, CHART_TITLES[name], name == "hourly", figures.debate_at)
@@ -128,22 +128,22 @@ def chart(slug: str, name: str):
 @bp.get("/<slug>/export/<name>.csv")
 @requires_role(*access.STAFF)
 def export(slug: str, name: str):
-    view = _campaign(slug)
+    campaign = _campaign(slug)
     if name not in exports.EXPORTS:
         abort(404)
-    body = exports.breakdown_csv(campaign_figures(view), name)
-    return _csv(body, f"{view.slug}-{name}.csv")
+    body = exports.breakdown_csv(campaign_figures(campaign), name)
+    return _csv(body, f"{campaign.slug}-{name}.csv")
 
 
 @bp.get("/<slug>/opt-ins/<organisation>.csv")
 @requires_role(*access.ADMINS)
 def opt_in_export(slug: str, organisation: str):
     """Supporters who opted in to one organisation, for its CRM: admins only."""
-    view = _campaign(slug)
-    if organisation not in {o["slug"] for o in view.organisations}:
+    campaign = _campaign(slug)
+    if organisation not in {o["slug"] for o in campaign.organisations}:
         abort(404)
-    body = "".join(exports.opt_in_csv(view.id, organisation))
-    return _csv(body, f"{view.slug}-opt-ins-{organisation}.csv")
+    body = "".join(exports.opt_in_csv(campaign.id, organisation))
+    return _csv(body, f"{campaign.slug}-opt-ins-{organisation}.csv")
 
 
 def _mp_row(figures: Figures, key: str) -> Row:
@@ -156,26 +156,27 @@ def _mp_row(figures: Figures, key: str) -> Row:
 @bp.get("/<slug>/mp/<key>")
 @requires_role(*access.STAFF)
 def report(slug: str, key: str):
-    view = _campaign(slug)
-    figures = campaign_figures(view)
+    campaign = _campaign(slug)
+    figures = campaign_figures(campaign)
     row = _mp_row(figures, key)
     return render_template(
         "stats/report.html",
-        campaign=view,
+        campaign=campaign,
         figures=figures,
         row=row,
-        daily=constituency_daily(view.id, int(row.key)),
+        daily=constituency_daily(campaign.id, int(row.key)),
     )
 
 
 @bp.get("/<slug>/mp/<key>.csv")
 @requires_role(*access.STAFF)
 def report_csv(slug: str, key: str):
-    view = _campaign(slug)
-    figures = campaign_figures(view)
+    campaign = _campaign(slug)
+    figures = campaign_figures(campaign)
     row = _mp_row(figures, key)
-    body = exports.report_csv(figures, row, view.summary, constituency_daily(view.id, int(row.key)))
-    return _csv(body, f"{view.slug}-{row.gss_code or row.key}.csv")
+    daily = constituency_daily(campaign.id, int(row.key))
+    body = exports.report_csv(figures, row, campaign.summary, daily)
+    return _csv(body, f"{campaign.slug}-{row.gss_code or row.key}.csv")
 
 
 def _csv(body: str, filename: str) -> Response:
