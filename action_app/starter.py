@@ -129,12 +129,15 @@ def _start_web(host: str, port: int, env: dict[str, str]) -> subprocess.Popen:
 
 
 def _stop(child: subprocess.Popen) -> None:
-    try:
-        os.killpg(child.pid, signal.SIGTERM)
+    """SIGTERM to the server or worker itself, which stops its own processes in order (a
+    signal to its whole group reached Celery's pool children too, which it then logged as
+    errors); then anything of its group still there after 15 s is killed."""
+    with contextlib.suppress(ProcessLookupError):
+        child.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
         child.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(child.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
 
 
 def _redacted(url: str) -> str:

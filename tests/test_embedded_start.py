@@ -58,14 +58,15 @@ def started(tmp_path, fake_postcodes, fake_members):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(base, tmp_path / "start.log")
-        yield base, tmp_path / "instance" / "outbox", tmp_path / "start.log"
+        yield base, tmp_path / "instance" / "outbox", tmp_path / "start.log", process
     finally:
         # Even when it never came up: the starter stops its worker and web server on SIGTERM.
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def _wait_until_healthy(base: str, log) -> None:
@@ -81,7 +82,7 @@ def _wait_until_healthy(base: str, log) -> None:
 
 
 def test_campaign_page_to_eml_in_the_outbox(started):
-    base, outbox, log = started
+    base, outbox, log, process = started
     session = requests.Session()
     page = session.get(base + "/c/deaf-children-debate")
     assert "/" not in page.headers.get("Server", "")  # names no versions to look flaws up by
@@ -131,3 +132,42 @@ def test_campaign_page_to_eml_in_the_outbox(started):
     printed = log.read_text()
     assert f"Open {base}/c/deaf-children-debate in your browser." in printed
     assert "Starting gunicorn" in printed and "development server" not in printed
+
+    # SIGTERM to the starter alone, as a service manager sends it: the web server and worker
+    # stop in order (no pool process "exited with signal 15" logged as an error), none left.
+    children = _children(process.pid)
+    assert children, "the starter should have a web server and a worker running"
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=40)
+    stopping = log.read_text()[len(printed):]
+    assert "ERROR" not in stopping, stopping
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.2)
+    assert not [pid for pid in children if _alive(pid)]
+
+
+def _children(pid: int) -> list[int]:
+    """Every process under ``pid`` (from /proc), the web server's and worker's own included."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if ppid == parent:
+                    found.append(int(entry))
+                    todo.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
