@@ -26,14 +26,6 @@ RECIPIENT = "{recipient}"
 COPY = "{copy}"
 CONSENT_WORDING = "I agree that my name, address, email address and letter are sent to {recipient}"
 CONSENT_VERSION = "c1-" + hashlib.sha256(CONSENT_WORDING.encode()).hexdigest()[:12]
-# For a campaign that copies each letter to a fixed recipient (a minister) as well.
-CONSENT_WORDING_WITH_COPY = (
-    "I agree that my name, address, email address and letter are sent to {recipient}, "
-    "and a copy to {copy}"
-)
-CONSENT_VERSION_WITH_COPY = (
-    "c1-" + hashlib.sha256(CONSENT_WORDING_WITH_COPY.encode()).hexdigest()[:12]
-)
 
 
 def consent_wording(recipient_name: str, copy_name: str | None = None) -> str:

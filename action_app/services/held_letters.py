@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
+from action_app.services.submissions import confirmed_twin
 
 
 class OutboxError(Exception):
@@ -55,13 +56,13 @@ def release(letter_id: int) -> int:
     held = [m for m in letter.messages if m.status == MessageStatus.HELD]
     # Its owner's email first: a confirmation, or the notice that the address has written.
     awaiting = any(m.kind in (MessageKind.CONFIRMATION, MessageKind.ADDRESS_USED) for m in held)
-    if not awaiting and _sent_twin(letter):
+    if not awaiting and confirmed_twin(letter, Letter.recipient_key):
         raise OutboxError(
             f"Letter {letter_id}: a letter from this address to {letter.recipient_name} has "
             "already been sent for this campaign, so this one cannot be; reject it instead."
         )
     now = utcnow()
-    if letter.copy_key and not awaiting and _sent_copy_twin(letter):
+    if letter.copy_key and not awaiting and confirmed_twin(letter, Letter.copy_key):
         # The copy's recipient already has a letter from this address: the MP's goes alone.
         held = [m for m in held if m.kind != MessageKind.COPY]
         _cancel_copy(letter)
@@ -79,36 +80,6 @@ def release(letter_id: int) -> int:
         message.last_error = None
     db.session.flush()
     return letter.id
-
-
-def _sent_twin(letter: Letter) -> bool:
-    return (
-        db.session.scalar(
-            select(Letter.id).where(
-                Letter.campaign_id == letter.campaign_id,
-                Letter.recipient_key == letter.recipient_key,
-                Letter.email_key == letter.email_key,
-                Letter.status == LetterStatus.CONFIRMED,
-                Letter.id != letter.id,
-            )
-        )
-        is not None
-    )
-
-
-def _sent_copy_twin(letter: Letter) -> bool:
-    return (
-        db.session.scalar(
-            select(Letter.id).where(
-                Letter.campaign_id == letter.campaign_id,
-                Letter.copy_key == letter.copy_key,
-                Letter.email_key == letter.email_key,
-                Letter.status == LetterStatus.CONFIRMED,
-                Letter.id != letter.id,
-            )
-        )
-        is not None
-    )
 
 
 def _cancel_copy(letter: Letter) -> None:

@@ -261,18 +261,25 @@ def copy_goes(letter: Letter) -> bool:
 def _copy_sent_before(letter: Letter) -> bool:
     """Whether this address already sent this campaign's copy recipient a letter (to another
     MP): confirmed, so sent or on its way, as the one-copy index counts it."""
-    return (
-        db.session.scalar(
-            select(Letter.id).where(
-                Letter.campaign_id == letter.campaign_id,
-                Letter.copy_key == letter.copy_key,
-                Letter.email_key == letter.email_key,
-                Letter.status == LetterStatus.CONFIRMED,
-                Letter.id != letter.id,
-            )
+    return confirmed_twin(letter, Letter.copy_key)
+
+
+def confirmed_twin(letter: Letter, recipient_column) -> bool:
+    """Whether another letter of this campaign from this address to the same recipient
+    (``Letter.recipient_key``, or ``Letter.copy_key`` for the copy's) is confirmed: sent or
+    on its way, as the one-per-supporter indexes count it."""
+    twin = db.session.scalar(
+        select(Letter.id)
+        .where(
+            Letter.campaign_id == letter.campaign_id,
+            recipient_column == getattr(letter, recipient_column.key),
+            Letter.email_key == letter.email_key,
+            Letter.status == LetterStatus.CONFIRMED,
+            Letter.id != letter.id,
         )
-        is not None
+        .limit(1)
     )
+    return twin is not None
 
 
 def _drop_copy(letter: Letter) -> None:

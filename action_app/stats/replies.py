@@ -51,11 +51,6 @@ def record_reply_choice(letter: Letter, wants_email: bool, language: str = "en")
     )
 
 
-def letter_delivered(letter_id: int, when: datetime) -> None:
-    """The letter reached the MP: the question is due after the campaign's delay."""
-    letters_delivered([letter_id], when)
-
-
 def letters_delivered(letter_ids: list[int], when: datetime) -> None:
     """These letters reached their MPs (a relay's batch, one statement)."""
     if not letter_ids:
