@@ -182,3 +182,36 @@ def test_supporter_details_are_not_needed_to_read_the_limit_page(pg_journey, app
     assert refused.status_code == 429
     assert SUPPORTER["email"] not in refused.get_data(as_text=True)
     assert letters() == 1
+
+
+def test_a_letter_refused_by_one_limit_uses_up_none_after_it(pg_journey, app, tune):
+    """The send limits are counted in turn (address, postcode, MP, email), in one round trip to
+    Redis: a try the postcode limit refuses is not counted against the MP, so it cannot be used
+    to use up an MP's letters (or an address's) without sending any."""
+    tune(app, rate_limit_per_postcode="1 per hour", rate_limit_per_mp="2 per hour")
+    chain = registry_of(app).rate_limits._chain
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["keys"])
+        return chain(*args, **kwargs)
+
+    registry_of(app).rate_limits._chain = counted
+    try:
+        first = app.test_client()
+        assert send(first, write_letter(first)).status_code == 302
+        same_postcode = app.test_client()
+        refused = send(same_postcode, write_letter(same_postcode, email="b@example.com"))
+        assert_too_many(refused, "a lot of letters from this postcode")
+        # The same MP from the next street: the refused try did not count against the MP.
+        next_street = app.test_client()
+        sent = send(next_street, write_letter(next_street, "SW1A 2AA", email="c@example.com"))
+        assert sent.status_code == 302
+        # Now the MP's two are used: the next letter to them is refused, for the MP.
+        fourth = app.test_client()
+        refused = send(fourth, write_letter(fourth, "SW1A 0AA", email="d@example.com"))
+        assert_too_many(refused, "A lot of people are writing to this MP right now")
+    finally:
+        registry_of(app).rate_limits._chain = chain
+    assert len(calls) == 4  # one round trip per Send
+    assert [k.split("/")[1] for k in calls[0]] == ["address", "postcode", "mp", "email"]

@@ -1,0 +1,146 @@
+"""``python -m bench.web_cost``: the web tier's CPU per letter, in one process, for quick work.
+
+The full bench (``make bench``) measures the web tier through gunicorn and wrk, beside everything
+else, in about ten minutes. This starts the same PostgreSQL database, Redis and fakes, but drives
+the app in this process with Flask's test client: each letter is Continue (the letter form) then
+Send (the check page), as a browser sends them. It prints this process's CPU per letter, and that
+of the PostgreSQL backends and Redis, so a change to the submit path can be measured in a minute.
+``--profile FILE`` writes a cProfile of the timed letters (read it with ``python -m pstats``).
+
+The test client costs a little CPU that gunicorn would not (building the WSGI environ, reading
+the answer back): compare figures from this tool with each other, not with the bench's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import re
+import tempfile
+import time
+import urllib.parse
+import uuid
+from html import unescape
+from pathlib import Path
+
+from bench.scenarios import SLUG, _letter_fields, _redis_pids
+from bench.services import Platform, cpu_seconds, database_backends
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.web_cost", description=__doc__)
+    parser.add_argument("--letters", type=int, default=2000, help="letters timed")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the timed letters here")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the SQL and Redis commands of one letter"
+    )
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="action-web-cost-"))
+    with Platform(workdir) as platform:
+        platform.cli("mps", "sync")
+        platform.cli("demo", "load")
+        os.environ.update(platform.env)
+        from action_app import create_app
+
+        app = create_app()
+        client = app.test_client()
+        write_paths = _write_paths(client)
+        fields = _letter_fields(client.get(write_paths[0]).get_data(as_text=True))
+        for n in range(50):  # warm every cache the timed letters meet
+            _one_letter(client, write_paths, fields, n)
+        if args.statements:
+            _show_statements(app, client, write_paths, fields)
+        stores = database_backends(platform.database) + _redis_pids()
+        stores_before, started = cpu_seconds(stores), time.process_time()
+        wall = time.perf_counter()
+        profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
+        if profiler:
+            profiler.enable()
+        for n in range(args.letters):
+            _one_letter(client, write_paths, fields, 50 + n)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+        own = (time.process_time() - started) / args.letters * 1000
+        stores_cpu = (cpu_seconds(stores) - stores_before) / args.letters * 1000
+        took = time.perf_counter() - wall
+        print(
+            f"{args.letters} letters (Continue and Send) in {took:.1f} s: "
+            f"web {own:.2f} ms CPU per letter, PostgreSQL and Redis {stores_cpu:.2f} ms"
+        )
+
+
+def _write_paths(client) -> list[str]:
+    """The letter form's address for a few seats, from the your-MP page, as a browser finds it."""
+    from bench.services import SHARED_DATA
+    from tests.fakes import load_shared_dataset
+    from tests.fakes.synthetic import synthetic_dataset
+
+    data = load_shared_dataset(SHARED_DATA) if SHARED_DATA.exists() else synthetic_dataset(650)
+    paths = []
+    for postcode in data.live_postcodes():
+        page = client.get(f"/c/{SLUG}/your-mp?postcode={urllib.parse.quote(postcode.postcode)}")
+        link = re.search(rf'href="(/c/{SLUG}/write\?[^"]+)"', page.get_data(as_text=True))
+        if link:
+            paths.append(unescape(link[1]))
+        if len(paths) == 20:
+            return paths
+    raise RuntimeError("no letter form found")
+
+
+def _one_letter(client, write_paths, fields, n: int, show: bool = False) -> None:
+    from action_app.services import abuse
+
+    token = f"cost{n:06d}{uuid.uuid4().hex[:12]}"
+    with client.application.test_request_context():
+        opened = abuse.page_opened_token(token)
+    form = {
+        **fields,
+        "form_token": token,
+        "opened": opened,
+        "email": f"cost{n}-{uuid.uuid4().hex[:6]}@example.org",
+        "name": f"Cost Supporter {n}",
+    }
+    if show:
+        print("Continue:")
+    answer = client.post(write_paths[n % len(write_paths)], data=form)
+    check = answer.headers.get("Location", "")
+    if answer.status_code != 302 or "/check/" not in check:
+        raise RuntimeError(f"Continue answered {answer.status_code} {check}")
+    if show:
+        print("Send:")
+    sent = client.post(check, data={"csrf_token": fields["csrf_token"]})
+    if sent.status_code != 302 or "/sent/" not in sent.headers.get("Location", ""):
+        raise RuntimeError(f"Send answered {sent.status_code}")
+
+
+def _show_statements(app, client, write_paths: list[str], fields: dict[str, str]) -> None:
+    """One more letter, printing each SQL statement and Redis command as it goes."""
+    import redis
+    from sqlalchemy import event
+
+    from action_app.extensions import db
+
+    def sql(conn, cursor, statement, parameters, context, executemany):
+        print("  SQL  ", " ".join(statement.split())[:160])
+
+    original = redis.Redis.execute_command
+
+    def command(self, *args, **options):
+        print("  Redis", " ".join(str(a) for a in args)[:160])
+        return original(self, *args, **options)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", sql)
+    redis.Redis.execute_command = command
+    try:
+        _one_letter(client, write_paths, fields, 10_000_000, show=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", sql)
+        redis.Redis.execute_command = original
+
+
+if __name__ == "__main__":
+    main()
