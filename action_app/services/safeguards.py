@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 ACTIONS = ("allow", "hold", "refuse")
+_TOKEN = re.compile(r"\[your [a-z ]+\]")  # a template's own placeholders, e.g. [your name]
 DEFAULTS = {
     # Fewer characters than this (the whole letter, spaces squeezed) counts as very short.
     "min_letter_characters": 20,
@@ -77,13 +79,21 @@ class LetterText:
 
     def normalised(self) -> str:
         """Lower case, spaces squeezed, the supporter's own details replaced by tokens (so two
-        letters from one template with different names and addresses are the same letter)."""
+        letters from one template with different names and addresses are the same letter).
+        Worked out once per letter: the fingerprint and the length both read it."""
+        return self._normalised
+
+    @cached_property
+    def _normalised(self) -> str:
+        # Plain replacements in the lower-cased text, longest detail first: a pattern per
+        # supporter's name would be compiled for every letter.
         text = "\n".join(part for part in (self.before, self.personal, self.after) if part)
+        text = text.lower()
         first = self.name.split()[0] if self.name.split() else ""
         details = [self.name, *self.address_lines, self.postcode, first]
         for value in sorted((d for d in details if len(d.strip()) > 1), key=len, reverse=True):
-            text = re.sub(re.escape(value.strip()), "[you]", text, flags=re.IGNORECASE)
-        text = re.sub(r"\[your [a-z ]+\]", "[you]", text.lower())
+            text = text.replace(value.strip().lower(), "[you]")
+        text = _TOKEN.sub("[you]", text)
         return " ".join(text.split())
 
     def fingerprint(self) -> str:

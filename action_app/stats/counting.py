@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import insert
-
 from action_app.extensions import db
 from action_app.i18n import in_language
 from action_app.models import Letter, OptInRecord, StatsCounter
@@ -66,15 +64,21 @@ def _seat(letter: Letter) -> str:
 
 
 def count_letter_accepted(letter: Letter, when: datetime, *, queued: bool) -> None:
-    """The supporter pressed send; ``queued`` when no email confirmation is asked for."""
-    add_counts(letter.campaign_id, [Counter(CONSTITUENCY, _seat(letter), "accepted")])
+    """The supporter pressed send; ``queued`` when no email confirmation is asked for (then
+    both are counted in one statement)."""
+    counts = [Counter(CONSTITUENCY, _seat(letter), "accepted")]
     if queued:
-        count_letter_queued(letter, when, confirmed_by_supporter=False)
+        counts += _queued_counts(letter, when, confirmed_by_supporter=False)
+    add_counts(letter.campaign_id, counts)
 
 
 def count_letter_queued(letter: Letter, when: datetime, *, confirmed_by_supporter: bool) -> None:
     """The letter is on its way to the MP: count it, whether it was personalised, its opt-ins
     (keeping the exact words agreed to), and the supporter's confirmation if one was asked."""
+    add_counts(letter.campaign_id, _queued_counts(letter, when, confirmed_by_supporter))
+
+
+def _queued_counts(letter: Letter, when: datetime, confirmed_by_supporter: bool) -> list[Counter]:
     campaign = cached_campaign_by_id(letter.campaign_id)
     seat = _seat(letter)
     counts = [
@@ -86,8 +90,7 @@ def count_letter_queued(letter: Letter, when: datetime, *, confirmed_by_supporte
     if campaign is not None and is_personalised(letter, campaign):
         counts.append(Counter(CONSTITUENCY, seat, "personalised"))
     opted = _record_opt_ins(letter, campaign, letter.submitted_at or when)
-    counts += [Counter(ORGANISATION, slug, "opt_ins") for slug in opted]
-    add_counts(letter.campaign_id, counts)
+    return counts + [Counter(ORGANISATION, slug, "opt_ins") for slug in opted]
 
 
 def count_letter_sent(letter: Letter, when: datetime) -> None:
@@ -193,7 +196,7 @@ def _record_opt_ins(
         statements = {slug: opt_in_wording(offered[slug]) for slug in chosen}
     if chosen:
         db.session.execute(
-            insert(OptInRecord),
+            OptInRecord.__table__.insert(),  # Core: no ORM objects to build for a plain insert
             [
                 {
                     "letter_id": letter.id,

@@ -16,7 +16,7 @@ from email.utils import format_datetime, localtime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from action_app.extensions import db
 from action_app.i18n import language_of
@@ -39,7 +39,7 @@ def record_reply_choice(letter: Letter, wants_email: bool, language: str = "en")
     """When the letter is sent: will this supporter be asked whether their MP replied?"""
     status = ReplyCheckStatus.WAITING if wants_email else ReplyCheckStatus.OPTED_OUT
     db.session.execute(
-        insert(ReplyCheck),
+        ReplyCheck.__table__.insert(),  # Core: no ORM objects to build for a plain insert
         {
             "letter_id": letter.id,
             "campaign_id": letter.campaign_id,
