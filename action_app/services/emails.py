@@ -15,6 +15,7 @@ import re
 from email import message_from_bytes, policy
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, localtime
 from typing import Protocol
 
@@ -46,7 +47,57 @@ class _Registry(HeaderRegistry):
         return found
 
 
-POLICY = policy.default.clone(max_line_length=76, header_factory=_Registry())
+class _RememberingRegistry(_Registry):
+    """The registry, remembering the header each value makes. Most values recur from message to
+    message (a campaign's From and subject, an MP's address, the second's Date, the MIME headers),
+    and making a header parses its value, which was most of the cost of building an email and of
+    reading it back. The same name and value always make the same header, so it is made once and
+    shared: header objects are never changed once made, only read, folded and compared.
+
+    A value is remembered as given: a string, or one ``Address`` by its parts (names exactly as
+    given, so a header keeps the case it was set with)."""
+
+    def __init__(self, max_entries: int = 8192):
+        super().__init__()
+        self._remembered: dict[tuple, object] = {}
+        self._max_entries = max_entries
+
+    def __call__(self, name, value):
+        if isinstance(value, str):
+            key = (name, value)
+        elif isinstance(value, Address):
+            key = (name, Address, value.display_name, value.username, value.domain)
+        else:
+            return super().__call__(name, value)
+        found = self._remembered.get(key)
+        if found is None:
+            if len(self._remembered) >= self._max_entries:
+                self._remembered.clear()
+            found = self._remembered[key] = super().__call__(name, value)
+        return found
+
+
+class _FoldOncePolicy(EmailPolicy):
+    """The default policy, but each header object is folded once per line length and line
+    ending and the result kept on it: with the headers shared (above), folding the same
+    campaign From or MP address for every message was the next largest cost. A header's folded
+    text depends only on the header (its name, and the parse of the value it was made from)
+    and on those settings, so the kept text is exactly what folding it again would give."""
+
+    def _fold(self, name, value, refold_binary=False):
+        if not hasattr(value, "name"):
+            return super()._fold(name, value, refold_binary)
+        folds = value.__dict__.setdefault("_folded", {})
+        key = (self.linesep, self.max_line_length, self.utf8)
+        found = folds.get(key)
+        if found is None:
+            found = folds[key] = value.fold(policy=self)
+        return found
+
+
+# The policy every email is built with: the default, but quoted-printable lines of at most 76
+# characters, and headers made and folded once (above).
+POLICY = _FoldOncePolicy(max_line_length=76, header_factory=_RememberingRegistry())
 # The words that start a message's last_error when the fault was ours, or after retries.
 INTERNAL_ERROR = "internal error"
 GAVE_UP = "gave up after"
@@ -312,31 +363,8 @@ def checked_bytes(email: EmailMessage) -> bytes:
     return data
 
 
-class _RememberingRegistry(_Registry):
-    """The default header registry, remembering what each raw header value reads as. Reading a
-    header back is most of the check's cost, and most values recur (a campaign's From and
-    subject, an MP's address, the second's Date, the constant headers): the same raw text
-    always reads as the same header, so the answer is kept. The objects are only read (the
-    parsed copy is compared, never sent or changed), so sharing them is safe."""
-
-    def __init__(self, max_entries: int = 8192):
-        super().__init__()
-        self._remembered: dict[tuple[str, str], object] = {}
-        self._max_entries = max_entries
-
-    def __call__(self, name, value):
-        if not isinstance(value, str):
-            return super().__call__(name, value)
-        key = (name.lower(), value)
-        found = self._remembered.get(key)
-        if found is None:
-            if len(self._remembered) >= self._max_entries:
-                self._remembered.clear()
-            found = self._remembered[key] = super().__call__(name, value)
-        return found
-
-
-# The policy a finished message is read back with: the default one, as a mail program reads it.
+# The policy a finished message is read back with: the default one, as a mail program reads it
+# (its own registry: what a value reads back as is kept apart from what we built).
 READ_BACK = policy.default.clone(header_factory=_RememberingRegistry())
 
 _BREAKS = re.compile(r"[\x00-\x1f\x7f]")

@@ -1,11 +1,13 @@
-"""``python -m bench.web_cost``: the web tier's CPU per letter, in one process, for quick work.
+"""``python -m bench.letter_cost``: CPU per letter in the web tier and the relay, for quick work.
 
 The full bench (``make bench``) measures the web tier through gunicorn and wrk, beside everything
 else, in about ten minutes. This starts the same PostgreSQL database, Redis and fakes, but drives
 the app in this process with Flask's test client: each letter is Continue (the letter form) then
-Send (the check page), as a browser sends them. It prints this process's CPU per letter, and that
-of the PostgreSQL backends and Redis, so a change to the submit path can be measured in a minute.
-``--profile FILE`` writes a cProfile of the timed letters (read it with ``python -m pstats``).
+Send (the check page), as a browser sends them. Then the relay task runs here too, sending every
+letter and its receipt to the bench's SMTP sink. It prints this process's CPU per letter for each,
+and that of the PostgreSQL backends and Redis, so a change to the submit path or the send path can
+be measured in a minute. ``--profile FILE`` writes cProfiles (CPU time) of the timed letters to
+FILE.web and of the relay to FILE.relay (read them with ``python -m pstats``).
 
 The test client costs a little CPU that gunicorn would not (building the WSGI environ, reading
 the answer back): compare figures from this tool with each other, not with the bench's.
@@ -26,13 +28,13 @@ from html import unescape
 from pathlib import Path
 
 from bench.scenarios import SLUG, _letter_fields, _redis_pids
-from bench.services import Platform, cpu_seconds, database_backends
+from bench.services import Platform, cpu_seconds, database_backends, get_json
 
 ROUND = 200  # letters per timed round; the machine is shared, so the median of rounds is shown
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.web_cost", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.letter_cost", description=__doc__)
     parser.add_argument("--letters", type=int, default=2000, help="letters timed")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed letters here")
     parser.add_argument(
@@ -68,12 +70,41 @@ def main() -> None:
             own.append((time.process_time() - started) / ROUND * 1000)
             stores_cpu.append((cpu_seconds(stores) - stores_before) / ROUND * 1000)
         if profiler:
-            profiler.dump_stats(args.profile)
+            profiler.dump_stats(f"{args.profile}.web")
         print(
             f"{rounds * ROUND} letters (Continue and Send) in rounds of {ROUND}: web "
             f"{statistics.median(own):.2f} ms CPU per letter (median; least {min(own):.2f}), "
             f"PostgreSQL and Redis {statistics.median(stores_cpu):.2f} ms"
         )
+        _relay(app, platform, stores, args.profile)
+
+
+def _relay(app, platform: Platform, stores: list[int], profile: Path | None) -> None:
+    """The relay task, run here until the outbox is empty: CPU per letter (its email to the MP
+    and its receipt), beside what the sink counted."""
+    from workers.tasks import relay_outbox_task
+
+    before = get_json(platform.smtp_stats_url)
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    stores_before, started = cpu_seconds(stores), time.process_time()
+    if profiler:
+        profiler.enable()
+    with app.app_context():
+        results = relay_outbox_task.run()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.relay")
+    took = time.process_time() - started
+    stores_cpu = cpu_seconds(stores) - stores_before
+    after = get_json(platform.smtp_stats_url)
+    letters = after["letters"] - before["letters"]
+    if not letters:
+        raise RuntimeError(f"the relay sent no letter: {results}")
+    print(
+        f"relay: {letters} letters and {after['receipts'] - before['receipts']} receipts at the "
+        f"sink; {took / letters * 1000:.2f} ms CPU per letter (its email and receipt), "
+        f"PostgreSQL and Redis {stores_cpu / letters * 1000:.2f} ms"
+    )
 
 
 def _write_paths(client) -> list[str]:

@@ -1,0 +1,68 @@
+"""Headers made and folded once, shared between emails (services/emails.py, issue 11): the bytes
+of every email are exactly those the standard policy gives, whatever the values, however often
+they recur, in either line ending."""
+
+from __future__ import annotations
+
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from action_app.mail import serialize
+from action_app.services.emails import POLICY, set_text
+
+STOCK = policy.default.clone(max_line_length=76)
+
+names = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=0, max_size=90
+)
+subjects = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=160
+)
+
+
+def build(chosen_policy, name: str, subject: str, to_name: str) -> EmailMessage:
+    email = EmailMessage(policy=chosen_policy)
+    email["Message-ID"] = "<letter-1-mp-1@example.org>"
+    email["From"] = Address(display_name=f"{name} via A Campaign", addr_spec="a@example.org")
+    email["Reply-To"] = Address(display_name=name, addr_spec="supporter@example.com")
+    email["To"] = Address(display_name=to_name, addr_spec="mp@parliament.uk")
+    email["Subject"] = subject
+    set_text(email, f"Dear {to_name},\n\n{subject}\n")
+    return email
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=names, subject=subjects, to_name=names)
+def test_shared_headers_give_the_bytes_the_standard_policy_gives(name, subject, to_name):
+    expected = serialize(build(STOCK, name, subject, to_name))
+    # Twice: the second email is built from the headers the first one made and folded.
+    for _ in range(2):
+        assert serialize(build(POLICY, name, subject, to_name)) == expected
+    # The same header objects, folded for another line ending, are folded again for it.
+    email = build(POLICY, name, subject, to_name)
+    assert email.as_bytes(policy=POLICY.clone(linesep="\n")) == build(STOCK, name, subject, to_name).as_bytes(policy=STOCK.clone(linesep="\n"))  # noqa: E501
+
+
+def test_a_recurring_header_is_made_once_and_keeps_the_case_it_was_set_with():
+    first, second = EmailMessage(policy=POLICY), EmailMessage(policy=POLICY)
+    first["Subject"] = second["Subject"] = "Please attend the debate"
+    assert first["Subject"] is second["Subject"]
+    third = EmailMessage(policy=POLICY)
+    third["subject"] = "Please attend the debate"
+    assert b"subject: Please attend" in serialize(third)
+    assert b"Subject: Please attend" in serialize(first)
+
+
+def test_a_value_with_a_line_break_is_still_refused_when_it_recurs():
+    email = EmailMessage(policy=POLICY)
+    email["Subject"] = "Hello"
+    for value in ("Hello\r\nBcc: x@example.org", "Hello\nBcc: x@example.org"):
+        try:
+            EmailMessage(policy=POLICY)["Subject"] = value
+        except ValueError:
+            continue
+        raise AssertionError(f"{value!r} was taken")
