@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 
 from action_app.extensions import db
 from action_app.models import (
@@ -246,21 +246,33 @@ def _content_hold(letter: Letter, campaign: CampaignSnapshot) -> str | None:
     return None
 
 
+# Built once (this runs on every Send): the address's letters to the recipient, sent before.
+_EARLIER_LETTER = (
+    select(Letter.id)
+    .where(
+        Letter.campaign_id == bindparam("campaign_id"),
+        Letter.recipient_key == bindparam("recipient_key"),
+        Letter.email_key == bindparam("email_key"),
+        or_(*(Letter.status == status for status in SUBMITTED)),
+        Letter.id != bindparam("letter_id"),
+    )
+    .order_by(Letter.status.desc(), Letter.id)  # a confirmed one first
+    .limit(1)
+)
+
+
 def _earlier_letter(letter: Letter) -> Letter | None:
     """The address's letter to this recipient sent before (a confirmed one first), if any.
     Asked for its id alone, as there usually is none: a whole letter's forty columns cost
     more to describe than the query costs to run, row or no row."""
     earlier_id = db.session.scalar(
-        select(Letter.id)
-        .where(
-            Letter.campaign_id == letter.campaign_id,
-            Letter.recipient_key == letter.recipient_key,
-            Letter.email_key == letter.email_key,
-            Letter.status.in_(SUBMITTED),
-            Letter.id != letter.id,
-        )
-        .order_by(Letter.status.desc(), Letter.id)  # a confirmed one first
-        .limit(1)
+        _EARLIER_LETTER,
+        {
+            "campaign_id": letter.campaign_id,
+            "recipient_key": letter.recipient_key,
+            "email_key": letter.email_key,
+            "letter_id": letter.id,
+        },
     )
     return None if earlier_id is None else db.session.get(Letter, earlier_id)
 
