@@ -38,6 +38,11 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=2000, help="letters timed")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed letters here")
     parser.add_argument(
+        "--continue-only",
+        action="store_true",
+        help="time Continue alone (as the bench's letter submit row does), no Send, no relay",
+    )
+    parser.add_argument(
         "--statements", action="store_true", help="print the SQL and Redis commands of one letter"
     )
     args = parser.parse_args()
@@ -64,19 +69,23 @@ def main() -> None:
             if profiler:
                 profiler.enable()
             for n in range(ROUND):
-                _one_letter(client, write_paths, fields, 50 + r * ROUND + n)
+                _one_letter(
+                client, write_paths, fields, 50 + r * ROUND + n, send=not args.continue_only
+            )
             if profiler:
                 profiler.disable()
             own.append((time.process_time() - started) / ROUND * 1000)
             stores_cpu.append((cpu_seconds(stores) - stores_before) / ROUND * 1000)
         if profiler:
             profiler.dump_stats(f"{args.profile}.web")
+        steps = "Continue" if args.continue_only else "Continue and Send"
         print(
-            f"{rounds * ROUND} letters (Continue and Send) in rounds of {ROUND}: web "
+            f"{rounds * ROUND} letters ({steps}) in rounds of {ROUND}: web "
             f"{statistics.median(own):.2f} ms CPU per letter (median; least {min(own):.2f}), "
             f"PostgreSQL and Redis {statistics.median(stores_cpu):.2f} ms"
         )
-        _relay(app, platform, stores, args.profile)
+        if not args.continue_only:
+            _relay(app, platform, stores, args.profile)
 
 
 def _relay(app, platform: Platform, stores: list[int], profile: Path | None) -> None:
@@ -125,7 +134,7 @@ def _write_paths(client) -> list[str]:
     raise RuntimeError("no letter form found")
 
 
-def _one_letter(client, write_paths, fields, n: int, show: bool = False) -> None:
+def _one_letter(client, write_paths, fields, n: int, show=False, send=True) -> None:
     from action_app.services import abuse
 
     token = f"cost{n:06d}{uuid.uuid4().hex[:12]}"
@@ -144,6 +153,8 @@ def _one_letter(client, write_paths, fields, n: int, show: bool = False) -> None
     check = answer.headers.get("Location", "")
     if answer.status_code != 302 or "/check/" not in check:
         raise RuntimeError(f"Continue answered {answer.status_code} {check}")
+    if not send:
+        return
     if show:
         print("Send:")
     sent = client.post(check, data={"csrf_token": fields["csrf_token"]})

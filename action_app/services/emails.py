@@ -17,6 +17,7 @@ from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, localtime
+from functools import lru_cache
 from typing import Protocol
 
 from flask_babel import gettext
@@ -219,7 +220,7 @@ def _letter_headers(
     email["Reply-To"] = Address(
         display_name=letter.supporter_name, addr_spec=letter.supporter_email
     )
-    intended = Address(display_name=name, addr_spec=address)
+    intended = shared_address(name, address)
     if settings.mail.redirect_to:
         email["To"] = settings.mail.redirect_to
         email["X-Intended-Recipient"] = str(intended)
@@ -374,13 +375,11 @@ def _squeezed(value: str) -> str:
     return "".join(value.split())
 
 
-def named_address(name: str, address: str) -> str | Address:
-    """'"Name" <address>', the display name always quoted when it is plain ASCII (as mail
-    clients write it); names with other characters are left to the email package to encode."""
-    if name.isascii():
-        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{quoted}" <{address}>'
-    return Address(display_name=name, addr_spec=address)
+@lru_cache(maxsize=2048)
+def shared_address(display_name: str, addr_spec: str) -> Address:
+    """An address that recurs from email to email (a campaign's From, an MP's): made once, as
+    making one parses it. Addresses are only read once made."""
+    return Address(display_name=display_name, addr_spec=addr_spec)
 
 
 def set_text(email: EmailMessage, text: str) -> None:
@@ -401,9 +400,7 @@ def _supporter_email(
     message: OutboundMessage, letter: Letter, campaign: CampaignNames, settings: Settings
 ) -> EmailMessage:
     email = _base(message, settings)
-    email["From"] = Address(
-        display_name=_short(campaign.title), addr_spec=settings.mail.from_address
-    )
+    email["From"] = shared_address(_short(campaign.title), settings.mail.from_address)
     email["To"] = Address(addr_spec=letter.supporter_email)  # no supporter value but the address
     email["Auto-Submitted"] = "auto-generated"
     return email
