@@ -12,6 +12,7 @@ row's id, so a retry of the same message is recognisable as the same email.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from email import message_from_bytes, policy
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
@@ -56,14 +57,20 @@ class _RememberingRegistry(_Registry):
     shared: header objects are never changed once made, only read, folded and compared.
 
     A value is remembered as given: a string, or one ``Address`` by its parts (names exactly as
-    given, so a header keeps the case it was set with)."""
+    given, so a header keeps the case it was set with). A header with its parse is about 15 KB,
+    so only the ``max_entries`` used most lately are kept, and a Message-ID, new in every
+    email, never."""
 
-    def __init__(self, max_entries: int = 8192):
+    NEVER_RECUR = frozenset({"message-id"})
+
+    def __init__(self, max_entries: int = 256):
         super().__init__()
-        self._remembered: dict[tuple, object] = {}
+        self._remembered: OrderedDict[tuple, object] = OrderedDict()
         self._max_entries = max_entries
 
     def __call__(self, name, value):
+        if name.lower() in self.NEVER_RECUR:
+            return super().__call__(name, value)
         if isinstance(value, str):
             key = (name, value)
         elif isinstance(value, Address):
@@ -71,10 +78,12 @@ class _RememberingRegistry(_Registry):
         else:
             return super().__call__(name, value)
         found = self._remembered.get(key)
-        if found is None:
-            if len(self._remembered) >= self._max_entries:
-                self._remembered.clear()
-            found = self._remembered[key] = super().__call__(name, value)
+        if found is not None:
+            self._remembered.move_to_end(key)
+            return found
+        found = self._remembered[key] = super().__call__(name, value)
+        if len(self._remembered) > self._max_entries:
+            self._remembered.popitem(last=False)
         return found
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from action_app.mail import serialize
-from action_app.services.emails import POLICY, set_text
+from action_app.services.emails import POLICY, _RememberingRegistry, set_text
 
 STOCK = policy.default.clone(max_line_length=76)
 
@@ -66,3 +66,16 @@ def test_a_value_with_a_line_break_is_still_refused_when_it_recurs():
         except ValueError:
             continue
         raise AssertionError(f"{value!r} was taken")
+
+
+def test_the_headers_kept_are_bounded_and_the_recurring_ones_stay():
+    """A header with its parse is kilobytes: a worker sending a million letters keeps only the
+    few hundred used most lately (a campaign's own headers among them), and no Message-ID."""
+    registry = _RememberingRegistry(max_entries=50)
+    campaign_from = registry("From", Address("A Campaign", addr_spec="a@example.org"))
+    for n in range(2_000):
+        registry("Reply-To", Address(f"Supporter {n}", addr_spec=f"s{n}@example.com"))
+        registry("Message-ID", f"<letter-{n}-mp-{n}@example.org>")
+        assert registry("From", Address("A Campaign", addr_spec="a@example.org")) is campaign_from
+    assert len(registry._remembered) == 50
+    assert not any(name == "Message-ID" for name, *_ in registry._remembered)
