@@ -188,6 +188,14 @@ def submit_letter(
     reason = letter.hold_reason or _content_hold(letter, campaign)
     if reason:
         return Submission("held" if hold_draft(letter, campaign, reason) else "repeat")
+    if not over_email_limit and not letter.copy_key:
+        # The usual case, in one statement: the address's first letter to this recipient.
+        # Otherwise (or if it was sent already) the rules below decide, as they always do.
+        try:
+            if submit_draft(letter, campaign.require_confirmation, if_first=True):
+                return Submission("sent")
+        except AlreadyWritten as refused:
+            return _written_meanwhile(refused, letter_id, email_key, own_letters)
     earlier = _earlier_letter(letter)
     if earlier is not None and earlier.public_id in own_letters:
         return Submission("already", earlier)
@@ -197,13 +205,21 @@ def submit_letter(
         return _owner_confirms(letter, campaign)
     try:
         sent_now = submit_draft(letter, campaign.require_confirmation)
-    except AlreadyWritten as refused:  # another letter from the address got there first
-        db.session.rollback()
-        earlier = earlier_letter(refused)
-        if earlier.public_id in own_letters:
-            return Submission("already", earlier)
-        return _for_the_owner(letter_id, email_key, over_email_limit)
+    except AlreadyWritten as refused:
+        return _written_meanwhile(refused, letter_id, email_key, own_letters)
     return Submission("sent" if sent_now else "repeat")
+
+
+def _written_meanwhile(
+    refused: AlreadyWritten, letter_id: int, email_key: str, own_letters: list[str]
+) -> Submission:
+    """Another letter from the address to this recipient was confirmed first (the index
+    refused this one): it is this browser's own, or its owner is asked."""
+    db.session.rollback()
+    earlier = earlier_letter(refused)
+    if earlier.public_id in own_letters:
+        return Submission("already", earlier)
+    return _for_the_owner(letter_id, email_key, over_email_limit=False)
 
 
 def _for_the_owner(letter_id: int, email_key: str, over_email_limit: bool) -> Submission:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
@@ -91,6 +92,18 @@ _SUBMIT_DRAFT = (
     )
     .returning(Letter.id)
     .execution_options(synchronize_session=False)
+)
+_EARLIER = aliased(Letter)
+# The same, only if the address has sent this recipient no other letter in this campaign
+# (confirmed or awaiting confirmation): the usual case, settled in the one statement.
+_SUBMIT_FIRST_DRAFT = _SUBMIT_DRAFT.where(
+    ~exists().where(
+        _EARLIER.campaign_id == Letter.campaign_id,
+        _EARLIER.recipient_key == Letter.recipient_key,
+        _EARLIER.email_key == Letter.email_key,
+        or_(*(_EARLIER.status == status for status in SUBMITTED)),
+        _EARLIER.id != Letter.id,
+    )
 )
 
 
@@ -215,8 +228,10 @@ def letter_body(letter: Letter) -> str:
     return join_letter(letter.body_before, letter.personal_paragraph, letter.body_after)
 
 
-def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
-    """Send the draft, exactly once: True if this call sent it, False if it was already sent.
+def submit_draft(letter: Letter, require_confirmation: bool, *, if_first: bool = False) -> bool:
+    """Send the draft, exactly once: True if this call sent it, False if it was already sent
+    (or, ``if_first``, if the address has sent this recipient a letter before: the caller then
+    decides with ``abuse``'s rules, and may call again without it).
 
     One conditional UPDATE moves the draft on, and the pending message is written in the same
     transaction (the caller commits). Raises AlreadyWritten if the supporter has sent this
@@ -230,7 +245,7 @@ def submit_draft(letter: Letter, require_confirmation: bool) -> bool:
         drop_copy_if_sent_before(letter)
     try:
         moved = db.session.execute(
-            _SUBMIT_DRAFT,
+            _SUBMIT_FIRST_DRAFT if if_first else _SUBMIT_DRAFT,
             {
                 "letter_id": letter_id,
                 "new_status": status,
