@@ -28,8 +28,11 @@ SHORT_QUEUE = 50
 RELAY_SECONDS = 60.0
 # After a claim that was not full, a relay waits this long before it claims again, so letters
 # arriving one at a time are sent a few together rather than each costing a claim (and a task);
-# it stops once its claims have found nothing for RELAY_IDLE_SECONDS.
-RELAY_LINGER_SECONDS = 0.2
+# it stops once its claims have found nothing for RELAY_IDLE_SECONDS. A batch costs about 10 ms
+# of the worker's CPU and 4 ms of PostgreSQL's beside its letters, so at 100 letters/s on two
+# relays, 0.5 s (batches of about 25) rather than 0.2 s (about 10) saves a millisecond of CPU a
+# letter; a letter waits at most this long more, and only while a relay is already busy.
+RELAY_LINGER_SECONDS = 0.5
 RELAY_IDLE_SECONDS = 1.0
 
 
