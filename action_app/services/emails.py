@@ -12,6 +12,7 @@ row's id, so a retry of the same message is recognisable as the same email.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from email import message_from_bytes, policy
 from email.headerregistry import Address, HeaderRegistry
@@ -67,6 +68,7 @@ class _RememberingRegistry(_Registry):
         super().__init__()
         self._remembered: OrderedDict[tuple, object] = OrderedDict()
         self._max_entries = max_entries
+        self._lock = threading.Lock()
 
     def __call__(self, name, value):
         if name.lower() in self.NEVER_RECUR:
@@ -77,13 +79,17 @@ class _RememberingRegistry(_Registry):
             key = (name, Address, value.display_name, value.username, value.domain)
         else:
             return super().__call__(name, value)
-        found = self._remembered.get(key)
-        if found is not None:
+        with self._lock:  # a web process may run threads (GUNICORN_THREADS)
+            found = self._remembered.get(key)
+            if found is not None:
+                self._remembered.move_to_end(key)
+                return found
+        made = super().__call__(name, value)
+        with self._lock:
+            found = self._remembered.setdefault(key, made)
             self._remembered.move_to_end(key)
-            return found
-        found = self._remembered[key] = super().__call__(name, value)
-        if len(self._remembered) > self._max_entries:
-            self._remembered.popitem(last=False)
+            while len(self._remembered) > self._max_entries:
+                self._remembered.popitem(last=False)
         return found
 
 

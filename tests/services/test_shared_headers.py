@@ -4,6 +4,8 @@ they recur, in either line ending."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -79,3 +81,37 @@ def test_the_headers_kept_are_bounded_and_the_recurring_ones_stay():
         assert registry("From", Address("A Campaign", addr_spec="a@example.org")) is campaign_from
     assert len(registry._remembered) == 50
     assert not any(name == "Message-ID" for name, *_ in registry._remembered)
+
+
+def test_threads_building_emails_at_once_share_headers_safely():
+    """A web process may run threads: many building emails at once get the bytes one would."""
+    expected = serialize(build(STOCK, "Ada Lovelace", "Please attend", "Rachel Blake"))
+    registry = _RememberingRegistry(max_entries=8)  # small, so entries come and go meanwhile
+    chosen = POLICY.clone(header_factory=registry)
+    failures = []
+
+    def work(n: int) -> None:
+        try:
+            build_many(n)
+        except Exception as exc:  # a race would show as a KeyError here
+            failures.append(exc)
+
+    def build_many(n: int) -> None:
+        for i in range(200):
+            name = "Ada Lovelace" if i % 2 else f"Supporter {n}-{i}"
+            data = serialize(build(chosen, name, "Please attend", "Rachel Blake"))
+            if name == "Ada Lovelace" and data != expected:
+                failures.append(data)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can, to meet the races
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert len(registry._remembered) <= 8
