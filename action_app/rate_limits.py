@@ -112,20 +112,12 @@ class RateLimits:
     def hit(self, scope: str, limits: str, *identifiers: str) -> Refusal | None:
         """Count one try against every limit in ``limits`` (e.g. "5 per hour;20 per day") for
         these identifiers; a Refusal if any is already used up."""
-        for item in parse_many(limits):
-            refused = self._hit_one(scope, item, identifiers)
-            if refused is not None:
-                return refused
-        return None
+        return self._hit_each(_items((scope, limits, identifiers)))
 
     def hit_in_turn(self, *checks: tuple[str, str, tuple[str, ...]]) -> Refusal | None:
         """``hit(scope, limits, *identifiers)`` for each check in turn, stopping at the first
         Refusal, as separate calls would; with Redis, in one round trip rather than one each."""
-        items = [
-            (scope, item, (scope, *identifiers))
-            for scope, limits, identifiers in checks
-            for item in parse_many(limits)
-        ]
+        items = _items(*checks)
         strategy = self._strategy()
         if self._chain is None or strategy is self.fallback:
             return self._hit_each(items)
@@ -148,14 +140,15 @@ class RateLimits:
         return _refusal(scope, stats)
 
     def _hit_each(self, items) -> Refusal | None:
+        """The limits one call each, in turn (``hit``; and without the script: embedded, or
+        when Redis has just failed)."""
         for scope, item, keys in items:
-            refused = self._hit_one(scope, item, keys[1:])
+            refused = self._hit_one(scope, item, keys)
             if refused is not None:
                 return refused
         return None
 
-    def _hit_one(self, scope: str, item: RateLimitItem, identifiers) -> Refusal | None:
-        keys = (scope, *identifiers)
+    def _hit_one(self, scope: str, item: RateLimitItem, keys) -> Refusal | None:
         strategy = self._strategy()
         try:
             allowed = strategy.hit(item, *keys)
@@ -166,6 +159,15 @@ class RateLimits:
             allowed = strategy.hit(item, *keys)
             stats = None if allowed else strategy.get_window_stats(item, *keys)
         return None if allowed else _refusal(scope, stats)
+
+
+def _items(*checks: tuple[str, str, tuple[str, ...]]) -> list:
+    """Each limit of each (scope, limits, identifiers) check, with the keys it counts under."""
+    return [
+        (scope, item, (scope, *identifiers))
+        for scope, limits, identifiers in checks
+        for item in parse_many(limits)
+    ]
 
 
 def _refusal(scope: str, stats) -> Refusal:

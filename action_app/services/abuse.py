@@ -29,7 +29,6 @@ from action_app.models import (
     MessageStatus,
     OutboundMessage,
 )
-from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
 from action_app.rate_limits import may_email_owner
 from action_app.registry import current_registry
@@ -41,6 +40,7 @@ from action_app.services.submissions import (
     AlreadyWritten,
     LetterInput,
     earlier_letter,
+    sent_before,
     submit_draft,
 )
 
@@ -266,11 +266,13 @@ def _content_hold(letter: Letter, campaign: CampaignSnapshot) -> str | None:
 _EARLIER_LETTER = (
     select(Letter.id)
     .where(
-        Letter.campaign_id == bindparam("campaign_id"),
-        Letter.recipient_key == bindparam("recipient_key"),
-        Letter.email_key == bindparam("email_key"),
-        or_(*(Letter.status == status for status in SUBMITTED)),
-        Letter.id != bindparam("letter_id"),
+        *sent_before(
+            Letter,
+            campaign_id=bindparam("campaign_id"),
+            recipient_key=bindparam("recipient_key"),
+            email_key=bindparam("email_key"),
+            letter_id=bindparam("letter_id"),
+        )
     )
     .order_by(Letter.status.desc(), Letter.id)  # a confirmed one first
     .limit(1)

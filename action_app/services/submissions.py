@@ -93,16 +93,33 @@ _SUBMIT_DRAFT = (
     .returning(Letter.id)
     .execution_options(synchronize_session=False)
 )
+
+
+def sent_before(earlier, *, campaign_id, recipient_key, email_key, letter_id) -> tuple:
+    """Conditions on ``earlier`` (Letter, or an alias of it): a letter of this campaign from
+    this address to this recipient, sent (confirmed or awaiting confirmation), other than this
+    one. The values are columns (for a correlated subquery) or bind parameters."""
+    return (
+        earlier.campaign_id == campaign_id,
+        earlier.recipient_key == recipient_key,
+        earlier.email_key == email_key,
+        or_(*(earlier.status == status for status in SUBMITTED)),
+        earlier.id != letter_id,
+    )
+
+
 _EARLIER = aliased(Letter)
-# The same, only if the address has sent this recipient no other letter in this campaign
-# (confirmed or awaiting confirmation): the usual case, settled in the one statement.
+# The same, only if the address has sent this recipient no other letter in this campaign: the
+# usual case, settled in the one statement.
 _SUBMIT_FIRST_DRAFT = _SUBMIT_DRAFT.where(
     ~exists().where(
-        _EARLIER.campaign_id == Letter.campaign_id,
-        _EARLIER.recipient_key == Letter.recipient_key,
-        _EARLIER.email_key == Letter.email_key,
-        or_(*(_EARLIER.status == status for status in SUBMITTED)),
-        _EARLIER.id != Letter.id,
+        *sent_before(
+            _EARLIER,
+            campaign_id=Letter.campaign_id,
+            recipient_key=Letter.recipient_key,
+            email_key=Letter.email_key,
+            letter_id=Letter.id,
+        )
     )
 )
 
