@@ -3,12 +3,15 @@ and ending every session of a person at once."""
 
 from __future__ import annotations
 
+import base64
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.low_level import ARGON2_VERSION
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
@@ -26,8 +29,27 @@ LIMIT_PER_ACCOUNT = 10
 LIMIT_PER_ADDRESS = 50
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-# Checked against when no account matches, so an unknown email takes as long as a known one.
-_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+def _unmatchable_hash(hasher: PasswordHasher) -> str:
+    """A well-formed argon2 hash with this hasher's parameters that no password matches: a
+    random salt and digest in argon2's encoded form. Checking a password against it costs
+    what checking one against an account's hash costs, and making it costs nothing (hashing
+    would hold 64 MiB, the parameters' memory, in every web and worker process at start)."""
+
+    def encoded(size: int) -> str:
+        return base64.b64encode(secrets.token_bytes(size)).decode().rstrip("=")
+
+    return (
+        f"$argon2{hasher.type.name.lower()}$v={ARGON2_VERSION}"
+        f"$m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+        f"${encoded(hasher.salt_len)}${encoded(hasher.hash_len)}"
+    )
+
+
+# Checked against when no account can match (an unknown or disabled address, an invitation not
+# yet taken up), so those take as long as a wrong password for a real account.
+_UNMATCHABLE_HASH = _unmatchable_hash(_hasher)
 
 
 class StaffError(ValueError):
@@ -132,7 +154,9 @@ def authenticate(email: str, password: str) -> SignInOutcome:
     if is_limited(key):
         return SignInOutcome(None, limited_message(), limited=True)
     user = find_staff(key)
-    if user is not None and user.is_active and _password_matches(user, password or ""):
+    if user is None or not user.is_active:
+        _check(_UNMATCHABLE_HASH, password or "")  # as long as a wrong password takes
+    elif _password_matches(user, password or ""):
         return SignInOutcome(user)
     audit.record("sign_in_failed", key, actor_email=key)
     return SignInOutcome(None, "Enter a correct email address and password")
@@ -146,7 +170,7 @@ def signed_in(user: StaffUser) -> None:
 
 def _password_matches(user: StaffUser, password: str) -> bool:
     if not user.password_hash:
-        _check(_DUMMY_HASH, password)
+        _check(_UNMATCHABLE_HASH, password)
         return False
     if not _check(user.password_hash, password):
         return False

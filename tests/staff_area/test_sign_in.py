@@ -134,3 +134,85 @@ def test_a_sign_in_lasts_a_working_day_at_most(app, client, monkeypatch):
     with client.session_transaction() as session:
         session["signed_in_at"] -= 13 * 3600
     assert client.get("/staff/").status_code == 302
+
+
+def test_every_refused_sign_in_costs_one_full_password_check(app, client, monkeypatch):
+    """An unknown address, a disabled account and an invitation not yet taken up take as long as
+    a wrong password for a real account: one argon2 check with the same parameters each, run to
+    the end (a mismatch, not a malformed hash refused at once). Otherwise how fast the page
+    answers tells an attacker which addresses have accounts."""
+    import argon2
+    from argon2.exceptions import VerifyMismatchError
+
+    from action_app.services import staff_auth
+
+    create_staff(app, "ed@example.org", "editor")
+    create_staff(app, "gone@example.org", "editor")
+    with app.app_context():
+        db.session.execute(
+            StaffUser.__table__.update()
+            .where(StaffUser.email == "gone@example.org")
+            .values(is_active=False)
+        )
+        db.session.add(
+            StaffUser(
+                email="invited@example.org",
+                name="",
+                role="editor",
+                is_active=True,
+                session_version=1,
+                totp_enabled=False,
+                recovery_codes=[],
+                password_hash=None,
+            )
+        )
+        db.session.commit()
+    checks: list[tuple[argon2.Parameters, type]] = []
+
+    class RecordingHasher(argon2.PasswordHasher):
+        def verify(self, hash, password):
+            try:
+                return super().verify(hash, password)
+            except Exception as exc:
+                checks.append((argon2.extract_parameters(hash), type(exc)))
+                raise
+
+    monkeypatch.setattr(staff_auth, "_hasher", RecordingHasher())
+    ours = argon2.extract_parameters(staff_auth.hash_password("any password at all"))
+    for email in (
+        "ed@example.org",
+        "nobody@example.org",
+        "gone@example.org",
+        "invited@example.org",
+    ):
+        checks.clear()
+        response = sign_in(client, email, "not the right password")
+        assert "Enter a correct email address and password" in text(response), email
+        assert checks == [(ours, VerifyMismatchError)], email
+    # The account itself still signs in.
+    assert sign_in(client, "ed@example.org").status_code == 302
+
+
+def test_starting_a_process_does_not_hash_a_password():
+    """Importing the staff sign-in module holds no argon2 memory: a hash made at import cost
+    every web and worker process 64 MiB of peak memory (the bench's memory row)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import argon2, email_validator, flask, sqlalchemy\n"
+        "import action_app.extensions, action_app.models, action_app.services.audit\n"
+        "def peak():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            return int(line.split()[1])\n"
+        "before = peak()\n"
+        "import action_app.services.staff_auth\n"
+        "print(peak() - before)\n"
+    )
+    grown_kib = int(
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert grown_kib < 16 * 1024
