@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from action_app.config import Settings
-from action_app.extensions import csrf, db, migrate
+from action_app.extensions import csrf, db
 from action_app.registry import ActionApp, build_registry
 from action_app.response_cache import SharedCacheMiddleware
 from action_app.tasking import celery_init_app
@@ -22,7 +22,6 @@ from action_app.tasking import celery_init_app
 log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_FOLDER = PROJECT_ROOT / "templates"
-MIGRATIONS_FOLDER = PROJECT_ROOT / "migrations"
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
 
 
@@ -56,7 +55,6 @@ def create_app_with(settings: Settings) -> ActionApp:
     )
     db.init_app(app)
     app.teardown_appcontext(_release_session)  # runs before Flask-SQLAlchemy's own
-    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
     from action_app.staff_access import init_login
 

@@ -32,8 +32,10 @@ from action_app.starter import start
 def main() -> None:
     """Entry point of the ``action-app`` console script."""
     from action_app import create_app
+    from action_app.schema import with_migrations
 
-    FlaskGroup(create_app=lambda: create_app(), add_version_option=False)()
+    # The command line is where migrations run: only it binds them (action_app/schema.py).
+    FlaskGroup(create_app=lambda: with_migrations(create_app()), add_version_option=False)()
 
 
 def register_commands(app: Flask) -> None:

@@ -16,7 +16,6 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from action_app.clients.members_api import MembersApiError
@@ -24,6 +23,7 @@ from action_app.config import Settings
 from action_app.extensions import db
 from action_app.models import Member
 from action_app.registry import current_registry
+from action_app.schema import upgrade
 from action_app.services.demo import load_demo_campaign
 from action_app.services.directory import DirectoryError
 from action_app.services.members_sync import sync_members

@@ -58,9 +58,8 @@ def main() -> None:
 
 
 def run(database_url: str, folder: Path) -> None:
-    from flask_migrate import upgrade
-
     from action_app import create_app
+    from action_app.schema import upgrade
 
     layout = folder / "seats.hexjson"
     app = create_app({

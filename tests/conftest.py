@@ -17,12 +17,12 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import text
 
 from action_app import create_app
 from action_app.extensions import db
 from action_app.registry import registry_of
+from action_app.schema import upgrade
 from tests.fakes import FakeMembersAPI, FakePostcodesIO, default_dataset
 from tests.redis_server import ThrowawayRedis
 from tests.smtp import SmtpServer

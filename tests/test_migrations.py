@@ -11,12 +11,12 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from action_app.extensions import db
 from action_app.registry import registry_of
+from action_app.schema import downgrade, upgrade
 from tests.conftest import PG_ADMIN_URL, build_app
 
 APP_TABLES = {

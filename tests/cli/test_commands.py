@@ -136,3 +136,34 @@ def test_demo_load_is_idempotent(app):
     assert run(app, "demo", "load").exit_code == 0
     assert run(app, "demo", "load").exit_code == 0
     assert db.session.scalar(select(func.count(Campaign.id))) == 1
+
+
+def test_the_command_line_migrates_and_web_and_worker_processes_never_load_alembic(tmp_path):
+    """``action-app db upgrade`` (the operator's command, and docker-compose's) brings a new
+    database to the head revision. Web and worker processes never migrate, so they do not import
+    Alembic and its templating (about 11 MB each): only the command line binds it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(tmp_path),
+        "SECRET_KEY": "a test secret key of enough length",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+    }
+    command = Path(sys.executable).with_name("action-app")
+    for args in (["db", "upgrade"], ["db", "current"]):
+        done = subprocess.run([command, *args], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    assert "(head)" in done.stdout
+    script = (
+        "import sys\n"
+        "import action_app.wsgi, workers.celery_app\n"
+        "print(sorted(m for m in ('alembic', 'flask_migrate', 'mako') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
