@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 
 def _insert(dialect: str):
@@ -44,3 +45,12 @@ def insert_unless_exists(dialect: str, table: Table, conflict: tuple[str, ...], 
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(table.c[returning])
     )
+
+
+def commit_each_statement(session: Session) -> None:
+    """Let the session's next unit of work commit each statement as it runs (autocommit), if it
+    has not begun one yet. For a unit that is a single statement (a new draft's INSERT) this
+    saves the BEGIN and COMMIT round trips; the caller's ``commit()`` then has nothing to send,
+    and the pool gives the connection back its usual isolation level when it is returned."""
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -58,6 +58,7 @@ from action_app.services.submissions import (
     letter_for_confirmation,
     save_draft,
 )
+from action_app.sql import commit_each_statement
 from action_app.stats.replies import record_reply_choice
 
 SESSION_LETTERS = "letters"
@@ -298,6 +299,8 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         hold_reason=bot or (verdict.reason if verdict.action == "hold" else None),
     )
     changing = draft is not None and draft.status == LetterStatus.DRAFT
+    if not changing:  # one INSERT: it commits as it runs, without BEGIN and COMMIT round trips
+        commit_each_statement(db.session())
     public_id = save_draft(
         campaign,
         journey.recipient,

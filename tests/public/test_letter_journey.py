@@ -242,6 +242,35 @@ def test_back_and_resubmit_reuses_the_same_letter(pg_journey):
     assert sent_page.status_code == 302 and "/sent/" in sent_page.headers["Location"]
 
 
+def test_a_new_draft_is_one_round_trip_to_the_database(app, pg_journey):
+    """Continue is the busiest write in a surge: a new draft is its one INSERT, committed as it
+    runs, with no BEGIN before it or COMMIT after it (PostgreSQL had no transaction open when
+    the INSERT came back). Changing a draft (two statements) stays one transaction."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, str]] = []
+
+    def after_execute(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith(("INSERT INTO letters", "UPDATE letters")):
+            status = conn.connection.dbapi_connection.info.transaction_status
+            seen.append((statement.split()[0], status.name))
+
+    engine = db.engine
+    event.listen(engine, "after_cursor_execute", after_execute)
+    try:
+        first = write_letter(pg_journey)
+        draft = first.headers["Location"].rsplit("/", 1)[1]
+        page = pg_journey.get(f"{URL}/write?draft={draft}")
+        action, fields = fill(page, name="Another Name")
+        changed = pg_journey.post(action, data=fields)
+    finally:
+        event.remove(engine, "after_cursor_execute", after_execute)
+    assert changed.headers["Location"] == first.headers["Location"]
+    assert seen[0] == ("INSERT", "IDLE")
+    assert seen[1:] and all(status == "INTRANS" for _, status in seen[1:])
+    assert db.session.scalar(select(Letter.supporter_name)) == "Another Name"
+
+
 def test_an_expired_form_token_loses_nothing(journey):
     page = open_letter(journey)
     action, fields = fill(page, csrf_token="expired-token", personal_paragraph="Keep me.")
