@@ -122,7 +122,7 @@ class Settings:
     data_controller: str = "The organisation running this service"
     contact_email: str = ""
     hexmap_path: str | None = None  # a HexJSON layout of the constituencies, keyed by GSS code
-    # Abuse limits (Flask-Limiter syntax, "N per minute;M per hour"); README's table.
+    # Abuse limits (the limits package's syntax, "N per minute;M per hour"); README's table.
     rate_limit_per_address: str = "30 per minute;300 per hour"
     rate_limit_per_email: str = "5 per hour;20 per day"
     rate_limit_per_postcode: str = "30 per hour"

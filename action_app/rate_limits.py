@@ -1,10 +1,11 @@
 """Rate limits, per client address, normalised email, postcode and MP per campaign.
 
-Flask-Limiter holds the storage (Redis in production, this process's memory when embedded) and
-the moving-window strategy; the views ask ``check`` with the identifiers they know at that step
-(the email and postcode only exist once a letter is written), so the limits are applied by hand
-rather than by route decorators. When Redis cannot be reached, each process counts in its own
-memory for a while (logged) and letters are still taken: a limit must never stop the site.
+The ``limits`` package (the one Flask-Limiter is built on) holds the storage (Redis in
+production, this process's memory when embedded) and the moving-window strategy; the views ask
+``check`` with the identifiers they know at that step (the email and postcode only exist once a
+letter is written), so the limits are applied by hand rather than by route decorators, and no
+Flask extension hooks into every request. When Redis cannot be reached, each process counts in
+its own memory for a while (logged) and letters are still taken: a limit must never stop the site.
 """
 
 from __future__ import annotations
@@ -16,16 +17,14 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, request
-from flask_limiter import Limiter
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage, RedisStorage
+from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from action_app.registry import current_registry
 
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "ratelimit"
 RETRY_REDIS_AFTER = 30.0  # seconds counting in memory before Redis is tried again
 
 # Several moving-window limits in one round trip to Redis, exactly as the limits package's own
@@ -64,27 +63,16 @@ def client_address() -> str:
 
 
 class RateLimits:
-    """One per app: the Flask-Limiter extension's strategy, with a memory fallback."""
+    """One per app: the moving-window strategy on the shared storage, with a memory fallback."""
 
-    def __init__(self, app: Flask, redis_url: str | None):
-        storage_uri = redis_url or "memory://"
-        self.extension = Limiter(
-            key_func=client_address,
-            app=app,
-            storage_uri=storage_uri,
-            storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    def __init__(self, redis_url: str | None):
+        storage = (
+            storage_from_string(redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
             if redis_url
-            else {},
-            strategy="moving-window",
-            key_prefix=KEY_PREFIX,
-            headers_enabled=False,
-            swallow_errors=True,
+            else MemoryStorage()
         )
-        # No route carries a decorator (the views count by hand, with what each step knows),
-        # so the extension's check before every request would only cost time on every page.
-        app.before_request_funcs[None].remove(self.extension._check_request_limit)
+        self.limiter = MovingWindowRateLimiter(storage)
         self.fallback = MovingWindowRateLimiter(MemoryStorage())
-        storage = self.extension.limiter.storage
         self._chain = (
             storage.get_connection().register_script(CHAIN_SCRIPT)
             if isinstance(storage, RedisStorage)
@@ -96,7 +84,7 @@ class RateLimits:
     def _strategy(self):
         if time.monotonic() < self._redis_down_until:
             return self.fallback
-        return self.extension.limiter
+        return self.limiter
 
     def _storage_failed(self, exc: Exception) -> None:
         with self._lock:
@@ -177,7 +165,7 @@ def _refusal(scope: str, stats) -> Refusal:
 
 def init_app(app: Flask, redis_url: str | None) -> None:
     """Give the app its limits (called once by create_app)."""
-    app.registry.rate_limits = RateLimits(app, redis_url)
+    app.registry.rate_limits = RateLimits(redis_url)
 
 
 def rate_limits() -> RateLimits:

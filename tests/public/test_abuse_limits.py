@@ -9,7 +9,6 @@ import re
 from dataclasses import replace
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from action_app.extensions import db
@@ -145,7 +144,7 @@ def test_with_redis_down_the_limits_count_in_memory_and_letters_are_taken(
     tune(app, rate_limit_per_postcode="1 per hour")
     working = registry_of(app).rate_limits
     # Built as create_app builds it, with a Redis where nothing listens.
-    registry_of(app).rate_limits = RateLimits(Flask("redis-down"), "redis://127.0.0.1:1/0")
+    registry_of(app).rate_limits = RateLimits("redis://127.0.0.1:1/0")
     try:
         with caplog.at_level(logging.WARNING, logger="action_app.rate_limits"):
             assert send(pg_journey, write_letter(pg_journey)).status_code == 302
