@@ -42,6 +42,11 @@ def main() -> None:
         help="skip the page benchmarks (the directory sync still runs: the letters need it)",
     )
     parser.add_argument(
+        "--only-pages",
+        action="store_true",
+        help="run the page benchmarks only, not the end to end (a minute or two)",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="run web and workers as separate process groups pinned with taskset "
@@ -85,11 +90,13 @@ def main() -> None:
                 print(_line(row))
         profiles.extend(pages.profiles)
         hello.stop()
-
-        baseline = scenarios.end_to_end_baseline(platform, args.letters, args.concurrency)
-        print(f"end-to-end baseline: {baseline:.1f} letters/s")
-        runs: list[dict] = []
         scales = [args.concurrency] + ([1] if args.scale and args.concurrency > 1 else [])
+        if args.only_pages:
+            scales = []
+        else:
+            baseline = scenarios.end_to_end_baseline(platform, args.letters, args.concurrency)
+            print(f"end-to-end baseline: {baseline:.1f} letters/s")
+        runs: list[dict] = []
         for concurrency in scales:
             measured: dict = {}
             for row in scenarios.end_to_end(
@@ -107,7 +114,7 @@ def main() -> None:
                     rows.append(row)
                 print(_line(row))
             runs.append(measured)
-        if args.scale:
+        if args.scale and runs:
             rows.append(scenarios.scale_out(runs, platform.web_cpus is not None))
             print(_line(rows[-1]))
 
