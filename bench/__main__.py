@@ -127,6 +127,14 @@ def main() -> None:
     print(f"Written to {path}")
 
 
+def _version(distribution: str) -> str:
+    """The installed version: gunicorn 26 began to wait for each client's FIN before closing
+    (RFC 9112), which moves the page ratios (bench/results/2026-11-30-gunicorn.md)."""
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
 def _postcodes(platform: Platform) -> list[str]:
     """Live postcodes whose MP has an email, from the fake postcodes.io's own examples."""
     import subprocess
@@ -163,7 +171,8 @@ def _report(rows: list[scenarios.Row], args, dataset: str) -> str:
         "",
         f"Machine: {os.cpu_count()} cores, {machine.machine()}, Python {machine.python_version()}; "
         f"load average at the end {load[0]:.2f}. Data set: {dataset}.",
-        f"Settings: gunicorn per action_app/gunicorn_conf.py ({_gunicorn_workers()} sync workers); "
+        f"Settings: gunicorn {_version('gunicorn')} per action_app/gunicorn_conf.py "
+        f"({_gunicorn_workers()} sync workers); "
         f"Celery prefork, concurrency {args.concurrency}, prefetch 1, late acks; "
         f"wrk 2 threads, 16 connections, {args.seconds} s per run, baseline and target "
         "runs alternating; "
