@@ -4,20 +4,20 @@ axes, scales and labels, and needs no JavaScript in the browser).
 Each chart is one series in one dark colour with its values printed on the bars, so nothing is
 told by colour alone; the page beside it carries a text alternative and the same figures as a
 table. Charts are served as images, so they have their own small Content-Security-Policy that
-allows pygal's inline styles and nothing else.
+allows pygal's inline styles and nothing else. pygal is imported when the first chart is drawn:
+only the organisers' chart images need it, and every web and worker process imports this module.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-
-import pygal
-from pygal.style import Style
+from functools import cache
 
 from action_app.stats.figures import Figures, Row
 
-STYLE = Style(
+# pygal's Style: one dark colour, GOV.UK's text colours, sizes readable at 800 px.
+STYLE_SETTINGS = dict(
     background="#ffffff",
     plot_background="#ffffff",
     foreground="#0b0c0c",
@@ -40,9 +40,17 @@ TIMES = ("hourly", "daily")
 CHART_NAMES = BREAKDOWNS + TIMES
 
 
+@cache
+def _pygal():
+    import pygal
+    from pygal.style import Style
+
+    return pygal, Style(**STYLE_SETTINGS)
+
+
 def _common(**extra) -> dict:
     return {
-        "style": STYLE,
+        "style": _pygal()[1],
         "js": [],  # pygal's tooltips load a script from the internet: never
         "show_legend": False,
         "width": 800,
@@ -61,7 +69,7 @@ def breakdown_rows(figures: Figures, name: str) -> list[Row]:
 def breakdown_chart(figures: Figures, name: str, title: str) -> bytes:
     """Letters sent per group, one horizontal bar each, values printed."""
     rows = breakdown_rows(figures, name)
-    chart = pygal.HorizontalBar(
+    chart = _pygal()[0].HorizontalBar(
         **_common(height=max(160, 60 + 32 * len(rows)), print_values=True, title=title)
     )
     chart.x_labels = [r.label for r in rows]
@@ -70,17 +78,19 @@ def breakdown_chart(figures: Figures, name: str, title: str) -> bytes:
     return _render(chart)
 
 
-def time_chart(series: list[tuple[datetime, int]], title: str, hourly: bool,
-               debate_at: datetime | None) -> bytes:
+def time_chart(
+    series: list[tuple[datetime, int]], title: str, hourly: bool, debate_at: datetime | None
+) -> bytes:
     """Letters sent per hour or per day; the debate's day or hour is named on its label."""
-    chart = pygal.Bar(
+    chart = _pygal()[0].Bar(
         **_common(height=360, title=title, x_label_rotation=30, show_minor_x_labels=False)
     )
     labels = [time_label(moment, hourly, debate_at) for moment, _ in series]
     chart.x_labels = labels
     step = max(1, len(labels) // 12)
-    chart.x_labels_major = [label for i, label in enumerate(labels) if i % step == 0 or
-                            "debate" in label]
+    chart.x_labels_major = [
+        label for i, label in enumerate(labels) if i % step == 0 or "debate" in label
+    ]
     chart.y_labels = whole_ticks(max((value for _, value in series), default=0))
     chart.add("Letters sent", [value for _, value in series])
     return _render(chart)
