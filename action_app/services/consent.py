@@ -15,7 +15,9 @@ wording and the time it was given.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
+from flask import has_app_context
 from flask_babel import gettext
 
 from action_app.i18n import in_language, language_of
@@ -53,7 +55,17 @@ def consent_text(language: str | None, with_copy: bool = False) -> str:
 
 def consent_version(language: str | None, with_copy: bool = False) -> str:
     """The version of the wording a supporter reading ``language`` ticks."""
-    language = language_of(language)
+    language, with_copy = language_of(language), bool(with_copy)
+    if not has_app_context():  # no catalogues to read the wording from: never kept
+        return _version.__wrapped__(language, with_copy)
+    return _version(language, with_copy)
+
+
+@cache
+def _version(language: Language, with_copy: bool) -> str:
+    """Worked out once per process for each of the four: the wording comes from the compiled
+    catalogues, which a process reads once, and rendering it in a language (Flask-Babel's
+    force_locale) and digesting it cost about 5% of each Continue."""
     digest = hashlib.sha256(consent_text(language, with_copy).encode()).hexdigest()[:12]
     return "c1-" + digest if language == Language.EN else f"c1-{language.value}-{digest}"
 

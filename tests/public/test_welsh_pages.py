@@ -82,6 +82,24 @@ def test_the_welsh_consent_version_is_a_digest_of_the_welsh_wording(app):
     }
 
 
+def test_a_consent_version_worked_out_without_the_catalogues_is_not_kept(app):
+    """Each version is worked out once per process and kept, so one worked out where no app is
+    (no catalogues: the Welsh words would be the English ones) must not be the one kept."""
+    import threading
+
+    from action_app.services import consent
+
+    consent._version.cache_clear()
+    outside: list[str] = []
+    thread = threading.Thread(target=lambda: outside.append(consent_version("cy")))
+    thread.start()
+    thread.join()
+    with in_language("cy"):
+        welsh = consent_wording("{recipient}")
+    assert consent_version("cy") == "c1-cy-" + hashlib.sha256(welsh.encode()).hexdigest()[:12]
+    assert outside != [consent_version("cy")]
+
+
 def test_a_welsh_letter_stores_the_welsh_consent_version_and_the_export_shows_it(journey):
     response = write_letter(
         journey, "SW1A 1AA", params={"lang": "cy"}, email="cymraeg@example.org"
