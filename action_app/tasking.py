@@ -30,6 +30,7 @@ SYNC_PHOTOS = "action_app.sync_photos"
 HOUSEKEEPING = "action_app.housekeeping"
 ASK_ABOUT_REPLIES = "action_app.ask_about_replies"
 SCRUB_PERSONAL_DATA = "action_app.scrub_personal_data"
+SEND_PASSWORD_RESET = "action_app.send_password_reset"
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:

@@ -12,7 +12,7 @@ from action_app.extensions import db
 from action_app.models import MessageKind
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
-from action_app.services import directory_admin, retention, scrub, sending
+from action_app.services import directory_admin, retention, scrub, sending, staff_links
 from action_app.services.members_sync import sync_members
 from action_app.services.mp_photos import sync_photos
 from action_app.services.participation import bump_hot_totals
@@ -260,6 +260,12 @@ def ask_about_replies_task() -> dict:
         db.session.commit()
         results[result] = results.get(result, 0) + 1
     return results
+
+
+@shared_task(name=tasking.SEND_PASSWORD_RESET)
+def send_password_reset_task(email: str) -> bool:
+    """Email a password reset link, if the address is an account's that may have one."""
+    return staff_links.send_reset(email)
 
 
 @shared_task(name=tasking.SCRUB_PERSONAL_DATA)

@@ -145,12 +145,18 @@ def end_sessions(user: StaffUser) -> None:
     db.session.flush()
 
 
+def address_key(email: str) -> str:
+    """The address as typed, in the one spelling accounts are kept under where it is a valid
+    address (lower-cased and trimmed otherwise): what limits and the audit log count by."""
+    try:
+        return normalise_email(email)
+    except StaffError:
+        return (email or "").strip().lower()[:254]
+
+
 def authenticate(email: str, password: str) -> SignInOutcome:
     """Check an email and password, within the brute-force limits, and log the attempt."""
-    try:
-        key = normalise_email(email)
-    except StaffError:
-        key = (email or "").strip().lower()[:254]
+    key = address_key(email)
     if is_limited(key):
         return SignInOutcome(None, limited_message(), limited=True)
     user = find_staff(key)
@@ -216,6 +222,6 @@ RESETS_PER_HOUR = 3
 
 
 def too_many_resets(email: str) -> bool:
-    """Whether this account has been sent enough reset links this hour (no more inbox floods)."""
+    """Whether this address has asked for enough reset links this hour (no more inbox floods)."""
     since = utcnow() - timedelta(hours=1)
     return audit.count_since("password_reset_requested", since, subject=email) >= RESETS_PER_HOUR

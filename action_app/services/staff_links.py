@@ -9,7 +9,7 @@ import secrets
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from action_app.extensions import db
@@ -17,7 +17,7 @@ from action_app.mail import MailError
 from action_app.models import StaffUser
 from action_app.registry import current_registry
 from action_app.services.emails import UnsafeMessage, outgoing, set_text
-from action_app.services.staff_auth import StaffError
+from action_app.services.staff_auth import StaffError, find_staff
 
 LIFETIMES = {"invite": 7 * 24 * 3600, "reset": 3600}
 WORDING = {
@@ -45,9 +45,21 @@ def make_token(user: StaffUser, purpose: str) -> str:
 
 
 def link_for(user: StaffUser, purpose: str) -> str:
-    """The full address of a fresh link, on the site's public address."""
-    path = url_for("staff.choose_password", purpose=purpose, token=make_token(user, purpose))
+    """The full address of a fresh link, on the site's public address (built from the route,
+    so it works in a worker, outside any request)."""
+    path = current_app.url_map.bind("localhost").build(
+        "staff.choose_password", {"purpose": purpose, "token": make_token(user, purpose)}
+    )
     return current_registry().settings.public_base_url.rstrip("/") + path
+
+
+def send_reset(email: str) -> bool:
+    """Email a reset link to this address if it is an active account's with a password (in a
+    worker: the request that asked does the same work whoever the address belongs to)."""
+    user = find_staff(email)
+    if user is None or not user.is_active or not user.password_hash:
+        return False
+    return send_link(user, "reset", link_for(user, "reset"))
 
 
 def read_token(token: str, purpose: str) -> StaffUser:

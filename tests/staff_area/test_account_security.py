@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from action_app import tasking
 from action_app.extensions import db
 from action_app.models import AuditEvent, StaffUser
 from action_app.services import staff_links
 from tests.html import post_form, text
 from tests.staff import PASSWORD, create_staff, csrf_token, sign_in
+from workers.tasks import send_password_reset_task
 
 
 def _user(email: str) -> StaffUser:
@@ -164,14 +166,50 @@ def test_invitation_link_works_once(app, client, smtp_server):
     assert "This link has already been used" in text(again)
 
 
+def _queue_tasks(monkeypatch) -> list[tuple[str, tuple]]:
+    """Tasks the requests dispatch, kept to be run as a worker would."""
+    queued: list[tuple[str, tuple]] = []
+    monkeypatch.setattr(tasking, "dispatch", lambda name, *a, **k: queued.append((name, a)) or True)
+    return queued
+
+
 def test_reset_link_expires_and_reset_page_reveals_no_accounts(
     app, client, smtp_server, monkeypatch
 ):
+    """The reset page does the same work for an account's address and anyone else's, so
+    neither its answer nor how long it takes tells who has an account: the same statements,
+    the same audit entry and the same task; the worker sends the link to accounts only."""
     create_staff(app, "ed@example.org", "editor")
+    queued = _queue_tasks(monkeypatch)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()[:3]))
+
+    work = {}
     for email in ("ed@example.org", "nobody@example.org"):
         token = csrf_token(client, "/staff/password-reset")
-        response = client.post("/staff/password-reset", data={"csrf_token": token, "email": email})
+        statements.clear()
+        event.listen(db.engine, "after_cursor_execute", record)
+        try:
+            response = client.post(
+                "/staff/password-reset", data={"csrf_token": token, "email": email}
+            )
+        finally:
+            event.remove(db.engine, "after_cursor_execute", record)
         assert f"If {email} has a staff account" in text(response)
+        work[email] = list(statements)
+    assert work["ed@example.org"] == work["nobody@example.org"]
+    assert smtp_server.to("ed@example.org") == []  # no email is sent in the request
+    assert queued == [
+        (tasking.SEND_PASSWORD_RESET, ("ed@example.org",)),
+        (tasking.SEND_PASSWORD_RESET, ("nobody@example.org",)),
+    ]
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "password_reset_requested")
+    )
+    assert sorted(e.subject for e in events) == ["ed@example.org", "nobody@example.org"]
+    assert [send_password_reset_task.run(*args) for _, args in queued] == [True, False]
     mails = smtp_server.wait_for(1)
     assert [m.rcpt_tos for m in mails] == [["ed@example.org"]]
     link = re.search(
@@ -183,6 +221,19 @@ def test_reset_link_expires_and_reset_page_reveals_no_accounts(
     assert "This link has expired" in text(expired)
     tampered = client.get(link[:-3] + "abc")
     assert "This link is not valid" in text(tampered)
+
+
+def test_a_reset_link_goes_only_to_an_active_account_with_a_password(app, smtp_server):
+    create_staff(app, "ed@example.org", "editor")
+    create_staff(app, "gone@example.org", "editor")
+    with app.app_context():
+        gone = db.session.scalars(select(StaffUser).filter_by(email="gone@example.org")).one()
+        gone.is_active = False
+        db.session.commit()
+    assert not send_password_reset_task.run("gone@example.org")
+    assert not send_password_reset_task.run("nobody@example.org")
+    assert send_password_reset_task.run("ED@Example.org")
+    assert [m.rcpt_tos for m in smtp_server.wait_for(1)] == [["ed@example.org"]]
 
 
 def test_staff_forms_refuse_a_post_without_the_csrf_token(app, client):
@@ -205,15 +256,16 @@ def test_staff_forms_refuse_a_post_without_the_csrf_token(app, client):
     assert client.get("/staff/").status_code == 200
 
 
-def test_reset_links_are_limited_per_account(app, client, smtp_server):
+def test_reset_links_are_limited_per_account(app, client, smtp_server, monkeypatch):
     create_staff(app, "ed@example.org", "editor")
+    queued = _queue_tasks(monkeypatch)
     for _ in range(5):
         token = csrf_token(client, "/staff/password-reset")
         client.post("/staff/password-reset", data={"csrf_token": token, "email": "ed@example.org"})
-    import time
-
-    time.sleep(0.5)
-    assert len(smtp_server.to("ed@example.org")) == 3
+    assert len(queued) == 3
+    for _, args in queued:
+        send_password_reset_task.run(*args)
+    assert len(smtp_server.wait_for(3)) == 3
 
 
 def test_an_admin_assigns_an_organiser_to_campaigns(app, client):
