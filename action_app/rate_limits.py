@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, request
 from limits import RateLimitItem, parse_many
@@ -154,8 +155,15 @@ def _items(*checks: tuple[str, str, tuple[str, ...]]) -> list:
     return [
         (scope, item, (scope, *identifiers))
         for scope, limits, identifiers in checks
-        for item in parse_many(limits)
+        for item in _parsed(limits)
     ]
+
+
+@lru_cache(maxsize=64)
+def _parsed(limits: str) -> tuple[RateLimitItem, ...]:
+    """The limits a setting names ("30 per minute;300 per hour"): settings are read once, so
+    each is parsed once, not on every Continue and Send."""
+    return tuple(parse_many(limits))
 
 
 def _refusal(scope: str, stats) -> Refusal:
