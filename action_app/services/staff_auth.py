@@ -160,9 +160,7 @@ def authenticate(email: str, password: str) -> SignInOutcome:
     if is_limited(key):
         return SignInOutcome(None, limited_message(), limited=True)
     user = find_staff(key)
-    if user is None or not user.is_active:
-        _check(_UNMATCHABLE_HASH, password or "")  # as long as a wrong password takes
-    elif _password_matches(user, password or ""):
+    if _password_matches(user, password or ""):
         return SignInOutcome(user)
     audit.record("sign_in_failed", key, actor_email=key)
     return SignInOutcome(None, "Enter a correct email address and password")
@@ -174,9 +172,9 @@ def signed_in(user: StaffUser) -> None:
     audit.record("sign_in", user.email, actor=user)
 
 
-def _password_matches(user: StaffUser, password: str) -> bool:
-    if not user.password_hash:
-        _check(_UNMATCHABLE_HASH, password)
+def _password_matches(user: StaffUser | None, password: str) -> bool:
+    if user is None or not user.is_active or not user.password_hash:
+        _check(_UNMATCHABLE_HASH, password)  # as long as a wrong password takes
         return False
     if not _check(user.password_hash, password):
         return False

@@ -41,16 +41,15 @@ CHART_NAMES = BREAKDOWNS + TIMES
 
 
 @cache
-def _pygal():
-    import pygal
+def _style():
     from pygal.style import Style
 
-    return pygal, Style(**STYLE_SETTINGS)
+    return Style(**STYLE_SETTINGS)
 
 
 def _common(**extra) -> dict:
     return {
-        "style": _pygal()[1],
+        "style": _style(),
         "js": [],  # pygal's tooltips load a script from the internet: never
         "show_legend": False,
         "width": 800,
@@ -68,8 +67,10 @@ def breakdown_rows(figures: Figures, name: str) -> list[Row]:
 
 def breakdown_chart(figures: Figures, name: str, title: str) -> bytes:
     """Letters sent per group, one horizontal bar each, values printed."""
+    import pygal
+
     rows = breakdown_rows(figures, name)
-    chart = _pygal()[0].HorizontalBar(
+    chart = pygal.HorizontalBar(
         **_common(height=max(160, 60 + 32 * len(rows)), print_values=True, title=title)
     )
     chart.x_labels = [r.label for r in rows]
@@ -82,7 +83,9 @@ def time_chart(
     series: list[tuple[datetime, int]], title: str, hourly: bool, debate_at: datetime | None
 ) -> bytes:
     """Letters sent per hour or per day; the debate's day or hour is named on its label."""
-    chart = _pygal()[0].Bar(
+    import pygal
+
+    chart = pygal.Bar(
         **_common(height=360, title=title, x_label_rotation=30, show_minor_x_labels=False)
     )
     labels = [time_label(moment, hourly, debate_at) for moment, _ in series]

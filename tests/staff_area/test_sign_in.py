@@ -148,23 +148,12 @@ def test_every_refused_sign_in_costs_one_full_password_check(app, client, monkey
 
     create_staff(app, "ed@example.org", "editor")
     create_staff(app, "gone@example.org", "editor")
+    create_staff(app, "invited@example.org", "editor", password=None)  # not yet taken up
     with app.app_context():
         db.session.execute(
             StaffUser.__table__.update()
             .where(StaffUser.email == "gone@example.org")
             .values(is_active=False)
-        )
-        db.session.add(
-            StaffUser(
-                email="invited@example.org",
-                name="",
-                role="editor",
-                is_active=True,
-                session_version=1,
-                totp_enabled=False,
-                recovery_codes=[],
-                password_hash=None,
-            )
         )
         db.session.commit()
     checks: list[tuple[argon2.Parameters, type]] = []
