@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Table
+from sqlalchemy import Table, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,14 +37,34 @@ def upsert(
 
 
 @lru_cache(maxsize=32)
-def insert_unless_exists(dialect: str, table: Table, conflict: tuple[str, ...], returning: str):
+def insert_unless_exists(
+    dialect: str,
+    table: Table,
+    conflict: tuple[str, ...],
+    returning: str,
+    *,
+    wait_for_disk: bool = True,
+):
     """INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING returning. Execute it with the row
-    as parameters."""
-    return (
+    as parameters.
+
+    ``wait_for_disk=False`` (PostgreSQL; elsewhere it changes nothing): the transaction that
+    inserts the row commits without waiting for the write-ahead log to reach the disk
+    (``synchronous_commit`` off, set by the RETURNING clause for that transaction alone, so it
+    costs no round trip and never outlives it). A crash of the database server in the fraction
+    of a second before the log is written could lose that transaction, and nothing else: it
+    cannot corrupt anything, and the next commit that does wait writes the log up to itself.
+    Only for a row the user can make again, alone in its transaction (``commit_each_statement``),
+    since every other write of that transaction would share the risk."""
+    statement = (
         _insert(dialect)(table)
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(table.c[returning])
     )
+    if dialect == "postgresql" and not wait_for_disk:
+        commit_mode = literal_column("set_config('synchronous_commit', 'off', true)")
+        statement = statement.returning(commit_mode.label("commit_mode"))
+    return statement
 
 
 def commit_each_statement(session: Session) -> None:

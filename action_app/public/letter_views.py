@@ -58,7 +58,6 @@ from action_app.services.submissions import (
     letter_for_confirmation,
     save_draft,
 )
-from action_app.sql import commit_each_statement
 from action_app.stats.replies import record_reply_choice
 
 SESSION_LETTERS = "letters"
@@ -299,8 +298,6 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         hold_reason=bot or (verdict.reason if verdict.action == "hold" else None),
     )
     changing = draft is not None and draft.status == LetterStatus.DRAFT
-    if not changing:  # one INSERT: it commits as it runs, without BEGIN and COMMIT round trips
-        commit_each_statement(db.session())
     public_id = save_draft(
         campaign,
         journey.recipient,
@@ -311,6 +308,7 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         draft=draft,
         language=current_language(),
         marks=None if changing else marks,  # a new draft: one INSERT, marks and all
+        commit_alone=True,
     )
     if changing:
         abuse.annotate_draft(public_id, **marks)

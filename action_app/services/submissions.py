@@ -31,7 +31,7 @@ from action_app.services.letters import (
     render_letter,
 )
 from action_app.services.retention import CONFIRMATION_DAYS
-from action_app.sql import insert_unless_exists
+from action_app.sql import commit_each_statement, insert_unless_exists
 from action_app.stats.counting import count_letter_accepted, count_letter_queued
 
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -140,6 +140,7 @@ def save_draft(
     draft: Letter | None = None,
     language: str = "en",
     marks: dict | None = None,
+    commit_alone: bool = False,
 ) -> str:
     """Create the draft (or update the one being changed); return its public id.
 
@@ -148,7 +149,13 @@ def save_draft(
     earlier draft is the answer, unchanged. ``marks`` (how the seat was decided, the letter's
     fingerprint, why it will be held: see ``abuse.annotate_draft``) go into that INSERT; a
     draft being changed is marked by the caller. Whether the supporter has written before is
-    settled when they send, by the one-letter-per-supporter index."""
+    settled when they send, by the one-letter-per-supporter index.
+
+    ``commit_alone`` (the journey's Continue): if the session has begun nothing, a new draft's
+    INSERT is its own transaction and commits as it runs, without BEGIN and COMMIT round trips
+    and without waiting for the disk (``sql.insert_unless_exists``): the supporter can type it
+    again, and their Send, which does wait, makes it durable with itself. The caller's
+    ``commit()`` then has nothing to send."""
     values = letter_values(
         campaign, recipient, postcode=postcode, letter=letter, source=source, form_token=form_token
     )
@@ -165,8 +172,15 @@ def save_draft(
         )
         return draft.public_id
     public_id = secrets.token_urlsafe(16)
+    alone = commit_alone and not db.session().in_transaction()
+    if alone:
+        commit_each_statement(db.session())
     statement = insert_unless_exists(
-        db.session.get_bind().dialect.name, Letter.__table__, ("form_token",), "public_id"
+        db.session.get_bind().dialect.name,
+        Letter.__table__,
+        ("form_token",),
+        "public_id",
+        wait_for_disk=not alone,
     )
     row = db.session.execute(
         statement,
