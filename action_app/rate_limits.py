@@ -100,8 +100,8 @@ class RateLimits:
 
     def hit(self, scope: str, limits: str, *identifiers: str) -> Refusal | None:
         """Count one try against every limit in ``limits`` (e.g. "5 per hour;20 per day") for
-        these identifiers; a Refusal if any is already used up."""
-        return self._hit_each(_items((scope, limits, identifiers)))
+        these identifiers, in turn and in one round trip; a Refusal if any is already used up."""
+        return self.hit_in_turn((scope, limits, identifiers))
 
     def hit_in_turn(self, *checks: tuple[str, str, tuple[str, ...]]) -> Refusal | None:
         """``hit(scope, limits, *identifiers)`` for each check in turn, stopping at the first
@@ -129,8 +129,8 @@ class RateLimits:
         return _refusal(scope, stats)
 
     def _hit_each(self, items) -> Refusal | None:
-        """The limits one call each, in turn (``hit``; and without the script: embedded, or
-        when Redis has just failed)."""
+        """The limits one call each, in turn (without the script: embedded, or when Redis has
+        just failed)."""
         for scope, item, keys in items:
             refused = self._hit_one(scope, item, keys)
             if refused is not None:

@@ -212,5 +212,32 @@ def test_a_letter_refused_by_one_limit_uses_up_none_after_it(pg_journey, app, tu
         assert_too_many(refused, "A lot of people are writing to this MP right now")
     finally:
         registry_of(app).rate_limits._chain = chain
-    assert len(calls) == 4  # one round trip per Send
-    assert [k.split("/")[1] for k in calls[0]] == ["address", "postcode", "mp", "email"]
+    sends = [keys for keys in calls if "/send/" in keys[0]]  # not the lookups and Continues
+    assert len(sends) == 4  # one round trip per Send
+    assert [k.split("/")[1] for k in sends[0]] == ["address", "postcode", "mp", "email"]
+
+
+def test_continue_counts_every_address_limit_in_one_round_trip(pg_journey, app, tune):
+    """The per-address setting is two limits (a minute's and an hour's); Continue counts both
+    in one round trip to Redis, and the second is still enforced."""
+    tune(app, rate_limit_per_address="100 per minute;2 per hour")
+    chain = registry_of(app).rate_limits._chain
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["keys"])
+        return chain(*args, **kwargs)
+
+    registry_of(app).rate_limits._chain = counted
+    try:
+        page = open_letter(pg_journey)
+        action, fields = fill(page)
+        assert pg_journey.post(action, data=fields).status_code == 302
+        assert pg_journey.post(action, data=fields).status_code == 302
+        refused = pg_journey.post(action, data=fields)
+    finally:
+        registry_of(app).rate_limits._chain = chain
+    assert refused.status_code == 429 and "Nothing you typed has been lost" in text(refused)
+    continues = [keys for keys in calls if "/continue/" in keys[0]]
+    assert len(continues) == 3  # one round trip per Continue, for both limits
+    assert [k.split("/")[1:3] for k in continues[0]] == [["address", "continue"]] * 2
