@@ -15,7 +15,6 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
@@ -81,24 +80,27 @@ def email_key(email: str) -> str:
 _FIND_LETTER = select(Letter).where(
     Letter.public_id == bindparam("public_id"), Letter.campaign_id == bindparam("campaign_id")
 )
+# Core (the table, not the mapped class): an ORM-enabled UPDATE goes through the ORM's bulk
+# machinery on every call (about a sixth of Send's CPU), and nothing here needs it.
+_LETTERS = Letter.__table__
 _SUBMIT_DRAFT = (
-    update(Letter)
-    .where(Letter.id == bindparam("letter_id"), Letter.status == LetterStatus.DRAFT)
+    update(_LETTERS)
+    .where(_LETTERS.c.id == bindparam("letter_id"), _LETTERS.c.status == LetterStatus.DRAFT)
     .values(
         status=bindparam("new_status"),
         submitted_at=bindparam("now"),
         updated_at=bindparam("now"),
         confirmed_at=bindparam("confirmed_at"),
     )
-    .returning(Letter.id)
-    .execution_options(synchronize_session=False)
+    .returning(_LETTERS.c.id)
 )
 
 
 def sent_before(earlier, *, campaign_id, recipient_key, email_key, letter_id) -> tuple:
-    """Conditions on ``earlier`` (Letter, or an alias of it): a letter of this campaign from
-    this address to this recipient, sent (confirmed or awaiting confirmation), other than this
-    one. The values are columns (for a correlated subquery) or bind parameters."""
+    """Conditions on ``earlier`` (Letter, an alias of it, or a table's columns): a letter of
+    this campaign from this address to this recipient, sent (confirmed or awaiting
+    confirmation), other than this one. The values are columns (for a correlated subquery) or
+    bind parameters."""
     return (
         earlier.campaign_id == campaign_id,
         earlier.recipient_key == recipient_key,
@@ -108,17 +110,17 @@ def sent_before(earlier, *, campaign_id, recipient_key, email_key, letter_id) ->
     )
 
 
-_EARLIER = aliased(Letter)
+_EARLIER = _LETTERS.alias("earlier")
 # The same, only if the address has sent this recipient no other letter in this campaign: the
 # usual case, settled in the one statement.
 _SUBMIT_FIRST_DRAFT = _SUBMIT_DRAFT.where(
     ~exists().where(
         *sent_before(
-            _EARLIER,
-            campaign_id=Letter.campaign_id,
-            recipient_key=Letter.recipient_key,
-            email_key=Letter.email_key,
-            letter_id=Letter.id,
+            _EARLIER.c,
+            campaign_id=_LETTERS.c.campaign_id,
+            recipient_key=_LETTERS.c.recipient_key,
+            email_key=_LETTERS.c.email_key,
+            letter_id=_LETTERS.c.id,
         )
     )
 )
