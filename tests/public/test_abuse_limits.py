@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -183,20 +184,29 @@ def test_supporter_details_are_not_needed_to_read_the_limit_page(pg_journey, app
     assert letters() == 1
 
 
-def test_a_letter_refused_by_one_limit_uses_up_none_after_it(pg_journey, app, tune):
-    """The send limits are counted in turn (address, postcode, MP, email), in one round trip to
-    Redis: a try the postcode limit refuses is not counted against the MP, so it cannot be used
-    to use up an MP's letters (or an address's) without sending any."""
-    tune(app, rate_limit_per_postcode="1 per hour", rate_limit_per_mp="2 per hour")
-    chain = registry_of(app).rate_limits._chain
-    calls = []
+@contextmanager
+def redis_round_trips(app):
+    """The keys of each round trip the app's rate limits make to Redis, while inside."""
+    limits = registry_of(app).rate_limits
+    chain, calls = limits._chain, []
 
     def counted(*args, **kwargs):
         calls.append(kwargs["keys"])
         return chain(*args, **kwargs)
 
-    registry_of(app).rate_limits._chain = counted
+    limits._chain = counted
     try:
+        yield calls
+    finally:
+        limits._chain = chain
+
+
+def test_a_letter_refused_by_one_limit_uses_up_none_after_it(pg_journey, app, tune):
+    """The send limits are counted in turn (address, postcode, MP, email), in one round trip to
+    Redis: a try the postcode limit refuses is not counted against the MP, so it cannot be used
+    to use up an MP's letters (or an address's) without sending any."""
+    tune(app, rate_limit_per_postcode="1 per hour", rate_limit_per_mp="2 per hour")
+    with redis_round_trips(app) as calls:
         first = app.test_client()
         assert send(first, write_letter(first)).status_code == 302
         same_postcode = app.test_client()
@@ -210,8 +220,6 @@ def test_a_letter_refused_by_one_limit_uses_up_none_after_it(pg_journey, app, tu
         fourth = app.test_client()
         refused = send(fourth, write_letter(fourth, "SW1A 0AA", email="d@example.com"))
         assert_too_many(refused, "A lot of people are writing to this MP right now")
-    finally:
-        registry_of(app).rate_limits._chain = chain
     sends = [keys for keys in calls if "/send/" in keys[0]]  # not the lookups and Continues
     assert len(sends) == 4  # one round trip per Send
     assert [k.split("/")[1] for k in sends[0]] == ["address", "postcode", "mp", "email"]
@@ -221,22 +229,12 @@ def test_continue_counts_every_address_limit_in_one_round_trip(pg_journey, app, 
     """The per-address setting is two limits (a minute's and an hour's); Continue counts both
     in one round trip to Redis, and the second is still enforced."""
     tune(app, rate_limit_per_address="100 per minute;2 per hour")
-    chain = registry_of(app).rate_limits._chain
-    calls = []
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs["keys"])
-        return chain(*args, **kwargs)
-
-    registry_of(app).rate_limits._chain = counted
-    try:
+    with redis_round_trips(app) as calls:
         page = open_letter(pg_journey)
         action, fields = fill(page)
         assert pg_journey.post(action, data=fields).status_code == 302
         assert pg_journey.post(action, data=fields).status_code == 302
         refused = pg_journey.post(action, data=fields)
-    finally:
-        registry_of(app).rate_limits._chain = chain
     assert refused.status_code == 429 and "Nothing you typed has been lost" in text(refused)
     continues = [keys for keys in calls if "/continue/" in keys[0]]
     assert len(continues) == 3  # one round trip per Continue, for both limits
