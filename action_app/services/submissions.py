@@ -159,11 +159,14 @@ def save_draft(
     again, and their Send, which does wait, makes it durable with itself. The caller's
     ``commit()`` then has nothing to send."""
     values = letter_values(
-        campaign, recipient, postcode=postcode, letter=letter, source=source, form_token=form_token
+        campaign,
+        recipient,
+        postcode=postcode,
+        letter=letter,
+        source=source,
+        form_token=form_token,
+        language=language,
     )
-    values["language"] = language  # every later email about the letter comes in it
-    # the wording they read, in their language (naming the copy's recipient where there is one)
-    values["consent_version"] = consent_version(language, with_copy=bool(values["copy_email"]))
     now = utcnow()
     if draft is not None and draft.status == LetterStatus.DRAFT:
         db.session.execute(
@@ -209,9 +212,12 @@ def letter_values(
     letter: LetterInput,
     source: str | None = None,
     form_token: str = "",
+    language: str = "en",
 ) -> dict:
     """The columns of a letter from what the supporter typed: the templates rendered for them
-    (or, where the campaign lets them edit it, their own text with its tokens filled in)."""
+    (or, where the campaign lets them edit it, their own text with its tokens filled in), in
+    ``language``: every later email about the letter comes in it, and the consent wording
+    recorded is the one they read in it (naming the copy's recipient where there is one)."""
     supporter = letter.supporter(postcode)
     if campaign.body_editable:
         subject = fill_tokens(letter.subject, supporter)
@@ -245,7 +251,8 @@ def letter_values(
         "body_after": after,
         "opt_ins": [slug for slug in letter.opt_ins if slug in offered],
         "source": source,
-        "consent_version": consent_version("en", with_copy=bool(copy)),
+        "language": language,
+        "consent_version": consent_version(language, with_copy=bool(copy)),
     }
 
 
