@@ -6,10 +6,14 @@ production, this process's memory when embedded) and the moving-window strategy;
 letter is written), so the limits are applied by hand rather than by route decorators, and no
 Flask extension hooks into every request. When Redis cannot be reached, each process counts in
 its own memory for a while (logged) and letters are still taken: a limit must never stop the site.
+A person's client address, email and postcode are counted under a keyed hash of them
+(``unnamed``), never by name.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import threading
@@ -181,10 +185,20 @@ def rate_limits() -> RateLimits:
     return current_registry().rate_limits
 
 
+def unnamed(value: str) -> str:
+    """A person's identifier (their client address, email or postcode) as a limit's key holds
+    it: a keyed hash, so the limit store never names anyone. ``people erase`` cannot reach
+    these keys (they expire with their windows, a day at most by default), and need not."""
+    secret = current_registry().settings.secret_key.encode()
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def check_address(step: str) -> Refusal | None:
     """The per-address limit for one step of the journey (lookups, continue, send)."""
     settings = current_registry().settings
-    return rate_limits().hit("address", settings.rate_limit_per_address, step, client_address())
+    return rate_limits().hit(
+        "address", settings.rate_limit_per_address, step, unnamed(client_address())
+    )
 
 
 def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode: str):
@@ -195,10 +209,10 @@ def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode:
     lock its owner out. The caller lets such a letter wait for the owner's confirmation."""
     settings = current_registry().settings
     return rate_limits().hit_in_turn(
-        ("address", settings.rate_limit_per_address, ("send", client_address())),
-        ("postcode", settings.rate_limit_per_postcode, (postcode.replace(" ", ""),)),
+        ("address", settings.rate_limit_per_address, ("send", unnamed(client_address()))),
+        ("postcode", settings.rate_limit_per_postcode, (unnamed(postcode.replace(" ", "")),)),
         ("mp", settings.rate_limit_per_mp, (str(campaign_id), recipient_key)),
-        ("email", settings.rate_limit_per_email, (email_key,)),
+        ("email", settings.rate_limit_per_email, (unnamed(email_key),)),
     )
 
 
@@ -206,4 +220,5 @@ def may_email_owner(email_key: str) -> bool:
     """Whether one more confirmation email may go to this address, for a letter over its
     per-email limit (counts it if so): the platform must not be a way to flood an inbox."""
     settings = current_registry().settings
-    return rate_limits().hit("owner_email", settings.rate_limit_owner_emails, email_key) is None
+    limits = settings.rate_limit_owner_emails
+    return rate_limits().hit("owner_email", limits, unnamed(email_key)) is None

@@ -45,3 +45,12 @@ def send(client, check_response):
     check_page = client.get(check_response.headers["Location"])
     form = post_form(check_page)
     return client.post(form["action"], data=form["fields"])
+
+
+def redis_keys(app) -> list[str]:
+    """Every key in the app's Redis (none when embedded)."""
+    from action_app.kv import RedisStore
+    from action_app.registry import registry_of
+
+    store = registry_of(app).store
+    return list(store.client.scan_iter("*")) if isinstance(store, RedisStore) else []

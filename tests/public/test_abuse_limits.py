@@ -19,7 +19,7 @@ from action_app.registry import registry_of
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
-from tests.journey import SUPPORTER, fill, open_letter, send, write_letter
+from tests.journey import SUPPORTER, fill, open_letter, redis_keys, send, write_letter
 
 URL = "/c/test-campaign"
 
@@ -239,3 +239,14 @@ def test_continue_counts_every_address_limit_in_one_round_trip(pg_journey, app, 
     continues = [keys for keys in calls if "/continue/" in keys[0]]
     assert len(continues) == 3  # one round trip per Continue, for both limits
     assert [k.split("/")[1:3] for k in continues[0]] == [["address", "continue"]] * 2
+
+
+def test_the_limits_never_name_the_supporter(pg_journey, app):
+    """The limit store counts a person's client address, email and postcode under a keyed hash:
+    no key names them (``people erase`` cannot reach these keys before they expire)."""
+    assert send(pg_journey, write_letter(pg_journey, email="Named.Person+mp@example.com"))
+    limit_keys = [k for k in redis_keys(app) if k.startswith("LIMITS:")]
+    scopes = {k.split("/")[1] for k in limit_keys}
+    assert {"address", "postcode", "mp", "email"} <= scopes
+    for name in ("named.person", "Named.Person", "127.0.0.1", "SW1A1AA", "SW1A 1AA"):
+        assert not [k for k in limit_keys if name in k], name
