@@ -58,15 +58,11 @@ def test_a_draft_saved_inside_a_begun_transaction_still_waits_for_the_disk(app, 
 
     from action_app.models import Campaign
     from action_app.services.campaign_cache import campaign_snapshot
-    from action_app.services.letters import recipient_for, render_letter
-    from action_app.services.lookup import list_seats
-    from action_app.services.submissions import LetterInput, save_draft
     from tests.conftest import prepare_journey
+    from tests.drafts import recipients, write_draft
 
     campaign = campaign_snapshot(prepare_journey(app))
-    seat = next(s for s in list_seats() if s.member and s.member.email)
-    recipient = recipient_for(campaign, seat)
-    parts = render_letter(campaign, recipient)
+    recipient = recipients(campaign)[0]
     seen: list[tuple[str, str]] = []
 
     def after_execute(conn, cursor, statement, parameters, context, executemany):
@@ -74,23 +70,13 @@ def test_a_draft_saved_inside_a_begun_transaction_still_waits_for_the_disk(app, 
             status = conn.connection.dbapi_connection.info.transaction_status.name
             seen.append((status, "set_config" in statement))
 
-    def draft(token: str) -> str:
-        return save_draft(
-            campaign, recipient, postcode="SW1A 1AA", source=None, form_token=token,
-            letter=LetterInput(
-                name="Sam", email="sam@example.org", address_line_1="1 Road", town="Town",
-                subject=parts.subject, body_before=parts.before, body_after=parts.after,
-            ),
-            commit_alone=True,
-        )  # fmt: skip
-
     event.listen(db.engine, "after_cursor_execute", after_execute)
     try:
         db.session.commit()
-        draft("alone-token-0001")  # nothing begun: its own transaction, not waiting
+        write_draft(campaign, recipient, "alone-token-0001", commit_alone=True)  # nothing begun
         db.session.commit()
         db.session.scalar(select(Campaign.id))  # the caller has begun a transaction
-        draft("inside-token-0001")
+        write_draft(campaign, recipient, "inside-token-0001", commit_alone=True)
         db.session.commit()
     finally:
         event.remove(db.engine, "after_cursor_execute", after_execute)

@@ -12,11 +12,10 @@ from action_app.models import OutboundMessage
 from action_app.services import pacing, sending
 from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.campaigns import CampaignInvalid, parse_campaign_document
-from action_app.services.letters import recipient_for, render_letter
-from action_app.services.lookup import list_seats
 from action_app.services.pacing import PacingRule, next_opening, next_slot, within_hours
-from action_app.services.submissions import LetterInput, find_letter, save_draft, submit_draft
+from action_app.services.submissions import find_letter, submit_draft
 from tests.conftest import CAMPAIGN_DOCUMENT, prepare_journey
+from tests.drafts import recipients, write_draft
 from tests.html import text
 from tests.journey import send, write_letter
 
@@ -130,19 +129,12 @@ def clock(monkeypatch):
 
 def letters_to_one_mp(campaign, count: int) -> list[int]:
     view = campaign_snapshot(campaign)
-    seat = next(s for s in list_seats() if s.member and s.member.email)
-    recipient = recipient_for(view, seat)
-    parts = render_letter(view, recipient)
+    recipient = recipients(view)[0]
     ids = []
     for i in range(count):
-        public_id = save_draft(
-            view, recipient, postcode="SW1A 1AA", source=None, form_token=f"pace-{i}",
-            letter=LetterInput(
-                name=f"Sam {i}", email=f"sam{i}@example.org", address_line_1="1 Road",
-                town="Town", subject=parts.subject, body_before=parts.before,
-                body_after=parts.after,
-            ),
-        )  # fmt: skip
+        public_id = write_draft(
+            view, recipient, f"pace-{i}", name=f"Sam {i}", email=f"sam{i}@example.org"
+        )
         action = find_letter(public_id, view.id)
         submit_draft(action, require_confirmation=False)
         ids.append(action.id)

@@ -17,11 +17,10 @@ from action_app.models.types import utcnow
 from action_app.registry import registry_of
 from action_app.services import sending
 from action_app.services.campaign_cache import campaign_snapshot
-from action_app.services.letters import recipient_for, render_letter
-from action_app.services.lookup import list_seats
 from action_app.services.participation import campaign_totals
-from action_app.services.submissions import LetterInput, find_letter, save_draft, submit_draft
+from action_app.services.submissions import find_letter, submit_draft
 from tests.conftest import prepare_journey
+from tests.drafts import recipients, write_draft
 from workers.tasks import relay_outbox_task
 
 
@@ -60,18 +59,12 @@ class Killed(BaseException):
 def write_letters(app, count: int, one_mp: bool = False, **campaign_changes) -> list[int]:
     """Submitted letters, each to a different MP (or all to one), committed."""
     campaign = campaign_snapshot(prepare_journey(app, **campaign_changes))
-    seats = [s for s in list_seats() if s.member and s.member.email]
+    each = recipients(campaign)
     ids = []
     for i in range(count):
-        recipient = recipient_for(campaign, seats[0 if one_mp else i])
-        parts = render_letter(campaign, recipient)
-        public_id = save_draft(
-            campaign, recipient, postcode="SW1A 1AA", source="relay", form_token=f"relay-{i}",
-            letter=LetterInput(
-                name=f"Sam {i}", email=f"sam{i}@example.org", address_line_1="1 Road",
-                town="Town", subject=parts.subject, body_before=parts.before,
-                body_after=parts.after,
-            ),
+        public_id = write_draft(
+            campaign, each[0 if one_mp else i], f"relay-{i}",
+            name=f"Sam {i}", email=f"sam{i}@example.org", source="relay",
         )  # fmt: skip
         letter = find_letter(public_id, campaign.id)
         submit_draft(letter, require_confirmation=False)

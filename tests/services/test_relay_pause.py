@@ -40,27 +40,12 @@ class Recording:
 def letter(any_app, fake_members):
     """One submitted letter with its pending message (as in test_sending)."""
     from action_app.services.campaign_cache import campaign_snapshot
-    from action_app.services.letters import recipient_for, render_letter
-    from action_app.services.lookup import list_seats
-    from action_app.services.submissions import (
-        LetterInput,
-        find_letter,
-        save_draft,
-        submit_draft,
-    )
+    from action_app.services.submissions import find_letter, submit_draft
     from tests.conftest import prepare_journey
+    from tests.drafts import recipients, write_draft
 
     campaign = campaign_snapshot(prepare_journey(any_app))
-    seat = next(s for s in list_seats() if s.member and s.member.email)
-    recipient = recipient_for(campaign, seat)
-    parts = render_letter(campaign, recipient)
-    supporter = LetterInput(
-        name="Sam", email="sam@example.org", address_line_1="1 Road", town="Town",
-        subject=parts.subject, body_before=parts.before, body_after=parts.after,
-    )  # fmt: skip
-    public_id = save_draft(
-        campaign, recipient, postcode="SW1A 1AA", source=None, form_token="t", letter=supporter
-    )
+    public_id = write_draft(campaign, recipients(campaign)[0], "t")
     saved = find_letter(public_id, campaign.id)
     submit_draft(saved, require_confirmation=False)
     db.session.commit()
