@@ -312,7 +312,8 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
     )
     if changing:
         abuse.annotate_draft(public_id, **marks)
-    db.session.commit()
+    if db.session().in_transaction():  # a new draft was committed as it was written
+        db.session.commit()
     _remember(public_id)
     return redirect(url_for("public.check", slug=campaign.slug, public_id=public_id))
 

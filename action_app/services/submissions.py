@@ -30,7 +30,7 @@ from action_app.services.letters import (
     render_letter,
 )
 from action_app.services.retention import CONFIRMATION_DAYS
-from action_app.sql import commit_each_statement, insert_unless_exists
+from action_app.sql import insert_unless_exists, run_alone
 from action_app.stats.counting import count_letter_accepted, count_letter_queued
 
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -154,10 +154,10 @@ def save_draft(
     settled when they send, by the one-letter-per-supporter index.
 
     ``commit_alone`` (the journey's Continue): if the session has begun nothing, a new draft's
-    INSERT is its own transaction and commits as it runs, without BEGIN and COMMIT round trips
-    and without waiting for the disk (``sql.insert_unless_exists``): the supporter can type it
-    again, and their Send, which does wait, makes it durable with itself. The caller's
-    ``commit()`` then has nothing to send."""
+    INSERT is its own transaction on a pooled connection of its own (``sql.run_alone``, not the
+    session), committed as it runs without BEGIN and COMMIT round trips and without waiting for
+    the disk (``sql.insert_unless_exists``): the supporter can type it again, and their Send,
+    which does wait, makes it durable with itself. The session has then begun nothing."""
     values = letter_values(
         campaign,
         recipient,
@@ -178,8 +178,6 @@ def save_draft(
         return draft.public_id
     public_id = secrets.token_urlsafe(16)
     alone = commit_alone and not db.session().in_transaction()
-    if alone:
-        commit_each_statement(db.session())
     statement = insert_unless_exists(
         db.session.get_bind().dialect.name,
         Letter.__table__,
@@ -187,18 +185,19 @@ def save_draft(
         "public_id",
         wait_for_disk=not alone,
     )
-    row = db.session.execute(
-        statement,
-        {
-            **values,
-            "public_id": public_id,
-            "campaign_id": campaign.id,
-            "status": LetterStatus.DRAFT,
-            "created_at": now,
-            "updated_at": now,
-            **(marks or {}),
-        },
-    ).first()
+    row_values = {
+        **values,
+        "public_id": public_id,
+        "campaign_id": campaign.id,
+        "status": LetterStatus.DRAFT,
+        "created_at": now,
+        "updated_at": now,
+        **(marks or {}),
+    }
+    if alone:
+        row = run_alone(db.session.get_bind(), statement, row_values)
+    else:
+        row = db.session.execute(statement, row_values).first()
     if row is not None:
         return row.public_id
     return db.session.scalar(select(Letter.public_id).where(Letter.form_token == form_token))

@@ -245,11 +245,12 @@ def test_back_and_resubmit_reuses_the_same_letter(pg_journey):
 def test_a_new_draft_is_one_round_trip_to_the_database(app, pg_journey):
     """Continue is the busiest write in a surge: a new draft is its one INSERT, committed as it
     runs, with no BEGIN before it or COMMIT after it (PostgreSQL had no transaction open when
-    the INSERT came back), and without waiting for the disk; that setting ends with it.
-    Changing a draft (two statements) stays one transaction, which waits for the disk."""
+    the INSERT came back), and without waiting for the disk; that setting ends with it. It
+    goes past the ORM session, which begins nothing for it. Changing a draft (two statements)
+    stays one transaction of the session, which waits for the disk."""
     from sqlalchemy import event
 
-    seen: list[tuple[str, str, bool, str]] = []
+    seen: list[tuple[str, str, bool, str, bool]] = []
 
     def after_execute(conn, cursor, statement, parameters, context, executemany):
         if statement.startswith(("INSERT INTO letters", "UPDATE letters")):
@@ -257,7 +258,8 @@ def test_a_new_draft_is_one_round_trip_to_the_database(app, pg_journey):
             # What a commit on this connection would do now (the INSERT's has happened).
             mode = cursor.connection.execute("SHOW synchronous_commit").fetchone()[0]
             asks_not_to_wait = "set_config('synchronous_commit', 'off', true)" in statement
-            seen.append((statement.split()[0], status.name, asks_not_to_wait, mode))
+            in_session = db.session().in_transaction()
+            seen.append((statement.split()[0], status.name, asks_not_to_wait, mode, in_session))
 
     engine = db.engine
     event.listen(engine, "after_cursor_execute", after_execute)
@@ -270,8 +272,8 @@ def test_a_new_draft_is_one_round_trip_to_the_database(app, pg_journey):
     finally:
         event.remove(engine, "after_cursor_execute", after_execute)
     assert changed.headers["Location"] == first.headers["Location"]
-    assert seen[0] == ("INSERT", "IDLE", True, "on")
-    assert seen[1:] and all(s[1:] == ("INTRANS", False, "on") for s in seen[1:])
+    assert seen[0] == ("INSERT", "IDLE", True, "on", False)
+    assert seen[1:] and all(s[1:] == ("INTRANS", False, "on", True) for s in seen[1:])
     assert db.session.scalar(select(Letter.supporter_name)) == "Another Name"
 
 
