@@ -41,6 +41,7 @@ mail-deps:
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	SECRET_KEY=compose-config-check $(BIN)/docker-compose config --quiet
 
 ## audit: pip-audit over the installed dependencies; fails on a known vulnerability with a fix.

@@ -71,8 +71,8 @@ def main() -> None:
                 profiler.enable()
             for n in range(ROUND):
                 _one_letter(
-                client, write_paths, fields, 50 + r * ROUND + n, send=not args.continue_only
-            )
+                    client, write_paths, fields, 50 + r * ROUND + n, send=not args.continue_only
+                )
             if profiler:
                 profiler.disable()
             own.append((time.process_time() - started) / ROUND * 1000)

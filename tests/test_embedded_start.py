@@ -139,7 +139,7 @@ def test_campaign_page_to_eml_in_the_outbox(started):
     assert children, "the starter should have a web server and a worker running"
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=40)
-    stopping = log.read_text()[len(printed):]
+    stopping = log.read_text()[len(printed) :]
     assert "ERROR" not in stopping, stopping
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_alive(pid) for pid in children):

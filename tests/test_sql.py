@@ -16,9 +16,7 @@ _TABLE = Table(
 
 
 def _insert(connection, token: str, **options):
-    statement = insert_unless_exists(
-        connection.dialect.name, _TABLE, ("token",), "id", **options
-    )
+    statement = insert_unless_exists(connection.dialect.name, _TABLE, ("token",), "id", **options)
     return connection.execute(statement, {"token": token}).first()
 
 

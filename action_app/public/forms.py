@@ -74,9 +74,7 @@ _TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]
 
 def one_line(what: str):
     def check(form, field):
-        problem = (
-            header_problem_message(what, field.data) if isinstance(field.data, str) else None
-        )
+        problem = header_problem_message(what, field.data) if isinstance(field.data, str) else None
         if problem:
             raise ValidationError(problem)
 

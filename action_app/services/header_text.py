@@ -52,9 +52,7 @@ def header_problem_message(what: str, value: str) -> str | None:
     for a value that may not reach a header, or None if it may."""
     rule = header_rule_broken(value)
     if rule == "control":
-        return gettext(
-            "%(what)s must not contain line breaks or special characters", what=what
-        )
+        return gettext("%(what)s must not contain line breaks or special characters", what=what)
     if rule == "encoded":
         return gettext(
             "%(what)s must not contain the characters =? followed later by ?=", what=what

@@ -151,9 +151,7 @@ def _disowned(message, letter, campaign, settings, name, address, original) -> E
         email["To"] = intended
     if original is not None:
         email["In-Reply-To"] = email["References"] = emails.message_id(original, settings)
-    email["Subject"] = gettext(
-        "Please disregard a letter sent to you: its sender did not write it"
-    )
+    email["Subject"] = gettext("Please disregard a letter sent to you: its sender did not write it")
     sent = original.sent_at if original is not None else None
     names = {
         "signed": letter.supporter_name,

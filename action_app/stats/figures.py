@@ -148,8 +148,9 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
     """Read the counters once and build every breakdown from them."""
     now = now or utcnow()
     rows = db.session.execute(
-        select(StatsCounter.dimension, StatsCounter.bucket, StatsCounter.metric, StatsCounter.value)
-        .where(StatsCounter.campaign_id == campaign.id)
+        select(
+            StatsCounter.dimension, StatsCounter.bucket, StatsCounter.metric, StatsCounter.value
+        ).where(StatsCounter.campaign_id == campaign.id)
     ).all()
     seats: dict[str, Row] = {}
     sources: dict[str, Row] = {}

@@ -135,9 +135,7 @@ DOCUMENT = {
                     "200": {
                         "description": "The counts, at most a few seconds old.",
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Count"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Count"}}
                         },
                     },
                     "404": _error("No published campaign has this slug."),
@@ -154,9 +152,7 @@ DOCUMENT = {
                     "200": {
                         "description": "The figures, from the counters the workers keep.",
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Stats"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Stats"}}
                         },
                     },
                     "401": _error("No token, an unknown token, or a revoked one."),

@@ -35,10 +35,16 @@ def _answer(check, letter: Letter, token: str):
     campaign = db.session.get(Campaign, check.campaign_id)
     version = (campaign.translations or {}).get(language_of(letter.language).value) or {}
     words = text_for(letter.language)
-    context = {"check": check, "letter": letter, "campaign": campaign, "words": words,
-               "campaign_title": version.get("title") or campaign.title,
-               "answers": list(ReplyAnswer), "token": token,
-               "lang": None if language_of(letter.language) == Language.EN else letter.language}
+    context = {
+        "check": check,
+        "letter": letter,
+        "campaign": campaign,
+        "words": words,
+        "campaign_title": version.get("title") or campaign.title,
+        "answers": list(ReplyAnswer),
+        "token": token,
+        "lang": None if language_of(letter.language) == Language.EN else letter.language,
+    }
     if check.answer is not None:
         return render_template("stats/reply_done.html", already=True, **context)
     chosen = request.values.get("answer", "")

@@ -87,6 +87,8 @@ def stats_document(figures: Figures) -> dict:
 
 def live_document(figures: Figures) -> dict:
     """The small answer the dashboard's script asks for every few seconds."""
-    return {"generated_at": figures.read_at.isoformat(timespec="seconds") + "Z",
-            "headline": headline_document(figures),
-            "opt_ins": {slug: count for slug, _, count in figures.opt_ins}}
+    return {
+        "generated_at": figures.read_at.isoformat(timespec="seconds") + "Z",
+        "headline": headline_document(figures),
+        "opt_ins": {slug: count for slug, _, count in figures.opt_ins},
+    }

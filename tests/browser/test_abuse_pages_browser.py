@@ -29,7 +29,10 @@ def test_the_too_many_page_is_accessible(page, live_server, journey_app, tune): 
 
 
 def test_a_letter_over_the_email_limit_page_is_accessible(
-    page, live_server, journey_app, tune  # noqa: F811
+    page,
+    live_server,
+    journey_app,
+    tune,  # noqa: F811
 ):
     """Over the per-email limit a letter is taken and waits for its owner; the page says why."""
     tune(journey_app, rate_limit_per_email="0 per hour")

@@ -73,8 +73,10 @@ def test_stats_and_the_hex_map_use_the_official_spelling(journey, tmp_path):
 
 
 def test_a_csv_import_never_undoes_the_official_spelling(any_app, fake_members):
-    row = (f'"{POSTCODES_IO}","{CODE}","4874","Andrew Western MP","Andrew Western","Labour",'
-           '"andrew.western.mp@parliament.uk","North West","England"\n')
+    row = (
+        f'"{POSTCODES_IO}","{CODE}","4874","Andrew Western MP","Andrew Western","Labour",'
+        '"andrew.western.mp@parliament.uk","North West","England"\n'
+    )
     # Imported first, the seat carries the CSV's spelling (the only one known)...
     import_members_csv(io.StringIO(CSV_HEADER + row))
     db.session.commit()

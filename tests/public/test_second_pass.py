@@ -108,8 +108,10 @@ def test_the_whole_journey_stays_in_the_frame_without_a_cookie(any_app, fake_mem
     form = next(f for f in forms(embed) if f["method"] == "get")
     assert form["fields"]["embed"] == "1" and form["fields"]["source"] == "partner-9"
     # A GET form's fields replace its action's query, as a browser does.
-    mp_page = browser.get(unescape(form["action"]).split("?")[0],
-                          query_string={**form["fields"], "postcode": "SW1A 1AA"})
+    mp_page = browser.get(
+        unescape(form["action"]).split("?")[0],
+        query_string={**form["fields"], "postcode": "SW1A 1AA"},
+    )
     assert csp(mp_page)["frame-ancestors"] == framed and "X-Frame-Options" not in mp_page.headers
     assert 'class="embed' in mp_page.text and "embed-frame.js" in mp_page.text
     link = unescape(re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.text)[1])
@@ -124,8 +126,9 @@ def test_the_whole_journey_stays_in_the_frame_without_a_cookie(any_app, fake_mem
     check_page = browser.get(check_url)
     assert check_page.status_code == 200 and csp(check_page)["frame-ancestors"] == framed
     # "Change your letter" opens the draft again, in the frame, with what was typed.
-    change = unescape(re.search(r'href="(/c/test-campaign/write\?[^"]*draft=[^"]+)"',
-                                check_page.text)[1])
+    change = unescape(
+        re.search(r'href="(/c/test-campaign/write\?[^"]*draft=[^"]+)"', check_page.text)[1]
+    )
     assert "own=" in change and "embed=1" in change
     again = browser.get(change)
     assert post_form(again)["fields"]["email"] == fields["email"]
@@ -141,8 +144,9 @@ def test_the_whole_journey_stays_in_the_frame_without_a_cookie(any_app, fake_mem
     # The token is the only key: without it, or with another letter's, the letter is not shown.
     bare = re.sub(r"&?own=[^&]+", "", check_url)
     assert browser.get(bare).status_code == 404
-    other = re.sub(r"own=[^&]+", "own=" + re.search(r"own=([^&]+)", check_url)[1][:-2] + "xx",
-                   check_url)
+    other = re.sub(
+        r"own=[^&]+", "own=" + re.search(r"own=([^&]+)", check_url)[1][:-2] + "xx", check_url
+    )
     assert browser.get(other).status_code == 404
     # Outside a frame the same page still wants the session, and refuses every frame.
     outside = browser.get(sent.headers["Location"].replace("embed=1", "embed=0"))

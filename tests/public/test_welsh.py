@@ -114,9 +114,7 @@ def test_the_whole_journey_in_welsh(pg_journey, smtp_server):  # noqa: F811
     set_campaign(translations={"cy": WELSH})
     campaign = pg_journey.get(URL, query_string={"lang": "cy"})
     assert title(campaign).startswith(WELSH["title"]) and WELSH["summary"] in text(campaign)
-    mp_page = pg_journey.get(
-        f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA", "lang": "cy"}
-    )
+    mp_page = pg_journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA", "lang": "cy"})
     link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
     page = pg_journey.get(unescape(link[1]))
     assert "Achubwch y llyfrgell." in page.get_data(as_text=True)

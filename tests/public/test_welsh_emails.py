@@ -38,7 +38,7 @@ def english_sentences() -> set[str]:
             continue
         for run in PLACEHOLDER.split(message.id):
             for sentence in re.split(r"(?<=[.:?!])\s+|\n+", run):
-                sentence = sentence.strip(" .,:;\"“”()")
+                sentence = sentence.strip(' .,:;"“”()')
                 if len(sentence.split()) >= 3 and sentence not in welsh:
                     found.add(sentence)
     return found
@@ -97,9 +97,7 @@ def readable(data: bytes) -> tuple[str, str]:
     return str(parsed["Subject"]), parsed.get_content()
 
 
-@pytest.mark.parametrize(
-    "kind", [*SUPPORTER_KINDS, MessageKind.DISOWNED, "reply_check"], ids=str
-)
+@pytest.mark.parametrize("kind", [*SUPPORTER_KINDS, MessageKind.DISOWNED, "reply_check"], ids=str)
 def test_every_email_about_a_welsh_letter_is_in_welsh(welsh_letter, kind):
     letter, campaign = welsh_letter
     if kind == "reply_check":
@@ -122,7 +120,7 @@ def test_the_reply_question_and_its_page_are_in_the_letters_language(welsh_lette
     subject, body = readable(reply_question(letter, campaign).data)
     assert subject == "A atebodd Rachel Blake eich llythyr?"
     assert body.startswith("Helo Jane Smith,")
-    assert f"am \"{WELSH['title']}\"" in body
+    assert f'am "{WELSH["title"]}"' in body
     link = re.search(r"https?://\S+/reply/(\S+)\?answer=replied&lang=cy", body)
     assert link, body
 
@@ -143,8 +141,9 @@ def test_the_reply_page_of_a_welsh_letter_is_in_welsh(app, fake_members):
     check_page = browser.get(saved.headers["Location"])
     assert "Peidiwch ag anfon e-bost ataf ymhen ychydig wythnosau" in text(check_page)
     form = post_form(check_page)
-    browser.post(form["action"], data={k: v for k, v in form["fields"].items()
-                                       if k != "no_reply_check"})
+    browser.post(
+        form["action"], data={k: v for k, v in form["fields"].items() if k != "no_reply_check"}
+    )
     check = db.session.scalar(select(ReplyCheck))
     assert check.language == "cy"
     url = f"/reply/{replies.answer_token(check.id)}"

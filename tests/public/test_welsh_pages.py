@@ -63,7 +63,9 @@ def test_the_english_consent_version_is_unchanged_so_stored_versions_stay_valid(
     assert "c1-" + hashlib.sha256(wording.encode()).hexdigest()[:12] == CONSENT_VERSION
     assert consent_version("en") == CONSENT_VERSION == consent_version(None) == "c1-ecc3264f331c"
     assert consent_record(CONSENT_VERSION) == {
-        "version": CONSENT_VERSION, "language": "en", "wording": wording,
+        "version": CONSENT_VERSION,
+        "language": "en",
+        "wording": wording,
     }
 
 
@@ -78,7 +80,9 @@ def test_the_welsh_consent_version_is_a_digest_of_the_welsh_wording(app):
     # A wording since changed is still named by its language and digest.
     assert consent_record("c1-cy-0123456789ab")["language"] == "cy"
     assert consent_record("c1-0123456789ab") == {
-        "version": "c1-0123456789ab", "language": "en", "wording": None,
+        "version": "c1-0123456789ab",
+        "language": "en",
+        "wording": None,
     }
 
 
@@ -101,9 +105,7 @@ def test_a_consent_version_worked_out_without_the_catalogues_is_not_kept(app):
 
 
 def test_a_welsh_letter_stores_the_welsh_consent_version_and_the_export_shows_it(journey):
-    response = write_letter(
-        journey, "SW1A 1AA", params={"lang": "cy"}, email="cymraeg@example.org"
-    )
+    response = write_letter(journey, "SW1A 1AA", params={"lang": "cy"}, email="cymraeg@example.org")
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     english = write_letter(journey, "SW1A 1AA", email="english@example.org")
     assert english.status_code == 302
@@ -126,8 +128,9 @@ def test_the_welsh_consent_box_reads_the_words_the_version_names(journey):
 
 def test_a_welsh_opt_in_keeps_the_welsh_words_beside_the_box(journey):
     set_campaign(organisations=[{"slug": "friends", "name": "Friends of the Library"}])
-    saved = write_letter(journey, "SW1A 1AA", params={"lang": "cy"}, email="cy@example.org",
-                         opt_ins=["friends"])
+    saved = write_letter(
+        journey, "SW1A 1AA", params={"lang": "cy"}, email="cy@example.org", opt_ins=["friends"]
+    )
     send(journey, saved)
     record = db.session.scalar(select(OptInRecord))
     assert record.statement == "Anfonwch newyddion ataf gan Friends of the Library drwy e-bost"

@@ -89,8 +89,8 @@ def test_steps_cover_every_figure_from_one_to_the_largest():
 def test_the_report_gives_one_mps_figures_and_no_supporter(app, organiser):
     dashboard = organiser.get("/stats/test-campaign").get_data(as_text=True)
     seat = next(r for r in _figures_rows(organiser) if r["nation"] == "England")
-    assert f'/stats/test-campaign/mp/{seat["gss_code"]}' in dashboard
-    page = organiser.get(f'/stats/test-campaign/mp/{seat["gss_code"]}')
+    assert f"/stats/test-campaign/mp/{seat['gss_code']}" in dashboard
+    page = organiser.get(f"/stats/test-campaign/mp/{seat['gss_code']}")
     assert page.status_code == 200
     words = text(page)
     assert seat["mp"] in words and "Letters sent to this MP 1" in words
@@ -100,7 +100,7 @@ def test_the_report_gives_one_mps_figures_and_no_supporter(app, organiser):
     for personal in ("ann@example.com", "Jane Smith", "12 High Street", "It matters to me"):
         assert personal not in html
     assert "stats.css" in html and "@media print" in _css(app)
-    report = organiser.get(f'/stats/test-campaign/mp/{seat["gss_code"]}.csv')
+    report = organiser.get(f"/stats/test-campaign/mp/{seat['gss_code']}.csv")
     rows = dict(csv.reader(io.StringIO(report.get_data(as_text=True))))
     assert rows["sent"] == "1" and rows["mp"] == seat["mp"] and rows["personalised"] == "1"
     assert "ann@example.com" not in report.get_data(as_text=True)

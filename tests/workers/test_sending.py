@@ -152,9 +152,7 @@ def _batch(campaign, count: int) -> list[int]:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_batch_loses_nothing(
-    app, live_campaign, smtp_server, start_worker
-):
+def test_a_worker_killed_mid_batch_loses_nothing(app, live_campaign, smtp_server, start_worker):
     worker = start_worker(app)
     ids = _batch(live_campaign, 500)
     for letter_id in ids:

@@ -60,9 +60,11 @@ def test_dashboard_csv_and_api_agree_with_the_letters_delivered(
 
     _, token = issue_token(organiser.id, "test", "tests")
     db.session.commit()
-    api = app.test_client().get(
-        "/api/v1/campaigns/test-campaign/stats", headers={"Authorization": f"Bearer {token}"}
-    ).get_json()
+    api = (
+        app.test_client()
+        .get("/api/v1/campaigns/test-campaign/stats", headers={"Authorization": f"Bearer {token}"})
+        .get_json()
+    )
     assert {r["label"]: r["sent"] for r in api["breakdowns"]["constituencies"]} == truth
     assert {r["key"]: r["sent"] for r in api["breakdowns"]["sources"]} == sources_csv
     assert api["headline"]["sent"] == 24 and api["headline"]["personalised"] == 6
