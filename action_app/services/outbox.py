@@ -81,6 +81,7 @@ def retry(message: OutboundMessage) -> int:
     caller commits, then dispatches it)."""
     if message.status != MessageStatus.FAILED:
         raise OutboxError("Only a failed message can be retried.")
+    _refuse_unsendable(message)
     _requeue(message)
     audit.record("message_retried", f"message {message.id}",
                  details={"last_error": message.last_error or ""})  # fmt: skip
@@ -98,6 +99,7 @@ def release(message: OutboundMessage) -> int:
         except held_letters.OutboxError as exc:
             raise OutboxError(str(exc)) from None
     else:
+        _refuse_unsendable(message)
         _requeue(message)
         letter_id = message.letter_id
     audit.record("message_released", f"message {message.id}")
@@ -114,6 +116,20 @@ def reject(message: OutboundMessage, reason: str) -> None:
     message.last_error = f"rejected by staff: {reason}"[:1000] if reason else "rejected by staff"
     audit.record("message_rejected", f"message {message.id}", note=reason)
     db.session.flush()
+
+
+def _refuse_unsendable(message: OutboundMessage) -> None:
+    """A message goes again only if its letter still can: not once the supporter's details are
+    removed, and a letter or copy only while its letter is confirmed (not withdrawn by the
+    address's owner, not rejected). The relay checks the same before it sends."""
+    letter = message.letter
+    if letter.scrubbed_at is not None:
+        raise OutboxError(
+            f"Message {message.id} cannot be sent: the supporter's details were removed."
+        )
+    if message.kind in LETTER_KINDS and letter.status != LetterStatus.CONFIRMED:
+        status = letter.status.replace("_", " ")
+        raise OutboxError(f"Message {message.id} cannot be sent: its letter is {status}.")
 
 
 def _requeue(message: OutboundMessage) -> None:

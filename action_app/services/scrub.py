@@ -32,13 +32,15 @@ from action_app.models import (
 log = logging.getLogger(__name__)
 
 BATCH = 500
-UNFINISHED = (MessageStatus.PENDING, MessageStatus.SENDING)
+# Given up when a letter is scrubbed: waiting, in flight, or held for a person to release.
+UNFINISHED = (MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.HELD)
 SCRUBBED_REASON = "not sent: the supporter's details were removed"
 
 
 def scrub_letters(letter_ids: list[int], now: datetime) -> int:
     """Remove the personal data of these letters (flushes); returns how many were scrubbed.
-    A message still waiting to go is given up, as there is nothing left to send."""
+    A message still waiting to go (or held) is given up, and a held letter is rejected, as
+    there is nothing left to send."""
     if not letter_ids:
         return 0
     scrubbed = db.session.execute(
@@ -62,6 +64,13 @@ def scrub_letters(letter_ids: list[int], now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
+    # A held letter can no longer be released: there is nothing left to send.
+    db.session.execute(
+        update(Letter)
+        .where(Letter.id.in_(letter_ids), Letter.status == LetterStatus.HELD)
+        .values(status=LetterStatus.REJECTED, hold_reason=SCRUBBED_REASON)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.letter_id.in_(letter_ids), OutboundMessage.status.in_(UNFINISHED))

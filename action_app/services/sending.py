@@ -47,6 +47,7 @@ from action_app.registry import current_registry
 from action_app.services import emails, notices, owner, pacing, relay, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id, localized
 from action_app.services.participation import UK, record_letter_sent
+from action_app.services.scrub import SCRUBBED_REASON
 from action_app.services.submissions import confirmation_token
 from action_app.sql import upsert
 from action_app.stats import counting
@@ -64,6 +65,9 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 3600
 # The messages that carry the letter itself: to the MP, and the copy to a fixed recipient.
 LETTER_KINDS = (MessageKind.MP, MessageKind.COPY)
+# Notes to an office that a letter it received was disowned: they go even for a letter whose
+# writer's details are gone.
+OFFICE_NOTES = frozenset(owner.NOTE_FOR.values())
 # A message the web could not queue is picked up by the next sweep after this grace, which
 # only covers the moment between the web's commit and its dispatch.
 NEVER_QUEUED_GRACE_SECONDS = 5
@@ -172,9 +176,19 @@ def deliver_follow_up(message: OutboundMessage, batch: Batch | None = None) -> O
         outcome.result = DeliveryResult.PAUSED
         _flush_unless(batch)
         return outcome
-    if message.kind == MessageKind.COPY and letter.status != LetterStatus.CONFIRMED:
-        # Its letter was held (the seat check) or stopped while the copy waited: the copy
-        # waits with it, or goes nowhere.
+    if letter.scrubbed_at is not None and message.kind not in OFFICE_NOTES:
+        # The supporter's details were removed (erased, or past their time): nothing to send,
+        # and no one to tell. A staff retry or release cannot bring it back either.
+        message.status = MessageStatus.FAILED
+        message.last_error = SCRUBBED_REASON
+        outcome.result = DeliveryResult.SKIPPED
+        _flush_unless(batch)
+        return outcome
+    if message.kind in LETTER_KINDS and letter.status != LetterStatus.CONFIRMED:
+        # Its letter was held (the seat check) or stopped (withdrawn by the address's owner,
+        # rejected) while the message waited, or a retry came after: it waits with its
+        # letter, or goes nowhere. Only a confirmed letter reaches an MP or the copy's
+        # recipient.
         held = letter.status == LetterStatus.HELD
         message.status = MessageStatus.HELD if held else MessageStatus.CANCELLED
         outcome.result = DeliveryResult.HELD if held else DeliveryResult.SKIPPED
