@@ -291,13 +291,16 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         field = form.body_before if campaign.body_editable else form.personal_paragraph
         field.errors = [verdict.message]
         return _write_page(campaign, form, journey)
-    bot = abuse.bot_reason(form.contact_me_by_fax_only.data, form.opened.data, form.form_token.data)
+    changing = draft is not None and draft.status == LetterStatus.DRAFT
+    bot = abuse.bot_reason(
+        form.contact_me_by_fax_only.data, form.opened.data, form.form_token.data,
+        timed=not changing,
+    )  # fmt: skip
     marks = abuse.draft_marks(
         seat_check=journey.seat_check,
         body_hash=text.fingerprint(),
         hold_reason=bot or (verdict.reason if verdict.action == "hold" else None),
     )
-    changing = draft is not None and draft.status == LetterStatus.DRAFT
     public_id = save_draft(
         campaign,
         journey.recipient,

@@ -67,8 +67,15 @@ def page_opened_token(form_token: str) -> str:
     return _signer().sign(form_token).decode()
 
 
-def bot_reason(honeypot: str | None, opened: str | None, form_token: str | None) -> str | None:
-    """Why this Continue looks automated (the reason a held letter carries), or None."""
+def bot_reason(
+    honeypot: str | None, opened: str | None, form_token: str | None, *, timed: bool = True
+) -> str | None:
+    """Why this Continue looks automated (the reason a held letter carries), or None.
+
+    ``timed=False`` (a draft being changed, which was timed when it was written): the page's
+    time is still checked for being signed and for this form, but a quick Continue is not
+    held against it. A supporter who opens "Change your letter" from the check page and finds
+    it fine presses Continue again within seconds."""
     if honeypot:
         return HONEYPOT_REASON
     try:
@@ -79,7 +86,7 @@ def bot_reason(honeypot: str | None, opened: str | None, form_token: str | None)
         return "bot check: the letter page's time belongs to another form"
     elapsed = utcnow().timestamp() - when.replace(tzinfo=None).timestamp()
     least = current_registry().settings.bot_min_seconds
-    if elapsed < least:
+    if timed and elapsed < least:
         return f"bot check: Continue {max(elapsed, 0):.1f}s after the letter page opened"
     return None
 

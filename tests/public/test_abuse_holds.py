@@ -237,3 +237,36 @@ def test_a_bot_flag_survives_changing_the_letter_but_a_safeguard_follows_the_wor
     action, fields = fill(pg_journey.get(change), personal_paragraph="Changed. " * 30)
     pg_journey.post(action, data=fields)
     assert only_letter().hold_reason == "bot check: the hidden field was filled in"
+
+
+def test_a_quick_continue_after_change_is_not_taken_for_a_bot(pg_journey, app, tune):  # noqa: F811
+    """A person opens "Change your letter" from the check page, finds it fine and presses
+    Continue at once: the letter was timed when it was written, so it is sent, not held. A
+    change still carries the page's signed time, and a forged one is still held."""
+    import re as regex
+    from html import unescape
+
+    check = write_letter(pg_journey)
+    tune(app, bot_min_seconds=30)  # the first Continue was in time; from now on none could be
+    page = pg_journey.get(check.headers["Location"]).get_data(as_text=True)
+    change = unescape(regex.search(r'<a href="([^"]*draft=[^"]*)">Change your letter', page)[1])
+    action, fields = fill(pg_journey.get(change), personal_paragraph="On second thoughts.")
+    again = pg_journey.post(action, data=fields)
+    assert again.headers["Location"] == check.headers["Location"]
+    assert only_letter().hold_reason is None
+    sent_page(pg_journey, send(pg_journey, again))
+    letter = only_letter()
+    assert (letter.status, letter.personal_paragraph) == ("confirmed", "On second thoughts.")
+    assert [(m.kind, m.status) for m in letter.messages] == [("mp", "pending")]
+
+    tune(app, bot_min_seconds=0)
+    other, email = app.test_client(), "someone@example.org"
+    first = write_letter(other, email=email)
+    tune(app, bot_min_seconds=30)
+    page = other.get(first.headers["Location"]).get_data(as_text=True)
+    change = unescape(regex.search(r'<a href="([^"]*draft=[^"]*)">Change your letter', page)[1])
+    action, fields = fill(other.get(change), opened="forged.token.value", email=email)
+    other.post(action, data=fields)
+    db.session.expire_all()
+    forged = db.session.scalar(select(Letter).where(Letter.supporter_email == email))
+    assert "the letter page's time was missing or altered" in forged.hold_reason
