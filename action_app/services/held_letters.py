@@ -12,6 +12,7 @@ from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.services.submissions import confirmed_twin
+from action_app.stats.counting import count_letter_accepted
 
 
 class OutboxError(Exception):
@@ -66,6 +67,7 @@ def release(letter_id: int) -> int:
         # The copy's recipient already has a letter from this address: the MP's goes alone.
         held = [m for m in held if m.kind != MessageKind.COPY]
         _cancel_copy(letter)
+    _count_release(letter, held, awaiting, now)
     letter.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
     letter.confirmed_at = None if awaiting else now
     letter.updated_at = now
@@ -80,6 +82,19 @@ def release(letter_id: int) -> int:
         message.last_error = None
     db.session.flush()
     return letter.id
+
+
+def _count_release(letter: Letter, held: list, awaiting: bool, now) -> None:
+    """Count a released letter as Send would have counted it had it not been held: accepted,
+    and (going straight to its MP) queued, personalised and its opt-ins recorded; a letter
+    released to await its confirmation link is queued when the link is used. A letter the
+    seat check held after it was confirmed was counted then (``confirmed_at``), and one
+    waiting for its address's owner is counted when the owner confirms, as on Send."""
+    if letter.confirmed_at is not None:
+        return
+    if awaiting and all(m.kind == MessageKind.ADDRESS_USED for m in held):
+        return
+    count_letter_accepted(letter, now, queued=not awaiting)
 
 
 def _cancel_copy(letter: Letter) -> None:

@@ -102,3 +102,34 @@ def test_an_erased_persons_held_letter_cannot_be_released_or_sent(app, editor, s
     message = _mp_message(letter.id)
     assert message.status == MessageStatus.FAILED
     assert message.last_error == "not sent: the supporter's details were removed"
+
+
+def test_a_released_held_letter_is_counted_as_sent_would_have_counted_it(app, editor, smtp_server):
+    """Held at Send, nothing was counted; released, it counts as accepted, queued and
+    personalised, and its opt-in is kept with its words, as Send would have done."""
+    from action_app.models import OptInRecord
+    from action_app.services.campaign_cache import cached_campaign
+    from action_app.stats.figures import read_figures
+
+    supporter = app.test_client()
+    words = "My own words about the library."
+    send(supporter, write_letter(
+        supporter, contact_me_by_fax_only="x", opt_ins=["friends"], personal_paragraph=words,
+    ))  # fmt: skip
+    letter = db.session.scalar(select(Letter))
+    assert letter.status == LetterStatus.HELD
+    campaign = cached_campaign("test-campaign")
+    before = read_figures(campaign).headline
+    assert (before.accepted, before.queued, before.personalised) == (0, 0, 0)
+
+    released = _post(editor, f"/staff/outbox/{_mp_message(letter.id).id}/release", back="held")
+    assert released.status_code == 302
+    send_letter_task.run(letter.id)
+    assert len(smtp_server.wait_for(2)) == 2  # the letter and its receipt
+    figures = read_figures(campaign)
+    headline = figures.headline
+    assert (headline.accepted, headline.queued, headline.personalised) == (1, 1, 1)
+    assert headline.sent == 1
+    assert [(slug, n) for slug, _, n in figures.opt_ins if slug == "friends"] == [("friends", 1)]
+    (record,) = db.session.scalars(select(OptInRecord)).all()
+    assert (record.letter_id, record.organisation) == (letter.id, "friends")

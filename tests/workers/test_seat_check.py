@@ -150,3 +150,23 @@ def test_a_postcode_not_known_yet_is_checked_once_it_is(
     ]
     db.session.expire_all()
     assert db.session.get(Letter, letter.id).seat_check == "matched"
+
+
+def test_releasing_a_seat_check_hold_does_not_count_the_letter_again(
+    app, live_campaign, fake_postcodes, smtp_server
+):
+    """Held by the seat check after it was sent (and counted), then released by a person: the
+    counts are those of one letter, not two."""
+    from action_app.services import held_letters
+    from action_app.services.campaign_cache import cached_campaign
+    from action_app.stats.figures import read_figures
+
+    letter = letter_to(app.test_client(), fake_postcodes, WELSH, "Aberdeen South")
+    fake_postcodes.come_back()
+    assert run(letter.id) == {"mp:held": 1, "seat_mismatch:sent": 1}
+    held = read_figures(cached_campaign("test-campaign")).headline
+    assert (held.accepted, held.queued) == (1, 1)
+    held_letters.release(letter.id)
+    db.session.commit()
+    released = read_figures(cached_campaign("test-campaign")).headline
+    assert (released.accepted, released.queued) == (1, 1)
