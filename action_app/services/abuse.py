@@ -28,6 +28,7 @@ from action_app.models import (
     MessageKind,
     MessageStatus,
     OutboundMessage,
+    SentBy,
 )
 from action_app.models.types import utcnow
 from action_app.rate_limits import may_email_owner
@@ -187,38 +188,50 @@ def submit_letter(
     own_letters: list[str],
     *,
     over_email_limit: bool = False,
+    sent_by: SentBy | None = None,
 ) -> Submission:
     """Send a draft, hold it, or (if the address has written to this recipient, or sent
     several letters lately: ``over_email_limit``) leave the decision to the address's owner.
-    The caller commits, then dispatches on "sent", "confirm" and "awaiting"."""
+    The caller commits, then dispatches on "sent", "confirm" and "awaiting".
+
+    ``sent_by``: the supporter sends it themselves ("send it myself"). The same rules decide
+    it, so that button is no way round them: a letter Send would hold is held (kept out of
+    the count), and an address that has written is told. Only "sent" differs: the letter is
+    counted at once, as before (no confirmation email), and the platform sends nothing."""
     letter_id, email_key = letter.id, letter.email_key
     reason = letter.hold_reason or _content_hold(letter, campaign)
     if reason:
-        return Submission("held" if hold_draft(letter, campaign, reason) else "repeat")
+        held = hold_draft(letter, campaign, reason, sent_by=sent_by)
+        return Submission("held" if held else "repeat")
+    confirm_first = campaign.require_confirmation and sent_by is None
     if not over_email_limit and not letter.copy_key:
         # The usual case, in one statement: the address's first letter to this recipient.
         # Otherwise (or if it was sent already) the rules below decide, as they always do.
         try:
-            if submit_draft(letter, campaign.require_confirmation, if_first=True):
+            if submit_draft(letter, confirm_first, if_first=True, sent_by=sent_by):
                 return Submission("sent")
         except AlreadyWritten as refused:
-            return _written_meanwhile(refused, letter_id, email_key, own_letters)
+            return _written_meanwhile(refused, letter_id, email_key, own_letters, sent_by)
     earlier = _earlier_letter(letter)
     if earlier is not None and earlier.public_id in own_letters:
         return Submission("already", earlier)
     if earlier is not None and earlier.status == LetterStatus.CONFIRMED:
-        return _for_the_owner(letter_id, email_key, over_email_limit)
+        return _for_the_owner(letter_id, email_key, over_email_limit, sent_by)
     if over_email_limit:
-        return _owner_confirms(letter, campaign)
+        return _owner_confirms(letter, campaign, sent_by)
     try:
-        sent_now = submit_draft(letter, campaign.require_confirmation)
+        sent_now = submit_draft(letter, confirm_first, sent_by=sent_by)
     except AlreadyWritten as refused:
-        return _written_meanwhile(refused, letter_id, email_key, own_letters)
+        return _written_meanwhile(refused, letter_id, email_key, own_letters, sent_by)
     return Submission("sent" if sent_now else "repeat")
 
 
 def _written_meanwhile(
-    refused: AlreadyWritten, letter_id: int, email_key: str, own_letters: list[str]
+    refused: AlreadyWritten,
+    letter_id: int,
+    email_key: str,
+    own_letters: list[str],
+    sent_by: SentBy | None,
 ) -> Submission:
     """Another letter from the address to this recipient was confirmed first (the index
     refused this one): it is this browser's own, or its owner is asked."""
@@ -226,29 +239,35 @@ def _written_meanwhile(
     earlier = earlier_letter(refused)
     if earlier.public_id in own_letters:
         return Submission("already", earlier)
-    return _for_the_owner(letter_id, email_key, over_email_limit=False)
+    return _for_the_owner(letter_id, email_key, False, sent_by)
 
 
-def _for_the_owner(letter_id: int, email_key: str, over_email_limit: bool) -> Submission:
+def _for_the_owner(
+    letter_id: int, email_key: str, over_email_limit: bool, sent_by: SentBy | None
+) -> Submission:
     """The address has written to this recipient: its owner is emailed, unless the address
     has had its share of such emails lately; then a person looks at the letter first."""
     if not over_email_limit:
-        return Submission("awaiting" if _ask_the_owner(letter_id) else "repeat")
+        return Submission("awaiting" if _ask_the_owner(letter_id, sent_by=sent_by) else "repeat")
     if may_email_owner(email_key):
-        moved = _ask_the_owner(letter_id, reason=OWNER_CONFIRMS_REASON)
+        moved = _ask_the_owner(letter_id, reason=OWNER_CONFIRMS_REASON, sent_by=sent_by)
         return Submission("awaiting" if moved else "repeat")
-    _ask_the_owner(letter_id, reason=OWNER_EMAILS_HELD_REASON, held=True)
+    _ask_the_owner(letter_id, reason=OWNER_EMAILS_HELD_REASON, held=True, sent_by=sent_by)
     return Submission("repeat")  # nothing to queue: it waits for a person
 
 
-def _owner_confirms(letter: Letter, campaign: CampaignSnapshot) -> Submission:
+def _owner_confirms(
+    letter: Letter, campaign: CampaignSnapshot, sent_by: SentBy | None
+) -> Submission:
     """Several letters came from this address lately: this one is not refused (that would
     let anyone lock the owner out) but waits for the owner to confirm it by an emailed link,
     or, when the address has had its share of those emails, for a person."""
     if not may_email_owner(letter.email_key):
-        held = hold_draft(letter, campaign, OWNER_EMAILS_HELD_REASON, MessageKind.CONFIRMATION)
+        held = hold_draft(
+            letter, campaign, OWNER_EMAILS_HELD_REASON, MessageKind.CONFIRMATION, sent_by=sent_by
+        )
         return Submission("held" if held else "repeat")
-    if not submit_draft(letter, require_confirmation=True):
+    if not submit_draft(letter, require_confirmation=True, sent_by=sent_by):
         return Submission("repeat")
     db.session.execute(
         update(Letter)
@@ -303,16 +322,27 @@ def _earlier_letter(letter: Letter) -> Letter | None:
 
 
 def hold_draft(
-    letter: Letter, campaign: CampaignSnapshot, reason: str, kind: MessageKind | None = None
+    letter: Letter,
+    campaign: CampaignSnapshot,
+    reason: str,
+    kind: MessageKind | None = None,
+    *,
+    sent_by: SentBy | None = None,
 ) -> bool:
     """Move the draft to held (once), with its message waiting as held (flushes): the one to
-    the MP, or the confirmation email if the campaign (or ``kind``) asks for one first."""
+    the MP, or the confirmation email if the campaign (or ``kind``) asks for one first. A
+    letter the supporter sends themselves (``sent_by``) has no message of its own: holding it
+    keeps it out of the count until a person releases it."""
     now = utcnow()
     moved = db.session.execute(
         update(Letter)
         .where(Letter.id == letter.id, Letter.status == LetterStatus.DRAFT)
         .values(
-            status=LetterStatus.HELD, hold_reason=reason[:300], submitted_at=now, updated_at=now
+            status=LetterStatus.HELD,
+            hold_reason=reason[:300],
+            sent_by=sent_by,
+            submitted_at=now,
+            updated_at=now,
         )
         .returning(Letter.id)
         .execution_options(synchronize_session=False)
@@ -321,6 +351,8 @@ def hold_draft(
         return False
     if kind is not None:
         kinds = [kind]
+    elif sent_by is not None:
+        kinds = []
     elif campaign.require_confirmation:
         kinds = [MessageKind.CONFIRMATION]
     else:  # the letter's own emails: to the MP, and its copy if it carries one
@@ -330,7 +362,13 @@ def hold_draft(
     return True
 
 
-def _ask_the_owner(letter_id: int, *, reason: str | None = None, held: bool = False) -> bool:
+def _ask_the_owner(
+    letter_id: int,
+    *,
+    reason: str | None = None,
+    held: bool = False,
+    sent_by: SentBy | None = None,
+) -> bool:
     """The address has a letter to this recipient already, from another browser: this one
     waits for the address's owner, who is emailed what happened and how to act (``held``:
     the email waits for a person to release it)."""
@@ -341,6 +379,7 @@ def _ask_the_owner(letter_id: int, *, reason: str | None = None, held: bool = Fa
         .values(
             status=LetterStatus.HELD if held else LetterStatus.AWAITING_CONFIRMATION,
             hold_reason=reason,
+            sent_by=sent_by,
             submitted_at=now,
             updated_at=now,
         )

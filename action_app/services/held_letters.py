@@ -52,7 +52,8 @@ def release(letter_id: int) -> int:
     """Send a held letter (flushes; the caller commits and dispatches the returned id).
 
     A letter held before its confirmation email (or its owner's notice) was sent goes on to
-    await confirmation."""
+    await confirmation. One the supporter sends themselves has nothing for us to send:
+    releasing it counts it."""
     letter = _held(letter_id)
     held = [m for m in letter.messages if m.status == MessageStatus.HELD]
     # Its owner's email first: a confirmation, or the notice that the address has written.
@@ -71,7 +72,8 @@ def release(letter_id: int) -> int:
     letter.status = LetterStatus.AWAITING_CONFIRMATION if awaiting else LetterStatus.CONFIRMED
     letter.confirmed_at = None if awaiting else now
     letter.updated_at = now
-    if not held:  # held by the seat check before a message was written
+    # Held by the seat check before a message was written (one the supporter sends has none).
+    if not held and letter.sent_by is None:
         kinds = [MessageKind.MP] + ([MessageKind.COPY] if letter.copy_key else [])
         held = [OutboundMessage(letter=letter, kind=kind) for kind in kinds]
         db.session.add_all(held)

@@ -17,7 +17,14 @@ from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from action_app.extensions import db
-from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
+from action_app.models import (
+    Letter,
+    LetterStatus,
+    MessageKind,
+    MessageStatus,
+    OutboundMessage,
+    SentBy,
+)
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
@@ -91,6 +98,7 @@ _SUBMIT_DRAFT = (
         submitted_at=bindparam("now"),
         updated_at=bindparam("now"),
         confirmed_at=bindparam("confirmed_at"),
+        sent_by=bindparam("sent_by"),
     )
     .returning(_LETTERS.c.id)
 )
@@ -267,7 +275,13 @@ def letter_body(letter: Letter) -> str:
     return join_letter(letter.body_before, letter.personal_paragraph, letter.body_after)
 
 
-def submit_draft(letter: Letter, require_confirmation: bool, *, if_first: bool = False) -> bool:
+def submit_draft(
+    letter: Letter,
+    require_confirmation: bool,
+    *,
+    if_first: bool = False,
+    sent_by: SentBy | None = None,
+) -> bool:
     """Send the draft, exactly once: True if this call sent it, False if it was already sent
     (or, ``if_first``, if the address has sent this recipient a letter before: the caller then
     decides with ``abuse``'s rules, and may call again without it).
@@ -275,7 +289,13 @@ def submit_draft(letter: Letter, require_confirmation: bool, *, if_first: bool =
     One conditional UPDATE moves the draft on, and the pending message is written in the same
     transaction (the caller commits). Raises AlreadyWritten if the supporter has sent this
     recipient a letter before (the one-letter-per-supporter index refuses the UPDATE): the
-    transaction can only be rolled back then, which is the caller's to do."""
+    transaction can only be rolled back then, which is the caller's to do.
+
+    ``sent_by``: the supporter sends it themselves ("send it myself", or by post), so that the
+    same rules decide it as a letter the platform sends; the platform queues nothing of its
+    own for it and, as before, leaves it out of the organisers' delivery counters. A
+    confirmation email is still queued when ``require_confirmation`` asks for one (its owner
+    confirming is what lets it count)."""
     status = LetterStatus.AWAITING_CONFIRMATION if require_confirmation else LetterStatus.CONFIRMED
     now = utcnow()
     letter_id = letter.id
@@ -290,18 +310,21 @@ def submit_draft(letter: Letter, require_confirmation: bool, *, if_first: bool =
                 "new_status": status,
                 "now": now,
                 "confirmed_at": None if require_confirmation else now,
+                "sent_by": SentBy(sent_by) if sent_by else None,
             },
         ).first()
     except IntegrityError:
         raise AlreadyWritten(letter, duplicate_of) from None
     if moved is None:
         return False
-    count_letter_accepted(letter, now, queued=not require_confirmation)
     # Marked as dispatched now: the caller dispatches right after the commit, and calls
     # forget_dispatch if the broker refuses.
     if require_confirmation:
         _queue_message(letter_id, MessageKind.CONFIRMATION, now)
-    else:
+    if sent_by is not None:
+        return True
+    count_letter_accepted(letter, now, queued=not require_confirmation)
+    if not require_confirmation:
         queue_letter_messages(letter, now)
     return True
 
@@ -399,7 +422,8 @@ def _submitted_like(campaign_id: int, recipient_key: str, key: str) -> Letter | 
 
 
 def confirm_letter(letter: Letter) -> bool:
-    """The supporter clicked their link: queue the letter (once). True if this call did it."""
+    """The supporter clicked their link: queue the letter (once). True if this call did it.
+    A letter they send themselves is counted and queues nothing: they have it to send."""
     now = utcnow()
     drop_copy_if_sent_before(letter)
     moved = db.session.execute(
@@ -411,8 +435,9 @@ def confirm_letter(letter: Letter) -> bool:
     ).first()
     if moved is None:
         return False
-    count_letter_queued(letter, now, confirmed_by_supporter=True)
-    queue_letter_messages(letter, now)
+    if letter.sent_by is None:
+        count_letter_queued(letter, now, confirmed_by_supporter=True)
+        queue_letter_messages(letter, now)
     return True
 
 
