@@ -119,15 +119,7 @@ def check(slug: str, public_id: str):
     if by_post(letter):
         return _check_by_post(campaign, letter, form, expired)
     if request.method == "POST" and form.validate():
-        letter.language = current_language()  # the language it was sent in, for its emails
-        refused = rate_limits.check_letter(
-            campaign.id, letter.recipient_key, letter.email_key, letter.postcode
-        )
-        if refused is not None and refused.scope != "email":
-            back = url_for("public.check", slug=slug, public_id=public_id)
-            return too_many(campaign, refused, saved_letter_url=back)
-        # Over the per-email limit the letter is taken, and waits for the address's owner.
-        return _send(campaign, letter, over_email_limit=refused is not None)
+        return send_within_limits(campaign, letter)
     preview = preview_letter(letter, campaign)
     return render_template(
         "public/check.html",
@@ -234,23 +226,51 @@ def confirm(slug: str, token: str):
     )
 
 
-def _send(campaign: CampaignSnapshot, letter: Letter, *, over_email_limit: bool = False):
+def send_within_limits(
+    campaign: CampaignSnapshot, letter: Letter, *, sent_by: SentBy | None = None
+):
+    """Send the draft (Send, or "send it myself": ``sent_by``) within the send-step limits:
+    both buttons meet the same ones, so neither is a way round them. Over one, the "too many"
+    page, with the letter saved as typed; over the per-email limit the letter is taken, and
+    waits for the address's owner."""
+    letter.language = current_language()  # the language it was sent in, for its emails
+    refused = rate_limits.check_letter(
+        campaign.id, letter.recipient_key, letter.email_key, letter.postcode
+    )
+    if refused is not None and refused.scope != "email":
+        back = url_for("public.check", slug=campaign.slug, public_id=letter.public_id)
+        return too_many(campaign, refused, saved_letter_url=back)
+    return _send(campaign, letter, over_email_limit=refused is not None, sent_by=sent_by)
+
+
+def _send(
+    campaign: CampaignSnapshot,
+    letter: Letter,
+    *,
+    over_email_limit: bool = False,
+    sent_by: SentBy | None = None,
+):
     letter_id, public_id = letter.id, letter.public_id
     own = [] if framing.framed() else session.get(SESSION_LETTERS, [])
-    submission = abuse.submit_letter(letter, campaign, own, over_email_limit=over_email_limit)
+    submission = abuse.submit_letter(
+        letter, campaign, own, over_email_limit=over_email_limit, sent_by=sent_by
+    )
     if submission.kind == "already":
         return _already_written(campaign, submission.earlier)
-    if submission.kind in ("sent", "held", "confirm"):
+    if submission.kind in ("sent", "held", "confirm") and sent_by is None:
         record_reply_choice(
             letter,
             wants_email=not request.form.get("no_reply_check"),
             language=language_of(letter.language).value,
         )
     db.session.commit()
-    if submission.kind in ("sent", "awaiting", "confirm"):
+    # A letter the supporter sends themselves has nothing to queue, but its owner's email may.
+    if submission.kind in ("awaiting", "confirm") or (
+        submission.kind == "sent" and sent_by is None
+    ):
         _dispatch_letter(letter_id)
-        if submission.kind == "sent" and not campaign.require_confirmation:
-            bump_hot_totals(campaign.id, total=1)
+    if submission.kind == "sent" and (sent_by or not campaign.require_confirmation):
+        bump_hot_totals(campaign.id, total=1)
     return redirect(url_for("public.sent", slug=campaign.slug, public_id=public_id))
 
 

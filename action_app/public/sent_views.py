@@ -3,22 +3,14 @@ no email address), and the sent page's status, which its script asks for while i
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
-from action_app.extensions import db
 from action_app.models import CampaignStatus, LetterStatus, SentBy
 from action_app.public.forms import SendForm
-from action_app.public.letter_views import (
-    SESSION_LETTERS,
-    _already_written,
-    _own_letter,
-    shown_to_writer,
-)
+from action_app.public.letter_views import _own_letter, send_within_limits, shown_to_writer
 from action_app.public.views import public_campaign
-from action_app.services.participation import bump_hot_totals
-from action_app.services.self_send import by_post, mark_sent_by_supporter
-from action_app.services.submissions import AlreadyWritten, earlier_letter
+from action_app.services.self_send import by_post
 
 STATUS_WORDS = {
     "awaiting_confirmation": _l("Waiting for you to confirm your email address"),
@@ -51,21 +43,9 @@ def send_yourself(slug: str, public_id: str):
     if not SendForm().validate():  # an expired page: back to the check page, nothing lost
         return redirect(url_for("public.check", slug=slug, public_id=public_id, expired=1))
     how = SentBy.SUPPORTER_POST if by_post(letter) else SentBy.SUPPORTER_EMAIL
-    try:
-        moved = mark_sent_by_supporter(letter, how)
-    except AlreadyWritten as refused:
-        db.session.rollback()
-        earlier = earlier_letter(refused)
-        if earlier.public_id in session.get(SESSION_LETTERS, []):
-            return _already_written(campaign, earlier)
-        # Another browser: the page of a new letter sent yourself (we send nothing either way),
-        # so that it cannot tell whether the address has written.
-        mark_sent_by_supporter(letter, how, counted=False)
-        moved = False
-    db.session.commit()
-    if moved:
-        bump_hot_totals(campaign.id, total=1)
-    return redirect(url_for("public.sent", slug=slug, public_id=public_id))
+    # Decided as Send decides (limits, holds, an address that has written): only what the
+    # platform then does differs.
+    return send_within_limits(campaign, letter, sent_by=how)
 
 
 def sent_status(slug: str, public_id: str):
