@@ -1,6 +1,8 @@
 """Letters the supporter sends themselves: from their own email app (a ``mailto:`` link or a
 copy), or by post to an MP who publishes no email address. The platform sends nothing for them;
-they are counted as written, and apart from the letters the platform delivered.
+they are counted as written, and apart from the letters the platform delivered. Sending one is
+decided by the same rules as Send (``abuse.submit_letter`` with ``sent_by``), so the button is
+no way round the limits, the holds or the owner's say.
 """
 
 from __future__ import annotations
@@ -8,18 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, SentBy
-from action_app.models.types import utcnow
-from action_app.services.submissions import AlreadyWritten, drop_copy_if_sent_before, letter_body
+from action_app.services.submissions import letter_body
 
 HOUSE_OF_COMMONS = ("House of Commons", "London", "SW1A 0AA")
 # Some email programs cut a mailto: link short past about 2,000 characters; the page offers a
 # copy of the letter as well, and says so when the link would be longer than this.
 MAILTO_COMFORTABLE_LENGTH = 2000
+UNCOUNTED = (LetterStatus.AWAITING_CONFIRMATION, LetterStatus.HELD, LetterStatus.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -71,38 +72,6 @@ def own_email(letter: Letter) -> OwnEmail:
     )
 
 
-def mark_sent_by_supporter(letter: Letter, how: str, *, counted: bool = True) -> bool:
-    """Record that the supporter sends this draft themselves: exactly once, by one conditional
-    UPDATE; no message is queued. True if this call moved it. Raises AlreadyWritten if they
-    have already written to this recipient (the caller rolls back, then ``earlier_letter``).
-
-    ``counted=False`` is for an address that has written to this recipient, from another
-    browser: the letter is kept as awaiting (so it neither counts nor blocks anyone) and its
-    page is a new self-sent letter's."""
-    how = SentBy(how)
-    key = (letter.campaign_id, letter.recipient_key, letter.email_key)
-    drop_copy_if_sent_before(letter)  # the Cc is offered once per supporter, like the copy
-    now = utcnow()
-    status = LetterStatus.CONFIRMED if counted else LetterStatus.AWAITING_CONFIRMATION
-    try:
-        moved = db.session.execute(
-            update(Letter)
-            .where(Letter.id == letter.id, Letter.status == LetterStatus.DRAFT)
-            .values(
-                status=status,
-                sent_by=how,
-                submitted_at=now,
-                confirmed_at=now if counted else None,
-                updated_at=now,
-            )
-            .returning(Letter.id)
-            .execution_options(synchronize_session=False)
-        ).first()
-    except IntegrityError:
-        raise AlreadyWritten(letter, key) from None
-    return moved is not None
-
-
 def supporter_sent_counts(campaign_id: int) -> dict[str, int]:
     """Letters the supporters sent themselves, by how: {"supporter_email": n, ...}."""
     rows = db.session.execute(
@@ -110,7 +79,9 @@ def supporter_sent_counts(campaign_id: int) -> dict[str, int]:
         .where(
             Letter.campaign_id == campaign_id,
             Letter.sent_by.in_(list(SentBy)),
-            Letter.status != LetterStatus.AWAITING_CONFIRMATION,  # a repeat from another browser
+            # Not one awaiting its owner (a repeat from another browser, or over the per-email
+            # limit), nor one held or rejected (bot checks, safeguards): none of them counts.
+            Letter.status.not_in(UNCOUNTED),
         )
         .group_by(Letter.sent_by)
     )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, OutboundMessage
 from action_app.registry import registry_of
+from action_app.services.self_send import supporter_sent_counts
 from action_app.services.submissions import confirmation_token
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
@@ -76,6 +77,8 @@ def test_a_bot_letter_sent_yourself_is_held_and_not_counted(site):
         assert "0 people have written to their MP" in text(page)  # it does not count itself
     assert public_total(site) == 0
     assert messages() == []  # the platform sends nothing for it, now or on release
+    campaign_id = db.session.scalar(select(Letter.campaign_id).limit(1))
+    assert supporter_sent_counts(campaign_id) == {"supporter_email": 0, "supporter_post": 0}
 
 
 def test_releasing_a_held_letter_sent_yourself_counts_it_and_sends_nothing(site):
