@@ -91,8 +91,10 @@ def _count_release(letter: Letter, held: list, awaiting: bool, now) -> None:
     and (going straight to its MP) queued, personalised and its opt-ins recorded; a letter
     released to await its confirmation link is queued when the link is used. A letter the
     seat check held after it was confirmed was counted then (``confirmed_at``), and one
-    waiting for its address's owner is counted when the owner confirms, as on Send."""
-    if letter.confirmed_at is not None:
+    waiting for its address's owner is counted when the owner confirms, as on Send. One the
+    supporter sends themselves is in none of these counters (``supporter_sent_counts``
+    counts it once it is confirmed), released or not."""
+    if letter.confirmed_at is not None or letter.sent_by is not None:
         return
     if awaiting and all(m.kind == MessageKind.ADDRESS_USED for m in held):
         return

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, OutboundMessage
 from action_app.registry import registry_of
+from action_app.services.campaign_cache import cached_campaign
 from action_app.services.self_send import supporter_sent_counts
 from action_app.services.submissions import confirmation_token
+from action_app.stats.figures import read_figures
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import forms, post_form, text, title
@@ -90,6 +92,9 @@ def test_releasing_a_held_letter_sent_yourself_counts_it_and_sends_nothing(site)
     assert db.session.get(Letter, held.id).status == LetterStatus.CONFIRMED
     assert messages() == []  # the supporter sent it; the MP must not get it twice
     assert public_total(site) == 1
+    # Counted as a letter sent yourself is, not also as one the platform sends.
+    headline = read_figures(cached_campaign("test-campaign")).headline
+    assert (headline.accepted, headline.queued) == (0, 0)
 
 
 def test_a_letter_the_safeguards_hold_is_held_when_sent_yourself(site):
