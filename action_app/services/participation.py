@@ -20,6 +20,7 @@ from action_app.extensions import db
 from action_app.kv import get_store
 from action_app.memo import TtlLru
 from action_app.models import Letter, LetterStatus, ParticipationCount
+from action_app.models.letter import TEST_SOURCE
 from action_app.registry import current_registry
 from action_app.sql import upsert
 
@@ -60,10 +61,13 @@ def _keys(campaign_id: int) -> tuple[str, str]:
 
 
 def count_from_database(campaign_id: int) -> Totals:
-    """The campaign's totals, counted from the tables (the truth the hot copy heals from)."""
+    """The campaign's totals, counted from the tables (the truth the hot copy heals from).
+    A staff test send is a confirmed letter too, and never counts."""
     total = db.session.scalar(
         select(func.count(Letter.id)).where(
-            Letter.campaign_id == campaign_id, Letter.status == LetterStatus.CONFIRMED
+            Letter.campaign_id == campaign_id,
+            Letter.status == LetterStatus.CONFIRMED,
+            Letter.source.is_distinct_from(TEST_SOURCE),
         )
     )
     sent = db.session.scalar(

@@ -23,6 +23,7 @@ from action_app.models.types import utcnow
 from action_app.registry import registry_of
 from action_app.services import campaign_cache
 from action_app.services.members_sync import sync_members
+from action_app.services.participation import count_from_database
 from tests.html import text
 from tests.journey import send, write_letter
 from tests.staff import create_staff, csrf_token, sign_in
@@ -64,6 +65,9 @@ def test_a_test_send_reaches_the_editor_marked_and_is_not_counted(
     time.sleep(1.0)  # no receipt follows
     assert len(smtp_server.received) == 1
     assert db.session.scalar(select(func.count()).select_from(ParticipationCount)) == 0
+    # Nor when the public total is counted again from the database (the hot copy expired).
+    campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "test-campaign"))
+    assert count_from_database(campaign_id).total == 0
     outbox = editor.get("/staff/outbox?status=sent")
     assert "test" in text(outbox)
 
