@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import math
 import threading
@@ -65,6 +66,25 @@ class Refusal:
 def client_address() -> str:
     """The client's address: ProxyFix (TRUSTED_PROXY_HOPS) has already put the real one here."""
     return request.remote_addr or "unknown"
+
+
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_network(address: str) -> str:
+    """Who a per-address limit counts: an IPv4 address as it is, an IPv6 one by its /64. A
+    home or mobile connection is given a whole /64 and may use any address in it, so counting
+    each address alone would give one client a fresh allowance for every address it moved to.
+    (An IPv4 address written as IPv6, ``::ffff:a.b.c.d``, is the IPv4 address.)"""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
 
 
 class RateLimits:
@@ -193,12 +213,14 @@ def unnamed(value: str) -> str:
     return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _address_key() -> str:
+    return unnamed(client_network(client_address()))
+
+
 def check_address(step: str) -> Refusal | None:
     """The per-address limit for one step of the journey (lookups, continue, send)."""
     settings = current_registry().settings
-    return rate_limits().hit(
-        "address", settings.rate_limit_per_address, step, unnamed(client_address())
-    )
+    return rate_limits().hit("address", settings.rate_limit_per_address, step, _address_key())
 
 
 def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode: str):
@@ -209,7 +231,7 @@ def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode:
     lock its owner out. The caller lets such a letter wait for the owner's confirmation."""
     settings = current_registry().settings
     return rate_limits().hit_in_turn(
-        ("address", settings.rate_limit_per_address, ("send", unnamed(client_address()))),
+        ("address", settings.rate_limit_per_address, ("send", _address_key())),
         ("postcode", settings.rate_limit_per_postcode, (unnamed(postcode.replace(" ", "")),)),
         ("mp", settings.rate_limit_per_mp, (str(campaign_id), recipient_key)),
         ("email", settings.rate_limit_per_email, (unnamed(email_key),)),

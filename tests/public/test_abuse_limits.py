@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
-from action_app.rate_limits import RateLimits
+from action_app.rate_limits import RateLimits, client_network
 from action_app.registry import registry_of
 from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
@@ -82,6 +82,37 @@ def test_lookups_are_limited_per_client_address(journey, any_app, tune):
         environ_base={"REMOTE_ADDR": "192.0.2.7"},
     )
     assert other.status_code == 200
+
+
+def test_an_ipv6_client_is_counted_by_its_64_not_each_address(journey, any_app, tune):
+    """A connection is given a whole IPv6 /64: moving to the next address in it is the same
+    client, and gets no fresh allowance; a neighbouring /64 is someone else."""
+    tune(any_app, rate_limit_per_address="2 per minute")
+    postcodes = iter(EXAMPLE_POSTCODES.values())
+
+    def lookup(address: str) -> int:
+        return journey.get(
+            f"{URL}/your-mp",
+            query_string={"postcode": next(postcodes)},
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
+
+    assert [lookup("2001:db8:1:2::1"), lookup("2001:db8:1:2::2")] == [200, 200]
+    assert lookup("2001:db8:1:2:ffff:ffff:ffff:3") == 429  # the same /64
+    assert lookup("2001:db8:1:3::1") == 200  # the next /64
+
+
+@pytest.mark.parametrize(
+    "address, counted_as",
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("2001:db8:1:2:a:b:c:d", "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),  # IPv4, written as IPv6
+        ("unknown", "unknown"),
+    ],
+)
+def test_who_a_per_address_limit_counts(address, counted_as):
+    assert client_network(address) == counted_as
 
 
 def test_a_chosen_seat_lookup_counts_too(journey, any_app, tune, fake_postcodes):
