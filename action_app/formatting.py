@@ -27,6 +27,13 @@ def uk_date(value: datetime | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
+def month_and_year(month: int, year: int) -> str:
+    """'December 1998'; 'Rhagfyr 1998' in Welsh (month 1-12)."""
+    if _welsh():
+        return f"{WELSH_MONTHS[month - 1]} {year}"
+    return f"{datetime(year, month, 1):%B} {year}"
+
+
 def uk_datetime(value: datetime | None) -> str:
     """'Thursday 10 December 2026 at 2:30pm' (already in UK time)."""
     if not value:

@@ -6,6 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +20,7 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
+from action_app.formatting import month_and_year
 from action_app.i18n import current_language
 from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
@@ -31,8 +34,6 @@ from action_app.services.mp_photos import has_photo
 from action_app.services.participation import campaign_total
 from action_app.services.relay import relay_state
 
-MONTHS = "January February March April May June July August September October November December"
-MONTHS = MONTHS.split()
 CAMPAIGN_PAGE_MAX_AGE = 10  # seconds a browser or CDN may reuse the campaign page
 UK = ZoneInfo("Europe/London")
 
@@ -324,7 +325,7 @@ def _choose_page(
 ):
     form = ChooseConstituencyForm(data={"postcode": postcode or "", "source": source or ""})
     if show_error:
-        form.seat.errors = ["Choose your constituency from the list"]
+        form.seat.errors = [_("Choose your constituency from the list")]
     groups = _group_by_nation(lookup.list_seats())
     return render_template(
         "public/choose_constituency.html",
@@ -346,39 +347,71 @@ def _group_by_nation(seats: list) -> list[tuple[str | None, list]]:
 
 
 def _lookup_message(exc: PostcodeLookupError) -> str:
-    """What to tell a supporter whose postcode has no MP to write to, kindly and exactly."""
+    """What to tell a supporter whose postcode has no MP to write to, kindly and exactly, in
+    the page's language."""
     if isinstance(exc, PostcodeTerminated):
         return _terminated_message(exc)
     if isinstance(exc, PostcodeNotFound):
-        return f"We could not find the postcode {exc.postcode}. Check it and enter it again"
+        return _(
+            "We could not find the postcode %(postcode)s. Check it and enter it again",
+            postcode=exc.postcode,
+        )
     if isinstance(exc, NoWestminsterSeat):
         return _no_seat_message(exc)
-    return "Enter a full UK postcode, like SW1A 1AA"
+    return _("Enter a full UK postcode, like SW1A 1AA")
 
 
 def _terminated_message(exc: PostcodeTerminated) -> str:
-    when = ""
     if exc.year and exc.month and 1 <= exc.month <= 12:
-        when = f" since {MONTHS[exc.month - 1]} {exc.year}"
+        when = month_and_year(exc.month, exc.year)
     elif exc.year:
-        when = f" since {exc.year}"
-    return (
-        f"The postcode {exc.postcode} has not been in use{when}. "
-        "Enter the postcode you use for your address now"
+        when = str(exc.year)
+    else:
+        return _(
+            "The postcode %(postcode)s is no longer in use. Enter the postcode you use for "
+            "your address now",
+            postcode=exc.postcode,
+        )
+    return _(
+        "The postcode %(postcode)s has not been in use since %(when)s. Enter the postcode you "
+        "use for your address now",
+        postcode=exc.postcode,
+        when=when,
     )
 
 
 def _no_seat_message(exc: NoWestminsterSeat) -> str:
-    place = {
-        "Channel Islands": "the Channel Islands, which are",
-        "Jersey": "Jersey, which has its own parliament and is",
-        "Guernsey": "Guernsey, which has its own parliament and is",
-        "Isle of Man": "the Isle of Man, which has its own parliament and is",
-    }.get(exc.country or "", "a place that is")
-    return (
-        f"{exc.postcode} is in {place} not represented in the UK Parliament, so there is no MP "
-        "to write to. If you live elsewhere in the UK, enter that postcode"
+    # A whole sentence for each place, so that each language can say it its own way.
+    messages = {
+        "Channel Islands": _l(
+            "%(postcode)s is in the Channel Islands, which are not represented in the UK "
+            "Parliament, so there is no MP to write to. If you live elsewhere in the UK, enter "
+            "that postcode"
+        ),
+        "Jersey": _l(
+            "%(postcode)s is in Jersey, which has its own parliament and is not represented in "
+            "the UK Parliament, so there is no MP to write to. If you live elsewhere in the UK, "
+            "enter that postcode"
+        ),
+        "Guernsey": _l(
+            "%(postcode)s is in Guernsey, which has its own parliament and is not represented "
+            "in the UK Parliament, so there is no MP to write to. If you live elsewhere in the "
+            "UK, enter that postcode"
+        ),
+        "Isle of Man": _l(
+            "%(postcode)s is in the Isle of Man, which has its own parliament and is not "
+            "represented in the UK Parliament, so there is no MP to write to. If you live "
+            "elsewhere in the UK, enter that postcode"
+        ),
+    }
+    message = messages.get(
+        exc.country or "",
+        _l(
+            "%(postcode)s is in a place that is not represented in the UK Parliament, so there "
+            "is no MP to write to. If you live elsewhere in the UK, enter that postcode"
+        ),
     )
+    return str(message) % {"postcode": exc.postcode}
 
 
 def query_args(**values) -> dict:

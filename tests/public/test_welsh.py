@@ -110,6 +110,31 @@ def test_welsh_form_errors(journey):
     assert "Ticiwch y blwch i gytuno" in text(response)
 
 
+@pytest.mark.parametrize(
+    "postcode, welsh",
+    [
+        ("SE1 9ZZ", "Nid yw'r cod post SE1 9ZZ wedi cael ei ddefnyddio ers Rhagfyr 1998."),
+        ("JE2 4WD", "Mae JE2 4WD yn Jersey, sydd â'i senedd ei hun"),
+        ("GY1 1FH", "Mae GY1 1FH yn Guernsey, sydd â'i senedd ei hun"),
+        ("IM1 3PW", "Mae IM1 3PW ar Ynys Manaw, sydd â'i senedd ei hun"),
+    ],
+)
+def test_postcode_errors_in_welsh(journey, postcode, welsh):
+    """Every reason a postcode has no MP to write to, in the page's language (the month too)."""
+    page = journey.get(f"{URL}/your-mp", query_string={"postcode": postcode, "lang": "cy"})
+    assert "Mae problem" in text(page)
+    assert welsh in text(page)
+    assert "not represented" not in text(page) and "in use" not in text(page)
+
+
+def test_the_choose_your_constituency_error_in_welsh(journey):
+    query = {"postcode": "x", "seat": "", "lang": "cy"}
+    page = journey.get(f"{URL}/choose-constituency", query_string=query)
+    assert title(page).startswith("Gwall:")
+    assert "Dewiswch eich etholaeth o'r rhestr" in text(page)
+    assert "Choose your constituency from the list" not in text(page)
+
+
 def test_the_whole_journey_in_welsh(pg_journey, smtp_server):  # noqa: F811
     set_campaign(translations={"cy": WELSH})
     campaign = pg_journey.get(URL, query_string={"lang": "cy"})
