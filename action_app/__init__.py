@@ -120,6 +120,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from action_app.api.views import bp as api_bp
+    from action_app.inputs import CONVERTERS
+
+    app.url_map.converters.update(CONVERTERS)  # before any route that uses <id:…> is added
     from action_app.public import create_blueprint
 
     public_bp = create_blueprint()

@@ -15,7 +15,7 @@ def register(bp: Blueprint) -> None:
     """Help, the accessibility statement, and MPs' photos."""
     bp.add_url_rule("/help", endpoint="help", view_func=help_page)
     bp.add_url_rule("/accessibility", view_func=accessibility)
-    bp.add_url_rule("/mp-photos/<int:member_id>", view_func=mp_photo)
+    bp.add_url_rule("/mp-photos/<id:member_id>", view_func=mp_photo)
 
 
 def help_page():

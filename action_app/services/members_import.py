@@ -10,6 +10,7 @@ from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
+from action_app.inputs import database_id
 from action_app.services.directory import (
     DirectorySummary,
     MemberRecord,
@@ -98,7 +99,8 @@ def _parse_row(row: dict) -> tuple[SeatRecord | None, list[str]]:
             SeatRecord(value["pcon_name"], None, gss_code=value["pcon_code"]),
             problems,
         )
-    if not value["member_id"].isdigit():
+    member_id = database_id(value["member_id"])
+    if member_id is None:
         problems.append(f"member_id {value['member_id']!r} is neither a number nor 'Vacant'")
     for name in ("display_as", "full_title"):
         if not value[name]:
@@ -114,7 +116,7 @@ def _parse_row(row: dict) -> tuple[SeatRecord | None, list[str]]:
     if problems:
         return None, problems
     member = MemberRecord(
-        id=int(value["member_id"]),
+        id=member_id,
         display_name=value["display_as"],
         full_title=value["full_title"],
         address_as=value["display_as"],

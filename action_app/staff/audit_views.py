@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from action_app.inputs import whole_number
 from action_app.models import StaffRole
 from action_app.services import audit
 from action_app.staff import bp
@@ -17,8 +18,7 @@ def audit_log():
     if action not in audit.ACTIONS:
         action = ""
     actor = request.args.get("actor", "").strip()[:254]
-    days = request.args.get("days", "30")
-    days = int(days) if days.isdigit() and 0 < int(days) <= 3650 else 30
+    days = whole_number(request.args.get("days"), 1, 3650) or 30
     return render_template(
         "staff/audit.html",
         events=audit.recent(action, actor, days),

@@ -167,7 +167,7 @@ def campaign_revisions(slug: str):
     return render_template("staff/campaign_revisions.html", campaign=found, history=history)
 
 
-@bp.route("/campaigns/<slug>/revisions/<int:revision_id>/restore", methods=["POST"])
+@bp.route("/campaigns/<slug>/revisions/<id:revision_id>/restore", methods=["POST"])
 @requires_role(*MANAGERS)
 def campaign_restore(slug: str, revision_id: int):
     found = _campaign(slug)

@@ -28,7 +28,7 @@ def directory():
     )
 
 
-@bp.route("/directory/mps/<int:member_id>", methods=["GET", "POST"])
+@bp.route("/directory/mps/<id:member_id>", methods=["GET", "POST"])
 @requires_role(*MANAGERS)
 def directory_member(member_id: int):
     member = db.session.get(Member, member_id) or abort(404)

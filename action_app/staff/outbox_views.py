@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from action_app import tasking
 from action_app.extensions import db
+from action_app.inputs import database_id
 from action_app.models import MessageStatus, OutboundMessage
 from action_app.services import outbox
 from action_app.staff import bp
@@ -18,8 +19,7 @@ def outbox_page():
     status = request.args.get("status", "failed")
     if status not in tuple(MessageStatus):
         status = "failed"
-    campaign_id = request.args.get("campaign", "")
-    chosen = int(campaign_id) if campaign_id.isdigit() else None
+    chosen = database_id(request.args.get("campaign"))  # anything else shows every campaign
     return render_template(
         "staff/outbox.html",
         counts=outbox.counts_by_campaign(),
@@ -38,19 +38,19 @@ def _back():
     return redirect(url_for("staff.outbox_page", status=request.form.get("back", "failed")))
 
 
-@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+@bp.route("/outbox/<bigid:message_id>/retry", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_retry(message_id: int):
     return _requeue(message_id, outbox.retry, "Message {id} will be sent again.")
 
 
-@bp.route("/outbox/<int:message_id>/release", methods=["POST"])
+@bp.route("/outbox/<bigid:message_id>/release", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_release(message_id: int):
     return _requeue(message_id, outbox.release, "Message {id} is released and will be sent.")
 
 
-@bp.route("/outbox/<int:message_id>/reject", methods=["POST"])
+@bp.route("/outbox/<bigid:message_id>/reject", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_reject(message_id: int):
     message = _message(message_id)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from action_app.extensions import db
+from action_app.inputs import database_id
 from action_app.models import StaffRole, StaffUser
 from action_app.services import audit, staff_admin, staff_auth, staff_links
 from action_app.services.staff_auth import StaffError
@@ -46,7 +47,7 @@ def invite():
     return render_template("staff/invite.html", form=form, errors=error_items(form))
 
 
-@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/people/<id:user_id>", methods=["GET", "POST"])
 @requires_role(StaffRole.ADMIN)
 def person(user_id: int):
     user = db.session.get(StaffUser, user_id) or abort(404)
@@ -55,7 +56,7 @@ def person(user_id: int):
     chosen = {c.id for c in user.campaigns}
     problem = None
     if form.validate_on_submit():
-        chosen = {int(v) for v in request.form.getlist("campaigns") if v.isdigit()}
+        chosen = {database_id(v) for v in request.form.getlist("campaigns")} - {None}
         try:
             changes = staff_admin.update_staff(
                 current_user._get_current_object(),
@@ -82,7 +83,7 @@ def person(user_id: int):
     )
 
 
-@bp.route("/people/<int:user_id>/resend", methods=["POST"])
+@bp.route("/people/<id:user_id>/resend", methods=["POST"])
 @requires_role(StaffRole.ADMIN)
 def resend_invite(user_id: int):
     from action_app.staff.forms import PlainForm

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from action_app import tasking
 from action_app.extensions import db
+from action_app.inputs import database_id
 from action_app.models import Member
 from action_app.public.forms import PostcodeForm
 from action_app.services import staff_preview, test_send
@@ -23,8 +24,8 @@ def campaign_preview(slug: str):
     campaign = get_campaign(slug) or abort(404)
     query = request.args.get("q", "").strip()[:100]
     matches = staff_preview.find_members(query) if query else []
-    member_id = request.args.get("member", "")
-    member = db.session.get(Member, int(member_id)) if member_id.isdigit() else None
+    member_id = database_id(request.args.get("member"))
+    member = db.session.get(Member, member_id) if member_id else None
     supporter = staff_preview.sample_supporter(
         request.args.get("name", ""), request.args.get("address", ""), request.args.get("town", "")
     )
@@ -76,10 +77,10 @@ def campaign_page_preview(slug: str):
 @requires_role(*MANAGERS)
 def campaign_test_send(slug: str):
     campaign = get_campaign(slug) or abort(404)
-    member_id = request.form.get("member", "")
-    seat = staff_preview.seat_of_member(int(member_id)) if member_id.isdigit() else None
+    member_id = database_id(request.form.get("member"))
+    seat = staff_preview.seat_of_member(member_id) if member_id else None
     if seat is None:
-        abort(400)
+        abort(400, "Choose an MP with a seat from the search before sending a test letter.")
     supporter = staff_preview.sample_supporter(
         request.form.get("name", ""), request.form.get("address", ""), request.form.get("town", "")
     )

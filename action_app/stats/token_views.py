@@ -50,7 +50,7 @@ def tokens():
     ), status
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @requires_role(*access.ADMINS)
 def revoke(token_id: int):
     if not RevokeForm().validate():

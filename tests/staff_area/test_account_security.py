@@ -299,3 +299,20 @@ def test_an_admin_assigns_an_organiser_to_campaigns(app, client):
     )
     assert "You cannot remove your own admin role" in text(demote)
     assert _user("admin@example.org").role == "admin"
+
+
+def test_a_campaign_choice_that_can_name_no_campaign_is_ignored(app, client):
+    # "²" passes str.isdigit but not int(); the other is past PostgreSQL's integer: both 500'd.
+    create_staff(app, "admin@example.org", "admin")
+    organiser = create_staff(app, "org@example.org", "organiser")
+    sign_in(client, "admin@example.org")
+    token = csrf_token(client, f"/staff/people/{organiser.id}")
+    for bad in ("\u00b2", "99999999999999999999"):
+        response = client.post(
+            f"/staff/people/{organiser.id}",
+            data={"csrf_token": token, "role": "organiser", "is_active": "y", "campaigns": [bad]},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert "Nothing changed." in text(response)
+    assert _user("org@example.org").campaigns == []

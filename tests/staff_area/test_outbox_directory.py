@@ -228,3 +228,43 @@ def test_admins_read_and_filter_the_audit_log(app, editor):
     assert "admin@example.org sign in " not in failed_only
     assert editor.get("/staff/audit").status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
+
+
+# Numbers that no row can have: "²" passes str.isdigit but not int(); the other is past
+# PostgreSQL's bigint. Each used to reach the database, or int(), and answer 500.
+NOT_AN_ID = ["\u00b2", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("bad", NOT_AN_ID)
+def test_a_filter_that_can_name_no_row_is_ignored(app, editor, bad):
+    outbox = editor.get("/staff/outbox", query_string={"campaign": bad})
+    assert outbox.status_code == 200
+    assert "Failed letters" in text(outbox) and "in one campaign" not in text(outbox)
+    preview = editor.get("/staff/campaigns/test-campaign/preview", query_string={"member": bad})
+    assert preview.status_code == 200
+    assert "Preview the email an MP receives" in text(preview)
+    sent = _post(editor, "/staff/campaigns/test-campaign/test-send", member=bad)
+    assert sent.status_code == 400
+    assert "Choose an MP with a seat from the search" in text(sent)
+    create_staff(app, "admin@example.org", "admin")
+    admin = app.test_client()
+    sign_in(admin, "admin@example.org")
+    audit = admin.get("/staff/audit", query_string={"days": bad})
+    assert audit.status_code == 200
+    assert 'id="days" name="days" type="text" inputmode="numeric" value="30"' in audit.get_data(
+        as_text=True
+    )
+
+
+def test_an_id_in_the_address_that_no_row_can_have_is_not_found(app, editor):
+    too_big = NOT_AN_ID[1]
+    member = editor.get(f"/staff/directory/mps/{too_big}")
+    assert member.status_code == 404 and "Page not found" in text(member)
+    retry = _post(editor, f"/staff/outbox/{too_big}/retry")
+    assert retry.status_code == 404
+    assert editor.get(f"/mp-photos/{too_big}").status_code == 404
+    create_staff(app, "admin@example.org", "admin")
+    admin = app.test_client()
+    sign_in(admin, "admin@example.org")
+    person = admin.get(f"/staff/people/{too_big}")
+    assert person.status_code == 404 and "Page not found" in text(person)
