@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from action_app.inputs import whole_number
+from action_app.inputs import search_text, whole_number
 from action_app.models import StaffRole
 from action_app.services import audit
 from action_app.staff import bp
@@ -17,7 +17,7 @@ def audit_log():
     action = request.args.get("action", "")
     if action not in audit.ACTIONS:
         action = ""
-    actor = request.args.get("actor", "").strip()[:254]
+    actor = search_text(request.args.get("actor"), 254)
     days = whole_number(request.args.get("days"), 1, 3650) or 30
     return render_template(
         "staff/audit.html",

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from action_app import tasking
 from action_app.extensions import db
+from action_app.inputs import search_text
 from action_app.models import Member
 from action_app.services import directory_admin
 from action_app.staff import bp
@@ -15,7 +16,7 @@ from action_app.staff_access import MANAGERS, requires_role
 @bp.route("/directory")
 @requires_role(*MANAGERS)
 def directory():
-    query = request.args.get("q", "").strip()[:100]
+    query = search_text(request.args.get("q"), 100)
     which = request.args.get("show", "all")
     if which not in directory_admin.FILTERS:
         which = "all"

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from action_app import tasking
 from action_app.extensions import db
-from action_app.inputs import database_id
+from action_app.inputs import database_id, search_text
 from action_app.models import Member
 from action_app.public.forms import PostcodeForm
 from action_app.services import staff_preview, test_send
@@ -22,7 +22,7 @@ from action_app.staff_access import MANAGERS, requires_role
 @requires_role(*MANAGERS)
 def campaign_preview(slug: str):
     campaign = get_campaign(slug) or abort(404)
-    query = request.args.get("q", "").strip()[:100]
+    query = search_text(request.args.get("q"), 100)
     matches = staff_preview.find_members(query) if query else []
     member_id = database_id(request.args.get("member"))
     member = db.session.get(Member, member_id) if member_id else None

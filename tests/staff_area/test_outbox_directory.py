@@ -268,3 +268,20 @@ def test_an_id_in_the_address_that_no_row_can_have_is_not_found(app, editor):
     sign_in(admin, "admin@example.org")
     person = admin.get(f"/staff/people/{too_big}")
     assert person.status_code == 404 and "Page not found" in text(person)
+
+
+def test_control_characters_in_a_search_are_dropped_and_the_search_still_finds(app, editor):
+    # A NUL (from a pasted or crafted address) reached PostgreSQL's text and answered 500.
+    member = _a_member_with_email()
+    surname = member.display_name.split()[-1]
+    found = editor.get("/staff/directory", query_string={"q": f"\x00{surname}\x00"})
+    assert found.status_code == 200 and member.display_name in text(found)
+    preview = editor.get(
+        "/staff/campaigns/test-campaign/preview", query_string={"q": f"{surname}\x00"}
+    )
+    assert preview.status_code == 200 and member.display_name in text(preview)
+    create_staff(app, "admin@example.org", "admin")
+    admin = app.test_client()
+    sign_in(admin, "admin@example.org")
+    audit = admin.get("/staff/audit", query_string={"actor": "ed@\x00example.org"})
+    assert audit.status_code == 200 and "ed@example.org" in text(audit)
