@@ -12,11 +12,13 @@ from typing import Any
 from sqlalchemy import select
 
 from action_app.extensions import db
+from action_app.inputs import database_id
 from action_app.models import NATIONS, Campaign, CampaignRevision, Member
 from action_app.registry import current_registry
 from action_app.services import audit
 from action_app.services.campaigns import (
     FIELD_KEYS,
+    SLUG,
     CampaignInvalid,
     ImportResult,
     export_campaign,
@@ -51,8 +53,8 @@ def document_from_form(form) -> dict:
         target["also"] = also
     exclude = form.get("exclude", "").replace(",", " ").split()
     if exclude:
-        # Anything that is not a number is passed on as typed, for the service to refuse.
-        target["exclude"] = [int(i) if i.isdigit() else i for i in exclude]
+        # Anything that cannot be an id is passed on as typed, for the service to refuse.
+        target["exclude"] = [database_id(i) or i for i in exclude]
     document["target"] = target
     document["subject_alternatives"] = [
         line for line in form.get("subject_alternatives", "").splitlines() if line.strip()
@@ -97,8 +99,10 @@ def campaign_form_values(campaign: Campaign) -> dict:
 def create_campaign(document: dict, author: str) -> ImportResult:
     """A new campaign from the editor: a slug already in use is a problem, never an update."""
     slug = document.get("slug")
-    if isinstance(slug, str) and db.session.scalar(
-        select(Campaign.id).where(Campaign.slug == slug)
+    if (
+        isinstance(slug, str)
+        and SLUG.match(slug)
+        and db.session.scalar(select(Campaign.id).where(Campaign.slug == slug))
     ):
         raise CampaignInvalid(
             [f"slug: {slug} is already used"],
@@ -188,9 +192,12 @@ def _local_input(value) -> str:
         return value
     if parsed.tzinfo is None and isinstance(value, str):
         return value
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return in_uk_time(parsed).strftime("%Y-%m-%dT%H:%M")
+    try:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return in_uk_time(parsed).strftime("%Y-%m-%dT%H:%M")
+    except OverflowError:  # a time typed with a zone that moves it out of range (refused)
+        return value
 
 
 def _organisations_from_text(text: str) -> list[dict]:

@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from action_app.extensions import db
+from action_app.inputs import INTEGER_MAX, control_character
 from action_app.models import NATIONS, Campaign, CampaignRevision, CampaignStatus, TargetType
 from action_app.models.types import utcnow
 from action_app.services.campaign_translations import parse_translations
@@ -104,6 +105,15 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
     }
     values: dict[str, Any] = {}
     for name, value in raw.items():
+        control = _control_character_in(value)
+        if control:
+            # PostgreSQL's text refuses NUL, and no other control character belongs in a
+            # campaign: say so beside the field rather than fail on saving.
+            by_field.setdefault(name, []).append(
+                f"{FIELD_KEYS[name][0]}: contains an invisible control character ({control}); "
+                "delete it and save again"
+            )
+            continue
         try:
             values[name] = _FIELD_PARSERS[name](value)
         except ValueError as exc:
@@ -127,6 +137,17 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
     if by_field:
         raise CampaignInvalid([p for found in by_field.values() for p in found], by_field)
     return values, warnings
+
+
+def _control_character_in(value: Any) -> str | None:
+    """The first control character in any text of a field's value (keys too), if any."""
+    if isinstance(value, str):
+        return control_character(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return next(filter(None, map(_control_character_in, value)), None)
+    return None
 
 
 def _templates(values: dict):
@@ -252,7 +273,12 @@ def _when(value: Any) -> datetime | None:
         raise ValueError(f"{value!r} is not an ISO 8601 date and time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UK)
-    return parsed.astimezone(UTC).replace(tzinfo=None)
+    try:
+        stored = parsed.astimezone(UTC).replace(tzinfo=None)
+        in_uk_time(stored)  # every page shows it in UK time
+    except OverflowError:  # a zone moves it past the year 9999 or before the year 1
+        raise ValueError(f"{value!r} is outside the dates that can be stored") from None
+    return stored
 
 
 def _reply_check_days(value: Any) -> int:
@@ -280,6 +306,9 @@ def _target(value: Any) -> dict:
         isinstance(i, int) and not isinstance(i, bool) for i in exclude
     ):
         raise ValueError("exclude must be a list of MPs' Members API ids (whole numbers)")
+    beyond = [i for i in exclude if not 0 < i <= INTEGER_MAX]  # no MP has it; nor can the table
+    if beyond:
+        raise ValueError(f"exclude: {beyond[0]} is not an MP's Members API id")
     if kind == TargetType.CONSTITUENCY_MP:
         result = {"type": kind, "nations": nations}
         if exclude:

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 
 from action_app.extensions import db
+from action_app.inputs import database_id
 from action_app.models import NATIONS, Campaign, CampaignStatus
 from action_app.services import campaign_editor as editor
 from action_app.services.campaign_cache import campaign_snapshot
@@ -36,9 +37,20 @@ def _author() -> str:
 
 
 def _errors(exc: CampaignInvalid) -> dict[str, str]:
-    return {SHOWN_AT.get(name, name): "; ".join(found) for name, found in exc.by_field.items()} or {
+    errors: dict[str, list[str]] = {}
+    for name, found in exc.by_field.items():
+        for problem in found:
+            errors.setdefault(_shown_at(name, problem), []).append(problem)
+    return {name: "; ".join(found) for name, found in errors.items()} or {
         "slug": "; ".join(exc.problems)
     }
+
+
+def _shown_at(name: str, problem: str) -> str:
+    """The input a problem is shown beside: the excluded MPs have an input of their own."""
+    if name == "target" and problem.startswith("target: exclude"):
+        return "exclude"
+    return SHOWN_AT.get(name, name)
 
 
 def _summary(errors: dict[str, str]) -> list[tuple[str, str]]:
@@ -46,7 +58,7 @@ def _summary(errors: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _editor_page(values: dict, errors: dict, campaign: Campaign | None, status: int = 200):
-    excluded = [int(i) for i in values.get("exclude", "").split() if i.isdigit()]
+    excluded = [i for i in map(database_id, values.get("exclude", "").split()) if i]
     return render_template(
         "staff/campaign_form.html",
         excluded=editor.members_named(excluded),

@@ -134,6 +134,49 @@ def test_bad_templates_are_refused_with_lines_and_what_was_typed_is_kept(app, ed
     assert db.session.scalar(select(Campaign).where(Campaign.slug == "not-a-slug")) is None
 
 
+def _error_beside(response, name: str) -> str:
+    """The problem shown beside one input (its error line), or "" when there is none."""
+    import re
+    from html import unescape
+
+    found = re.search(rf'<p id="{name}-error" class="error-message">(.*?)</p>', response.text, re.S)
+    return unescape(re.sub(r"<[^>]+>", "", found.group(1))) if found else ""
+
+
+EDITED = {**NEW, "summary": "MY OWN WORDS in the summary", "alternative_subject": "Thanks",
+          "alternative_body": "Dear {{ mp.address_as }}, thank you."}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "problem"),
+    [
+        # "²" passes str.isdigit but not int(); the other is past PostgreSQL's integer.
+        ({"exclude": "4514 \u00b2"}, "exclude", "must be a list of MPs' Members API ids"),
+        ({"exclude": "99999999999999999999"}, "exclude", "must be a list of MPs' Members API ids"),
+        # PostgreSQL's text refuses NUL; the autoflush of the half-saved campaign failed.
+        ({"summary": "MY OWN WORDS\x00 in the summary"}, "summary", "control character (U+0000)"),
+        ({"body_template": NEW["body_template"] + "\x00"}, "body_template", "(U+0000)"),
+        # A zone that moves the time past the year 9999: OverflowError, not ValueError.
+        ({"debate_at": "9999-12-31T23:59-05:00"}, "debate_at", "outside the dates that can be"),
+        ({"debate_at": "0001-01-01T00:00+05:00"}, "debate_at", "outside the dates that can be"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/staff/campaigns/new", "/staff/campaigns/test-campaign/edit"])
+def test_a_value_the_database_cannot_hold_is_shown_beside_its_field_and_nothing_is_lost(
+    app, editor, path, change, field, problem
+):
+    typed = {**EDITED, **change}
+    response = _post(editor, path, typed)
+    assert response.status_code == 400
+    assert problem in _error_beside(response, field)
+    fields = _form(response, path[-4:])
+    assert "MY OWN WORDS" in fields["summary"]
+    assert fields["body_template"].startswith(NEW["body_template"])
+    assert fields[field].replace("\x00", "") == typed[field].replace("\x00", "")
+    assert db.session.scalar(select(Campaign).where(Campaign.slug == "night-buses")) is None
+    assert "MY OWN WORDS" not in (db.session.scalars(select(Campaign.summary)).one())
+
+
 def test_a_sandbox_escape_is_refused(app, editor):
     escape = {**NEW, "body_template": "{{ mp.name.__class__.__mro__[1].__subclasses__() }}"}
     response = _post(editor, "/staff/campaigns/new", escape)
@@ -168,3 +211,5 @@ def test_clone_makes_a_draft_copy(app, editor):
     assert (copy.status, copy.title) == ("draft", "Copy of Save the test library")
     again = _post(editor, "/staff/campaigns/test-campaign/clone", {"slug": "test-campaign-2"})
     assert again.status_code == 400 and "already used" in text(again)
+    nul = _post(editor, "/staff/campaigns/test-campaign/clone", {"slug": "copy\x00"})
+    assert nul.status_code == 400 and "control character (U+0000)" in text(nul)
