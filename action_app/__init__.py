@@ -135,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     from action_app import staff
 
-    staff.register(app)  # every staff form is checked by CSRFProtect
+    staff.register(app)  # every staff form is checked by CSRFProtect or staff/form_tokens.py
 
 
 def _register_stats(app: Flask) -> None:

@@ -102,8 +102,8 @@ def _security_headers(response):
 
 def _http_error(error: HTTPException):
     if isinstance(error, CSRFError):
-        # Views with forms handle an expired token themselves and keep what was typed; this is
-        # the last resort for anything else.
+        # Forms where much is typed (the public letter forms, staff/form_tokens.py) handle an
+        # expired token themselves and keep what was typed; this is the last resort.
         return render_template("errors/expired.html"), 400
     code = error.code or 500
     template = {404: "errors/not_found.html", 413: "errors/too_large.html"}.get(code)

@@ -20,6 +20,7 @@ from action_app.services.campaigns import (
 )
 from action_app.services.revision_diff import field_diffs
 from action_app.staff import bp
+from action_app.staff.form_tokens import EXPIRED, checks_own_token
 from action_app.staff_access import MANAGERS, campaigns_visible_to, requires_role
 
 # Field → the id of its input, for the error summary's links.
@@ -57,7 +58,9 @@ def _summary(errors: dict[str, str]) -> list[tuple[str, str]]:
     return [(f"#{FIELD_INPUT.get(name, name)}", message) for name, message in errors.items()]
 
 
-def _editor_page(values: dict, errors: dict, campaign: Campaign | None, status: int = 200):
+def _editor_page(
+    values: dict, errors: dict, campaign: Campaign | None, status: int = 200, problem=None
+):
     excluded = [i for i in map(database_id, values.get("exclude", "").split()) if i]
     return render_template(
         "staff/campaign_form.html",
@@ -65,10 +68,18 @@ def _editor_page(values: dict, errors: dict, campaign: Campaign | None, status: 
         values=values,
         field_errors=errors,
         errors=_summary(errors),
+        problem=problem,
         campaign=campaign,
         statuses=tuple(CampaignStatus),
         nations=NATIONS,
     ), status
+
+
+def _editor_expired(slug: str | None = None):
+    """The editor as typed, unsaved, when its form token failed (see form_tokens)."""
+    values = editor.form_values(editor.document_from_form(request.form))
+    campaign = _campaign(slug) if slug else None
+    return _editor_page(values, {}, campaign, 400, EXPIRED.format(button="Save"))
 
 
 @bp.route("/campaigns")
@@ -80,6 +91,7 @@ def campaigns():
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @requires_role(*MANAGERS)
+@checks_own_token(_editor_expired)
 def campaign_new():
     if request.method == "POST":
         document = editor.document_from_form(request.form)
@@ -111,6 +123,7 @@ def campaign(slug: str):
 
 @bp.route("/campaigns/<slug>/edit", methods=["GET", "POST"])
 @requires_role(*MANAGERS)
+@checks_own_token(_editor_expired)
 def campaign_edit(slug: str):
     found = _campaign(slug)
     if request.method == "POST":
@@ -209,8 +222,20 @@ def campaign_export(slug: str):
     )
 
 
+def _import_expired():
+    """The import box as typed, unimported, when its form token failed (see form_tokens)."""
+    return render_template(
+        "staff/campaign_import.html",
+        text=request.form.get("document", ""),
+        problems=[],
+        errors=[],
+        problem=EXPIRED.format(button="Import"),
+    ), 400
+
+
 @bp.route("/campaigns/import", methods=["GET", "POST"])
 @requires_role(*MANAGERS)
+@checks_own_token(_import_expired)
 def campaign_import():
     text = request.form.get("document", "")
     upload = request.files.get("file")

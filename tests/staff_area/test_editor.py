@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import select
@@ -213,3 +214,61 @@ def test_clone_makes_a_draft_copy(app, editor):
     assert again.status_code == 400 and "already used" in text(again)
     nul = _post(editor, "/staff/campaigns/test-campaign/clone", {"slug": "copy\x00"})
     assert nul.status_code == 400 and "control character (U+0000)" in text(nul)
+
+
+def test_an_expired_form_token_on_the_editor_keeps_everything_typed(app, editor, monkeypatch):
+    # The token lasts 6 hours and a staff session 12: the global "page timed out" page used to
+    # answer, and everything typed was lost.
+    typed = _form(editor.get("/staff/campaigns/test-campaign/edit"), "/edit")
+    typed.update(status="live", summary="MY OWN WORDS, typed all afternoon")
+    typed["body_template"] += "\n\nA PARAGRAPH I WROTE"
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 1)
+    time.sleep(2.1)
+    expired = editor.post("/staff/campaigns/test-campaign/edit", data=typed)
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 6 * 3600)
+    assert expired.status_code == 400
+    assert "Nothing you typed has been lost: check it and press Save again" in text(expired)
+    kept = _form(expired, "/edit")
+    assert kept["summary"] == typed["summary"]
+    assert kept["body_template"].replace("\r\n", "\n") == typed["body_template"]
+    assert kept["csrf_token"] != typed["csrf_token"]
+    db.session.expire_all()
+    saved = db.session.scalars(select(Campaign).where(Campaign.slug == "test-campaign")).one()
+    assert saved.summary != typed["summary"]  # nothing was saved with the expired token
+    kept["status"] = "live"
+    again = editor.post("/staff/campaigns/test-campaign/edit", data=kept)
+    assert again.status_code == 302, text(again)
+    db.session.expire_all()
+    assert db.session.get(Campaign, saved.id).summary == typed["summary"]
+
+
+def test_an_expired_form_token_on_a_new_campaign_or_an_import_keeps_what_was_typed(
+    app, editor, monkeypatch
+):
+    new_token = csrf_token(editor, "/staff/campaigns/new")
+    document = json.dumps({**CAMPAIGN_DOCUMENT, "slug": "pasted-in"}, indent=2)
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 1)
+    time.sleep(2.1)
+    new = editor.post("/staff/campaigns/new", data={**NEW, "csrf_token": new_token})
+    pasted = editor.post(
+        "/staff/campaigns/import", data={"document": document, "csrf_token": new_token}
+    )
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 6 * 3600)
+    assert new.status_code == 400
+    assert "press Save again" in text(new)
+    assert _form(new, "/new")["body_template"].replace("\r\n", "\n") == NEW["body_template"]
+    assert pasted.status_code == 400
+    assert "press Import again" in text(pasted)
+    assert json.loads(_textarea(pasted, "document")) == json.loads(document)
+    assert (
+        db.session.scalar(select(Campaign).where(Campaign.slug.in_(["night-buses", "pasted-in"])))
+        is None
+    )
+
+
+def _textarea(response, name: str) -> str:
+    import re
+    from html import unescape
+
+    found = re.search(rf'<textarea[^>]* name="{name}"[^>]*>(.*?)</textarea>', response.text, re.S)
+    return unescape(found.group(1))
