@@ -3,19 +3,21 @@
 CSRFProtect checks every staff POST before the view runs, and a token that has expired (the
 token lasts 6 hours, a staff session 12) is answered with the global "page timed out" page:
 everything typed was lost. A view marked ``checks_own_token`` is left out of that check and
-checks the token here instead, after the role check; a token that fails saves nothing and shows
-the form again as typed, with a fresh token and ``EXPIRED``, as the public letter form does."""
+checks the token here instead, after the role check; a token of the session that has expired
+saves nothing and shows the form again as typed, with a fresh token and ``EXPIRED``, as the
+public letter form does. Any other bad token gets the usual 400."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 
-from flask import request
-from flask_wtf.csrf import validate_csrf
+from flask import current_app, request
+from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from action_app.extensions import csrf
+from action_app.staff_access import SESSION_HOURS
 
 EXPIRED = (
     "This page was open for a long time, so for your security nothing was saved. Nothing you "
@@ -24,8 +26,10 @@ EXPIRED = (
 
 
 def checks_own_token(redisplay: Callable) -> Callable:
-    """Check a POST's token in the view: on failure answer ``redisplay`` (called with the
-    view's arguments), which shows the form with what was typed; it must change nothing."""
+    """Check a POST's token in the view: a token of this session that has only expired is
+    answered with ``redisplay`` (called with the view's arguments), which shows the form with
+    what was typed and must change nothing. A missing, forged or another session's token is
+    refused as CSRFProtect refuses it, so no other site can put words into a staff form."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -41,8 +45,18 @@ def checks_own_token(redisplay: Callable) -> Callable:
 
 
 def _token_is_good() -> bool:
+    """True for a good token, False for one of this session's that has expired; raises
+    CSRFError (the global "page timed out" answer, a 400) for any other."""
+    token = request.form.get("csrf_token")
     try:
-        validate_csrf(request.form.get("csrf_token"))
+        validate_csrf(token)
+        return True
+    except ValidationError as refused:
+        reason = str(refused)
+    # The same check as long as a staff session can last: this session's token, only old?
+    hours = current_app.config.get("STAFF_SESSION_HOURS", SESSION_HOURS)
+    try:
+        validate_csrf(token, time_limit=int(hours * 3600))
     except ValidationError:
-        return False
-    return True
+        raise CSRFError(reason) from None
+    return False

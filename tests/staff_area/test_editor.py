@@ -272,3 +272,19 @@ def _textarea(response, name: str) -> str:
 
     found = re.search(rf'<textarea[^>]* name="{name}"[^>]*>(.*?)</textarea>', response.text, re.S)
     return unescape(found.group(1))
+
+
+@pytest.mark.parametrize("token", [None, "", "forged.token.value"])
+def test_a_missing_or_forged_token_on_the_editor_is_refused_not_shown_again(editor, token):
+    """Only this session's own token, merely expired, brings the form back as typed: anything
+    else is the usual refusal, so another site cannot fill a staff form in for the editor."""
+    typed = _form(editor.get("/staff/campaigns/test-campaign/edit"), "/edit")
+    typed.update(summary="WORDS FROM SOMEWHERE ELSE")
+    if token is None:
+        del typed["csrf_token"]
+    else:
+        typed["csrf_token"] = token
+    refused = editor.post("/staff/campaigns/test-campaign/edit", data=typed)
+    assert refused.status_code == 400
+    assert "WORDS FROM SOMEWHERE ELSE" not in refused.text
+    assert "Nothing you typed has been lost" not in text(refused)
