@@ -41,10 +41,11 @@ def search_text(text: str | None, limit: int) -> str:
     return _CONTROL.sub("", text or "").strip()[:limit]
 
 
-def control_character(text: str) -> str | None:
-    """The first control character in text meant to be kept (tab and line breaks are fine),
-    as U+XXXX, so a form can say what to remove; None when there is none."""
-    found = _CONTROL_IN_TEXT.search(text)
+def control_character(text: str, *, multiline: bool = True) -> str | None:
+    """The first control character in text meant to be kept (tab and line breaks are fine in
+    ``multiline`` text, not in a one-line field), as U+XXXX, so a form can say what to remove;
+    None when there is none."""
+    found = (_CONTROL_IN_TEXT if multiline else _CONTROL).search(text)
     return f"U+{ord(found.group()):04X}" if found else None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
 from action_app.extensions import db
+from action_app.inputs import control_character
 from action_app.kv import get_store
 from action_app.models import Constituency, DirectoryUpdate, Member
 from action_app.services import audit
@@ -62,6 +63,8 @@ def set_email_override(member: Member, email: str, note: str) -> None:
     removes the override (the next sync brings the source's address back)."""
     email = email.strip()
     note = note.strip()
+    if (found := control_character(note)) is not None:
+        raise ValueError(f"Remove the control character ({found}) from why it is overridden")
     before = member.email
     if email:
         try:

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from action_app.inputs import control_character
 from action_app.models import StaffRole
 from action_app.services.staff_auth import PASSWORD_MAX, PASSWORD_MIN
 
@@ -19,12 +20,28 @@ ROLE_CHOICES = [
 ]
 
 
-class SignInForm(FlaskForm):
+class StaffForm(FlaskForm):
+    """Every staff form: besides its own checks, no field may hold a control character
+    (PostgreSQL refuses NUL, and nobody types one into a one-line box), said beside the field
+    like any other mistake. Passwords are left alone: they are hashed, never stored."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, PasswordField) or not isinstance(field.data, str):
+                continue
+            if (found := control_character(field.data, multiline=False)) is not None:
+                field.errors = [*field.errors, f"Remove the control character ({found})"]
+                valid = False
+        return valid
+
+
+class SignInForm(StaffForm):
     email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(StaffForm):
     code = StringField(
         "Code from your authenticator app",
         description="The 6-digit code, or one of your recovery codes.",
@@ -32,14 +49,14 @@ class CodeForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(StaffForm):
     code = StringField(
         "Code from your authenticator app",
         validators=[DataRequired("Enter the 6-digit code your app shows")],
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(StaffForm):
     password = PasswordField(
         "New password",
         description=f"At least {PASSWORD_MIN} characters. A few unrelated words make a good "
@@ -61,20 +78,20 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(StaffForm):
     email = EmailField("Email address", validators=[DataRequired("Enter your email address")])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(StaffForm):
     email = EmailField("Email address", validators=[DataRequired("Enter their email address")])
     name = StringField("Name", validators=[Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=StaffRole.EDITOR.value)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(StaffForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     is_active = BooleanField("Account is active (untick to deactivate and sign them out)")
 
 
-class PlainForm(FlaskForm):
+class PlainForm(StaffForm):
     """A form with nothing but its CSRF token (buttons that change something)."""

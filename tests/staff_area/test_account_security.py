@@ -316,3 +316,47 @@ def test_a_campaign_choice_that_can_name_no_campaign_is_ignored(app, client):
         assert response.status_code == 200
         assert "Nothing changed." in text(response)
     assert _user("org@example.org").campaigns == []
+
+
+def test_a_control_character_in_a_staff_form_is_a_message_beside_the_field(
+    app, client, live_campaign
+):
+    """A NUL (PostgreSQL refuses it in text) typed or crafted into a staff form is said beside
+    its field, as any mistake is; it never reaches a query, so it is never a 500. The sign-in
+    and reset pages are open to anyone."""
+    from action_app.models import Member
+
+    create_staff(app, "admin@example.org", "admin")
+    nul = "admin\x00@example.org"
+    refused = sign_in(client, nul)
+    assert refused.status_code == 200
+    assert "Remove the control character (U+0000)" in text(refused)
+    reset = client.post(
+        "/staff/password-reset",
+        data={"csrf_token": csrf_token(client, "/staff/password-reset"), "email": nul},
+    )
+    assert "Remove the control character (U+0000)" in text(reset)
+
+    admin = app.test_client()
+    sign_in(admin, "admin@example.org")
+    invite = admin.post(
+        "/staff/people/invite",
+        data={
+            "csrf_token": csrf_token(admin, "/staff/people/invite"),
+            "email": "new@example.org", "name": "New\x00Person", "role": "editor",
+        },
+    )  # fmt: skip
+    assert "Remove the control character (U+0000)" in text(invite)
+    assert db.session.scalar(select(StaffUser).where(StaffUser.email == "new@example.org")) is None
+
+    member = db.session.scalars(select(Member).order_by(Member.id)).first()
+    override = admin.post(
+        f"/staff/directory/mps/{member.id}",
+        data={
+            "csrf_token": csrf_token(admin, "/staff/"),
+            "email": "office@parliament.uk", "note": "Told by phone\x00",
+        },
+    )  # fmt: skip
+    assert override.status_code == 400
+    assert "Remove the control character (U+0000) from why it is overridden" in text(override)
+    assert "Told by phone" in text(override)  # what was typed is kept
