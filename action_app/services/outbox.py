@@ -76,6 +76,48 @@ def messages(
     return list(db.session.execute(query).all())
 
 
+def held_without_email(campaign_id: int | None = None) -> list[Letter]:
+    """Held letters with no email of their own waiting: one the supporter sends themselves
+    (the platform has nothing to send), or one the seat check held before its email was
+    written. The message list cannot show them, so the held page lists them apart."""
+    waiting = (
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.letter_id == Letter.id,
+            OutboundMessage.status == MessageStatus.HELD,
+        )
+        .exists()
+    )
+    query = (
+        select(Letter)
+        .where(Letter.status == LetterStatus.HELD, ~waiting)
+        .order_by(Letter.id.desc())
+        .limit(PAGE_SIZE)
+    )
+    if campaign_id:
+        query = query.where(Letter.campaign_id == campaign_id)
+    return list(db.session.scalars(query))
+
+
+def release_letter(letter_id: int) -> int:
+    """Release a held letter that has no email of its own (``held_without_email``)."""
+    try:
+        released = held_letters.release(letter_id)
+    except held_letters.OutboxError as exc:
+        raise OutboxError(str(exc)) from None
+    audit.record("message_released", f"letter {letter_id}")
+    return released
+
+
+def reject_letter(letter_id: int, reason: str) -> None:
+    """Never send a held letter that has no email of its own."""
+    try:
+        held_letters.reject(letter_id)
+    except held_letters.OutboxError as exc:
+        raise OutboxError(str(exc)) from None
+    audit.record("message_rejected", f"letter {letter_id}", note=reason)
+
+
 def retry(message: OutboundMessage) -> int:
     """Send a failed message again, with a fresh set of attempts; return its letter's id (the
     caller commits, then dispatches it)."""

@@ -27,6 +27,7 @@ def outbox_page():
         status=status,
         campaign_id=chosen,
         rows=outbox.messages(status, chosen),
+        held_letters=outbox.held_without_email(chosen) if status == MessageStatus.HELD else [],
     )
 
 
@@ -74,4 +75,31 @@ def _requeue(message_id: int, action, done: str):
     db.session.commit()
     tasking.dispatch(tasking.SEND_LETTER, letter_id)  # the sweep sends it if the broker is down
     flash(done.format(id=message_id))
+    return _back()
+
+
+@bp.route("/outbox/letters/<bigid:letter_id>/release", methods=["POST"])
+@requires_role(*MANAGERS)
+def outbox_release_letter(letter_id: int):
+    try:
+        outbox.release_letter(letter_id)
+    except outbox.OutboxError as exc:
+        flash(str(exc))
+        return _back()
+    db.session.commit()
+    tasking.dispatch(tasking.SEND_LETTER, letter_id)  # anything it has to send now
+    flash(f"Letter {letter_id} is released.")
+    return _back()
+
+
+@bp.route("/outbox/letters/<bigid:letter_id>/reject", methods=["POST"])
+@requires_role(*MANAGERS)
+def outbox_reject_letter(letter_id: int):
+    try:
+        outbox.reject_letter(letter_id, request.form.get("reason", "").strip()[:500])
+    except outbox.OutboxError as exc:
+        flash(str(exc))
+        return _back()
+    db.session.commit()
+    flash(f"Letter {letter_id} is rejected and will not be sent.")
     return _back()

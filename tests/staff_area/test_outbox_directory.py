@@ -285,3 +285,34 @@ def test_control_characters_in_a_search_are_dropped_and_the_search_still_finds(a
     sign_in(admin, "admin@example.org")
     audit = admin.get("/staff/audit", query_string={"actor": "ed@\x00example.org"})
     assert audit.status_code == 200 and "ed@example.org" in text(audit)
+
+
+def test_a_held_letter_with_no_email_of_its_own_is_released_or_rejected_on_the_page(app, editor):
+    """A letter the supporter sends themselves has no email of ours to hold, so the message
+    list cannot show it: the held page lists such letters apart, to release or reject."""
+    from tests.public.test_send_yourself_defences import send_myself
+
+    for email in ("bot1@example.org", "bot2@example.org"):
+        bot = app.test_client()
+        send_myself(bot, write_letter(bot, email=email, contact_me_by_fax_only="x"))
+    first, second = db.session.scalars(select(Letter).order_by(Letter.id)).all()
+    assert (first.status, second.status) == ("held", "held")
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 0
+    page = text(editor.get("/staff/outbox?status=held"))
+    assert "Held letters with no email of their own" in page
+    assert f"Letter {first.id}" in page and "bot check: the hidden field was filled in" in page
+    assert "No held letters" not in page
+
+    released = _post(editor, f"/staff/outbox/letters/{first.id}/release", back="held")
+    assert f"Letter {first.id} is released." in text(editor.get(released.location))
+    rejected = _post(editor, f"/staff/outbox/letters/{second.id}/reject", reason="a bot")
+    assert f"Letter {second.id} is rejected" in text(editor.get(rejected.location))
+    db.session.expire_all()
+    assert db.session.get(Letter, first.id).status == "confirmed"
+    assert db.session.get(Letter, second.id).status == "rejected"
+    assert db.session.scalar(select(func.count()).select_from(OutboundMessage)) == 0  # none
+    again = _post(editor, f"/staff/outbox/letters/{first.id}/release", back="held")
+    assert "is confirmed, not held" in text(editor.get(again.location))
+    assert "No held letters" in text(editor.get("/staff/outbox?status=held"))
+    actions = [e.action for e in db.session.scalars(select(AuditEvent))]
+    assert "message_released" in actions and "message_rejected" in actions
