@@ -3,8 +3,9 @@
 campaign closed, whichever comes first.
 
 Scrubbing empties the supporter's name, email, postal address and postcode and the letter's
-subject and text, and unlinks their opt-in records (which keep the organisation, the wording
-and the time, but no longer say whose). The letter's row stays, with its campaign, recipient,
+subject and text. Their opt-in records stay as evidence (the organisation, the wording and the
+time) but no longer say whose, since the letter they point at does not; the opt-in export
+leaves them out. The letter's row stays, with its campaign, recipient,
 constituency, source and times, so the campaign's totals and the MP-level figures do not
 change. The outbox folder's ``.eml`` files go by the same rule: a file is written when its
 message is sent, so one older than the limit belongs to a letter sent before it.

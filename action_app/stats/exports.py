@@ -89,7 +89,9 @@ OPT_IN_COLUMNS = [
 
 
 def opt_in_rows(campaign_id: int, organisation: str) -> Iterator[list]:
-    """Supporters who opted in to this organisation, oldest first, read in batches."""
+    """Supporters who opted in to this organisation, oldest first, read in batches. A letter
+    whose details were removed (scrubbed) keeps its opt-in record as evidence, but has no one
+    to contact: it is left out."""
     statement = (
         select(
             Letter.supporter_name,
@@ -101,7 +103,11 @@ def opt_in_rows(campaign_id: int, organisation: str) -> Iterator[list]:
             OptInRecord.opted_in_at,
         )
         .join(Letter, Letter.id == OptInRecord.letter_id)
-        .where(OptInRecord.campaign_id == campaign_id, OptInRecord.organisation == organisation)
+        .where(
+            OptInRecord.campaign_id == campaign_id,
+            OptInRecord.organisation == organisation,
+            Letter.scrubbed_at.is_(None),
+        )
         .order_by(OptInRecord.id)
         .execution_options(yield_per=1000)
     )

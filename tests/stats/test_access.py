@@ -7,6 +7,9 @@ import io
 
 import pytest
 
+from action_app.extensions import db
+from action_app.models.types import utcnow
+from action_app.services.people import erase_person
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.staff import sign_in
 from tests.stats.helpers import deliver_all, write_and_send
@@ -72,3 +75,8 @@ def test_admins_export_only_the_supporters_who_opted_in_with_their_words_and_tim
     assert row["opted_in_at_utc"].endswith("Z") and "T" in row["opted_in_at_utc"]
     assert "bob@example.com" not in response.get_data(as_text=True)
     assert client.get("/stats/test-campaign/opt-ins/strangers.csv").status_code == 404
+    # Once Ann's details are removed there is no one to contact: no row, not an empty one.
+    erase_person("ann@example.com", None, utcnow())
+    db.session.commit()
+    after = client.get("/stats/test-campaign/opt-ins/friends.csv").get_data(as_text=True)
+    assert list(csv.DictReader(io.StringIO(after))) == []
