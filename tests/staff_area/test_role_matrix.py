@@ -45,6 +45,8 @@ EXPECTED = {
     "staff.outbox_retry": MANAGERS,
     "staff.outbox_release": MANAGERS,
     "staff.outbox_reject": MANAGERS,
+    "staff.outbox_release_letter": MANAGERS,
+    "staff.outbox_reject_letter": MANAGERS,
     "staff.directory": MANAGERS,
     "staff.directory_member": MANAGERS,
     "staff.directory_sync": MANAGERS,
@@ -76,6 +78,7 @@ def _url(app, endpoint: str, people) -> str:
         "revision_id": 1,
         "member_id": 1,
         "message_id": 1,
+        "letter_id": 1,
         "job": "no-such-job",
         # The stats pages (issue 10).
         "name": "nations",
