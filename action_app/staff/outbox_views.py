@@ -42,64 +42,59 @@ def _back():
 @bp.route("/outbox/<bigid:message_id>/retry", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_retry(message_id: int):
-    return _requeue(message_id, outbox.retry, "Message {id} will be sent again.")
+    return _act(
+        lambda: outbox.retry(_message(message_id)), f"Message {message_id} will be sent again."
+    )
 
 
 @bp.route("/outbox/<bigid:message_id>/release", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_release(message_id: int):
-    return _requeue(message_id, outbox.release, "Message {id} is released and will be sent.")
+    return _act(
+        lambda: outbox.release(_message(message_id)),
+        f"Message {message_id} is released and will be sent.",
+    )
 
 
 @bp.route("/outbox/<bigid:message_id>/reject", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_reject(message_id: int):
-    message = _message(message_id)
-    try:
-        outbox.reject(message, request.form.get("reason", "").strip()[:500])
-    except outbox.OutboxError as exc:
-        flash(str(exc))
-        return _back()
-    db.session.commit()
-    flash(f"Message {message_id} is rejected and will not be sent.")
-    return _back()
+    return _act(
+        lambda: outbox.reject(_message(message_id), _reason()),
+        f"Message {message_id} is rejected and will not be sent.",
+    )
 
 
-def _requeue(message_id: int, action, done: str):
-    message = _message(message_id)
-    try:
-        letter_id = action(message)
-    except outbox.OutboxError as exc:
-        flash(str(exc))
-        return _back()
-    db.session.commit()
-    tasking.dispatch(tasking.SEND_LETTER, letter_id)  # the sweep sends it if the broker is down
-    flash(done.format(id=message_id))
-    return _back()
-
-
+# A held letter with no email of its own (outbox.held_without_email) is acted on as a letter.
 @bp.route("/outbox/letters/<bigid:letter_id>/release", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_release_letter(letter_id: int):
-    try:
-        outbox.release_letter(letter_id)
-    except outbox.OutboxError as exc:
-        flash(str(exc))
-        return _back()
-    db.session.commit()
-    tasking.dispatch(tasking.SEND_LETTER, letter_id)  # anything it has to send now
-    flash(f"Letter {letter_id} is released.")
-    return _back()
+    return _act(lambda: outbox.release_letter(letter_id), f"Letter {letter_id} is released.")
 
 
 @bp.route("/outbox/letters/<bigid:letter_id>/reject", methods=["POST"])
 @requires_role(*MANAGERS)
 def outbox_reject_letter(letter_id: int):
+    return _act(
+        lambda: outbox.reject_letter(letter_id, _reason()),
+        f"Letter {letter_id} is rejected and will not be sent.",
+    )
+
+
+def _reason() -> str:
+    return request.form.get("reason", "").strip()[:500]
+
+
+def _act(action, done: str):
+    """Run one outbox action, commit it, then send what it released (the id of a letter it
+    returns; the sweep sends it if the broker is down). A refusal is said on the page."""
     try:
-        outbox.reject_letter(letter_id, request.form.get("reason", "").strip()[:500])
+        letter_id = action()
     except outbox.OutboxError as exc:
         flash(str(exc))
         return _back()
     db.session.commit()
-    flash(f"Letter {letter_id} is rejected and will not be sent.")
+    if letter_id is not None:
+        tasking.dispatch(tasking.SEND_LETTER, letter_id)
+    flash(done)
     return _back()
