@@ -9,10 +9,11 @@ Instead:
   it allows the campaign's partner sites in ``frame-ancestors`` (and nobody else), uses the
   compact layout and the resize script.
 - A letter is the browser's own through ``own``, a signed, expiring token naming the letter,
-  added to every link to that letter's pages. It replaces the session's list of letters and,
-  as a secret the page alone knows, the session's CSRF token: a framed page accepts a letter
-  by its token only, never by a cookie, so another site cannot make a framed request act on a
-  letter it has not seen.
+  added to every link to that letter's pages by a request that holds it or wrote the letter
+  (``claim``), never to a link that merely names one. It replaces the session's list of
+  letters and, as a secret the page alone knows, the session's CSRF token: a framed page
+  accepts a letter by its token only, never by a cookie, so another site cannot make a framed
+  request act on a letter it has not seen.
 """
 
 from __future__ import annotations
@@ -43,9 +44,20 @@ def owns(public_id: str) -> bool:
     """Whether this framed request carries the token of this letter (and it has not expired)."""
     token = request.values.get(OWN, "")
     try:
-        return bool(token) and _serializer().loads(token, max_age=OWN_MAX_AGE) == public_id
+        found = bool(token) and _serializer().loads(token, max_age=OWN_MAX_AGE) == public_id
     except BadSignature:
         return False
+    if found:
+        claim(public_id)
+    return found
+
+
+def claim(public_id: str) -> None:
+    """This request may hand out the token of this letter: it carried it (``owns``), or it
+    wrote the letter. Links to any other letter get no token, so a letter's id alone (from a
+    URL, or a page that names it) can never be turned into a token."""
+    if has_request_context():
+        g.setdefault("own_letters", set()).add(public_id)
 
 
 def _remember_framing() -> None:
@@ -61,7 +73,7 @@ def _keep_framing(endpoint: str, values: dict) -> None:
         return
     values.setdefault(FRAMED, "1")
     public_id = values.get("public_id") or values.get("draft")  # a letter's pages, or its change
-    if public_id and OWN not in values:
+    if public_id and OWN not in values and public_id in g.get("own_letters", ()):
         values[OWN] = own_token(public_id)
 
 

@@ -466,8 +466,10 @@ def _own_letter(public_id: str | None, campaign: CampaignSnapshot) -> Letter | N
 
 
 def _remember(public_id: str) -> None:
+    """This browser wrote the letter: its session (or, framed, its links' token) says so."""
     letters = [p for p in session.get(SESSION_LETTERS, []) if p != public_id]
     session[SESSION_LETTERS] = [*letters[-9:], public_id]
+    framing.claim(public_id)
 
 
 def _already_written(campaign: CampaignSnapshot, letter: Letter):

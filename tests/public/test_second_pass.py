@@ -154,6 +154,23 @@ def test_the_whole_journey_stays_in_the_frame_without_a_cookie(any_app, fake_mem
     assert csp(outside)["frame-ancestors"] == "frame-ancestors 'none'"
 
 
+def test_a_letters_id_alone_never_becomes_its_framed_token(journey, any_app):
+    """Someone with only a letter's address (browser history on a shared computer, a pasted
+    link) opens it framed: the page says it is not found, and none of its links (the language
+    switch rebuilds this very URL) carries a token for that letter, so its check page, its
+    details and its Send stay out of reach."""
+    from tests.journey import write_letter
+
+    check_url = write_letter(journey).headers["Location"].split("?")[0]
+    stranger = any_app.test_client(use_cookies=False)
+    missing = stranger.get(check_url, query_string={"embed": "1"})
+    assert missing.status_code == 404
+    assert "own=" not in missing.text
+    assert stranger.get(check_url, query_string={"embed": "1", "lang": "cy"}).status_code == 404
+    for path in (check_url, check_url.replace("/check/", "/sent/")):
+        assert "own=" not in stranger.get(path, query_string={"embed": "1"}).text
+
+
 def test_the_partner_kit(journey):
     set_campaign(embed_origins=[PARTNER])
     campaign = campaign_snapshot(get_campaign("test-campaign"))
