@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from action_app.extensions import db
+from action_app.staff.forms import StaffForm
 from action_app.staff_access import requires_role
 from action_app.stats import access
 from action_app.stats.tokens import issue_token, list_tokens, revoke_token
 from action_app.stats.views import bp
 
 
-class IssueTokenForm(FlaskForm):
+class IssueTokenForm(StaffForm):
     staff_user_id = SelectField("Organiser", coerce=int, validators=[DataRequired()])
     label = StringField(
         "What the token is for",
@@ -22,7 +22,7 @@ class IssueTokenForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(StaffForm):
     pass
 
 

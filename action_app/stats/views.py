@@ -17,7 +17,11 @@ bp = Blueprint("stats", __name__)
 PRIVATE = NO_STORE
 # The chart images carry pygal's inline styles and nothing else.
 CHART_HEADERS = (
-    ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    ),
+    ("X-Frame-Options", "DENY"),  # like every other staff answer: no other site frames it
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
 )

@@ -110,6 +110,8 @@ def test_only_admins_issue_tokens_and_a_label_is_required(app, admin, staff):
     form = post_form(page)
     missing = admin.post(form["action"], data={**form["fields"], "label": ""})
     assert missing.status_code == 400 and "Say what the token is for" in text(missing)
+    nul = admin.post(form["action"], data={**form["fields"], "label": "CRM\x00sync"})
+    assert nul.status_code == 400 and "Remove the control character (U+0000)" in text(nul)
     organiser = app.test_client()
     sign_in(organiser, "org@example.org")
     assert organiser.get("/stats/tokens").status_code == 403

@@ -97,6 +97,9 @@ def test_every_chart_is_an_svg_image_with_a_text_alternative(app, campaign, staf
         assert b"<script" not in chart.data
         assert "style-src 'unsafe-inline'" in chart.headers["Content-Security-Policy"]
         assert "script-src" not in chart.headers["Content-Security-Policy"]
+        # Staff-only, like every staff answer: no other site may frame it.
+        assert "frame-ancestors 'none'" in chart.headers["Content-Security-Policy"]
+        assert chart.headers["X-Frame-Options"] == "DENY"
     assert client.get("/stats/test-campaign/charts/nope.svg").status_code == 404
 
 
