@@ -24,19 +24,22 @@ from action_app.registry import current_registry
 
 log = logging.getLogger(__name__)
 
-PREFIX = "relay:sent:v1:"
+PREFIX = "relay:sent:v1:"  # then the deployment's queue, then the message id
 # Longer than any lease and any outage the sweep would still recover from.
 TTL_SECONDS = 7 * 24 * 3600
 
 
 class SendJournal:
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, deployment: str):
         self.client = client
+        # Message ids are only unique within one database: a journal entry of another
+        # deployment on the same Redis must never make this one record a message as sent.
+        self.prefix = f"{PREFIX}{deployment}:"
 
     def record(self, message_id: int) -> bool:
         """The server took this message; False if it could not be written down."""
         try:
-            self.client.set(f"{PREFIX}{message_id}", "1", ex=TTL_SECONDS)
+            self.client.set(f"{self.prefix}{message_id}", "1", ex=TTL_SECONDS)
         except redis.RedisError as exc:
             log.warning("Relay journal unavailable (committing each send instead): %s", exc)
             return False
@@ -48,7 +51,7 @@ class SendJournal:
         if not message_ids:
             return frozenset()
         try:
-            found = self.client.mget([f"{PREFIX}{i}" for i in message_ids])
+            found = self.client.mget([f"{self.prefix}{i}" for i in message_ids])
         except redis.RedisError as exc:
             log.warning("Relay journal unreadable: %s", exc)
             return frozenset()
@@ -59,10 +62,13 @@ class SendJournal:
         if not message_ids:
             return
         with contextlib.suppress(redis.RedisError):  # else they expire on their own
-            self.client.delete(*(f"{PREFIX}{i}" for i in message_ids))
+            self.client.delete(*(f"{self.prefix}{i}" for i in message_ids))
 
 
 def send_journal() -> SendJournal | None:
     """The journal, when the shared store is Redis; else None."""
-    store = current_registry().store
-    return SendJournal(store.client) if isinstance(store, RedisStore) else None
+    registry = current_registry()
+    store = registry.store
+    if not isinstance(store, RedisStore):
+        return None
+    return SendJournal(store.client, registry.settings.celery_queue)
