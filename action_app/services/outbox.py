@@ -16,8 +16,10 @@ from action_app.models import (
     MessageStatus,
     OutboundMessage,
 )
+from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.services import audit, held_letters
+from action_app.stats.counting import count_copy_failed, count_letter_failed
 
 PAGE_SIZE = 100
 
@@ -124,6 +126,7 @@ def retry(message: OutboundMessage) -> int:
     if message.status != MessageStatus.FAILED:
         raise OutboxError("Only a failed message can be retried.")
     _refuse_unsendable(message)
+    _uncount_failure(message)
     _requeue(message)
     audit.record("message_retried", f"message {message.id}",
                  details={"last_error": message.last_error or ""})  # fmt: skip
@@ -172,6 +175,18 @@ def _refuse_unsendable(message: OutboundMessage) -> None:
     if message.kind in LETTER_KINDS and letter.status != LetterStatus.CONFIRMED:
         status = letter.status.replace("_", " ")
         raise OutboxError(f"Message {message.id} cannot be sent: its letter is {status}.")
+
+
+def _uncount_failure(message: OutboundMessage) -> None:
+    """A retried letter or copy is no longer failed: take back what its failure counted (as
+    the relay counted it), so once delivered it is counted as sent and not as both."""
+    letter = message.letter
+    if letter.source == TEST_SOURCE:
+        return
+    if message.kind == MessageKind.MP:
+        count_letter_failed(letter, amount=-1)
+    elif message.kind == MessageKind.COPY:
+        count_copy_failed(letter, amount=-1)
 
 
 def _requeue(message: OutboundMessage) -> None:

@@ -380,7 +380,8 @@ def _fail(message: OutboundMessage, letter: Letter, reason: str) -> OutboundMess
         count_copy_failed(letter)  # staff see it, with the answer, in the outbox
     if message.kind != MessageKind.MP:
         return None
-    count_letter_failed(letter)
+    if letter.source != TEST_SOURCE:  # a staff test send is never counted
+        count_letter_failed(letter)
     return _follow_up(letter, MessageKind.FAILURE_NOTICE)
 
 

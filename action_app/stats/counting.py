@@ -107,13 +107,14 @@ def sent_counters(letter: Letter, when: datetime) -> list[Counter]:
     ]
 
 
-def count_letter_failed(letter: Letter) -> None:
-    """The letter could not be delivered and will not be tried again."""
+def count_letter_failed(letter: Letter, amount: int = 1) -> None:
+    """The letter could not be delivered and will not be tried again (``amount=-1``: staff
+    retry it after all, so it is not failed any more; what becomes of it is counted then)."""
     add_counts(
         letter.campaign_id,
         [
-            Counter(CONSTITUENCY, _seat(letter), "failed"),
-            Counter(SOURCE, letter.source or "", "failed"),
+            Counter(CONSTITUENCY, _seat(letter), "failed", amount),
+            Counter(SOURCE, letter.source or "", "failed", amount),
         ],
     )
 
@@ -123,9 +124,9 @@ def count_copy_sent(letter: Letter, when: datetime) -> None:
     add_counts(letter.campaign_id, [Counter(RECIPIENT, letter.copy_key or "", "sent")])
 
 
-def count_copy_failed(letter: Letter) -> None:
-    """The copy could not be delivered and will not be tried again."""
-    add_counts(letter.campaign_id, [Counter(RECIPIENT, letter.copy_key or "", "failed")])
+def count_copy_failed(letter: Letter, amount: int = 1) -> None:
+    """The copy could not be delivered and will not be tried again (``amount=-1``: retried)."""
+    add_counts(letter.campaign_id, [Counter(RECIPIENT, letter.copy_key or "", "failed", amount)])
 
 
 def count_letters_expired(rows: Iterable[tuple[int, int | None]]) -> None:
