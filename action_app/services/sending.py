@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import joinedload
@@ -212,6 +213,11 @@ def deliver_follow_up(message: OutboundMessage, batch: Batch | None = None) -> O
     except (PermanentMailError, emails.UnsafeMessage) as exc:
         outcome.result = DeliveryResult.FAILED
         outcome.follow_up = _fail(message, letter, exc.reason)
+    except SoftTimeLimitExceeded:
+        # The task's time ran out mid-send: not this letter's fault, and the server may have
+        # taken it. It stays claimed, as if the worker had died: its lease runs out and the
+        # next relay sends it (or, if the journal has it, records it), never failed for good.
+        raise
     except Exception as exc:  # a bug must not leave the row claimed for ever
         log.exception("Could not build or send message %s", message_id)
         outcome.result = DeliveryResult.FAILED

@@ -112,3 +112,22 @@ def test_a_failed_message_retried_and_delivered_is_counted_once_as_sent(app, mai
         assert all(row.failed == 0 for row in figures.constituencies + figures.sources)
     else:
         assert [(c.sent, c.failed) for c in figures.copies] == [(1, 0)]
+
+
+def test_the_tasks_time_running_out_mid_send_never_fails_the_letter(app, mail_server):
+    """Celery's soft time limit is an ordinary exception raised wherever the task is: during
+    a send it must not count as the letter's failure (no failure notice to the supporter).
+    The message stays claimed, as if the worker had died, for its lease to bring it back."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    campaign = campaign_snapshot(prepare_journey(app))
+    letter = find_letter(write_draft(campaign, recipients(campaign)[0], "slow-1"), campaign.id)
+    submit_draft(letter, require_confirmation=False)
+    db.session.commit()
+    mail_server(SoftTimeLimitExceeded())
+    with pytest.raises(SoftTimeLimitExceeded):
+        relay_outbox_task.run()
+    db.session.rollback()
+    db.session.expire_all()
+    messages = db.session.execute(select(OutboundMessage.kind, OutboundMessage.status)).all()
+    assert messages == [("mp", "sending")]  # claimed, leased; no failure, no notice
