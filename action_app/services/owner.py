@@ -14,8 +14,10 @@ from sqlalchemy import select, update
 
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
+from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
+from action_app.stats.counting import count_letter_withdrawn
 
 LINK_DAYS = 90
 UNSENT = (MessageStatus.PENDING, MessageStatus.HELD)
@@ -55,6 +57,7 @@ def disown(letter: Letter) -> str:
     had been sent: a note to the office is queued) or "done_before"."""
     if letter.status in (LetterStatus.WITHDRAWN, LetterStatus.REJECTED):
         return "done_before"
+    counted = _counted_stage(letter)
     now = utcnow()
     db.session.execute(
         update(OutboundMessage)
@@ -87,5 +90,20 @@ def disown(letter: Letter) -> str:
                 dispatched_at=now,
             )
         )  # fmt: skip
+    count_letter_withdrawn(letter, stage=None if reached else counted)
     db.session.flush()
     return "told_office" if reached else "withdrawn"
+
+
+def _counted_stage(letter: Letter) -> str | None:
+    """How far the figures counted this letter before it was disowned: on its way (queued),
+    awaiting the confirmation link (accepted), or not at all (held, self-sent, or waiting for
+    its address's owner after another browser had written: none of those is counted)."""
+    if letter.sent_by is not None or letter.source == TEST_SOURCE:
+        return None
+    if letter.confirmed_at is not None:  # confirmed, even if the seat check holds it since
+        return "queued"
+    confirming = any(m.kind == MessageKind.CONFIRMATION for m in letter.messages)
+    if letter.status == LetterStatus.AWAITING_CONFIRMATION and confirming:
+        return "accepted"
+    return None

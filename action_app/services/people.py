@@ -18,6 +18,7 @@ from action_app.models import Campaign, Letter, LetterStatus, OptInRecord
 from action_app.services.consent import consent_record
 from action_app.services.scrub import scrub_letters
 from action_app.services.submissions import email_key
+from action_app.stats.counting import count_letters_expired
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,12 @@ def erase_person(email: str, outbox: Path | None, now: datetime) -> Erased:
     sent = [a.id for a in letters if a.id not in drafts]
     if drafts:
         db.session.execute(delete(Letter).where(Letter.id.in_(drafts)))
+    # As when they expire unconfirmed (retention): the "held" figure stops counting them.
+    count_letters_expired(
+        (a.campaign_id, a.constituency_id)
+        for a in letters
+        if a.status == LetterStatus.AWAITING_CONFIRMATION
+    )
     scrubbed = scrub_letters(sent, now)
     files = outbox_files_of(email, outbox)
     for path in files:

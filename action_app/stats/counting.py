@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import select
+
 from action_app.extensions import db
 from action_app.i18n import in_language
 from action_app.models import Letter, OptInRecord, StatsCounter
@@ -117,6 +119,23 @@ def count_letter_failed(letter: Letter, amount: int = 1) -> None:
             Counter(SOURCE, letter.source or "", "failed", amount),
         ],
     )
+
+
+def count_letter_withdrawn(letter: Letter, *, stage: str | None) -> None:
+    """The address's owner said they did not write this letter ("I did not send this").
+    ``stage``: how far its counts had gone, so the figures stop waiting for it: "queued"
+    (counted on its way, not delivered), "accepted" (counted, awaiting confirmation), or None
+    (delivered already, or never counted). Its opt-ins, recorded as it was queued, are taken
+    back either way: they were someone else's words in the owner's name."""
+    counts = [
+        Counter(ORGANISATION, slug, "opt_ins", -1)
+        for slug in db.session.scalars(
+            select(OptInRecord.organisation).where(OptInRecord.letter_id == letter.id)
+        )
+    ]
+    if stage is not None:
+        counts.append(Counter(CONSTITUENCY, _seat(letter), f"withdrawn_{stage}"))
+    add_counts(letter.campaign_id, counts)
 
 
 def count_copy_sent(letter: Letter, when: datetime) -> None:

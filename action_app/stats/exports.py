@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Letter, OptInRecord
+from action_app.models import Letter, LetterStatus, OptInRecord
 from action_app.stats.figures import Figures, Row
 from action_app.stats.serialise import (
     BREAKDOWN_COLUMNS,
@@ -91,7 +91,7 @@ OPT_IN_COLUMNS = [
 def opt_in_rows(campaign_id: int, organisation: str) -> Iterator[list]:
     """Supporters who opted in to this organisation, oldest first, read in batches. A letter
     whose details were removed (scrubbed) keeps its opt-in record as evidence, but has no one
-    to contact: it is left out."""
+    to contact: it is left out, as is a letter its address's owner disowned."""
     statement = (
         select(
             Letter.supporter_name,
@@ -107,6 +107,7 @@ def opt_in_rows(campaign_id: int, organisation: str) -> Iterator[list]:
             OptInRecord.campaign_id == campaign_id,
             OptInRecord.organisation == organisation,
             Letter.scrubbed_at.is_(None),
+            Letter.status != LetterStatus.WITHDRAWN,  # its owner said they did not write it
         )
         .order_by(OptInRecord.id)
         .execution_options(yield_per=1000)

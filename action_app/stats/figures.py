@@ -158,10 +158,13 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
     orgs: dict[str, int] = {}
     copies: dict[str, Row] = {}
     expired = confirmed = 0
+    withdrawn = {"queued": 0, "accepted": 0}  # letters their address's owner disowned
     for dimension, bucket, metric, value in rows:
         if dimension == CONSTITUENCY:
             if metric == "expired":
                 expired += value
+            elif metric.startswith("withdrawn_") and metric[10:] in withdrawn:
+                withdrawn[metric[10:]] += value
             elif metric == "confirmed":
                 confirmed += value
             elif metric in METRIC_FIELDS:
@@ -187,7 +190,7 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
         title=campaign.title,
         debate_at=campaign.debate_at,
         read_at=now,
-        headline=_headline(total, constituencies, expired, confirmed, campaign),
+        headline=_headline(total, constituencies, expired, withdrawn, confirmed, campaign),
         opt_ins=[
             (o["slug"], o.get("name", o["slug"]), orgs.get(o["slug"], 0))
             for o in campaign.organisations
@@ -211,12 +214,16 @@ def _copy_label(key: str, campaign: CampaignSnapshot) -> str:
     return key.removeprefix("fixed:")
 
 
-def _headline(total: Row, seats: list[Row], expired: int, confirmed: int, campaign) -> Headline:
+def _headline(
+    total: Row, seats: list[Row], expired: int, withdrawn: dict, confirmed: int, campaign
+) -> Headline:
+    # A withdrawn letter was accepted (and perhaps queued) and will never be sent: it is
+    # neither held for a confirmation nor waiting to be sent.
     return Headline(
         accepted=total.accepted,
-        held=max(total.accepted - total.queued - expired, 0),
+        held=max(total.accepted - total.queued - expired - withdrawn["accepted"], 0),
         queued=total.queued,
-        pending=max(total.queued - total.sent - total.failed, 0),
+        pending=max(total.queued - total.sent - total.failed - withdrawn["queued"], 0),
         sent=total.sent,
         failed=total.failed,
         confirmed=confirmed if campaign.require_confirmation else None,
