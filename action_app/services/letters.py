@@ -33,6 +33,10 @@ SIGN_OFF = re.compile(
 )
 
 
+# A recipient key for a seat's MP, from the directory (a fixed recipient's starts "fixed:").
+MEMBER_KEY_PREFIX = "member:"
+
+
 @dataclass(frozen=True)
 class Recipient:
     """Who the letter goes to; decided on the server, never by the browser."""
@@ -86,7 +90,7 @@ def recipient_for(campaign: CampaignSnapshot, seat: SeatSnapshot) -> Recipient |
     if member is None or not member.email:
         return None
     return Recipient(
-        key=f"member:{member.id}",
+        key=f"{MEMBER_KEY_PREFIX}{member.id}",
         name=member.display_name,
         email=member.email,
         address_as=member.address_as,
@@ -118,7 +122,7 @@ def postal_recipient_for(campaign: CampaignSnapshot, seat: SeatSnapshot) -> Reci
     if campaign.fixed_target or member is None:
         return None
     return Recipient(
-        key=f"member:{member.id}",
+        key=f"{MEMBER_KEY_PREFIX}{member.id}",
         name=member.display_name,
         email="",
         address_as=member.address_as,

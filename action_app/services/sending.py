@@ -45,7 +45,15 @@ from action_app.models import (
 from action_app.models.letter import TEST_SOURCE
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
-from action_app.services import emails, notices, owner, pacing, relay, seat_check
+from action_app.services import (
+    emails,
+    notices,
+    owner,
+    pacing,
+    recipient_check,
+    relay,
+    seat_check,
+)
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id, localized
 from action_app.services.participation import UK, record_letter_sent
 from action_app.services.scrub import SCRUBBED_REASON
@@ -83,7 +91,9 @@ class DeliveryResult(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"  # no longer claimed by this worker (or gone): nothing was done
     TEST_SENT = "test_sent"  # a staff test send went: not counted, no receipt
-    HELD = "held"  # a chosen seat that is not the postcode's: kept for the supporter or a person
+    # Kept for the supporter or a person: a chosen seat that is not the postcode's, or an MP
+    # who no longer sits for the letter's seat.
+    HELD = "held"
 
 
 @dataclass
@@ -202,6 +212,12 @@ def deliver_follow_up(message: OutboundMessage, batch: Batch | None = None) -> O
             outcome.result = DeliveryResult(verdict)
             _flush_unless(batch)
             return outcome
+    if message.kind == MessageKind.MP and not recipient_check.readdress_or_hold(message, letter):
+        # Its MP has left the seat (or has no address) since it was written: held for a
+        # person, never sent to a former MP, and no receipt.
+        outcome.result = DeliveryResult.HELD
+        _flush_unless(batch)
+        return outcome
     try:
         mail = _build(message, letter, campaign)
         _transport().send(mail)
