@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
+from action_app.services import recipient_check
 from action_app.services.submissions import confirmed_twin
 from action_app.stats.counting import count_letter_accepted
 
@@ -53,8 +54,12 @@ def release(letter_id: int) -> int:
 
     A letter held before its confirmation email (or its owner's notice) was sent goes on to
     await confirmation. One the supporter sends themselves has nothing for us to send:
-    releasing it counts it."""
+    releasing it counts it. One to an MP who no longer sits for its seat (or has no address
+    now) is refused, with what to do instead."""
     letter = _held(letter_id)
+    refusal = recipient_check.refuse_release(letter) if letter.sent_by is None else None
+    if refusal is not None:  # never to a former MP, and never held again straight away
+        raise OutboxError(f"Letter {letter_id} cannot be released: {refusal}")
     held = [m for m in letter.messages if m.status == MessageStatus.HELD]
     # Its owner's email first: a confirmation, or the notice that the address has written.
     awaiting = any(m.kind in (MessageKind.CONFIRMATION, MessageKind.ADDRESS_USED) for m in held)

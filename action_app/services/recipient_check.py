@@ -9,7 +9,7 @@ directory snapshot (no query per letter) just before it sends a letter to an MP:
   staff (and the person's data export) see where it went;
 - the MP no longer sits for the seat (vacant, or another member), or has no address now: the
   letter is held for a person with the reason. Its words say "Dear <that MP>", so it must not be
-  sent to their successor.
+  sent to their successor, and releasing it is refused while the directory still says so.
 
 Only letters addressed from the directory are checked: a campaign's fixed recipient, the copy to
 its additional recipient and a staff test send are not the MP of a seat.
@@ -67,6 +67,18 @@ def why_not_sendable(letter: Letter) -> str | None:
     if not mp.email:
         return f"the directory has no email address for {letter.recipient_name} now"
     return None
+
+
+def refuse_release(letter: Letter) -> str | None:
+    """Why staff may not release this held letter, with what to do instead, or None. Released,
+    it would only be held again: its MP has left, so it can never go (the letter says "Dear"
+    to them), or has no address until someone sets one."""
+    reason = why_not_sendable(letter)
+    if reason is None:
+        return None
+    if current_mp(letter) is None:
+        return f"{reason}, and the letter is addressed to them; reject it instead."
+    return f"{reason}; set their address on the MP directory page, then release it."
 
 
 def readdress_or_hold(message: OutboundMessage, letter: Letter) -> bool:

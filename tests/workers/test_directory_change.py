@@ -12,7 +12,7 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import Letter, Member, OutboundMessage
 from action_app.registry import registry_of
-from action_app.services import directory_admin
+from action_app.services import directory_admin, held_letters
 from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.members_sync import sync_members
 from action_app.services.submissions import find_letter, submit_draft
@@ -112,6 +112,25 @@ def test_a_letter_to_an_mp_replaced_by_another_is_held_not_sent_to_either(
     db.session.expire_all()
     assert send_letter_task.run(letter_id) == {"mp:held": 1}
     assert_held_unsent(letter_id, recipient, smtp_server, recipient.constituency_name)
+
+
+def test_releasing_it_is_refused_while_the_mp_has_left_and_rejecting_it_works(
+    app, live_campaign, members_dataset, smtp_server
+):
+    letter_id, recipient = waiting_letter(live_campaign)
+    leave_seat(members_dataset, recipient.member_id)
+    resync(app)
+    relay()
+
+    with pytest.raises(held_letters.OutboxError, match=r"is no longer the MP for .*reject it"):
+        held_letters.release(letter_id)
+    db.session.rollback()
+    held_letters.reject(letter_id)
+    db.session.commit()
+    assert relay() == {}
+    letter = db.session.get(Letter, letter_id)
+    assert letter.status == "rejected" and letter.mp_message().status == "cancelled"
+    assert smtp_server.received == []
 
 
 @pytest.mark.parametrize("how", ["sync", "staff override"])
