@@ -10,16 +10,21 @@ import pytest
 from sqlalchemy import select
 
 from action_app.extensions import db
-from action_app.models import Letter, Member, OutboundMessage
+from action_app.models import Letter, Member, OutboundMessage, StaffUser
 from action_app.registry import registry_of
 from action_app.services import directory_admin, held_letters
 from action_app.services.campaign_cache import campaign_snapshot
+from action_app.services.lookup import list_seats
 from action_app.services.members_sync import sync_members
+from action_app.services.staff_preview import sample_supporter
 from action_app.services.submissions import find_letter, submit_draft
+from action_app.services.test_send import queue_test_letter
 from tests.drafts import recipients, write_draft
+from tests.public.conftest import set_campaign
 from workers.tasks import relay_outbox_task, send_letter_task
 
 NEW_ADDRESS = "new.address@parliament.example"
+MINISTER = {"name": "Minister for Libraries", "email": "minister@dcms.example.gov.uk"}
 
 
 def waiting_letter(campaign_row, number: int = 1):
@@ -170,3 +175,34 @@ def test_an_unchanged_directory_sends_as_before(app, live_campaign, members_data
         db.session.scalar(select(OutboundMessage.status).where(OutboundMessage.kind == "receipt"))
         == "sent"
     )
+
+
+def test_a_fixed_recipient_is_not_the_seats_mp_so_a_vacancy_changes_nothing(
+    app, live_campaign, members_dataset, smtp_server
+):
+    set_campaign(target={"type": "fixed", **MINISTER})
+    _, recipient = waiting_letter(live_campaign)
+    assert recipient.member_id is None
+    seat = next(s for s in list_seats() if s.id == recipient.constituency_id)
+    leave_seat(members_dataset, seat.member.id)
+    resync(app)
+    assert next(s for s in list_seats() if s.id == seat.id).vacant
+
+    assert relay() == {"mp:sent": 1, "receipt:sent": 1}
+    assert smtp_server.wait_for(2)[0].rcpt_tos == [MINISTER["email"]]
+
+
+def test_a_staff_test_send_goes_to_the_editor_whoever_sits_now(
+    app, live_campaign, members_dataset, smtp_server
+):
+    editor = StaffUser(email="editor@example.org", role="editor")
+    db.session.add(editor)
+    seat = list_seats()[0]
+    letter_id = queue_test_letter(live_campaign, seat, sample_supporter(), editor)
+    db.session.commit()
+    leave_seat(members_dataset, seat.member.id)
+    resync(app)
+
+    assert relay() == {"mp:test_sent": 1}
+    assert smtp_server.wait_for(1)[0].rcpt_tos == ["editor@example.org"]
+    assert db.session.get(Letter, letter_id).recipient_email == "editor@example.org"
