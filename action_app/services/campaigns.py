@@ -118,8 +118,11 @@ def parse_campaign_document(document: Any) -> tuple[dict, list[str]]:
             values[name] = _FIELD_PARSERS[name](value)
         except ValueError as exc:
             by_field.setdefault(name, []).append(f"{FIELD_KEYS[name][0]}: {exc}")
+    from action_app.services.letters import token_problems  # letters needs this module
+
     for name, label, source in _templates(values):
-        by_field.setdefault(name, []).extend(f"{label}: {p}" for p in check_template(source))
+        problems = [str(p) for p in check_template(source)] or token_problems(source)
+        by_field.setdefault(name, []).extend(f"{label}: {p}" for p in problems)
     for name, label, subject in _subject_lines(values):
         # A subject becomes an email header: it follows the header rule (issue 8 §1).
         by_field.setdefault(name, []).extend(

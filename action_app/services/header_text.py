@@ -13,7 +13,11 @@ import re
 
 from flask_babel import gettext
 
-from action_app.services.letter_templates import check_template_structure
+from action_app.services.letter_templates import (
+    check_template_structure,
+    render_template_text,
+    sample_contexts,
+)
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 BIDI_OVERRIDES = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
@@ -73,6 +77,17 @@ def subject_template_problems(source: str) -> list[str]:
     problem = header_problem(CONTROL.sub(" ", source.replace("\n", " ")))
     if problem:
         problems.append(f"the subject {problem}")
-    if not check_template_structure(source) and "supporter.address" in source:
+    if check_template_structure(source):
+        return problems
+    if "supporter.address" in source:
         problems.append("the subject cannot include supporter.address (it goes in the letter)")
+    if not problem:  # what it writes, too: {{ "\u202e" }} is a bidi override all the same
+        for context in sample_contexts():
+            try:
+                written = " ".join(render_template_text(source, context).split())
+            except Exception:  # check_template says why it cannot be rendered
+                break
+            if problem := header_problem(written):
+                problems.append(f"the subject it writes {problem}")
+                break
     return problems

@@ -8,6 +8,7 @@ that is not a placeholder, before it is saved. A trial render then catches what 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,12 +69,35 @@ def check_template(source: str) -> list[TemplateProblem]:
     if len(source) > MAX_TEMPLATE_LENGTH:
         return [TemplateProblem(None, f"longer than {MAX_TEMPLATE_LENGTH} characters")]
     problems = check_template_structure(source)
-    if not problems:
+    if problems:
+        return problems
+    for context in sample_contexts():
         try:
-            render_template_text(source, sample_context())
+            text = render_template_text(source, context)
         except Exception as exc:  # the sandbox raises many kinds; each means "refuse"
-            problems.append(TemplateProblem(None, f"cannot be rendered: {exc}"))
+            return [TemplateProblem(None, f"cannot be rendered: {exc}")]
+        if (found := _CONTROL_OUTPUT.search(text)) is not None:
+            character = f"U+{ord(found.group()):04X}"
+            return [TemplateProblem(None, f"writes an invisible control character ({character})")]
     return problems
+
+
+# What no letter may contain, however it is written into the template ({{ "\x00" }} too).
+_CONTROL_OUTPUT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def sample_contexts() -> list[dict]:
+    """Trial values for every branch a template can take on what varies between letters: each
+    nation, and a supporter who wrote their own words or did not (a real letter always has the
+    slot for them). A template that renders for all of them renders for every supporter."""
+    contexts = []
+    for nation in ("England", "Scotland", "Wales", "Northern Ireland"):
+        for words in ("", "In my own words."):
+            context = sample_context()
+            context["constituency"]["nation"] = nation
+            context["supporter"]["personal_paragraph"] = words
+            contexts.append(context)
+    return contexts
 
 
 def _walk(node: nodes.Node, problems: list[TemplateProblem]) -> None:

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from action_app.formatting import uk_date
 from action_app.services import lookup
 from action_app.services.campaign_cache import CampaignSnapshot
-from action_app.services.letter_templates import first_name, letter_context, render_template_text
+from action_app.services.letter_templates import (
+    first_name,
+    letter_context,
+    render_template_text,
+    sample_contexts,
+)
 from action_app.services.seats import SeatSnapshot
 
 SLOT = "\u2063PERSONAL-PARAGRAPH\u2063"  # cannot be typed into a template by accident
@@ -173,6 +178,30 @@ def _templates_for(campaign: CampaignSnapshot, recipient: Recipient) -> tuple[st
         return alternative["subject_template"], alternative["body_template"]
     subjects = [campaign.subject_template, *getattr(campaign, "subject_alternatives", ())]
     return random.choice(subjects), campaign.body_template
+
+
+def token_problems(source: str) -> list[str]:
+    """Why a checked template would send the MP something else than the staff preview shows.
+    A letter that supporters edit shows their details as tokens and fills them in when they
+    send; a filter on a detail ({{ supporter.name|upper }}) changes the token itself, which is
+    then never filled in and reaches the MP as "[YOUR NAME]"."""
+    supporter = Supporter("Sam Supporter", ("1 Example Street", "Exampleton"), "SW1A 1AA")
+    for typed in sample_contexts():
+        shown = {**typed, "supporter": {**typed["supporter"], **TOKENS}}
+        typed["supporter"].update(
+            name=supporter.name,
+            first_name=first_name(supporter.name),
+            address=supporter.address,
+            postcode=supporter.postcode,
+        )
+        filled = fill_tokens(render_template_text(source, shown), supporter)
+        if filled != render_template_text(source, typed):
+            return [
+                "a supporter's name, address or postcode can only be used as it is (no filters "
+                "such as |upper on it): in a letter supporters edit it would reach the MP as "
+                "a placeholder"
+            ]
+    return []
 
 
 def fill_tokens(text: str, supporter: Supporter) -> str:

@@ -127,3 +127,47 @@ def test_unknown_fields_are_warned_about_not_fatal():
     values, warnings = parse_campaign_document({**CAMPAIGN_DOCUMENT, "colour": "red"})
     assert values["slug"] == "test-campaign"
     assert warnings == ["Ignored unknown field 'colour'."]
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        # A real letter always has the slot for the supporter's words: that branch is tried.
+        (
+            "{% if supporter.personal_paragraph %}{{ supporter.personal_paragraph|trim(5) }}"
+            "{% endif %}",
+            "cannot be rendered",
+        ),
+        # So is every nation's.
+        (
+            "{% if constituency.nation == 'Wales' %}{{ supporter.postcode < 5 }}{% endif %}",
+            "cannot be rendered",
+        ),
+        # What a template writes may hold no control character, however it is written.
+        ('Dear {{ mp.name }}{{ "\\x00" }}', "writes an invisible control character (U+0000)"),
+    ],
+)
+def test_a_template_is_tried_on_every_branch_a_supporter_can_take(template, reason):
+    (problem,) = check_template(template)
+    assert problem.reason.startswith(reason), problem
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ['Library {{ "\\u202e" }}gnivas', '{{ "=" }}?utf-8?q?Free_books?{{ "=" }}'],
+)
+def test_a_subject_is_checked_as_it_is_written_not_only_as_it_is_typed(subject):
+    """A bidi override or an encoded word written by the template is refused at save like
+    one typed into it: the subject is an email header."""
+    with pytest.raises(CampaignInvalid) as caught:
+        parse_campaign_document({**CAMPAIGN_DOCUMENT, "subject_template": subject})
+    assert "the subject it writes must not contain" in caught.value.problems[0]
+
+
+def test_a_supporters_detail_cannot_be_changed_by_a_filter():
+    """In a letter supporters edit their details are placeholders filled in on sending: a
+    filter would change the placeholder, which would then reach the MP as "[YOUR NAME]"."""
+    body = CAMPAIGN_DOCUMENT["body_template"] + "\n{{ supporter.name|upper }}"
+    with pytest.raises(CampaignInvalid) as caught:
+        parse_campaign_document({**CAMPAIGN_DOCUMENT, "body_template": body})
+    assert "can only be used as it is" in caught.value.problems[0]
