@@ -53,19 +53,25 @@ def letters_of(email: str) -> list[Letter]:
     )
 
 
-def outbox_files_of(email: str, folder: Path | None) -> list[Path]:
+def outbox_files_of(
+    email: str, folder: Path | None, letters: list[Letter] | None = None
+) -> list[Path]:
     """The outbox folder's ``.eml`` files that mention this address (sent to it, or replying
-    to it)."""
-    if folder is None or not folder.is_dir() or "@" not in email:
+    to it), or the address any of the person's ``letters`` was written with: one person's
+    letters match by the normalised address (case, +tag, dots), so they may have used a form
+    of it that is not the one given here."""
+    addresses = {email, *(a.supporter_email for a in letters or ())}
+    needles = {a.strip().lower().encode() for a in addresses if "@" in a}
+    if folder is None or not folder.is_dir() or not needles:
         return []
-    needle = email.strip().lower().encode()
     found = []
     for path in sorted(folder.glob("*.eml")):
         try:
-            if needle in path.read_bytes().lower():
-                found.append(path)
+            content = path.read_bytes().lower()
         except FileNotFoundError:
             continue
+        if any(needle in content for needle in needles):
+            found.append(path)
     return found
 
 
@@ -75,7 +81,7 @@ def export_person(email: str, outbox: Path | None) -> dict:
     letters = letters_of(email)
     slugs = dict(db.session.execute(select(Campaign.id, Campaign.slug)).all())
     opt_ins = _opt_ins_of([letter.id for letter in letters])
-    files = outbox_files_of(email, outbox)
+    files = outbox_files_of(email, outbox, letters)
     document = {
         "reference": reference,
         "searched_for": email.strip(),
@@ -96,6 +102,7 @@ def erase_person(email: str, outbox: Path | None, now: datetime) -> Erased:
     deleted. Logged without the personal data."""
     reference = secrets.token_hex(4)
     letters = letters_of(email)
+    files = outbox_files_of(email, outbox, letters)  # before their addresses are removed
     unsent = (LetterStatus.DRAFT, LetterStatus.AWAITING_CONFIRMATION)
     drafts = [a.id for a in letters if a.status in unsent]
     sent = [a.id for a in letters if a.id not in drafts]
@@ -108,7 +115,6 @@ def erase_person(email: str, outbox: Path | None, now: datetime) -> Erased:
         if a.status == LetterStatus.AWAITING_CONFIRMATION
     )
     scrubbed = scrub_letters(sent, now)
-    files = outbox_files_of(email, outbox)
     for path in files:
         path.unlink(missing_ok=True)
     log.info(

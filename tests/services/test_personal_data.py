@@ -218,6 +218,23 @@ def test_people_erase_removes_the_person_and_keeps_the_counts(journey, caplog):
     assert "people erase" in logged and "erase.me" not in logged
 
 
+def test_erasing_by_another_form_of_the_address_removes_the_outbox_files_too(journey):
+    """Letters match by the normalised address (case, +tag, dots), so erasing the address
+    the person usually gives finds the letter written as Jane.Doe+mp@gmail.com: its outbox
+    files must go with it, and the export must list them."""
+    write(journey, "Jane.Doe+mp@gmail.com")
+    outbox = journey.config["SETTINGS"].mail.outbox_dir
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "mp.eml").write_text("Reply-To: Jane.Doe+mp@gmail.com\n\nDear Rachel Blake\n")
+    (outbox / "other.eml").write_text("To: someone@example.org\n\nAnother letter\n")
+    exported = json.loads(run(journey, "people", "export", "janedoe@gmail.com").output)
+    assert len(exported["letters"]) == 1
+    assert [os.path.basename(f) for f in exported["outbox_files"]] == ["mp.eml"]
+    result = run(journey, "people", "erase", "janedoe@gmail.com", "--yes")
+    assert result.exit_code == 0, result.output
+    assert not (outbox / "mp.eml").exists() and (outbox / "other.eml").exists()
+
+
 def test_people_erase_asks_first(journey):
     write(journey, "keep.me@example.org")
     result = journey.test_cli_runner().invoke(
