@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from action_app.config import SERVICE_NAME
 from action_app.extensions import db
 from action_app.formatting import thousands, uk_date, uk_datetime
+from action_app.services.letter_templates import TemplateFailed
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, _database_unavailable)
+    app.register_error_handler(TemplateFailed, _letter_cannot_be_written)
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.filters["thousands"] = thousands
@@ -131,6 +133,17 @@ def _database_unavailable(error: Exception):
         body = render_template("errors/unavailable.html")
     response = current_app.make_response((body, 503))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _letter_cannot_be_written(error: Exception):
+    """A campaign's letter template failed for this MP or supporter (staff can fix it in the
+    editor; the log says which): the page says it is the letter's fault, not the visitor's."""
+    log.error("A campaign's letter could not be written on %s %s: %s", request.method,
+              request.path, error)  # fmt: skip
+    db.session.rollback()
+    response = current_app.make_response((render_template("errors/letter_unavailable.html"), 503))
     response.headers["Cache-Control"] = "no-store"
     return response
 

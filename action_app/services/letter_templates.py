@@ -220,6 +220,15 @@ def check_template_structure(source: str) -> list[TemplateProblem]:
     return problems
 
 
+class TemplateFailed(Exception):
+    """A saved template could not be written for these values: a branch no trial render took
+    (``{% if mp.name == "…" %}``). The page says so (web.py), never a bare 500."""
+
+
 def render_template_text(source: str, context: dict) -> str:
     """Render a checked template; a template that was never checked is checked first."""
-    return _compiled(source).render(context)
+    template = _compiled(source)
+    try:
+        return template.render(context)
+    except Exception as exc:  # the sandbox raises many kinds; each means "cannot be written"
+        raise TemplateFailed(f"{type(exc).__name__}: {exc}") from exc

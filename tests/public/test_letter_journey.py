@@ -416,3 +416,27 @@ def test_expired_confirmation_links_are_refused_and_cleared(pg_journey):
     db.session.commit()
     assert housekeeping_task.run()["unconfirmed"] == 1
     assert count(Letter) == 0
+
+
+def test_a_template_that_fails_for_one_mp_says_so_and_is_no_500(journey):
+    """A branch on one MP's name is beyond the trial renders that the editor's save makes:
+    if it cannot be written, that MP's constituents get a page that says it is the letter's
+    mistake (503, in their language), and everyone else's letter is unaffected."""
+    from action_app.models import Campaign
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "test-campaign"))
+    campaign.body_template += (
+        "\n{% if mp.name == 'Rachel Blake' %}{{ supporter.postcode < 5 }}{% endif %}"
+    )
+    db.session.commit()
+    registry_of(journey.application).clear_caches()
+    mp_page = journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"})
+    link = unescape(re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.text)[1])
+    page = journey.get(link)
+    assert page.status_code == 503
+    assert title(page).startswith("Sorry, this letter cannot be shown just now")
+    assert "not in anything you did" in text(page)
+    welsh = journey.get(link + "&lang=cy")
+    assert welsh.status_code == 503 and "Mae camgymeriad yn llythyr yr ymgyrch" in text(welsh)
+    other = open_letter(journey, EXAMPLE_POSTCODES["scotland"])  # another MP's letter is fine
+    assert other.status_code == 200
