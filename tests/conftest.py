@@ -265,9 +265,8 @@ def members_dataset(fake_members):
     return fake_members.dataset
 
 
-def prepare_journey(app: Flask, **campaign_changes):
-    """The directory synced from the fake Members API and the test campaign live (committed)."""
-    from action_app.services.campaigns import import_campaign
+def sync_directory(app: Flask) -> None:
+    """The MP directory synced from the fake Members API, as the daily sync does (committed)."""
     from action_app.services.members_sync import sync_members
 
     client = registry_of(app).members_api()
@@ -275,6 +274,14 @@ def prepare_journey(app: Flask, **campaign_changes):
         sync_members(client)
     finally:
         client.close()
+    db.session.commit()
+
+
+def prepare_journey(app: Flask, **campaign_changes):
+    """The directory synced from the fake Members API and the test campaign live (committed)."""
+    from action_app.services.campaigns import import_campaign
+
+    sync_directory(app)
     campaign = import_campaign({**CAMPAIGN_DOCUMENT, **campaign_changes}, "tests").campaign
     db.session.commit()
     return campaign

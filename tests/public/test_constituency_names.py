@@ -15,9 +15,9 @@ from action_app.extensions import db
 from action_app.models import Constituency
 from action_app.registry import registry_of
 from action_app.services.members_import import import_members_csv
-from action_app.services.members_sync import sync_members
 from action_app.stats import hexmap
 from action_app.stats.figures import Row, _label_seats
+from tests.conftest import sync_directory
 from tests.fakes import SPELLING_VARIANTS
 from tests.html import text
 from tests.journey import open_letter, write_letter
@@ -84,12 +84,7 @@ def test_a_csv_import_never_undoes_the_official_spelling(any_app, fake_members):
         POSTCODES_IO
     )
     # ...until the Members API names it; a later import keeps that name.
-    client = registry_of(any_app).members_api()
-    try:
-        sync_members(client)
-    finally:
-        client.close()
-    db.session.commit()
+    sync_directory(any_app)
     names = db.session.scalars(select(Constituency.name).where(Constituency.gss_code == CODE))
     assert list(names) == [OFFICIAL]
     import_members_csv(io.StringIO(CSV_HEADER + row))

@@ -22,8 +22,8 @@ from action_app.models import (
 from action_app.models.types import utcnow
 from action_app.registry import registry_of
 from action_app.services import campaign_cache
-from action_app.services.members_sync import sync_members
 from action_app.services.participation import count_from_database
+from tests.conftest import sync_directory
 from tests.html import text
 from tests.journey import send, write_letter
 from tests.staff import create_staff, csrf_token, sign_in
@@ -171,12 +171,7 @@ def test_an_email_override_outlives_a_sync_and_is_audited(app, editor):
         note="The office asked us to use this one.",
     )  # fmt: skip
     assert saved.status_code == 302
-    client = registry_of(app).members_api()
-    try:
-        sync_members(client)
-    finally:
-        client.close()
-    db.session.commit()
+    sync_directory(app)
     db.session.expire_all()
     member = db.session.get(Member, member.id)
     assert member.email == "new@parliament.uk"

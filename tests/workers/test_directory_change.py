@@ -15,10 +15,10 @@ from action_app.registry import registry_of
 from action_app.services import directory_admin, held_letters
 from action_app.services.campaign_cache import campaign_snapshot
 from action_app.services.lookup import list_seats
-from action_app.services.members_sync import sync_members
 from action_app.services.staff_preview import sample_supporter
 from action_app.services.submissions import find_letter, submit_draft
 from action_app.services.test_send import queue_test_letter
+from tests.conftest import sync_directory
 from tests.drafts import recipients, write_draft
 from tests.public.conftest import set_campaign
 from workers.tasks import relay_outbox_task, send_letter_task
@@ -42,12 +42,7 @@ def waiting_letter(campaign_row, number: int = 1):
 def resync(app) -> None:
     """The daily sync, after the Members API's data changed; every cache is cleared, as a
     worker's snapshot is once it sees the directory's new version."""
-    client = registry_of(app).members_api()
-    try:
-        sync_members(client)
-    finally:
-        client.close()
-    db.session.commit()
+    sync_directory(app)
     registry_of(app).clear_caches()
 
 
