@@ -8,12 +8,13 @@ that is not a placeholder, before it is saved. A trial render then catches what 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
+
+from action_app.inputs import control_character
 
 # The placeholders of SPEC §6, plus constituency.nation (for a paragraph per nation) and
 # supporter.personal_paragraph (marks where the supporter's own words go).
@@ -76,14 +77,10 @@ def check_template(source: str) -> list[TemplateProblem]:
             text = render_template_text(source, context)
         except Exception as exc:  # the sandbox raises many kinds; each means "refuse"
             return [TemplateProblem(None, f"cannot be rendered: {exc}")]
-        if (found := _CONTROL_OUTPUT.search(text)) is not None:
-            character = f"U+{ord(found.group()):04X}"
+        # What no letter may contain, however it is written ({{ "\x00" }} too).
+        if (character := control_character(text)) is not None:
             return [TemplateProblem(None, f"writes an invisible control character ({character})")]
     return problems
-
-
-# What no letter may contain, however it is written into the template ({{ "\x00" }} too).
-_CONTROL_OUTPUT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def sample_contexts() -> list[dict]:

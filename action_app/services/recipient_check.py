@@ -46,12 +46,17 @@ def _seat(letter: Letter) -> SeatSnapshot | None:
     return found.seat if found is not None else None
 
 
+def _standing(letter: Letter) -> tuple[SeatSnapshot | None, MpSnapshot | None]:
+    """The letter's seat now, and its MP if that is still the letter's (one snapshot lookup)."""
+    seat = _seat(letter)
+    member = seat.member if seat is not None else None
+    return seat, (member if member is not None and member.id == letter.member_id else None)
+
+
 def current_mp(letter: Letter) -> MpSnapshot | None:
     """The letter's MP as the directory has them now, or None if they no longer sit for the
     letter's seat."""
-    seat = _seat(letter)
-    member = seat.member if seat is not None else None
-    return member if member is not None and member.id == letter.member_id else None
+    return _standing(letter)[1]
 
 
 def why_not_sendable(letter: Letter) -> str | None:
@@ -59,9 +64,11 @@ def why_not_sendable(letter: Letter) -> str | None:
     None if it can."""
     if not addressed_from_directory(letter):
         return None
-    mp = current_mp(letter)
+    return _why(letter, *_standing(letter))
+
+
+def _why(letter: Letter, seat: SeatSnapshot | None, mp: MpSnapshot | None) -> str | None:
     if mp is None:
-        seat = _seat(letter)
         seat_name = seat.name if seat is not None else "their constituency"
         return f"{letter.recipient_name} is no longer the MP for {seat_name}"
     if not mp.email:
@@ -87,15 +94,15 @@ def readdress_or_hold(message: OutboundMessage, letter: Letter) -> bool:
     the relay records it with the rest of its batch)."""
     if not addressed_from_directory(letter):
         return True
-    reason = why_not_sendable(letter)
+    seat, mp = _standing(letter)
+    reason = _why(letter, seat, mp)
     if reason is not None:
         log.info("Letter %s held: its MP is no longer in the directory as written", letter.id)
         _hold(message, letter, f"{NOT_SENT} {reason}")
         return False
-    address = current_mp(letter).email
-    if address != letter.recipient_email:
+    if mp.email != letter.recipient_email:
         log.info("Letter %s: its MP's address has changed; sending to the current one", letter.id)
-        letter.recipient_email = address
+        letter.recipient_email = mp.email
     return True
 
 
