@@ -18,10 +18,18 @@
       .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
       .then(function (data) {
         var h = data.headline;
-        ["accepted", "sent", "pending", "held", "failed", "confirmed", "constituencies_reached", "reply_answers"]
+        var withheld = h.withheld || [];
+        ["accepted", "sent", "pending", "held", "failed", "confirmed", "constituencies_reached"]
           .forEach(function (name) { if (h[name] !== null && h[name] !== undefined) { show(name, number.format(h[name])); } });
-        show("personalised_share", percent(h.personalised_share));
-        show("reply_rate", percent(h.reply_rate));
+        // A figure about too few supporters to hide one of them is withheld (null).
+        show("personalised_share", withheld.indexOf("personalised") >= 0 ? "withheld" : percent(h.personalised_share));
+        if (withheld.indexOf("replies") >= 0) {
+          show("reply_rate", "withheld");
+          show("reply_hint", "(fewer than " + data.smallest_group + " answers)");
+        } else {
+          show("reply_rate", percent(h.reply_rate));
+          show("reply_hint", "of " + number.format(h.reply_answers) + " answers");
+        }
         show("generated_at", data.generated_at.slice(11, 19) + " UTC");
         Object.keys(data.opt_ins).forEach(function (slug) {
           var cell = root.querySelector("[data-live-opt-in='" + slug + "']");

@@ -14,11 +14,13 @@ from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, OptInRecord
+from action_app.stats.disclosure import WITHHELD
 from action_app.stats.figures import Figures, Row
 from action_app.stats.serialise import (
     BREAKDOWN_COLUMNS,
     BREAKDOWN_TITLES,
     CONSTITUENCY_COLUMNS,
+    WITHHELD_COLUMNS,
     headline_document,
     row_document,
 )
@@ -54,10 +56,12 @@ def breakdown_csv(figures: Figures, name: str) -> str:
     """One CSV per breakdown, with the same figures the dashboard and the API show."""
     if name in BREAKDOWN_TITLES:
         columns = CONSTITUENCY_COLUMNS if name == "constituencies" else BREAKDOWN_COLUMNS
-        documents = [row_document(r, name == "constituencies") for r in getattr(figures, name)]
+        documents = [
+            _cells(row_document(r, name == "constituencies")) for r in getattr(figures, name)
+        ]
         return to_csv(list(columns), ([d[c] for c in columns] for d in documents))
     if name == "headline":
-        headline = headline_document(figures)
+        headline = _cells(headline_document(figures))
         return to_csv(["figure", "value"], headline.items())
     if name == "hourly":
         return to_csv(["hour", "sent"], ((m.isoformat(), v) for m, v in figures.hourly))
@@ -71,15 +75,24 @@ def breakdown_csv(figures: Figures, name: str) -> str:
 def report_csv(figures: Figures, row: Row, ask: str, daily: list) -> str:
     """The per-MP report: figures only, never a supporter's name or address."""
     document = row_document(row, constituency=True)
+    share = row.personalised_share
+    document["personalised_share"] = None if share is None else f"{share:.4f}"
     lines = [("campaign", figures.title), ("ask", ask)]
-    lines += [(k, v) for k, v in document.items()]
-    lines.append(("personalised_share", _share(row.personalised, row.queued)))
+    lines += [(k, v) for k, v in _cells(document).items()]
     lines += [(f"sent_on_{day.isoformat()}", v) for day, v in daily]
     return to_csv(["figure", "value"], lines)
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.4f}" if whole else ""
+def _cells(document: dict) -> dict:
+    """A row or headline document as CSV cells: a withheld figure says so (an empty cell would
+    read as "none yet"), and the list of withheld figures is one cell."""
+    cells = dict(document)
+    for figure in document["withheld"]:
+        for column in WITHHELD_COLUMNS[figure]:
+            if column in cells:
+                cells[column] = WITHHELD
+    cells["withheld"] = " ".join(document["withheld"])
+    return cells
 
 
 OPT_IN_COLUMNS = [

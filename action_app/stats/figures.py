@@ -22,6 +22,7 @@ from action_app.models import StatsCounter
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.stats import disclosure
 from action_app.stats.counting import CONSTITUENCY, HOUR, ORGANISATION, RECIPIENT, SOURCE
 
 UK = ZoneInfo("Europe/London")
@@ -42,11 +43,12 @@ class Row:
     queued: int = 0
     sent: int = 0
     failed: int = 0
-    personalised: int = 0
+    # None: withheld, the group being too small to hide one person in it (disclosure.py)
+    personalised: int | None = 0
     asked: int = 0
-    replied: int = 0
-    not_yet: int = 0
-    acknowledgement: int = 0
+    replied: int | None = 0
+    not_yet: int | None = 0
+    acknowledgement: int | None = 0
     mp: str = ""
     party: str = ""
     nation: str = ""
@@ -54,19 +56,26 @@ class Row:
     gss_code: str = ""
 
     @property
-    def answered(self) -> int:
+    def answered(self) -> int | None:
+        if self.replied is None or self.not_yet is None or self.acknowledgement is None:
+            return None  # withheld
         return self.replied + self.not_yet + self.acknowledgement
 
     @property
     def reply_rate(self) -> float | None:
-        """Of supporters who answered, the share whose MP replied (None before any answer)."""
-        return self.replied / self.answered if self.answered else None
+        """Of supporters who answered, the share whose MP replied (None before any answer, or
+        withheld)."""
+        answered = self.answered
+        return self.replied / answered if answered else None
 
     @property
     def personalised_share(self) -> float | None:
-        return self.personalised / self.queued if self.queued else None
+        if self.personalised is None or not self.queued:
+            return None
+        return self.personalised / self.queued
 
     def add(self, other: Row) -> None:
+        """Sums rows as read, before anything is withheld."""
         for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -96,10 +105,11 @@ class Headline:
     failed: int
     confirmed: int | None  # None: the campaign does not ask supporters to confirm
     constituencies_reached: int
-    personalised: int
+    # None: withheld, too few people to hide one of them (disclosure.py)
+    personalised: int | None
     personalised_share: float | None
-    reply_answers: int
-    replied: int
+    reply_answers: int | None
+    replied: int | None
     reply_rate: float | None
 
 
@@ -184,6 +194,15 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
     total = Row("all", "All")
     for row in constituencies:
         total.add(row)
+    nations = _group(constituencies, _nation)
+    regions = _group([r for r in constituencies if r.nation == "England"], _region)
+    parties = _group(constituencies, _party)
+    ordered_sources = sorted(sources.values(), key=lambda r: (-r.sent, r.label))
+    disclosure.protect(
+        totals=[[total], constituencies, nations, regions, parties, ordered_sources],
+        seats=constituencies,
+        groupings=(_nation, _region, _party),
+    )
     return Figures(
         campaign_id=campaign.id,
         slug=campaign.slug,
@@ -196,10 +215,10 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
             for o in campaign.organisations
         ],
         constituencies=constituencies,
-        nations=_group(constituencies, lambda r: r.nation or "Unknown"),
-        regions=_group([r for r in constituencies if r.nation == "England"], lambda r: r.region),
-        parties=_group(constituencies, lambda r: r.party or "No party recorded"),
-        sources=sorted(sources.values(), key=lambda r: (-r.sent, r.label)),
+        nations=nations,
+        regions=regions,
+        parties=parties,
+        sources=ordered_sources,
         hourly=_hourly(hours, now),
         daily=_daily(hours, now, campaign.debate_at),
         copies=sorted(copies.values(), key=lambda r: r.label),
@@ -248,6 +267,18 @@ def _label_seats(seats: dict[str, Row]) -> list[Row]:
         if seat.member is not None:
             row.mp, row.party = seat.member.display_name, seat.member.party_name or ""
     return sorted(seats.values(), key=lambda r: (-r.sent, r.label))
+
+
+def _nation(row: Row) -> str:
+    return row.nation or "Unknown"
+
+
+def _region(row: Row) -> str | None:
+    return row.region if row.nation == "England" else None
+
+
+def _party(row: Row) -> str:
+    return row.party or "No party recorded"
 
 
 def _group(rows: list[Row], key) -> list[Row]:

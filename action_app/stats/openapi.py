@@ -5,16 +5,30 @@ from __future__ import annotations
 _COUNT = {"type": "integer", "minimum": 0}
 _RATE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 _TEXT_OR_NULL = {"type": ["string", "null"]}
+# A figure about what supporters did beyond writing: null when withheld, its group being too
+# small to hide one person (see "smallest_group" and each row's "withheld").
+_WITHHELD_NOTE = "null when withheld: see smallest_group and withheld"
+_PROTECTED_COUNT = {"type": ["integer", "null"], "minimum": 0, "description": _WITHHELD_NOTE}
+_PROTECTED_RATE = {**_RATE, "description": _WITHHELD_NOTE}
+_WITHHELD = {
+    "type": "array",
+    "items": {"enum": ["personalised", "replies"]},
+    "description": (
+        "Figures withheld so that no supporter can be singled out: personalised (personalised, "
+        "personalised_share) and replies (reply_answers, replied, reply_rate)."
+    ),
+}
 _ROW_PROPERTIES = {
     "key": {"type": "string"},
     "label": {"type": "string"},
     "sent": _COUNT,
     "queued": _COUNT,
     "failed": _COUNT,
-    "personalised": _COUNT,
-    "reply_answers": _COUNT,
-    "replied": _COUNT,
-    "reply_rate": _RATE,
+    "personalised": _PROTECTED_COUNT,
+    "reply_answers": _PROTECTED_COUNT,
+    "replied": _PROTECTED_COUNT,
+    "reply_rate": _PROTECTED_RATE,
+    "withheld": _WITHHELD,
 }
 _SEAT_PROPERTIES = {
     **_ROW_PROPERTIES,
@@ -56,11 +70,12 @@ HEADLINE = _object(
         # Copies to a campaign's additional fixed recipient (a minister); not in "sent".
         "copies_sent": _COUNT,
         "copies_failed": _COUNT,
-        "personalised": _COUNT,
-        "personalised_share": _RATE,
-        "reply_answers": _COUNT,
-        "replied": _COUNT,
-        "reply_rate": _RATE,
+        "personalised": _PROTECTED_COUNT,
+        "personalised_share": _PROTECTED_RATE,
+        "reply_answers": _PROTECTED_COUNT,
+        "replied": _PROTECTED_COUNT,
+        "reply_rate": _PROTECTED_RATE,
+        "withheld": _WITHHELD,
     }
 )
 STATS = _object(
@@ -69,6 +84,13 @@ STATS = _object(
             {"slug": {"type": "string"}, "title": {"type": "string"}, "debate_at": _TEXT_OR_NULL}
         ),
         "generated_at": {"type": "string"},
+        "smallest_group": {
+            "type": "integer",
+            "description": (
+                "Figures about fewer supporters than this are withheld, and so are the next "
+                "smallest groups' where a total would otherwise give them away."
+            ),
+        },
         "headline": {"$ref": "#/components/schemas/Headline"},
         "opt_ins": {
             "type": "array",

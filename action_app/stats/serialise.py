@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from action_app.stats.disclosure import SMALLEST_GROUP, withheld_figures
 from action_app.stats.figures import Figures, Row
 
 BREAKDOWN_COLUMNS = (
     "key", "label", "sent", "queued", "failed", "personalised", "reply_answers", "replied",
-    "reply_rate",
+    "reply_rate", "withheld",
 )  # fmt: skip
 CONSTITUENCY_COLUMNS = (
     "key", "gss_code", "label", "mp", "party", "nation", "region", "sent", "queued", "failed",
-    "personalised", "reply_answers", "replied", "reply_rate",
+    "personalised", "reply_answers", "replied", "reply_rate", "withheld",
 )  # fmt: skip
+# The columns a figure's withholding empties (disclosure.py): None in the API, "withheld" in a
+# CSV, so that a withheld figure never reads as a zero or as "no answers yet".
+WITHHELD_COLUMNS = {
+    "personalised": ("personalised", "personalised_share"),
+    "replies": ("reply_answers", "replied", "reply_rate"),
+}
 BREAKDOWN_TITLES = {
     "nations": "Nation",
     "regions": "English region",
@@ -44,6 +51,7 @@ def row_document(row: Row, constituency: bool = False) -> dict:
         "reply_answers": row.answered,
         "replied": row.replied,
         "reply_rate": _rate(row.reply_rate),
+        "withheld": withheld_figures(row.personalised, row.answered),
     }
     columns = CONSTITUENCY_COLUMNS if constituency else BREAKDOWN_COLUMNS
     return {name: values[name] for name in columns}
@@ -53,6 +61,9 @@ def headline_document(figures: Figures) -> dict:
     headline = asdict(figures.headline)
     headline["personalised_share"] = _rate(headline["personalised_share"])
     headline["reply_rate"] = _rate(headline["reply_rate"])
+    headline["withheld"] = withheld_figures(
+        figures.headline.personalised, figures.headline.reply_answers
+    )
     headline["constituencies_total"] = 650
     # Copies to the campaign's additional fixed recipient: not letters, so apart from "sent".
     headline["copies_sent"] = sum(copy.sent for copy in figures.copies)
@@ -69,6 +80,7 @@ def stats_document(figures: Figures) -> dict:
             "debate_at": figures.debate_at.isoformat() if figures.debate_at else None,
         },
         "generated_at": figures.read_at.isoformat(timespec="seconds") + "Z",
+        "smallest_group": SMALLEST_GROUP,
         "headline": headline_document(figures),
         "opt_ins": [
             {"organisation": slug, "name": name, "supporters": count}
@@ -89,6 +101,7 @@ def live_document(figures: Figures) -> dict:
     """The small answer the dashboard's script asks for every few seconds."""
     return {
         "generated_at": figures.read_at.isoformat(timespec="seconds") + "Z",
+        "smallest_group": SMALLEST_GROUP,
         "headline": headline_document(figures),
         "opt_ins": {slug: count for slug, _, count in figures.opt_ins},
     }

@@ -10,7 +10,7 @@ COLUMNS = {
     "party": lambda r: r.party.lower(),
     "sent": lambda r: r.sent,
     "queued": lambda r: r.queued,
-    "personalised": lambda r: r.personalised,
+    "personalised": lambda r: -1 if r.personalised is None else r.personalised,  # withheld
     "reply_rate": lambda r: -1 if r.reply_rate is None else r.reply_rate,
 }
 

@@ -8,6 +8,7 @@ from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign
 from action_app.staff_access import NO_STORE, requires_role
 from action_app.stats import access, charts, exports, hexmap
+from action_app.stats.disclosure import SMALLEST_GROUP
 from action_app.stats.figures import Figures, Row, campaign_figures, constituency_daily
 from action_app.stats.serialise import BREAKDOWN_TITLES, live_document
 from action_app.stats.sorting import sort_rows
@@ -84,6 +85,7 @@ def dashboard(slug: str):
         time_label=charts.time_label,
         is_admin=access.is_admin(access.current_staff()),
         exports=exports.EXPORTS,
+        smallest_group=SMALLEST_GROUP,
     )
 
 
@@ -169,6 +171,7 @@ def report(slug: str, key: str):
         figures=figures,
         row=row,
         daily=constituency_daily(campaign.id, int(row.key)),
+        smallest_group=SMALLEST_GROUP,
     )
 
 

@@ -94,7 +94,7 @@ def test_an_erased_persons_held_letter_cannot_be_released_or_sent(
 
 
 def test_a_released_held_letter_is_counted_as_sent_would_have_counted_it(
-    app, editor, smtp_server  # noqa: F811
+    app, editor, smtp_server, every_count_shown  # noqa: F811
 ):  # fmt: skip
     """Held at Send, nothing was counted; released, it counts as accepted, queued and
     personalised, and its opt-in is kept with its words, as Send would have done."""

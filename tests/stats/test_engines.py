@@ -11,7 +11,7 @@ from tests.fakes import EXAMPLE_POSTCODES
 from tests.stats.helpers import write_and_send
 
 
-def test_letters_are_counted_on_both_engines(any_app, fake_members):
+def test_letters_are_counted_on_both_engines(any_app, fake_members, every_count_shown):
     prepare_journey(any_app)
     write_and_send(any_app, EXAMPLE_POSTCODES["england"], "ann@example.com",
                    personal="Mine.", opt_ins=("friends",), source="partner-a")  # fmt: skip

@@ -29,7 +29,7 @@ def _three_letters(app):
     write_and_send(app, WALES, "cat@example.com")
 
 
-def test_letters_are_counted_when_sent_and_again_when_delivered(app, campaign):
+def test_letters_are_counted_when_sent_and_again_when_delivered(app, campaign, every_count_shown):
     _three_letters(app)
     before = _figures().headline
     assert (before.accepted, before.queued, before.pending, before.sent) == (3, 3, 3, 0)
@@ -60,7 +60,9 @@ def test_a_letter_kept_back_for_confirmation_is_held_until_confirmed(app, campai
     assert (h.accepted, h.held, h.queued, h.confirmed) == (1, 1, 0, 0)
 
 
-def test_an_unedited_letter_is_not_personalised_but_an_edited_one_is(app, campaign):
+def test_an_unedited_letter_is_not_personalised_but_an_edited_one_is(
+    app, campaign, every_count_shown
+):
     write_and_send(app, ENGLAND, "ann@example.com")
     assert _figures().headline.personalised == 0
     write_and_send(app, SCOTLAND, "bob@example.com", body_before="My own opening words.")

@@ -95,14 +95,18 @@ def test_the_report_gives_one_mps_figures_and_no_supporter(app, organiser):
     words = text(page)
     assert seat["mp"] in words and "Letters sent to this MP 1" in words
     assert "Ask your MP to save it." in words  # the campaign's ask
-    assert "1 (100% of 1)" in words  # personalised
+    # One constituent: whether they personalised their letter is theirs alone to know
+    assert "Personalised by the constituent withheld (of 1)" in words
+    assert "withheld for any group of fewer than 5 supporters" in words
     html = page.get_data(as_text=True)
     for personal in ("ann@example.com", "Jane Smith", "12 High Street", "It matters to me"):
         assert personal not in html
     assert "stats.css" in html and "@media print" in _css(app)
     report = organiser.get(f"/stats/test-campaign/mp/{seat['gss_code']}.csv")
     rows = dict(csv.reader(io.StringIO(report.get_data(as_text=True))))
-    assert rows["sent"] == "1" and rows["mp"] == seat["mp"] and rows["personalised"] == "1"
+    assert rows["sent"] == "1" and rows["mp"] == seat["mp"]
+    assert rows["personalised"] == rows["personalised_share"] == "withheld"
+    assert rows["withheld"] == "personalised"  # no answers yet: nothing to withhold
     assert "ann@example.com" not in report.get_data(as_text=True)
     assert organiser.get("/stats/test-campaign/mp/E99999999").status_code == 404
     assert organiser.get("/stats/test-campaign/mp/0").status_code == 404

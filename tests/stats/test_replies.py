@@ -66,7 +66,7 @@ def test_each_campaign_sets_its_own_delay(app, campaign, smtp_server):
 
 
 def test_opening_the_link_records_nothing_and_the_first_post_records_once(
-    app, campaign, staff, smtp_server
+    app, campaign, staff, smtp_server, every_count_shown
 ):
     sent_at = _sent_letters(app, smtp_server)
     _ask(sent_at + timedelta(days=15))
