@@ -53,6 +53,10 @@ def test_the_dashboard_and_report_are_accessible_and_the_report_prints_on_one_pa
     write_and_send(journey_app, EXAMPLE_POSTCODES["england"], "dan@example.com")
     deliver_all()
     expect(page.locator("[data-live='sent']")).to_have_text("4", timeout=20_000)
+    # Four letters: the live figures keep what few supporters did withheld, as the page did
+    # (no one has answered the reply question yet, so there is nothing of theirs to withhold)
+    expect(page.locator("[data-live='personalised_share']")).to_have_text("withheld")
+    expect(page.locator("[data-live='reply_hint']")).to_have_text("of 0 answers")
 
     page.get_by_role("link", name="Report for Cities of London and Westminster").click()
     page.wait_for_load_state("load")
