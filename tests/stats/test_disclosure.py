@@ -191,3 +191,76 @@ def _get(client, name: str) -> str:
 
 def _csv(client, name: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(_get(client, name))))
+
+
+def _place(seat_id: int, gss_code: str, region: str | None) -> None:
+    from action_app.registry import current_registry
+    from action_app.services.directory import record_seat_codes
+
+    assert record_seat_codes(seat_id, gss_code, region)
+    db.session.commit()
+    current_registry().directory_snapshot.clear()
+
+
+def _seats_of(party: str) -> list[int]:
+    from action_app.registry import current_registry
+
+    snapshot = current_registry().directory_snapshot.get()
+    return sorted(
+        sid for sid, seat in snapshot.by_id.items()
+        if seat.member is not None and seat.member.party_name == party
+    )  # fmt: skip
+
+
+def _api(app, staff) -> dict:
+    _, token = issue_token(staff["organiser"].id, "test", "admin@example.org")
+    db.session.commit()
+    return app.test_client().get(
+        "/api/v1/campaigns/test-campaign/stats", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+
+
+def test_a_one_seat_nation_row_does_not_give_back_a_seat_withheld_to_cover_another(
+    app, campaign, staff
+):
+    # Labour: a Welsh seat with 30 letters and an English one with 1. The English seat is
+    # withheld, and the Welsh one with it (Labour's total minus it would give it back). But the
+    # Welsh seat is the only Welsh seat with letters: the Wales row is the same 30 people, so
+    # Labour's total minus Wales's gave the one supporter's figure.
+    welsh, english = _seats_of("Labour")[:2]
+    big, big2 = _seats_of("Conservative")[:2]
+    _place(welsh, "W07000041", None)
+    for seat, code in ((english, "E14000530"), (big, "E14000531"), (big2, "E14000532")):
+        _place(seat, code, "London")
+    _counters(campaign.id, [(welsh, 30, 10, 0), (english, 1, 1, 0), (big, 40, 5, 0),
+                            (big2, 40, 7, 0)])  # fmt: skip
+    answer = _api(app, staff)["breakdowns"]
+    seats = {r["key"]: r for r in answer["constituencies"]}
+    assert seats[str(english)]["personalised"] is None
+    labour = next(r for r in answer["parties"] if r["key"] == "Labour")
+    wales = next(r for r in answer["nations"] if r["key"] == "Wales")
+    if labour["personalised"] is not None and wales["personalised"] is not None:
+        assert labour["personalised"] - wales["personalised"] != 1, "the English seat's 1"
+    assert labour["personalised"] is None or wales["personalised"] is None
+
+
+def test_english_seats_with_no_region_are_not_england_minus_its_regions(app, campaign, staff):
+    # An English seat postcodes.io gave no region to (1 letter) is in England's row but in no
+    # region's: England minus the regions shown gave it back.
+    lonely = _seats_of("Labour")[0]
+    big, big2 = _seats_of("Conservative")[:2]
+    welsh = _seats_of("Labour")[1]
+    _place(lonely, "E14000530", None)
+    _place(big, "E14000531", "London")
+    _place(big2, "E14000532", "London")
+    _place(welsh, "W07000041", None)
+    _counters(campaign.id, [(lonely, 1, 1, 0), (big, 40, 5, 0), (big2, 40, 7, 0),
+                            (welsh, 30, 10, 0)])  # fmt: skip
+    answer = _api(app, staff)["breakdowns"]
+    seats = {r["key"]: r for r in answer["constituencies"]}
+    assert seats[str(lonely)]["personalised"] is None
+    england = next(r for r in answer["nations"] if r["key"] == "England")
+    shown_regions = [r for r in answer["regions"] if r["personalised"] is not None]
+    if england["personalised"] is not None and len(shown_regions) == len(answer["regions"]):
+        left = england["personalised"] - sum(r["personalised"] for r in shown_regions)
+        assert False, f"England minus its regions leaves the one regionless supporter: {left}"
