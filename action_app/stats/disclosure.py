@@ -41,26 +41,61 @@ def too_few(people: int) -> bool:
     return 0 < people < SMALLEST_GROUP
 
 
-def protect(totals: list[list], seats: list, groupings: Iterable[Callable]) -> None:
+def protect(
+    totals: list[list],
+    seats: list,
+    groupings: Iterable[Callable],
+    made_of: dict[int, list] | None = None,
+) -> None:
     """Withhold, in place, the figures of small groups among ``totals`` (lists of rows, each
     list summing to a figure that is shown) and of the seats within each of ``groupings`` (a
     seat's party, nation or region: rows shown as totals of seats; a key of None or "" puts a
-    seat in none)."""
+    seat in none).
+
+    ``made_of`` maps a shown total's row (by ``id``) to the seats it adds up. Rows about the same
+    people are one figure however many tables show it (a nation with letters in one seat only
+    is that seat; a party whose seats are all in one region is that region): withheld in one,
+    it is withheld in all, or the other table would give it back."""
     lists = [rows for rows in totals if rows]
     groupings = list(groupings)
+    made_of = made_of or {}
     for base, fields in _BASES.values():
         people = {id(row): base(row) for rows in lists for row in rows}
         withheld = {key for key, count in people.items() if too_few(count)}
         groups = lists + [
             group for key in groupings for group in _grouped(seats, key) if len(group) > 1
         ]
-        while _widen(groups, people, withheld):
+        twins = _twins(lists, made_of, people)
+        while _widen(groups, people, withheld) | _join_twins(twins, withheld):
             pass
         for rows in lists:
             for row in rows:
                 if id(row) in withheld:
                     for name in fields:
                         setattr(row, name, None)
+
+
+def _twins(lists: list[list], made_of: dict[int, list], people: dict[int, int]) -> list[set]:
+    """Rows, across every table, that count exactly the same people (by the seats with people
+    in them), where there is more than one."""
+    alike: dict[frozenset, set[int]] = defaultdict(set)
+    for rows in lists:
+        for row in rows:
+            parts = made_of.get(id(row), [row])
+            who = frozenset(id(s) for s in parts if people.get(id(s), 0) > 0)
+            if who:
+                alike[who].add(id(row))
+    return [ids for ids in alike.values() if len(ids) > 1]
+
+
+def _join_twins(twins: list[set], withheld: set[int]) -> bool:
+    """Withhold every row about the same people as a withheld row. True if any was added."""
+    added = False
+    for ids in twins:
+        if ids & withheld and not ids <= withheld:
+            withheld |= ids
+            added = True
+    return added
 
 
 def _grouped(rows: list, key: Callable) -> list[list]:
