@@ -7,16 +7,25 @@ figures do: how many personalised their letter, and what they answered to the fo
 (did their MP reply?). Letter counts are shown as they are: they say only that letters were
 written, which the campaign's public count already says.
 
+Which groups show them: the campaign, each party and each constituency. These form one tree
+(seats add up to their party, parties to the campaign), and in a tree the rule below leaves
+nothing to subtract. Nations and English regions never show them: a nation cuts across parties,
+and two crossing splits can be subtracted from each other down to a few people whatever each
+table withholds on its own (Scotland minus the one seat of a party that sits in Scotland alone,
+say). Sources do not either: the counters never split these figures by source.
+
 The rule, for each of the two figures separately:
 
-- primary: a group (a constituency, a party, a nation, a region, a source, or the whole
-  campaign) with fewer than ``SMALLEST_GROUP`` people in its base (letters on their way for
-  "personalised", answers for the replies) has the figure withheld;
-- secondary: a group's figure is also shown as a total (a party is the sum of its seats, every
-  breakdown sums to the whole campaign), so subtracting the shown rows from it would give the
-  withheld rows' figure combined. Wherever the withheld rows of one total have fewer than
-  ``SMALLEST_GROUP`` people between them, the next smallest row of that total is withheld too,
-  until they have enough or none is left.
+- primary: a group with fewer than ``SMALLEST_GROUP`` people in its base (letters on their way
+  for "personalised", answers for the replies) has the figure withheld;
+- secondary: a group's figure is also shown as a total of the rows under it (a party of its
+  seats, the campaign of its parties), so subtracting the shown rows from it
+  gives the withheld ones combined. Wherever the withheld rows under one total have fewer than
+  ``SMALLEST_GROUP`` people between them, the next smallest row under it is withheld too, until
+  they have enough or none is left. A withheld total (a party withheld so that the campaign's
+  total does not give back a smaller one) also needs rows withheld under it: were all its seats
+  shown, they would add up to it. Whatever can then be worked out is a sum of such withheld
+  sets, each about nobody or at least ``SMALLEST_GROUP`` people.
 
 A withheld figure is ``None``: pages say "withheld", CSVs "withheld" and the API ``null``.
 """
@@ -41,61 +50,35 @@ def too_few(people: int) -> bool:
     return 0 < people < SMALLEST_GROUP
 
 
-def protect(
-    totals: list[list],
-    seats: list,
-    groupings: Iterable[Callable],
-    made_of: dict[int, list] | None = None,
-) -> None:
-    """Withhold, in place, the figures of small groups among ``totals`` (lists of rows, each
-    list summing to a figure that is shown) and of the seats within each of ``groupings`` (a
-    seat's party, nation or region: rows shown as totals of seats; a key of None or "" puts a
-    seat in none).
-
-    ``made_of`` maps a shown total's row (by ``id``) to the seats it adds up. Rows about the same
-    people are one figure however many tables show it (a nation with letters in one seat only
-    is that seat; a party whose seats are all in one region is that region): withheld in one,
-    it is withheld in all, or the other table would give it back."""
-    lists = [rows for rows in totals if rows]
-    groupings = list(groupings)
-    made_of = made_of or {}
+def protect(total, parties: list, seats: list, party_of: Callable) -> None:
+    """Withhold, in place, the figures of small groups in the tree: ``total`` (the campaign)
+    over ``parties`` over their ``seats`` (``party_of`` names a seat's party row)."""
+    by_party = {row.key: row for row in parties}
+    families = [(total, parties)] + [
+        (by_party[party_of(group[0])], group) for group in _grouped(seats, party_of)
+    ]
+    rows = [total, *parties, *seats]
     for base, fields in _BASES.values():
-        people = {id(row): base(row) for rows in lists for row in rows}
-        withheld = {key for key, count in people.items() if too_few(count)}
-        groups = lists + [
-            group for key in groupings for group in _grouped(seats, key) if len(group) > 1
-        ]
-        twins = _twins(lists, made_of, people)
-        while _widen(groups, people, withheld) | _join_twins(twins, withheld):
+        people = {id(row): base(row) for row in rows}
+        withheld = {id(row) for row in rows if too_few(people[id(row)])}
+        while _widen(families, people, withheld):
             pass
-        for rows in lists:
-            for row in rows:
-                if id(row) in withheld:
-                    for name in fields:
-                        setattr(row, name, None)
-
-
-def _twins(lists: list[list], made_of: dict[int, list], people: dict[int, int]) -> list[set]:
-    """Rows, across every table, that count exactly the same people (by the seats with people
-    in them), where there is more than one."""
-    alike: dict[frozenset, set[int]] = defaultdict(set)
-    for rows in lists:
         for row in rows:
-            parts = made_of.get(id(row), [row])
-            who = frozenset(id(s) for s in parts if people.get(id(s), 0) > 0)
-            if who:
-                alike[who].add(id(row))
-    return [ids for ids in alike.values() if len(ids) > 1]
+            if id(row) in withheld:
+                _withhold(row, fields)
 
 
-def _join_twins(twins: list[set], withheld: set[int]) -> bool:
-    """Withhold every row about the same people as a withheld row. True if any was added."""
-    added = False
-    for ids in twins:
-        if ids & withheld and not ids <= withheld:
-            withheld |= ids
-            added = True
-    return added
+def withhold_everywhere(rows: Iterable) -> None:
+    """A breakdown outside the tree (nations and regions cross it; sources are not counted
+    for these figures): none of its rows shows either figure, however large."""
+    for row in rows:
+        for _, fields in _BASES.values():
+            _withhold(row, fields)
+
+
+def _withhold(row, fields: tuple[str, ...]) -> None:
+    for name in fields:
+        setattr(row, name, None)
 
 
 def _grouped(rows: list, key: Callable) -> list[list]:
@@ -107,14 +90,15 @@ def _grouped(rows: list, key: Callable) -> list[list]:
     return list(groups.values())
 
 
-def _widen(groups: list[list], people: dict[int, int], withheld: set[int]) -> bool:
-    """In every total whose withheld rows are too few to hide one person among them, withhold
-    its next smallest rows until they are not (or none is left). True if any row was added:
-    that can leave another total short, so the caller goes round again."""
+def _widen(families: list[tuple], people: dict[int, int], withheld: set[int]) -> bool:
+    """Under every total, withhold the next smallest rows while the withheld ones hold too
+    few people to hide one of them, or (the total itself withheld) none at all: the rows
+    under a withheld total must not add back up to it. True if any row was added (a newly
+    withheld total asks this of the rows under it), so the caller goes round again."""
     added = False
-    for rows in groups:
+    for parent, rows in families:
         hidden = sum(people[id(r)] for r in rows if id(r) in withheld)
-        if not too_few(hidden):
+        if not too_few(hidden) and not (hidden == 0 and id(parent) in withheld):
             continue
         shown = sorted(
             (r for r in rows if id(r) not in withheld and people[id(r)] > 0),

@@ -222,29 +222,11 @@ def read_figures(campaign: CampaignSnapshot, now: datetime | None = None) -> Fig
 
 
 def protect(total, constituencies, nations, regions, parties, sources) -> None:
-    """Withhold, in place, what small groups did beyond writing (disclosure.py)."""
-    english = [r for r in constituencies if r.nation == "England"]
-    disclosure.protect(
-        # England's row is its regions plus its seats with no region: one more shown total
-        totals=[[total], constituencies, nations, regions, parties, sources,
-                regions + [r for r in english if not _region(r)]],  # fmt: skip
-        seats=constituencies,
-        groupings=(_nation, _region, _party),
-        made_of=_made_of(total, constituencies, ((nations, _nation), (regions, _region),
-                                                 (parties, _party))),  # fmt: skip
-    )
-
-
-def _made_of(total: Row, seats: list[Row], breakdowns) -> dict[int, list[Row]]:
-    """Each total's row (by id) and the seats it adds up, for disclosure.protect."""
-    made_of = {id(total): seats}
-    for rows, key in breakdowns:
-        by_name: dict[str, list[Row]] = defaultdict(list)
-        for seat in seats:
-            by_name[key(seat)].append(seat)
-        for row in rows:
-            made_of[id(row)] = by_name[row.key]
-    return made_of
+    """Withhold, in place, what small groups did beyond writing (disclosure.py): the campaign,
+    its parties and their seats are one tree; nations and regions cross it, and the counters
+    do not split these figures by source."""
+    disclosure.protect(total, parties, constituencies, _party)
+    disclosure.withhold_everywhere([*nations, *regions, *sources])
 
 
 def _copy_label(key: str, campaign: CampaignSnapshot) -> str:

@@ -15,7 +15,8 @@ _WITHHELD = {
     "items": {"enum": ["personalised", "replies"]},
     "description": (
         "Figures withheld so that no supporter can be singled out: personalised (personalised, "
-        "personalised_share) and replies (reply_answers, replied, reply_rate)."
+        "personalised_share) and replies (reply_answers, replied, reply_rate). Both are always "
+        "withheld from nations, regions and sources."
     ),
 }
 _ROW_PROPERTIES = {
