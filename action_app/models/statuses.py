@@ -52,6 +52,7 @@ class MessageKind(StrEnum):
     CONFIRMATION = "confirmation"
     FAILURE_NOTICE = "failure_notice"
     SEAT_MISMATCH = "seat_mismatch"  # to the supporter: the postcode is in another seat
+    MP_LEFT = "mp_left"  # to the supporter: their MP left the seat before the letter went
     ADDRESS_USED = "address_used"  # to the address's owner: someone wrote with it again
     DISOWNED = "disowned"  # to the MP's office: the address's owner did not send it
     # The same letter to the campaign's additional fixed recipient (target "also"), e.g. a

@@ -1,7 +1,8 @@
 """Pages behind the links of the abuse defences' emails. A GET only shows a button; a POST acts.
 
 - "I did not send this" (in every receipt): withdraws the letter or tells the MP's office.
-- "Send it to my real MP" (when a chosen seat was not the postcode's): a new draft to that MP.
+- "Send it to my real MP" (when a chosen seat was not the postcode's, or the letter's MP left
+  the seat before it went): a new draft to the postcode's MP.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from action_app.models import CampaignStatus, Letter, LetterStatus, SeatCheck
 from action_app.public.forms import ConfirmForm
 from action_app.public.letter_views import _dispatch_letter, _remember
 from action_app.public.views import public_campaign
-from action_app.services import lookup, owner, seat_check
+from action_app.services import lookup, owner, recipient_check, seat_check
 from action_app.services.letters import recipient_for
 from action_app.services.real_mp import copy_to_real_mp
 
@@ -50,7 +51,7 @@ def real_mp(slug: str, token: str):
     held = _letter(public_id, campaign.id) if public_id else None
     if held is None:
         return render_template("public/letter_missing.html", campaign=campaign), 404
-    if held.status != LetterStatus.HELD or held.seat_check != SeatCheck.MISMATCH:
+    if not _redirectable(held):
         return render_template("public/real_mp.html", campaign=campaign, held=held, state="done")
     try:
         found = lookup.find_mp_for_postcode(held.postcode)
@@ -78,6 +79,14 @@ def real_mp(slug: str, token: str):
         form=form,
         state="offer",
     )
+
+
+def _redirectable(held: Letter) -> bool:
+    """Held because its chosen seat was not the postcode's, or because its MP left the seat:
+    either way it may go to the postcode's MP instead, once, as a new draft."""
+    if held.status != LetterStatus.HELD:
+        return False
+    return held.seat_check == SeatCheck.MISMATCH or recipient_check.mp_has_left(held)
 
 
 def _letter(public_id: str, campaign_id: int) -> Letter | None:

@@ -1,6 +1,7 @@
 """The emails of the abuse defences: a chosen seat that was not the postcode's (to the
-supporter), an address used again by another browser (to its owner), and a letter its address's
-owner did not send (to the MP's office). No value a supporter typed reaches a header here except
+supporter), an MP who left the seat before the letter went (to the supporter), an address used
+again by another browser (to its owner), and a letter its address's owner did not send (to the
+MP's office). No value a supporter typed reaches a header here except
 the ``To`` address of the supporter's own emails."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from action_app.config import Settings
 from action_app.extensions import db
 from action_app.formatting import uk_date
 from action_app.models import Letter, LetterStatus, MessageKind, OutboundMessage
-from action_app.services import emails
+from action_app.services import emails, lookup
 from action_app.services.campaigns import in_uk_time
 from action_app.services.owner import not_me_url
 from action_app.services.seat_check import real_mp_token
@@ -24,6 +25,7 @@ from action_app.services.submissions import confirmation_token
 
 KINDS = (
     MessageKind.SEAT_MISMATCH,
+    MessageKind.MP_LEFT,
     MessageKind.ADDRESS_USED,
     MessageKind.DISOWNED,
     MessageKind.COPY_DISOWNED,
@@ -34,6 +36,8 @@ def build(message: OutboundMessage, letter: Letter, campaign, settings: Settings
     """The email for one of KINDS."""
     if message.kind == MessageKind.SEAT_MISMATCH:
         return _seat_mismatch(message, letter, campaign, settings)
+    if message.kind == MessageKind.MP_LEFT:
+        return _mp_left(message, letter, campaign, settings)
     if message.kind == MessageKind.ADDRESS_USED:
         return _address_used(message, letter, campaign, settings)
     if message.kind == MessageKind.DISOWNED:
@@ -87,6 +91,40 @@ def _seat_mismatch(message, letter, campaign, settings) -> EmailMessage:
     )
     dear = gettext("Dear %(name)s,", name=letter.supporter_name)
     emails.set_text(email, f"{dear}\n\n{checked}\n\n{open_link}\n\n{link}\n\n{again}\n")
+    return email
+
+
+def _mp_left(message, letter, campaign, settings) -> EmailMessage:
+    """The letter's MP left the seat while it waited to be sent (recipient_check)."""
+    email = _to_supporter(message, letter, campaign, settings)
+    seat = letter.constituency_id
+    found = lookup.find_mp_for_seat(seat, None) if seat is not None else None
+    names = {
+        "name": letter.recipient_name,
+        "seat": found.seat.name if found is not None else letter.postcode,
+    }
+    email["Subject"] = gettext(
+        "Your letter has not been sent: %(name)s is no longer the MP for %(seat)s", **names
+    )
+    left = gettext(
+        "You wrote to %(name)s as the MP for %(seat)s. Before your letter was sent, %(name)s "
+        "stopped being the MP for %(seat)s, so we have not sent it: it is addressed to them "
+        "by name.",
+        **names,
+    )
+    open_link = gettext(
+        "To send your letter to the MP for %(seat)s instead, open this link. You will see the "
+        "letter, addressed to them, before it is sent:",
+        **names,
+    )
+    link = f"{settings.public_base_url}/c/{campaign.slug}/real-mp/{real_mp_token(letter)}"
+    link += _lang_query(letter)
+    vacant = gettext(
+        "If the seat has no MP yet, the page will say so: the link works for 30 days, so you "
+        "can come back to it."
+    )
+    dear = gettext("Dear %(name)s,", name=letter.supporter_name)
+    emails.set_text(email, f"{dear}\n\n{left}\n\n{open_link}\n\n{link}\n\n{vacant}\n")
     return email
 
 

@@ -1,11 +1,13 @@
-"""A letter held because its chosen seat was not the postcode's: the supporter's link turns it
-into a new draft to the MP for the postcode, which they check and send as usual."""
+"""A letter held because its chosen seat was not the postcode's, or because its MP left the seat
+before it went: the supporter's link turns it into a new draft to the MP for the postcode, which
+they check and send as usual."""
 
 from __future__ import annotations
 
 import secrets
 
-from action_app.models import Letter, LetterStatus, SeatCheck
+from action_app.extensions import db
+from action_app.models import Letter, LetterStatus, Member, SeatCheck
 from action_app.services import abuse, lookup
 from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.held_letters import stop_held
@@ -25,8 +27,12 @@ def copy_to_real_mp(held: Letter, campaign: CampaignSnapshot, recipient: Recipie
     replaced in the words; the held letter is withdrawn (flushes). Returns the draft's id."""
     chosen = lookup.find_mp_for_seat(held.constituency_id, None) if held.constituency_id else None
     old_member = chosen.seat.member if chosen is not None else None
+    # The MP it was written to: the chosen seat's, or one who has since left the seat (the
+    # directory keeps them, no longer current), whose name the seat's snapshot no longer has.
+    written_to = db.session.get(Member, held.member_id) if held.member_id else None
     names = [
         (held.recipient_name, recipient.name),
+        (written_to.address_as if written_to else "", recipient.address_as),
         (old_member.address_as if old_member else "", recipient.address_as),
         (chosen.seat.name if chosen else "", recipient.constituency_name),
     ]

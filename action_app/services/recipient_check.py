@@ -9,7 +9,9 @@ directory snapshot (no query per letter) just before it sends a letter to an MP:
   staff (and the person's data export) see where it went;
 - the MP no longer sits for the seat (vacant, or another member), or has no address now: the
   letter is held for a person with the reason. Its words say "Dear <that MP>", so it must not be
-  sent to their successor, and releasing it is refused while the directory still says so.
+  sent to their successor, and releasing it is refused while the directory still says so. When
+  the MP has left, the supporter is told, with a link that turns the letter into a new draft
+  to the seat's MP, which they check and send (or, the seat vacant, are told why not).
 
 Only letters addressed from the directory are checked: a campaign's fixed recipient, the copy to
 its additional recipient and a staff test send are not the MP of a seat.
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 import logging
 
-from action_app.models import Letter, LetterStatus, MessageStatus, OutboundMessage
+from action_app.extensions import db
+from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, OutboundMessage
 from action_app.models.types import utcnow
 from action_app.services import lookup
 from action_app.services.letters import MEMBER_KEY_PREFIX
@@ -88,22 +91,38 @@ def refuse_release(letter: Letter) -> str | None:
     return f"{reason}; set their address on the MP directory page, then release it."
 
 
-def readdress_or_hold(message: OutboundMessage, letter: Letter) -> bool:
-    """Just before the relay sends a letter to its MP: True to send it (to the MP's current
-    address, which the letter now records), False when it was held instead (nothing flushed;
-    the relay records it with the rest of its batch)."""
+def readdress_or_hold(
+    message: OutboundMessage, letter: Letter
+) -> tuple[bool, OutboundMessage | None]:
+    """Just before the relay sends a letter to its MP: (True, None) to send it (to the MP's
+    current address, which the letter now records); (False, notice) when it was held instead.
+    The notice, when there is one, tells the supporter that their MP has left the seat, claimed
+    for this worker to send next. Nothing is flushed: the relay records it all with its batch."""
     if not addressed_from_directory(letter):
-        return True
+        return True, None
     seat, mp = _standing(letter)
     reason = _why(letter, seat, mp)
     if reason is not None:
         log.info("Letter %s held: its MP is no longer in the directory as written", letter.id)
         _hold(message, letter, f"{NOT_SENT} {reason}")
-        return False
+        # An MP who has left: the supporter is told, and may send it to the seat's MP instead.
+        # An MP with no address now is for staff to mend (they set it, then release).
+        return False, _notice(letter) if mp is None else None
     if mp.email != letter.recipient_email:
         log.info("Letter %s: its MP's address has changed; sending to the current one", letter.id)
         letter.recipient_email = mp.email
-    return True
+    return True, None
+
+
+def mp_has_left(letter: Letter) -> bool:
+    """Held because its MP left the seat, and still so: the supporter's link may turn it into
+    a letter to the seat's MP (public/safety_views.real_mp)."""
+    return (
+        letter.status == LetterStatus.HELD
+        and (letter.hold_reason or "").startswith(NOT_SENT)
+        and addressed_from_directory(letter)
+        and current_mp(letter) is None
+    )
 
 
 def _hold(message: OutboundMessage, letter: Letter, reason: str) -> None:
@@ -114,3 +133,15 @@ def _hold(message: OutboundMessage, letter: Letter, reason: str) -> None:
     letter.updated_at = utcnow()
     message.status = MessageStatus.HELD
     message.last_error = reason[:1000]
+
+
+def _notice(letter: Letter) -> OutboundMessage:
+    notice = OutboundMessage(
+        letter=letter,
+        kind=MessageKind.MP_LEFT,
+        status=MessageStatus.SENDING,
+        claimed_at=utcnow(),
+        attempts=1,
+    )
+    db.session.add(notice)
+    return notice

@@ -212,12 +212,14 @@ def deliver_follow_up(message: OutboundMessage, batch: Batch | None = None) -> O
             outcome.result = DeliveryResult(verdict)
             _flush_unless(batch)
             return outcome
-    if message.kind == MessageKind.MP and not recipient_check.readdress_or_hold(message, letter):
-        # Its MP has left the seat (or has no address) since it was written: held for a
-        # person, never sent to a former MP, and no receipt.
-        outcome.result = DeliveryResult.HELD
-        _flush_unless(batch)
-        return outcome
+    if message.kind == MessageKind.MP:
+        send, notice = recipient_check.readdress_or_hold(message, letter)
+        if not send:
+            # Its MP has left the seat (or has no address) since it was written: held for a
+            # person, never sent to a former MP, and no receipt; the supporter is told.
+            outcome.result, outcome.follow_up = DeliveryResult.HELD, notice
+            _flush_unless(batch)
+            return outcome
     try:
         mail = _build(message, letter, campaign)
         _transport().send(mail)

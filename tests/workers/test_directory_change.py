@@ -5,6 +5,7 @@ nothing, and the letter is held for a person with the reason, with no receipt.""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from sqlalchemy import select
@@ -12,14 +13,17 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import Letter, Member, OutboundMessage, StaffUser
 from action_app.registry import registry_of
-from action_app.services import directory_admin, held_letters
+from action_app.services import directory_admin, held_letters, lookup
 from action_app.services.campaign_cache import campaign_snapshot
+from action_app.services.letters import recipient_for
 from action_app.services.lookup import list_seats
+from action_app.services.seat_check import real_mp_token
 from action_app.services.staff_preview import sample_supporter
 from action_app.services.submissions import find_letter, submit_draft
 from action_app.services.test_send import queue_test_letter
 from tests.conftest import sync_directory
 from tests.drafts import recipients, write_draft
+from tests.html import post_form, text, title
 from tests.public.conftest import set_campaign
 from workers.tasks import relay_outbox_task, send_letter_task
 
@@ -74,14 +78,24 @@ def relay() -> dict:
     return results
 
 
-def assert_held_unsent(letter_id, recipient, smtp_server, seat_name):
+def assert_held_unsent(letter_id, recipient, smtp_server, seat_name) -> str:
+    """Held, no receipt, nothing to any MP: only the notice to the supporter, whose link it
+    gives back."""
     letter = db.session.get(Letter, letter_id)
     assert letter.status == "held"
     assert letter.hold_reason == f"not sent: {recipient.name} is no longer the MP for {seat_name}"
     kinds = {m.kind: m.status for m in letter.messages}
-    assert kinds == {"mp": "held"}  # no receipt: nothing was delivered
+    assert kinds == {"mp": "held", "mp_left": "sent"}  # no receipt: nothing was delivered
     assert letter.mp_message().last_error == letter.hold_reason
-    assert smtp_server.wait_for(1, timeout=1) == []
+    (notice,) = smtp_server.wait_for(1)
+    assert smtp_server.wait_for(2, timeout=1) == [notice]
+    assert notice.rcpt_tos == ["sam@example.org"]
+    assert notice.message["Subject"] == (
+        f"Your letter has not been sent: {recipient.name} is no longer the MP for {seat_name}"
+    )
+    content = notice.message.get_content()
+    assert "so we have not sent it" in content
+    return re.search(r"https://write\.example\.org(/c/test-campaign/real-mp/\S+)", content)[1]
 
 
 def test_a_letter_to_an_mp_who_left_a_now_vacant_seat_is_held(
@@ -92,7 +106,7 @@ def test_a_letter_to_an_mp_who_left_a_now_vacant_seat_is_held(
     resync(app)
     assert db.session.get(Member, recipient.member_id).is_current is False
 
-    assert relay() == {"mp:held": 1}
+    assert relay() == {"mp:held": 1, "mp_left:sent": 1}
     assert_held_unsent(letter_id, recipient, smtp_server, recipient.constituency_name)
 
 
@@ -110,7 +124,7 @@ def test_a_letter_to_an_mp_replaced_by_another_is_held_not_sent_to_either(
     resync(app)
 
     db.session.expire_all()
-    assert send_letter_task.run(letter_id) == {"mp:held": 1}
+    assert send_letter_task.run(letter_id) == {"mp:held": 1, "mp_left:sent": 1}
     assert_held_unsent(letter_id, recipient, smtp_server, recipient.constituency_name)
 
 
@@ -130,7 +144,100 @@ def test_releasing_it_is_refused_while_the_mp_has_left_and_rejecting_it_works(
     assert relay() == {}
     letter = db.session.get(Letter, letter_id)
     assert letter.status == "rejected" and letter.mp_message().status == "cancelled"
-    assert smtp_server.received == []
+    assert [m.rcpt_tos for m in smtp_server.received] == [["sam@example.org"]]  # the notice
+
+
+def successor_of(dataset, member_id: int):
+    before = dataset.member(member_id)
+    return dataclasses.replace(
+        before, id=99002, name_display_as="Robin Successor", name_list_as="Successor, Robin",
+        name_full_title="Robin Successor MP", name_address_as="Robin Successor",
+        email="robin.successor.mp@parliament.uk",
+    )  # fmt: skip
+
+
+def letter_from_the_seat(app, campaign_row, members_dataset) -> tuple[int, object, str]:
+    """A waiting letter to the MP for SW1A 1AA (the postcode the test letters give), who is
+    addressed by a title, not their name; and that title."""
+    found = lookup.find_mp_for_postcode("SW1A 1AA")
+    i = next(i for i, m in enumerate(members_dataset.members) if m.id == found.seat.member.id)
+    members_dataset.members[i] = dataclasses.replace(
+        members_dataset.members[i], name_address_as="The Member for the Test Seat"
+    )
+    members_dataset.reindex()
+    resync(app)
+    campaign = campaign_snapshot(campaign_row)
+    recipient = recipient_for(campaign, lookup.find_mp_for_postcode("SW1A 1AA").seat)
+    public_id = write_draft(campaign, recipient, "mp-left-1")
+    letter = find_letter(public_id, campaign.id)
+    submit_draft(letter, require_confirmation=False)
+    db.session.commit()
+    called = db.session.get(Member, recipient.member_id).address_as
+    assert called == "The Member for the Test Seat"
+    assert f"Dear {called}," in letter.body_before  # as the campaign's letter opens
+    return letter.id, recipient, called
+
+
+def test_the_supporter_is_told_and_can_send_it_to_the_seats_new_mp_instead(
+    app, live_campaign, members_dataset, smtp_server
+):
+    letter_id, recipient, called = letter_from_the_seat(app, live_campaign, members_dataset)
+    leave_seat(
+        members_dataset, recipient.member_id, successor_of(members_dataset, recipient.member_id)
+    )
+    resync(app)
+    assert relay() == {"mp:held": 1, "mp_left:sent": 1}
+    link = assert_held_unsent(letter_id, recipient, smtp_server, recipient.constituency_name)
+
+    browser = app.test_client()  # the supporter's mail app opens it anywhere
+    offer = browser.get(link)
+    assert title(offer).startswith("Send your letter to Robin Successor")
+    assert "The letter you wrote to " + recipient.name + " has not been sent" in text(offer)
+    form = post_form(offer)
+    check = browser.post(form["action"], data=form["fields"])
+    check_page = browser.get(check.headers["Location"])
+    words = text(check_page)
+    assert "Robin Successor robin.successor.mp@parliament.uk" in words
+    assert "1 Road" in words  # the supporter's details came with it
+    assert recipient.name not in words and f"Dear {called}" not in words
+    done = post_form(check_page)
+    browser.post(done["action"], data=done["fields"])
+    assert relay() == {"mp:sent": 1, "receipt:sent": 1}
+    assert smtp_server.wait_for(3)[1].rcpt_tos == ["robin.successor.mp@parliament.uk"]
+    assert db.session.get(Letter, letter_id).status == "withdrawn"
+    assert title(browser.get(link)).startswith("This letter has been dealt with")
+
+
+def test_a_vacant_seat_says_so_behind_the_link_and_writes_nothing(
+    app, live_campaign, members_dataset, smtp_server
+):
+    letter_id, recipient, _ = letter_from_the_seat(app, live_campaign, members_dataset)
+    leave_seat(members_dataset, recipient.member_id)
+    resync(app)
+    relay()
+    link = assert_held_unsent(letter_id, recipient, smtp_server, recipient.constituency_name)
+    page = app.test_client().get(link)
+    assert title(page).startswith("We cannot send your letter to your MP")
+    assert "which has no MP at the moment" in text(page)
+    form_posted = app.test_client().post(link, data={})
+    assert form_posted.status_code in (200, 400)
+    assert db.session.scalar(select(Letter).where(Letter.id > letter_id)) is None
+    assert db.session.get(Letter, letter_id).status == "held"
+
+
+def test_only_a_letter_held_because_its_mp_left_can_be_redirected(
+    app, live_campaign, members_dataset, smtp_server
+):
+    """A letter held for another reason (here: the MP has no address now, for staff to mend)
+    gets no notice, and a link made for it anyway changes nothing."""
+    letter_id, recipient, _ = letter_from_the_seat(app, live_campaign, members_dataset)
+    change_address(members_dataset, recipient.member_id, "")
+    resync(app)
+    assert relay() == {"mp:held": 1}
+    assert smtp_server.wait_for(1, timeout=1) == []
+    letter = db.session.get(Letter, letter_id)
+    page = app.test_client().get(f"/c/test-campaign/real-mp/{real_mp_token(letter)}")
+    assert title(page).startswith("This letter has been dealt with")
 
 
 @pytest.mark.parametrize("how", ["sync", "staff override"])
