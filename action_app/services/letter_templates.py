@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask import has_app_context
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -73,14 +74,67 @@ def check_template(source: str) -> list[TemplateProblem]:
     if problems:
         return problems
     for context in sample_contexts():
-        try:
-            text = render_template_text(source, context)
-        except Exception as exc:  # the sandbox raises many kinds; each means "refuse"
-            return [TemplateProblem(None, f"cannot be rendered: {exc}")]
-        # What no letter may contain, however it is written ({{ "\x00" }} too).
-        if (character := control_character(text)) is not None:
-            return [TemplateProblem(None, f"writes an invisible control character ({character})")]
-    return problems
+        if (problem := _trial(source, context)) is not None:
+            return [TemplateProblem(None, problem)]
+    return _fails_for_mps(source)
+
+
+def _trial(source: str, context: dict) -> str | None:
+    """Why this render of the template cannot be a letter, or None."""
+    try:
+        text = render_template_text(source, context)
+    except Exception as exc:  # the sandbox raises many kinds; each means "refuse"
+        return f"cannot be rendered: {exc}"
+    # What no letter may contain, however it is written ({{ "\x00" }} too).
+    if (character := control_character(text)) is not None:
+        return f"writes an invisible control character ({character})"
+    return None
+
+
+def _fails_for_mps(source: str, most: int = 3) -> list[TemplateProblem]:
+    """The template written for every sitting MP in the directory as it is now: a branch on
+    one MP's name or party that no sample takes is refused on saving, naming whom it fails for,
+    rather than reaching that MP's constituents as a page that cannot show their letter. (Every
+    seat's MP is tried, whatever the campaign's target: a cheap over-check.)"""
+    failing: list[str] = []
+    reason = ""
+    for who, context in _directory_contexts():
+        if (problem := _trial(source, context)) is not None:
+            failing.append(who)
+            reason = reason or problem
+    if not failing:
+        return []
+    named = "; ".join(failing[:most]) + (
+        f" and {len(failing) - most} more" if len(failing) > most else ""
+    )
+    return [TemplateProblem(None, f"{reason}, for {named}")]
+
+
+def _directory_contexts() -> list[tuple[str, dict]]:
+    """(who, trial values) for each sitting MP in this process's directory snapshot; none
+    outside an app, or before any MP is loaded (the samples alone are checked then)."""
+    from action_app.services import lookup  # lookup's modules need this one
+
+    if not has_app_context():
+        return []
+    try:
+        seats = lookup.list_seats()
+    except lookup.DirectoryEmpty:
+        return []
+    contexts = []
+    for seat in seats:
+        member = seat.member
+        if member is None:
+            continue
+        context = sample_context()
+        context["mp"] = {
+            "name": member.display_name,
+            "address_as": member.address_as,
+            "party": member.party_name or "",
+        }
+        context["constituency"] = {"name": seat.name, "nation": seat.nation or ""}
+        contexts.append((f"{member.display_name} ({seat.name})", context))
+    return contexts
 
 
 def sample_contexts() -> list[dict]:

@@ -288,3 +288,20 @@ def test_a_missing_or_forged_token_on_the_editor_is_refused_not_shown_again(edit
     assert refused.status_code == 400
     assert "WORDS FROM SOMEWHERE ELSE" not in refused.text
     assert "Nothing you typed has been lost" not in text(refused)
+
+
+def test_a_template_that_fails_for_one_sitting_mp_is_refused_naming_them(app, editor):
+    """A branch on one MP's name that no sample takes is tried on every MP in the directory
+    when it is saved: refused beside the field, naming whom it fails for, everything kept."""
+    branch = "\n{% if mp.name == 'Rachel Blake' %}{{ supporter.postcode < 5 }}{% endif %}"
+    bad = {**NEW, "body_template": NEW["body_template"] + branch}
+    response = _post(editor, "/staff/campaigns/new", bad)
+    assert response.status_code == 400
+    beside = _error_beside(response, "body_template")
+    assert "cannot be rendered" in beside
+    assert beside.endswith("for Rachel Blake (Cities of London and Westminster)")
+    assert _form(response, "/new")["body_template"] == bad["body_template"]
+    assert db.session.scalar(select(Campaign).where(Campaign.slug == "night-buses")) is None
+    # Another MP's name, not in the directory: nothing to fail for, so it saves
+    fine = {**NEW, "body_template": NEW["body_template"] + branch.replace("Rachel", "Nobody")}
+    assert _post(editor, "/staff/campaigns/new", fine).status_code == 302
