@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from action_app import rate_limits, tasking
@@ -226,6 +227,14 @@ def confirm(slug: str, token: str):
     )
 
 
+# The button the "too many" page tells the supporter to press again: the one they pressed.
+_BUTTONS = {
+    None: _l("Send letter"),
+    SentBy.SUPPORTER_EMAIL: _l("Send it myself"),
+    SentBy.SUPPORTER_POST: _l("Continue to print your letter"),
+}
+
+
 def send_within_limits(
     campaign: CampaignSnapshot, letter: Letter, *, sent_by: SentBy | None = None
 ):
@@ -239,7 +248,7 @@ def send_within_limits(
     )
     if refused is not None and refused.scope != "email":
         back = url_for("public.check", slug=campaign.slug, public_id=letter.public_id)
-        return too_many(campaign, refused, saved_letter_url=back)
+        return too_many(campaign, refused, saved_letter_url=back, button=_BUTTONS[sent_by])
     return _send(campaign, letter, over_email_limit=refused is not None, sent_by=sent_by)
 
 

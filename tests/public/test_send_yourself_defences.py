@@ -136,6 +136,7 @@ def test_send_it_myself_meets_the_limit_per_mp_and_keeps_the_letter(site, tune):
     assert_too_many(refused, "A lot of people are writing to this MP right now")
     back = re.search(r'href="([^"]+)">Go back to your letter', refused.get_data(as_text=True))
     assert back[1] == check.headers["Location"]
+    assert "Go back to your letter and press Send it myself again after" in text(refused)
     db.session.expire_all()
     draft = db.session.scalar(select(Letter).where(Letter.supporter_email == "other@example.com"))
     assert draft.status == LetterStatus.DRAFT and draft.personal_paragraph == "Mine."
