@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, get_locale, gettext
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from action_app.config import SERVICE_NAME
 from action_app.models.statuses import Language
@@ -26,7 +27,13 @@ def requested_language() -> Language:
     """The language this request asks for: ``lang`` in the query or the form, else English."""
     if not has_request_context():
         return Language.EN
-    asked = request.values.get("lang", "")
+    try:
+        asked = request.values.get("lang", "")
+    except RequestEntityTooLarge:
+        # A body over MAX_CONTENT_LENGTH cannot be read: the query alone says, so that the
+        # "too long" page can be rendered (reading the form again there would raise once more
+        # and leave Werkzeug's bare 500 page, with no landmarks, header or language).
+        asked = request.args.get("lang", "")
     return Language(asked) if asked in Language.__members__.values() else Language.EN
 
 

@@ -134,3 +134,13 @@ def test_a_welsh_opt_in_keeps_the_welsh_words_beside_the_box(journey):
     send(journey, saved)
     record = db.session.scalar(select(OptInRecord))
     assert record.statement == "Anfonwch newyddion ataf gan Friends of the Library drwy e-bost"
+
+
+@pytest.mark.parametrize(("query", "lang"), [("", "en-GB"), ("?lang=cy", "cy")])
+def test_a_body_too_long_gets_the_too_long_page_not_a_bare_500(client, query, lang):
+    """The language is read from the form too, and a body over the limit cannot be read: the
+    page must still render (from the query's language), with the site's header and landmarks."""
+    page = client.post(f"/c/test-campaign/write{query}", data={"personal": "x" * 300_000})
+    assert page.status_code == 413
+    assert html_lang(page) == lang
+    assert "<main" in page.get_data(as_text=True)
