@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 
 from action_app.extensions import db
-from action_app.models import Letter, LetterStatus, Member, SeatCheck
+from action_app.models import Letter, LetterStatus, Member, MessageKind, MessageStatus, SeatCheck
 from action_app.services import abuse, lookup
 from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.held_letters import stop_held
@@ -57,9 +57,12 @@ def copy_to_real_mp(held: Letter, campaign: CampaignSnapshot, recipient: Recipie
         form_token=secrets.token_urlsafe(24),
         letter=letter,
         language=held.language,  # the later emails come in the language the supporter chose
-        marks=abuse.draft_marks(
-            seat_check=SeatCheck.POSTCODE, body_hash=text.fingerprint(), hold_reason=None
-        ),
+        marks={
+            **abuse.draft_marks(
+                seat_check=SeatCheck.POSTCODE, body_hash=text.fingerprint(), hold_reason=None
+            ),
+            **_no_second_copy(held),
+        },
     )
     stop_held(
         held,
@@ -67,3 +70,14 @@ def copy_to_real_mp(held: Letter, campaign: CampaignSnapshot, recipient: Recipie
         "withdrawn: the supporter sent it to the MP for their postcode instead",
     )
     return public_id
+
+
+def _no_second_copy(held: Letter) -> dict:
+    """The copy to the campaign's fixed recipient went before the letter to the MP was held
+    (the MP's server asked us to try later, or pacing held the MP's back): the new draft goes
+    to the MP alone, or the fixed recipient would have the same letter twice (the one-copy rule
+    counts only confirmed letters, and the held one is withdrawn)."""
+    sent = any(
+        m.kind == MessageKind.COPY and m.status == MessageStatus.SENT for m in held.messages
+    )
+    return {"copy_key": None, "copy_name": None, "copy_email": None} if sent else {}
