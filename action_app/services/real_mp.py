@@ -9,10 +9,11 @@ import secrets
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus, Member, MessageKind, MessageStatus, SeatCheck
 from action_app.services import abuse, lookup
-from action_app.services.campaign_cache import CampaignSnapshot
+from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.held_letters import stop_held
 from action_app.services.letters import Recipient
-from action_app.services.submissions import LetterInput, save_draft
+from action_app.services.submissions import LetterInput, find_letter, save_draft
+from action_app.stats.counting import count_letter_redirected, is_personalised
 
 
 def _renamed(text: str, old: list[tuple[str, str]]) -> str:
@@ -63,6 +64,12 @@ def copy_to_real_mp(held: Letter, campaign: CampaignSnapshot, recipient: Recipie
             ),
             **_no_second_copy(held),
         },
+    )
+    # Counted once: the held letter's counts are taken back, the new draft's come when it is sent.
+    draft = find_letter(public_id, held.campaign_id)
+    counted = cached_campaign_by_id(held.campaign_id)
+    count_letter_redirected(
+        held, personalised=counted is not None and is_personalised(draft, counted)
     )
     stop_held(
         held,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.i18n import in_language
-from action_app.models import Letter, OptInRecord, StatsCounter
+from action_app.models import Letter, MessageKind, OptInRecord, StatsCounter
 from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.consent import opt_in_wording
@@ -136,6 +136,35 @@ def count_letter_withdrawn(letter: Letter, *, stage: str | None) -> None:
     if stage is not None:
         counts.append(Counter(CONSTITUENCY, _seat(letter), f"withdrawn_{stage}"))
     add_counts(letter.campaign_id, counts)
+
+
+def count_letter_redirected(letter: Letter, *, personalised: bool) -> None:
+    """A letter counted on its way (accepted, queued), then held before it went and replaced by
+    a new draft to the postcode's MP (the real-mp link): what it was counted as is taken back,
+    since the new draft is counted when it is sent, so one supporter's letter is one letter.
+    ``personalised``: whether it was counted as such (the new draft's words say, being the
+    same words with the MP's names replaced). Its opt-ins are taken back too: the new draft
+    records them again."""
+    if letter.confirmed_at is None or letter.sent_by is not None:
+        return  # never counted on its way
+    seat = _seat(letter)
+    counts = [
+        Counter(CONSTITUENCY, seat, "accepted", -1),
+        Counter(CONSTITUENCY, seat, "queued", -1),
+        Counter(SOURCE, letter.source or "", "queued", -1),
+    ]
+    # Queued by its owner's link (confirm_letter), which counts the confirmation too.
+    if any(m.kind in (MessageKind.CONFIRMATION, MessageKind.ADDRESS_USED) for m in letter.messages):
+        counts.append(Counter(CONSTITUENCY, seat, "confirmed", -1))
+    if personalised:
+        counts.append(Counter(CONSTITUENCY, seat, "personalised", -1))
+    counts += [
+        Counter(ORGANISATION, slug, "opt_ins", -1)
+        for slug in db.session.scalars(
+            select(OptInRecord.organisation).where(OptInRecord.letter_id == letter.id)
+        )
+    ]
+    add_counts(letter.campaign_id, merge(counts))
 
 
 def count_copy_sent(letter: Letter, when: datetime) -> None:

@@ -7,6 +7,8 @@ from sqlalchemy import update
 from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
 from action_app.models.types import utcnow
+from action_app.services.campaign_cache import cached_campaign
+from action_app.stats.figures import read_figures
 from tests.html import post_form
 from tests.public.conftest import set_campaign
 from tests.workers.test_directory_change import (
@@ -67,3 +69,20 @@ def test_a_copy_already_delivered_is_not_sent_again_by_the_redirected_letter(
     assert smtp_server.wait_for(1, where=lambda m: m.rcpt_tos == ["robin.successor.mp@parliament.uk"])
     assert db.session.get(Letter, letter_id).status == "withdrawn"
     assert len(smtp_server.to(MINISTER["email"])) == 1  # once, not twice
+
+
+def test_a_redirected_letter_is_counted_once(app, live_campaign, members_dataset, smtp_server):
+    """Counted when the supporter first pressed Send; held because the MP left; sent, as a new
+    draft, to the seat's new MP. The figures are those of one letter, sent, none pending."""
+    letter_id, recipient, _ = letter_from_the_seat(app, live_campaign, members_dataset)
+    leave_seat(
+        members_dataset, recipient.member_id, successor_of(members_dataset, recipient.member_id)
+    )
+    resync(app)
+    assert relay() == {"mp:held": 1, "mp_left:sent": 1}
+    _redirect_and_send(app, _link(smtp_server))
+    assert relay() == {"mp:sent": 1, "receipt:sent": 1}
+
+    headline = read_figures(cached_campaign("test-campaign")).headline
+    assert (headline.accepted, headline.queued, headline.sent) == (1, 1, 1)
+    assert headline.pending == 0
