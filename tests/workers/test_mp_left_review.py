@@ -66,7 +66,8 @@ def test_a_copy_already_delivered_is_not_sent_again_by_the_redirected_letter(
 
     _redirect_and_send(app, _link(smtp_server))
     relay()
-    assert smtp_server.wait_for(1, where=lambda m: m.rcpt_tos == ["robin.successor.mp@parliament.uk"])
+    successor = ["robin.successor.mp@parliament.uk"]
+    assert smtp_server.wait_for(1, where=lambda m: m.rcpt_tos == successor)
     assert db.session.get(Letter, letter_id).status == "withdrawn"
     assert len(smtp_server.to(MINISTER["email"])) == 1  # once, not twice
 
@@ -74,7 +75,7 @@ def test_a_copy_already_delivered_is_not_sent_again_by_the_redirected_letter(
 def test_a_redirected_letter_is_counted_once(app, live_campaign, members_dataset, smtp_server):
     """Counted when the supporter first pressed Send; held because the MP left; sent, as a new
     draft, to the seat's new MP. The figures are those of one letter, sent, none pending."""
-    letter_id, recipient, _ = letter_from_the_seat(app, live_campaign, members_dataset)
+    _, recipient, _ = letter_from_the_seat(app, live_campaign, members_dataset)
     leave_seat(
         members_dataset, recipient.member_id, successor_of(members_dataset, recipient.member_id)
     )
