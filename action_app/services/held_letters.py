@@ -13,7 +13,11 @@ from action_app.models import Letter, LetterStatus, MessageKind, MessageStatus, 
 from action_app.models.types import utcnow
 from action_app.services import recipient_check
 from action_app.services.submissions import confirmed_twin
-from action_app.stats.counting import count_letter_accepted
+from action_app.stats.counting import (
+    count_letter_accepted,
+    count_letters_stopped,
+    counted_on_its_way,
+)
 
 
 class OutboxError(Exception):
@@ -99,7 +103,7 @@ def _count_release(letter: Letter, held: list, awaiting: bool, now) -> None:
     waiting for its address's owner is counted when the owner confirms, as on Send. One the
     supporter sends themselves is in none of these counters (``supporter_sent_counts``
     counts it once it is confirmed), released or not."""
-    if letter.confirmed_at is not None or letter.sent_by is not None:
+    if counted_on_its_way(letter) or letter.sent_by is not None:
         return
     if awaiting and all(m.kind == MessageKind.ADDRESS_USED for m in held):
         return
@@ -115,8 +119,11 @@ def _cancel_copy(letter: Letter) -> None:
 
 
 def reject(letter_id: int) -> None:
-    """Keep a held letter unsent for good (flushes)."""
-    stop_held(_held(letter_id), LetterStatus.REJECTED)
+    """Keep a held letter unsent for good (flushes). One counted on its way (held by the seat
+    check or because its MP left) is no longer waiting to be sent in the figures."""
+    letter = _held(letter_id)
+    count_letters_stopped([letter])
+    stop_held(letter, LetterStatus.REJECTED)
 
 
 def stop_held(letter: Letter, status: LetterStatus, reason: str | None = None) -> None:

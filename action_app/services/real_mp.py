@@ -84,7 +84,5 @@ def _no_second_copy(held: Letter) -> dict:
     (the MP's server asked us to try later, or pacing held the MP's back): the new draft goes
     to the MP alone, or the fixed recipient would have the same letter twice (the one-copy rule
     counts only confirmed letters, and the held one is withdrawn)."""
-    sent = any(
-        m.kind == MessageKind.COPY and m.status == MessageStatus.SENT for m in held.messages
-    )
+    sent = any(m.kind == MessageKind.COPY and m.status == MessageStatus.SENT for m in held.messages)
     return {"copy_key": None, "copy_name": None, "copy_email": None} if sent else {}

@@ -29,6 +29,7 @@ from action_app.models import (
     MessageStatus,
     OutboundMessage,
 )
+from action_app.stats.counting import count_letters_stopped
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,13 @@ def scrub_letters(letter_ids: list[int], now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    # A held letter can no longer be released: there is nothing left to send.
+    # A held letter can no longer be released: there is nothing left to send. One counted on
+    # its way stops waiting in the figures.
+    count_letters_stopped(
+        db.session.scalars(
+            select(Letter).where(Letter.id.in_(letter_ids), Letter.status == LetterStatus.HELD)
+        )
+    )
     db.session.execute(
         update(Letter)
         .where(Letter.id.in_(letter_ids), Letter.status == LetterStatus.HELD)

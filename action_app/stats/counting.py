@@ -145,8 +145,8 @@ def count_letter_redirected(letter: Letter, *, personalised: bool) -> None:
     ``personalised``: whether it was counted as such (the new draft's words say, being the
     same words with the MP's names replaced). Its opt-ins are taken back too: the new draft
     records them again."""
-    if letter.confirmed_at is None or letter.sent_by is not None:
-        return  # never counted on its way
+    if not counted_on_its_way(letter):
+        return
     seat = _seat(letter)
     counts = [
         Counter(CONSTITUENCY, seat, "accepted", -1),
@@ -165,6 +165,26 @@ def count_letter_redirected(letter: Letter, *, personalised: bool) -> None:
         )
     ]
     add_counts(letter.campaign_id, merge(counts))
+
+
+def counted_on_its_way(letter: Letter) -> bool:
+    """Counted accepted and queued when its supporter sent it (or its owner confirmed it), and
+    then held before it went (the seat check, or its MP leaving the seat): no other held letter
+    was counted, and a letter the supporter sends themselves is counted apart."""
+    return letter.confirmed_at is not None and letter.sent_by is None
+
+
+def count_letters_stopped(letters: Iterable[Letter]) -> None:
+    """Letters counted on their way that will now never be sent (staff rejected them, or their
+    details were scrubbed while they were held): they stay accepted and queued, since their
+    supporters did write them, and the figures stop waiting for them, as for a disowned one."""
+    by_campaign: dict[int, list[Counter]] = {}
+    for letter in letters:
+        if counted_on_its_way(letter):
+            counter = Counter(CONSTITUENCY, _seat(letter), "withdrawn_queued")
+            by_campaign.setdefault(letter.campaign_id, []).append(counter)
+    for campaign_id, counts in by_campaign.items():
+        add_counts(campaign_id, merge(counts))
 
 
 def count_copy_sent(letter: Letter, when: datetime) -> None:

@@ -139,12 +139,41 @@ def test_releasing_it_is_refused_while_the_mp_has_left_and_rejecting_it_works(
     with pytest.raises(held_letters.OutboxError, match=r"is no longer the MP for .*reject it"):
         held_letters.release(letter_id)
     db.session.rollback()
+    assert _headline()[:3] == (1, 1, 1)  # accepted, queued, waiting to be sent
     held_letters.reject(letter_id)
     db.session.commit()
     assert relay() == {}
     letter = db.session.get(Letter, letter_id)
     assert letter.status == "rejected" and letter.mp_message().status == "cancelled"
     assert [m.rcpt_tos for m in smtp_server.received] == [["sam@example.org"]]  # the notice
+    # It was written and sent on its way, so it stays counted; but nothing waits for it now
+    assert _headline() == (1, 1, 0, 0, 0)
+
+
+def test_scrubbing_a_letter_held_because_its_mp_left_stops_it_waiting_in_the_figures(
+    app, live_campaign, members_dataset, smtp_server
+):
+    from action_app.models.types import utcnow
+    from action_app.services.scrub import scrub_letters
+
+    letter_id, recipient = waiting_letter(live_campaign)
+    leave_seat(members_dataset, recipient.member_id)
+    resync(app)
+    relay()
+    assert _headline()[:3] == (1, 1, 1)
+    scrub_letters([letter_id], utcnow())
+    db.session.commit()
+    assert db.session.get(Letter, letter_id).status == "rejected"
+    assert _headline() == (1, 1, 0, 0, 0)
+
+
+def _headline() -> tuple[int, ...]:
+    """accepted, queued, waiting to be sent, sent, failed: as organisers read them."""
+    from action_app.services.campaign_cache import cached_campaign
+    from action_app.stats.figures import read_figures
+
+    h = read_figures(cached_campaign("test-campaign")).headline
+    return h.accepted, h.queued, h.pending, h.sent, h.failed
 
 
 def successor_of(dataset, member_id: int):
