@@ -171,6 +171,19 @@ class OutboundMessage(db.Model):
         one_of("kind", MessageKind),
     )
 
+    @classmethod
+    def claimed_now(cls, letter: Letter, kind: MessageKind) -> OutboundMessage:
+        """A message the worker making it has claimed already, to send straight after (a
+        receipt, a notice): if the worker dies first, its lease runs out and the sweep takes
+        it. Not added to the session."""
+        return cls(
+            letter=letter,
+            kind=kind,
+            status=MessageStatus.SENDING,
+            claimed_at=utcnow(),
+            attempts=1,
+        )
+
 
 class ParticipationCount(db.Model):
     """Letters delivered to MPs, per campaign, day, constituency and source (0 / '' for none)."""

@@ -136,12 +136,6 @@ def _hold(message: OutboundMessage, letter: Letter, reason: str) -> None:
 
 
 def _notice(letter: Letter) -> OutboundMessage:
-    notice = OutboundMessage(
-        letter=letter,
-        kind=MessageKind.MP_LEFT,
-        status=MessageStatus.SENDING,
-        claimed_at=utcnow(),
-        attempts=1,
-    )
+    notice = OutboundMessage.claimed_now(letter, MessageKind.MP_LEFT)
     db.session.add(notice)
     return notice

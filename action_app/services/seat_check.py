@@ -159,13 +159,7 @@ def _hold(letter: Letter, message: OutboundMessage, reason: str) -> OutboundMess
     letter.hold_reason = reason[:300]
     message.status = MessageStatus.HELD
     message.last_error = reason[:1000]
-    notice = OutboundMessage(
-        letter=letter,
-        kind=MessageKind.SEAT_MISMATCH,
-        status=MessageStatus.SENDING,
-        claimed_at=utcnow(),
-        attempts=1,
-    )
+    notice = OutboundMessage.claimed_now(letter, MessageKind.SEAT_MISMATCH)
     db.session.add(notice)
     db.session.flush()
     return notice

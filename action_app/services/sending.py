@@ -312,9 +312,7 @@ def record_sent_when_database_returns(message_id: int, patience: float = 120.0) 
 
 def _follow_up(letter: Letter, kind: MessageKind, flush: bool = True) -> OutboundMessage:
     """A message this worker has claimed already (if it dies first, the lease runs out)."""
-    message = OutboundMessage(
-        letter=letter, kind=kind, status=MessageStatus.SENDING, claimed_at=utcnow(), attempts=1
-    )
+    message = OutboundMessage.claimed_now(letter, kind)
     db.session.add(message)
     if flush:
         db.session.flush()
