@@ -19,8 +19,8 @@ The rule, for each of the two figures separately:
 - primary: a group with fewer than ``SMALLEST_GROUP`` people in its base (letters on their way
   for "personalised", answers for the replies) has the figure withheld;
 - secondary: a group's figure is also shown as a total of the rows under it (a party of its
-  seats, the campaign of its parties), so subtracting the shown rows from it
-  gives the withheld ones combined. Wherever the withheld rows under one total have fewer than
+  seats, the campaign of its parties), so subtracting the shown rows from it gives the
+  withheld ones combined. Wherever the withheld rows under one total have fewer than
   ``SMALLEST_GROUP`` people between them, the next smallest row under it is withheld too, until
   they have enough or none is left. A withheld total (a party withheld so that the campaign's
   total does not give back a smaller one) also needs rows withheld under it: were all its seats
@@ -84,9 +84,7 @@ def _withhold(row, fields: tuple[str, ...]) -> None:
 def _grouped(rows: list, key: Callable) -> list[list]:
     groups: dict[str, list] = defaultdict(list)
     for row in rows:
-        name = key(row)
-        if name:  # a seat in no such total (a region outside England)
-            groups[name].append(row)
+        groups[key(row)].append(row)
     return list(groups.values())
 
 
