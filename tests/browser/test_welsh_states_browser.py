@@ -187,3 +187,30 @@ def test_the_by_post_check_page_open_too_long(page, live_server, journey_app):
         assert "open for a long time" in page.inner_text("main") or lang == "cy"
         assert page.locator(".error-summary").count() >= 1
         check_page(page, f"{lang} check by post, open too long")
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_too_many_letters_from_a_postcode_on_send(page, live_server, journey_app, tune, lang):  # noqa: F811
+    from tests.journey import send, write_letter
+
+    base = live_server.url
+    set_campaign(journey_app, translations={"cy": WELSH})
+    tune(journey_app, rate_limit_per_postcode="1 per hour")
+    neighbour = journey_app.test_client()
+    send(neighbour, write_letter(neighbour, email="neighbour@example.com"))
+    if lang == "cy":
+        welsh_letter_to_check_page(page, base)
+        button = "Anfon llythyr"
+    else:
+        your_mp(page, base, "SW1A 1AA", lang="en")
+        click(page, page.locator("main a[href*='/write']").first)
+        fill_details(page)
+        click(page, page.get_by_role("button", name="Continue"))
+        button = "Send letter"
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name=button).click()
+    assert navigation.value.status == 429
+    assert is_welsh(page) == (lang == "cy")
+    assert lang == "cy" or h1(page) == "Please wait before trying again"
+    assert page.locator("main a[href*='/check/']").count() >= 1  # back to the saved letter
+    check_page(page, f"{lang} too many letters from this postcode, letter saved")
