@@ -214,3 +214,37 @@ def test_too_many_letters_from_a_postcode_on_send(page, live_server, journey_app
     assert lang == "cy" or h1(page) == "Please wait before trying again"
     assert page.locator("main a[href*='/check/']").count() >= 1  # back to the saved letter
     check_page(page, f"{lang} too many letters from this postcode, letter saved")
+
+
+def test_welsh_send_it_yourself_by_post_and_other_pages(page, live_server, journey_app):
+    base = live_server.url
+    set_campaign(journey_app, translations={"cy": WELSH})
+    welsh_letter_to_check_page(page, base)
+    page.locator("main details summary").click()
+    check_page(page, "cy check, send it yourself open")
+    click(page, page.locator("main details button[type=submit]"))
+    assert is_welsh(page)
+    assert page.locator("main a[href^='mailto:']").count() >= 1
+    check_page(page, "cy sent by the supporter")
+
+    your_mp(page, base, EXAMPLE_POSTCODES["no_email_mp"])
+    click(page, page.locator("main a[href*='/write']").first)
+    assert is_welsh(page)
+    check_page(page, "cy letter, by post")
+    welsh_details(page)
+    click(page, page.get_by_role("button", name="Parhau"))
+    assert h1(page) == "Gwiriwch eich llythyr cyn ei bostio"
+    check_page(page, "cy check, by post")
+    click(page, page.locator("main form button[type=submit]").last)
+    assert is_welsh(page)
+    assert page.locator("#printed-letter").count() == 1
+    check_page(page, "cy sent, by post")
+
+    for path, name in [
+        ("/c/test-campaign/sent/nothing?lang=cy", "letter missing"),
+        ("/embed/test-campaign?lang=cy", "embed"),
+        ("/c/nothing-here?lang=cy", "no such campaign"),
+    ]:
+        page.goto(base + path)
+        assert is_welsh(page), name
+        assert_accessible(page, f"cy {name}")
