@@ -121,3 +121,27 @@ def test_pages_a_role_may_not_see_are_accessible(browser, live_server, app):
         check_page(page, "403 for an editor")
     finally:
         context.close()
+
+
+def test_pages_an_organiser_may_not_see_are_accessible(browser, live_server, app):
+    from action_app.services.campaigns import get_campaign
+
+    base = live_server.url
+    create_staff(app, "org@example.org", "organiser", campaigns=[get_campaign("test-campaign").id])
+    context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in(page, base, "org@example.org", app=app)
+        for path, status in [
+            ("/staff/campaigns/new", 403),
+            ("/staff/directory", 403),
+            ("/stats/england-only", 404),  # another campaign's figures: as if it were not there
+            ("/stats/england-only/mp/1", 404),
+        ]:
+            response = page.goto(f"{base}{path}")
+            assert response.status == status, path
+            assert_accessible(page, f"{status} for an organiser: {path}")
+        check_page(page, "404 for an organiser")
+    finally:
+        context.close()
