@@ -10,6 +10,7 @@ from action_app.inputs import search_text
 from action_app.models import Member
 from action_app.services import directory_admin
 from action_app.staff import bp
+from action_app.staff.form_tokens import EXPIRED, checks_own_token
 from action_app.staff_access import MANAGERS, requires_role
 
 
@@ -29,8 +30,21 @@ def directory():
     )
 
 
+def _member_expired(member_id: int):
+    """The override as typed, not saved, when its form token had only expired."""
+    member = db.session.get(Member, member_id) or abort(404)
+    return render_template(
+        "staff/directory_member.html",
+        member=member,
+        email=request.form.get("email", ""),
+        note=request.form.get("note", ""),
+        problem=EXPIRED.format(button="Save"),
+    ), 400
+
+
 @bp.route("/directory/mps/<id:member_id>", methods=["GET", "POST"])
 @requires_role(*MANAGERS)
+@checks_own_token(_member_expired)
 def directory_member(member_id: int):
     member = db.session.get(Member, member_id) or abort(404)
     email = request.form.get("email", member.email_override or "")

@@ -1,4 +1,5 @@
-"""Forms where a lot is typed (the campaign editor, the import box) check their own CSRF token.
+"""Forms where something is typed (the campaign editor, the import box, an invitation, an MP's
+address override) check their own CSRF token.
 
 CSRFProtect checks every staff POST before the view runs, and a token that has expired (the
 token lasts 6 hours, a staff session 12) is answered with the global "page timed out" page:

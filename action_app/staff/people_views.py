@@ -12,6 +12,7 @@ from action_app.services import audit, staff_admin, staff_auth, staff_links
 from action_app.services.staff_auth import StaffError
 from action_app.staff import bp
 from action_app.staff.auth_views import error_items
+from action_app.staff.form_tokens import EXPIRED, checks_own_token
 from action_app.staff.forms import InviteForm, PersonForm
 from action_app.staff_access import campaigns_visible_to, requires_role
 
@@ -22,8 +23,17 @@ def people():
     return render_template("staff/people.html", people=staff_admin.list_staff())
 
 
+def _invite_expired():
+    """The invitation as typed, not sent, when its form token had only expired."""
+    page = render_template(
+        "staff/invite.html", form=InviteForm(), problem=EXPIRED.format(button="Send invitation")
+    )
+    return page, 400
+
+
 @bp.route("/people/invite", methods=["GET", "POST"])
 @requires_role(StaffRole.ADMIN)
+@checks_own_token(_invite_expired)
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
