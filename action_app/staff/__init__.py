@@ -33,9 +33,11 @@ def register(app) -> None:
     app.register_blueprint(bp)
 
 
-@bp.app_template_filter("uk_time")
-def _uk_time(value) -> str:
-    """A stored (naive UTC) time, in UK time, readable."""
+@bp.app_template_filter("uk_when")
+def _uk_when(value) -> str:
+    """A stored (naive UTC) time, in UK time, readable. Not named uk_time: that is the public
+    pages' filter (template_helpers, a datetime to format further), registered after this one,
+    which it silently replaced, so staff pages showed '2026-11-30 21:36:18.330221+00:00'."""
     from action_app.formatting import uk_datetime
     from action_app.services.campaigns import in_uk_time as to_uk
 

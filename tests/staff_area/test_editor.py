@@ -305,3 +305,20 @@ def test_a_template_that_fails_for_one_sitting_mp_is_refused_naming_them(app, ed
     # Another MP's name, not in the directory: nothing to fail for, so it saves
     fine = {**NEW, "body_template": NEW["body_template"] + branch.replace("Rachel", "Nobody")}
     assert _post(editor, "/staff/campaigns/new", fine).status_code == 302
+
+
+def test_staff_pages_show_times_in_uk_time_as_words(app, editor):
+    """The campaigns list and a campaign's revisions give each time as a person reads it, in UK
+    time, never as a raw timestamp ('2026-11-30 21:36:18.330221+00:00')."""
+    import re
+
+    from action_app.formatting import uk_datetime
+    from action_app.services.campaigns import in_uk_time
+
+    campaign = db.session.scalars(select(Campaign).where(Campaign.slug == "test-campaign")).one()
+    expected = uk_datetime(in_uk_time(campaign.updated_at))
+    for page in ("/staff/campaigns", "/staff/campaigns/test-campaign/revisions"):
+        words = text(editor.get(page))
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", words), page
+        assert re.search(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d+ \w+ 20\d\d at ", words)
+    assert expected in text(editor.get("/staff/campaigns"))
