@@ -33,13 +33,24 @@ def directory():
 def _member_expired(member_id: int):
     """The override as typed, not saved, when its form token had only expired."""
     member = db.session.get(Member, member_id) or abort(404)
+    email, note = request.form.get("email", ""), request.form.get("note", "")
+    return _member_page(member, email, note, problem=EXPIRED.format(button="Save"))
+
+
+def _member_page(member: Member, email: str, note: str, *, field_problem=None, problem=None):
+    """The MP's page with the override form as given; a problem beside its field, or one for
+    the whole page (400 with either)."""
+    target = "note" if field_problem and "why" in field_problem else "email"
     return render_template(
         "staff/directory_member.html",
         member=member,
-        email=request.form.get("email", ""),
-        note=request.form.get("note", ""),
-        problem=EXPIRED.format(button="Save"),
-    ), 400
+        email=email,
+        note=note,
+        field_problem=field_problem,
+        problem_field=target,
+        problem=problem,
+        errors=[(f"#{target}", field_problem)] if field_problem else [],
+    ), (400 if field_problem or problem else 200)
 
 
 @bp.route("/directory/mps/<id:member_id>", methods=["GET", "POST"])
@@ -60,16 +71,7 @@ def directory_member(member_id: int):
             db.session.commit()
             flash(f"Saved the email address for {member.display_name}.")
             return redirect(url_for("staff.directory_member", member_id=member.id))
-    target = "note" if problem and "why" in problem else "email"
-    return render_template(
-        "staff/directory_member.html",
-        member=member,
-        email=email,
-        note=note,
-        field_problem=problem,
-        problem_field=target,
-        errors=[(f"#{target}", problem)] if problem else [],
-    ), (400 if problem else 200)
+    return _member_page(member, email, note, field_problem=problem)
 
 
 @bp.route("/directory/sync", methods=["POST"])
