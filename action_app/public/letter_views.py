@@ -89,7 +89,7 @@ def write(slug: str):
     journey = _journey(campaign, draft)
     if journey is None:
         return _back_to_your_mp(campaign)
-    form = LetterForm(editable=campaign.body_editable)
+    form = LetterForm.for_request(editable=campaign.body_editable)
     form.opt_ins.choices = [(o["slug"], o["name"]) for o in campaign.organisations]
     if request.method == "GET":
         _prefill(form, campaign, journey.recipient, draft)
@@ -115,7 +115,7 @@ def check(slug: str, public_id: str):
         return redirect(url_for("public.sent", slug=slug, public_id=public_id))
     if campaign.current_status() != CampaignStatus.LIVE:  # paused or closed since it was written
         return redirect(url_for("public.campaign", slug=slug))
-    form = SendForm()
+    form = SendForm.for_request()
     expired = request.args.get("expired") == "1"  # back from an expired "send it myself"
     if by_post(letter):
         return _check_by_post(campaign, letter, form, expired)
