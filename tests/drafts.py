@@ -3,6 +3,9 @@ sending, pacing and the relay."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from action_app.services.letters import Recipient, recipient_for, render_letter
 from action_app.services.lookup import list_seats
 from action_app.services.submissions import LetterInput, save_draft
@@ -34,3 +37,34 @@ def write_draft(
         campaign, recipient, postcode="SW1A 1AA", source=source, form_token=form_token,
         letter=typed, **options,
     )  # fmt: skip
+
+
+@contextmanager
+def letter_writes() -> Iterator[list[tuple[str, str, bool, str, bool]]]:
+    """Every INSERT or UPDATE of ``letters`` the PostgreSQL driver runs inside the block, however
+    it got there (the ORM session, SQLAlchemy Core, or ``sql.run_alone`` on the driver itself),
+    with the connection's state just after it: the verb, the transaction status, whether it
+    asked not to wait for the disk, what a commit on that connection would do now, and whether
+    the ORM session had a transaction."""
+    import psycopg
+
+    from action_app.extensions import db
+
+    seen: list[tuple[str, str, bool, str, bool]] = []
+    original = psycopg.Cursor.execute
+
+    def execute(cursor, query, params=None, **options):
+        result = original(cursor, query, params, **options)
+        if isinstance(query, str) and query.startswith(("INSERT INTO letters", "UPDATE letters")):
+            status = cursor.connection.info.transaction_status.name
+            mode = cursor.connection.execute("SHOW synchronous_commit").fetchone()[0]
+            asks_not_to_wait = "set_config('synchronous_commit', 'off', true)" in query
+            in_session = db.session().in_transaction()
+            seen.append((query.split()[0], status, asks_not_to_wait, mode, in_session))
+        return result
+
+    psycopg.Cursor.execute = execute
+    try:
+        yield seen
+    finally:
+        psycopg.Cursor.execute = original

@@ -52,30 +52,65 @@ def test_a_draft_saved_inside_a_begun_transaction_still_waits_for_the_disk(app, 
     """``commit_alone`` only when the draft's INSERT is the whole transaction: a caller that has
     written already (or begun at all) keeps its transaction, and the INSERT does not make that
     transaction's commit skip the disk."""
-    from sqlalchemy import event, select
+    from sqlalchemy import select
 
     from action_app.models import Campaign
     from action_app.services.campaign_cache import campaign_snapshot
     from tests.conftest import prepare_journey
-    from tests.drafts import recipients, write_draft
+    from tests.drafts import letter_writes, recipients, write_draft
 
     campaign = campaign_snapshot(prepare_journey(app))
     recipient = recipients(campaign)[0]
-    seen: list[tuple[str, str]] = []
-
-    def after_execute(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("INSERT INTO letters"):
-            status = conn.connection.dbapi_connection.info.transaction_status.name
-            seen.append((status, "set_config" in statement))
-
-    event.listen(db.engine, "after_cursor_execute", after_execute)
-    try:
+    with letter_writes() as seen:
         db.session.commit()
         write_draft(campaign, recipient, "alone-token-0001", commit_alone=True)  # nothing begun
         db.session.commit()
         db.session.scalar(select(Campaign.id))  # the caller has begun a transaction
         write_draft(campaign, recipient, "inside-token-0001", commit_alone=True)
         db.session.commit()
-    finally:
-        event.remove(db.engine, "after_cursor_execute", after_execute)
-    assert seen == [("IDLE", True), ("INTRANS", False)]
+    assert [(status, asks) for _, status, asks, _, _ in seen] == [
+        ("IDLE", True),
+        ("INTRANS", False),
+    ]
+
+
+def test_run_alone_on_the_driver_gives_the_connection_back_as_the_session_expects(app):
+    """The INSERT commits as it runs, and the pooled connection goes back out of autocommit: the
+    session's next transaction on it is a transaction (a rollback undoes it)."""
+    from action_app.sql import run_alone
+
+    with app.app_context():
+        _TABLE.create(db.engine)
+        try:
+            db.engine.dispose()  # one connection in the pool: the one run_alone used
+            row = run_alone(db.engine, insert_unless_exists("postgresql", _TABLE, ("token",), "id"),
+                            {"token": "kept"})  # fmt: skip
+            assert row.id == 1 and row._fields == ("id",)
+            pooled = db.engine.raw_connection()
+            assert pooled.driver_connection.autocommit is False
+            pooled.close()
+            db.session.execute(_TABLE.insert(), {"token": "undone"})
+            db.session.rollback()
+            tokens = db.session.execute(text("SELECT token FROM sql_helper_rows")).scalars()
+            assert list(tokens) == ["kept"]
+        finally:
+            db.session.remove()
+            _TABLE.drop(db.engine)
+
+
+def test_run_alone_raises_the_errors_sqlalchemy_would(app):
+    """A driver error comes out as SQLAlchemy's (what the error pages and callers catch), and
+    the connection is fine for the next statement."""
+    import sqlalchemy.exc
+
+    from action_app.sql import run_alone
+
+    with app.app_context():
+        _TABLE.create(db.engine)
+        try:
+            statement = insert_unless_exists("postgresql", _TABLE, ("token",), "id")
+            with __import__("pytest").raises(sqlalchemy.exc.DataError):
+                run_alone(db.engine, statement, {"token": "x" * 17})  # too long for the column
+            assert run_alone(db.engine, statement, {"token": "fits"}).id is not None
+        finally:
+            _TABLE.drop(db.engine)

@@ -248,33 +248,43 @@ def test_a_new_draft_is_one_round_trip_to_the_database(app, pg_journey):
     the INSERT came back), and without waiting for the disk; that setting ends with it. It
     goes past the ORM session, which begins nothing for it. Changing a draft (two statements)
     stays one transaction of the session, which waits for the disk."""
-    from sqlalchemy import event
+    from tests.drafts import letter_writes
 
-    seen: list[tuple[str, str, bool, str, bool]] = []
-
-    def after_execute(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith(("INSERT INTO letters", "UPDATE letters")):
-            status = conn.connection.dbapi_connection.info.transaction_status
-            # What a commit on this connection would do now (the INSERT's has happened).
-            mode = cursor.connection.execute("SHOW synchronous_commit").fetchone()[0]
-            asks_not_to_wait = "set_config('synchronous_commit', 'off', true)" in statement
-            in_session = db.session().in_transaction()
-            seen.append((statement.split()[0], status.name, asks_not_to_wait, mode, in_session))
-
-    engine = db.engine
-    event.listen(engine, "after_cursor_execute", after_execute)
-    try:
+    with letter_writes() as seen:
         first = write_letter(pg_journey)
         draft = first.headers["Location"].rsplit("/", 1)[1]
         page = pg_journey.get(f"{URL}/write?draft={draft}")
         action, fields = fill(page, name="Another Name")
         changed = pg_journey.post(action, data=fields)
-    finally:
-        event.remove(engine, "after_cursor_execute", after_execute)
     assert changed.headers["Location"] == first.headers["Location"]
     assert seen[0] == ("INSERT", "IDLE", True, "on", False)
     assert seen[1:] and all(s[1:] == ("INTRANS", False, "on", True) for s in seen[1:])
     assert db.session.scalar(select(Letter.supporter_name)) == "Another Name"
+
+
+def test_a_draft_insert_on_a_connection_the_server_closed_is_a_503_and_again_works(
+    app, pg_url, pg_journey
+):
+    """A database restart between opening the letter page and Continue: Continue gets the "try
+    again" page (not a 500), its dead connections are thrown away, and pressing Continue again
+    with the same form saves the draft."""
+    import psycopg
+
+    action, fields = fill(open_letter(pg_journey))
+    with app.app_context():
+        held = [db.engine.raw_connection() for _ in range(3)]  # the pool keeps three
+        backends = [pooled.driver_connection.info.backend_pid for pooled in held]
+        for pooled in held:
+            pooled.close()
+    assert backends
+    with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as admin:
+        for pid in backends:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    failed = pg_journey.post(action, data=fields)
+    assert failed.status_code == 503 and failed.headers["Retry-After"] == "30"
+    again = pg_journey.post(action, data=fields)
+    assert again.status_code == 302 and "/check/" in again.headers["Location"]
+    assert db.session.scalar(select(func.count(Letter.id))) == 1
 
 
 def test_an_expired_form_token_loses_nothing(journey):
