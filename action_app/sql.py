@@ -101,7 +101,10 @@ def _run_on_driver(engine: Engine, statement, params: dict):
     for name, process in processors:
         values[name] = process(values[name])
     dbapi = engine.dialect.loaded_dbapi
-    pooled = engine.raw_connection()
+    try:
+        pooled = engine.raw_connection()
+    except dbapi.Error as error:  # the server is down: what SQLAlchemy's connect() raises
+        raise DBAPIError.instance(sql, None, error, dbapi.Error) from error
     driver = pooled.driver_connection
     try:
         driver.autocommit = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy.exc
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
 
 from action_app.extensions import db
@@ -101,16 +103,27 @@ def test_run_alone_on_the_driver_gives_the_connection_back_as_the_session_expect
 def test_run_alone_raises_the_errors_sqlalchemy_would(app):
     """A driver error comes out as SQLAlchemy's (what the error pages and callers catch), and
     the connection is fine for the next statement."""
-    import sqlalchemy.exc
-
     from action_app.sql import run_alone
 
     with app.app_context():
         _TABLE.create(db.engine)
         try:
             statement = insert_unless_exists("postgresql", _TABLE, ("token",), "id")
-            with __import__("pytest").raises(sqlalchemy.exc.DataError):
+            with pytest.raises(sqlalchemy.exc.DataError):
                 run_alone(db.engine, statement, {"token": "x" * 17})  # too long for the column
             assert run_alone(db.engine, statement, {"token": "fits"}).id is not None
         finally:
             _TABLE.drop(db.engine)
+
+
+def test_run_alone_with_the_database_down_raises_sqlalchemys_operational_error():
+    """What the "try again in a moment" page is given (web.DATABASE_UNAVAILABLE), not a bare
+    driver error, which would be a 500."""
+    from sqlalchemy import create_engine
+
+    from action_app.sql import run_alone
+
+    engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    statement = insert_unless_exists("postgresql", _TABLE, ("token",), "id")
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        run_alone(engine, statement, {"token": "t"})
