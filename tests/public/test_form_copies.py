@@ -104,9 +104,11 @@ def test_nothing_one_request_typed_reaches_the_next(app):
     everything = repr(later)
     assert "Alice" not in everything and "my secret" not in everything
     with app.test_request_context():
-        (blank,) = [b for k, b in app.extensions["blank_forms"].items() if k[0] is LetterForm]
-        assert all(not f.errors for f in blank) and blank.name.data is None
-        assert blank.consent.data is False and not blank.form_errors
+        blanks = [b for k, b in app.extensions["blank_forms"].items() if k[0] is LetterForm]
+        assert blanks
+        for blank in blanks:
+            assert all(not f.errors for f in blank) and blank.name.data is None
+            assert blank.consent.data is False and not blank.form_errors
 
 
 def test_a_file_sent_as_a_field_is_refused_on_the_copy_too(app):
@@ -155,3 +157,36 @@ def test_inside_a_partners_frame_the_copy_has_no_session_token_to_check(app, mon
     assert framed_copy == framed_built and framed_copy[0] and "csrf_token" not in framed_copy[3]
     monkeypatch.setattr(forms, "framed", lambda: False)
     assert not _made(app, SendForm, post, csrf=None, copied=True, editable=None)[0]
+
+
+def test_a_valid_continue_signs_no_page_token_and_a_shown_form_carries_one_that_works(
+    app, monkeypatch
+):
+    """The CSRF token a page carries is signed when the form is shown: a valid POST, answered
+    by a redirect, signs none; the page shown again after an error carries a token that is
+    accepted."""
+    import flask_wtf.csrf
+
+    signed = []
+    real = flask_wtf.csrf.generate_csrf
+    monkeypatch.setattr(
+        flask_wtf.csrf, "generate_csrf", lambda *a, **k: signed.append(1) or real(*a, **k)
+    )
+    post = {
+        "subject": "Hello", "body_before": "Dear MP", "name": "Jane", "email": "j@example.org",
+        "address_line_1": "1 High St", "town": "Leeds", "consent": "y",
+    }  # fmt: skip
+    with app.test_request_context(method="POST", data={**post, "csrf_token": _signed(app)}):
+        from flask import session
+
+        session["csrf_token"] = RAW_TOKEN
+        form = LetterForm.for_request(editable=True)
+        assert form.validate() and signed == []
+    with app.test_request_context(method="POST", data={**post, "csrf_token": "stale"}):
+        session["csrf_token"] = RAW_TOKEN
+        form = LetterForm.for_request(editable=True)
+        assert not form.validate() and "csrf_token" in form.errors
+        shown = form.csrf_token._value()
+        assert signed == [1] and f'value="{shown}"' in str(form.csrf_token())
+    again = _made(app, LetterForm, post, csrf=shown, copied=True)
+    assert again[0] and not again[2]
