@@ -100,11 +100,16 @@ def _instance_path(env: Mapping[str, str]) -> Path:
 
 
 def _engine_options(settings: Settings) -> dict:
+    # A statement's values are what supporters typed (names, addresses, emails): a database
+    # error's message, which is logged, leaves them out.
     if settings.uses_sqlite:
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        return {
+            "connect_args": {"timeout": 30, "check_same_thread": False},
+            "hide_parameters": True,
+        }
     # No pre-ping: it costs a round trip on every request. After a database restart the first
     # use of each stale connection fails once and the pool replaces them all.
-    return {"pool_size": 5, "max_overflow": 10, "pool_recycle": 1800}
+    return {"pool_size": 5, "max_overflow": 10, "pool_recycle": 1800, "hide_parameters": True}
 
 
 @event.listens_for(Engine, "connect")

@@ -104,7 +104,7 @@ def _run_on_driver(engine: Engine, statement, params: dict):
     try:
         pooled = engine.raw_connection()
     except dbapi.Error as error:  # the server is down: what SQLAlchemy's connect() raises
-        raise DBAPIError.instance(sql, None, error, dbapi.Error) from error
+        raise _as_sqlalchemys(engine, sql, None, error) from error
     driver = pooled.driver_connection
     try:
         driver.autocommit = True
@@ -117,7 +117,7 @@ def _run_on_driver(engine: Engine, statement, params: dict):
             # pool is replaced (connections in use are dropped when they come back).
             pooled.invalidate(error)
             engine.dispose()
-        raise DBAPIError.instance(sql, values, error, dbapi.Error) from error
+        raise _as_sqlalchemys(engine, sql, values, error) from error
     finally:
         try:
             if pooled.is_valid:
@@ -127,12 +127,28 @@ def _run_on_driver(engine: Engine, statement, params: dict):
         pooled.close()
 
 
+def _as_sqlalchemys(engine: Engine, sql: str, values: dict | None, error: Exception):
+    """The exception SQLAlchemy's execution would raise for this driver error (its parameters
+    hidden when the engine hides them: they are what a supporter typed)."""
+    return DBAPIError.instance(
+        sql,
+        values,
+        error,
+        engine.dialect.loaded_dbapi.Error,
+        hide_parameters=engine.hide_parameters,
+        dialect=engine.dialect,
+    )
+
+
 @lru_cache(maxsize=32)
 def _compiled(dialect, statement, names: tuple[str, ...]) -> tuple | None:
     """The SQL of an INSERT given values for ``names``; the Python-side defaults of the other
     columns it names; and each value's bind processing (a JSON column's, for instance), as
     SQLAlchemy's execution would apply them. None if a default is one only that execution can
-    work out (a sequence, an SQL expression, a function of the other values)."""
+    work out (a sequence, an SQL expression, a function of the other values), or if the
+    statement is not an INSERT."""
+    if not getattr(statement, "is_insert", False):
+        return None
     compiled = statement.compile(dialect=dialect, column_keys=list(names))
     defaults = []
     for name in compiled.params:

@@ -101,16 +101,17 @@ def test_run_alone_on_the_driver_gives_the_connection_back_as_the_session_expect
 
 
 def test_run_alone_raises_the_errors_sqlalchemy_would(app):
-    """A driver error comes out as SQLAlchemy's (what the error pages and callers catch), and
-    the connection is fine for the next statement."""
+    """A driver error comes out as SQLAlchemy's (what the error pages and callers catch),
+    without the values, and the connection is fine for the next statement."""
     from action_app.sql import run_alone
 
     with app.app_context():
         _TABLE.create(db.engine)
         try:
             statement = insert_unless_exists("postgresql", _TABLE, ("token",), "id")
-            with pytest.raises(sqlalchemy.exc.DataError):
+            with pytest.raises(sqlalchemy.exc.DataError) as raised:
                 run_alone(db.engine, statement, {"token": "x" * 17})  # too long for the column
+            assert "x" * 17 not in str(raised.value)  # what was typed stays out of the logs
             assert run_alone(db.engine, statement, {"token": "fits"}).id is not None
         finally:
             _TABLE.drop(db.engine)

@@ -263,7 +263,7 @@ def test_a_new_draft_is_one_round_trip_to_the_database(app, pg_journey):
 
 
 def test_a_draft_insert_on_a_connection_the_server_closed_is_a_503_and_again_works(
-    app, pg_url, pg_journey
+    app, pg_url, pg_journey, caplog
 ):
     """A database restart between opening the letter page and Continue: Continue gets the "try
     again" page (not a 500), its dead connections are thrown away, and pressing Continue again
@@ -282,6 +282,9 @@ def test_a_draft_insert_on_a_connection_the_server_closed_is_a_503_and_again_wor
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
     failed = pg_journey.post(action, data=fields)
     assert failed.status_code == 503 and failed.headers["Retry-After"] == "30"
+    # The log says which statement failed, not what the supporter typed into it.
+    assert "Database unavailable on POST" in caplog.text and "INSERT INTO letters" in caplog.text
+    assert fields["email"] not in caplog.text and fields["address_line_1"] not in caplog.text
     again = pg_journey.post(action, data=fields)
     assert again.status_code == 302 and "/check/" in again.headers["Location"]
     assert db.session.scalar(select(func.count(Letter.id))) == 1
