@@ -150,6 +150,10 @@ CONTRAST_CHANGE = """async ([before, after]) => {
 def check_page(page, name: str, *, axe: bool = True) -> None:
     """axe (WCAG and best practice), screenshots at both widths, and at 320 px: no sideways
     scrolling, with and without text spacing, and targets of at least 24 by 24."""
+    # A click that posts a form returns once the answer starts to arrive: checked before its
+    # stylesheet has loaded, the page is unstyled (axe found "targets too small" so, once, on
+    # a busy machine).
+    page.wait_for_load_state("load")
     if axe:
         assert_accessible(page, name)
     weak = page.evaluate(CONTROL_EDGES)
