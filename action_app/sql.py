@@ -94,12 +94,8 @@ def _run_on_driver(engine: Engine, statement, params: dict):
     if made is None:  # a default only SQLAlchemy's execution can work out
         with _autocommit(engine).connect() as connection:
             return connection.execute(statement, params).first()
-    sql, defaults, processors = made
-    values = dict(params)
-    for name, default in defaults:  # as SQLAlchemy fills in a column's Python-side default
-        values[name] = default.arg if default.is_scalar else default.arg(None)
-    for name, process in processors:
-        values[name] = process(values[name])
+    sql, literals, defaults, processors = made
+    values = _values(params, literals, defaults, processors)
     dbapi = engine.dialect.loaded_dbapi
     try:
         pooled = engine.raw_connection()
@@ -127,6 +123,53 @@ def _run_on_driver(engine: Engine, statement, params: dict):
         pooled.close()
 
 
+def run_in_transaction(session, statement, params: dict | list[dict]):
+    """``session.execute(statement, params)`` for a Core INSERT or UPDATE on Send's path, in the
+    session's transaction: its first row (columns by name) if it returns rows, else None.
+    A list of rows is one executemany.
+
+    On PostgreSQL (psycopg) it runs on the session's own driver connection, compiled by
+    SQLAlchemy once, as ``run_alone`` does: Send's four or five statements each cost
+    SQLAlchemy's execution about twice the driver's work. It is the same transaction (the
+    session commits or rolls it back), values get their Python-side defaults and bind
+    processing as SQLAlchemy gives them, and errors are SQLAlchemy's (a lost connection is
+    invalidated, as SQLAlchemy does), so ``IntegrityError`` and the error pages work as
+    before. Core statements do not autoflush the session through ``session.execute`` either."""
+    connection = session.connection()
+    rows = params if isinstance(params, list) else [params]
+    made = None
+    if connection.dialect.driver == "psycopg" and rows:
+        made = _compiled(connection.dialect, statement, tuple(rows[0]))
+    if made is None or any(tuple(row) != tuple(rows[0]) for row in rows):
+        result = session.execute(statement, params)
+        return result.first() if result.returns_rows else None
+    sql, literals, defaults, processors = made
+    values = [_values(row, literals, defaults, processors) for row in rows]
+    driver = connection.connection.driver_connection
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with driver.cursor(row_factory=namedtuple_row) as cursor:
+            if len(values) > 1:
+                cursor.executemany(sql, values)
+                return None
+            cursor.execute(sql, values[0])
+            return cursor.fetchone() if cursor.description else None
+    except dbapi.Error as error:
+        if connection.dialect.is_disconnect(error, driver, None):
+            connection.invalidate(error)
+        raise _as_sqlalchemys(connection.engine, sql, values[0], error) from error
+
+
+def _values(params: dict, literals, defaults, processors) -> dict:
+    values = dict(params)
+    values.update(literals)
+    for name, default in defaults:  # as SQLAlchemy fills in a column's Python-side default
+        values[name] = default.arg if default.is_scalar else default.arg(None)
+    for name, process in processors:
+        values[name] = process(values[name])
+    return values
+
+
 def _as_sqlalchemys(engine: Engine, sql: str, values: dict | None, error: Exception):
     """The exception SQLAlchemy's execution would raise for this driver error (its parameters
     hidden when the engine hides them: they are what a supporter typed)."""
@@ -140,30 +183,45 @@ def _as_sqlalchemys(engine: Engine, sql: str, values: dict | None, error: Except
     )
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _compiled(dialect, statement, names: tuple[str, ...]) -> tuple | None:
-    """The SQL of an INSERT given values for ``names``; the Python-side defaults of the other
-    columns it names; and each value's bind processing (a JSON column's, for instance), as
-    SQLAlchemy's execution would apply them. None if a default is one only that execution can
-    work out (a sequence, an SQL expression, a function of the other values), or if the
-    statement is not an INSERT."""
-    if not getattr(statement, "is_insert", False):
+    """The SQL of an INSERT or UPDATE given values for ``names``; the statement's own values
+    (literals in it, like a status it compares with); the Python-side defaults (INSERT) or
+    update defaults (UPDATE) of the columns it sets that ``names`` leave out; and each value's
+    bind processing (a JSON column's, for instance): as SQLAlchemy's execution would give them.
+    None for any other statement, or a value only that execution can work out (a sequence, an
+    SQL expression, a function of the other values)."""
+    inserts = getattr(statement, "is_insert", False)
+    if not (inserts or getattr(statement, "is_update", False)):
         return None
     compiled = statement.compile(dialect=dialect, column_keys=list(names))
-    defaults = []
-    for name in compiled.params:
+    if compiled.implicit_returning:
+        # An INSERT without RETURNING of its own, which SQLAlchemy would make return the new
+        # primary key for ``inserted_primary_key``: nobody here reads it.
+        statement = statement.inline()
+        compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    prefetched = {column.key for column in compiled.insert_prefetch + compiled.update_prefetch}
+    literals, defaults = [], []
+    for name, value in compiled.params.items():
         if name in names:
             continue
-        default = statement.table.c[name].default
-        if default is None or not (default.is_scalar or _takes_no_values(default)):
+        if name in prefetched:
+            column = statement.table.c[name]
+            default = column.default if inserts else column.onupdate
+            if default is None or not (default.is_scalar or _takes_no_values(default)):
+                return None
+            defaults.append((name, default))
+        elif compiled.binds[name].callable is None and not compiled.binds[name].required:
+            literals.append((name, value))
+        else:
             return None
-        defaults.append((name, default))
     processors = []
     for name in compiled.params:
-        process = statement.table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        kind = compiled.binds[name].type.dialect_impl(dialect)
+        process = kind.bind_processor(dialect)
         if process is not None:
             processors.append((name, process))
-    return str(compiled), tuple(defaults), tuple(processors)
+    return str(compiled), tuple(literals), tuple(defaults), tuple(processors)
 
 
 def _takes_no_values(default) -> bool:

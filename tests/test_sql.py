@@ -128,3 +128,41 @@ def test_run_alone_with_the_database_down_raises_sqlalchemys_operational_error()
     statement = insert_unless_exists("postgresql", _TABLE, ("token",), "id")
     with pytest.raises(sqlalchemy.exc.OperationalError):
         run_alone(engine, statement, {"token": "t"})
+
+
+def test_run_in_transaction_writes_in_the_sessions_transaction(any_app):
+    """Rows (one or many) and an UPDATE's RETURNING, on either database: the session's commit
+    keeps them, its rollback undoes them, and a unique violation is SQLAlchemy's
+    IntegrityError, after which a rollback leaves the session working."""
+    from sqlalchemy import bindparam, update
+
+    from action_app.sql import run_in_transaction
+
+    insert = _TABLE.insert()
+    rename = (
+        update(_TABLE)
+        .where(_TABLE.c.token == bindparam("old"))
+        .values(token=bindparam("new"))
+        .returning(_TABLE.c.id)
+    )
+    with any_app.app_context():
+        _TABLE.create(db.engine)
+        try:
+            assert run_in_transaction(db.session, insert, [{"token": "a"}, {"token": "b"}]) is None
+            db.session.commit()
+            assert run_in_transaction(db.session, insert, {"token": "c"}) is None
+            moved = run_in_transaction(db.session, rename, {"old": "a", "new": "z"})
+            assert moved.id == 1
+            assert run_in_transaction(db.session, rename, {"old": "nothing", "new": "y"}) is None
+            db.session.rollback()  # "c" and the rename go
+            with pytest.raises(sqlalchemy.exc.IntegrityError) as raised:
+                run_in_transaction(db.session, insert, {"token": "b"})
+            assert "'b'" not in str(raised.value)  # the values stay out of the message
+            db.session.rollback()
+            run_in_transaction(db.session, insert, {"token": "d"})
+            db.session.commit()
+            tokens = db.session.execute(text("SELECT token FROM sql_helper_rows ORDER BY id"))
+            assert list(tokens.scalars()) == ["a", "b", "d"]
+        finally:
+            db.session.remove()
+            _TABLE.drop(db.engine)

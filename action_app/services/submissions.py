@@ -37,7 +37,7 @@ from action_app.services.letters import (
     render_letter,
 )
 from action_app.services.retention import CONFIRMATION_DAYS
-from action_app.sql import insert_unless_exists, run_alone
+from action_app.sql import insert_unless_exists, run_alone, run_in_transaction
 from action_app.stats.counting import count_letter_accepted, count_letter_queued
 
 _GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -303,7 +303,8 @@ def submit_draft(
     if not require_confirmation:  # else at confirmation, when the copy is queued
         drop_copy_if_sent_before(letter)
     try:
-        moved = db.session.execute(
+        moved = run_in_transaction(
+            db.session,
             _SUBMIT_FIRST_DRAFT if if_first else _SUBMIT_DRAFT,
             {
                 "letter_id": letter_id,
@@ -312,7 +313,7 @@ def submit_draft(
                 "confirmed_at": None if require_confirmation else now,
                 "sent_by": SentBy(sent_by) if sent_by else None,
             },
-        ).first()
+        )
     except IntegrityError:
         raise AlreadyWritten(letter, duplicate_of) from None
     if moved is None:
@@ -395,9 +396,13 @@ def earlier_letter(refused: AlreadyWritten) -> Letter:
     return _submitted_like(*refused.key) or refused.draft
 
 
+_INSERT_MESSAGE = OutboundMessage.__table__.insert()  # built once: one compiled statement
+
+
 def _queue_message(letter_id: int, kind: MessageKind, now) -> None:
-    db.session.execute(
-        OutboundMessage.__table__.insert(),
+    run_in_transaction(
+        db.session,
+        _INSERT_MESSAGE,
         {
             "letter_id": letter_id,
             "kind": kind,

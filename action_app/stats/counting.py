@@ -21,13 +21,17 @@ from action_app.registry import current_registry
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.consent import opt_in_wording
 from action_app.services.letters import Supporter, recipient_for, render_letter
-from action_app.sql import upsert
+from action_app.sql import run_in_transaction, upsert
 from action_app.stats.store import Counter
 
 CONSTITUENCY, SOURCE, HOUR, ORGANISATION = "constituency", "source", "hour", "organisation"
 # Copies to a campaign's additional fixed recipient, by its key ("fixed:<email>"): counted apart
 # from the letters, so a letter that reached its MP and the minister is still one letter.
 RECIPIENT = "recipient"
+
+
+# Core, built once: no ORM objects to build for a plain insert, and one compiled statement.
+_INSERT_OPT_IN = OptInRecord.__table__.insert()
 
 
 def hour_bucket(moment: datetime) -> str:
@@ -46,7 +50,8 @@ def add_counts(campaign_id: int, counts: Iterable[Counter]) -> None:
         index=("campaign_id", "dimension", "bucket", "metric"),
         increment=("value",),
     )
-    db.session.execute(
+    run_in_transaction(
+        db.session,
         statement,
         [
             {
@@ -264,8 +269,9 @@ def _record_opt_ins(
     with in_language(letter.language):
         statements = {slug: opt_in_wording(offered[slug]) for slug in chosen}
     if chosen:
-        db.session.execute(
-            OptInRecord.__table__.insert(),  # Core: no ORM objects to build for a plain insert
+        run_in_transaction(
+            db.session,
+            _INSERT_OPT_IN,
             [
                 {
                     "letter_id": letter.id,

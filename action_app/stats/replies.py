@@ -27,19 +27,23 @@ from action_app.models.statuses import Language
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services.emails import UnsafeMessage, outgoing, set_text
+from action_app.sql import run_in_transaction
 from action_app.stats.counting import count_reply_answer, count_reply_asked
 from action_app.stats.reply_text import email_body, text_for
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)
 BATCH = 200
+# Core, built once: no ORM objects to build for a plain insert, and one compiled statement.
+_INSERT_REPLY_CHECK = ReplyCheck.__table__.insert()
 
 
 def record_reply_choice(letter: Letter, wants_email: bool, language: str = "en") -> None:
     """When the letter is sent: will this supporter be asked whether their MP replied?"""
     status = ReplyCheckStatus.WAITING if wants_email else ReplyCheckStatus.OPTED_OUT
-    db.session.execute(
-        ReplyCheck.__table__.insert(),  # Core: no ORM objects to build for a plain insert
+    run_in_transaction(
+        db.session,
+        _INSERT_REPLY_CHECK,
         {
             "letter_id": letter.id,
             "campaign_id": letter.campaign_id,

@@ -290,6 +290,42 @@ def test_a_draft_insert_on_a_connection_the_server_closed_is_a_503_and_again_wor
     assert db.session.scalar(select(func.count(Letter.id))) == 1
 
 
+def test_send_writes_on_the_driver_in_one_transaction(app, pg_journey):
+    """Send's writes (the letter's UPDATE, its messages, counts and reply check) go to the
+    driver directly, not through SQLAlchemy's execution, and are one transaction with the
+    session's reads: nothing is committed until the session commits."""
+    from sqlalchemy import event
+
+    through_sqlalchemy: list[str] = []
+
+    def before_execute(conn, cursor, statement, parameters, context, executemany):
+        through_sqlalchemy.append(" ".join(statement.split()[:4]))
+
+    written = write_letter(pg_journey)
+    writes: list[tuple[str, str]] = []
+    import psycopg
+
+    original = psycopg.Cursor.execute
+
+    def execute(cursor, query, params=None, **options):
+        result = original(cursor, query, params, **options)
+        if isinstance(query, str) and query.split()[0] in ("INSERT", "UPDATE"):
+            writes.append((query.split()[0], cursor.connection.info.transaction_status.name))
+        return result
+
+    event.listen(db.engine, "before_cursor_execute", before_execute)
+    psycopg.Cursor.execute = execute
+    try:
+        sent = send(pg_journey, written)
+    finally:
+        psycopg.Cursor.execute = original
+        event.remove(db.engine, "before_cursor_execute", before_execute)
+    assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
+    assert through_sqlalchemy and all(s.startswith("SELECT") for s in through_sqlalchemy)
+    assert writes and all(status == "INTRANS" for _, status in writes)
+    assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
+
+
 def test_an_expired_form_token_loses_nothing(journey):
     page = open_letter(journey)
     action, fields = fill(page, csrf_token="expired-token", personal_paragraph="Keep me.")

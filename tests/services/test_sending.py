@@ -167,3 +167,24 @@ def test_a_send_the_database_could_not_record_is_recorded_when_it_returns(
     # Nothing is left for the sweep to send again.
     assert sending.find_due_letters() == []
     assert sending.claim_due_messages(letter.id) == []
+
+
+def test_a_second_letter_from_an_address_to_its_mp_is_refused_by_the_index(any_app, fake_members):
+    """The one-letter-per-supporter index refuses Send's UPDATE of a second letter from the
+    same address to the same MP (a race the NOT EXISTS of the usual statement cannot see):
+    submit_draft says AlreadyWritten, and after the rollback the first letter stands alone."""
+    from action_app.services.submissions import AlreadyWritten
+
+    campaign = campaign_snapshot(prepare_journey(any_app))
+    recipient = recipients(campaign)[0]
+    first = find_letter(write_draft(campaign, recipient, "first-token-0001"), campaign.id)
+    second = find_letter(write_draft(campaign, recipient, "second-token-001"), campaign.id)
+    db.session.commit()
+    assert submit_draft(first, require_confirmation=False)
+    db.session.commit()
+    with pytest.raises(AlreadyWritten):
+        submit_draft(second, require_confirmation=False)  # without if_first: the index decides
+    db.session.rollback()
+    statuses = db.session.scalars(select(Letter.status).order_by(Letter.id)).all()
+    assert statuses == ["confirmed", "draft"]
+    assert db.session.scalar(select(OutboundMessage.letter_id)) == first.id
