@@ -13,6 +13,7 @@ from sqlalchemy import select
 from action_app.extensions import db
 from action_app.models import Member, OutboundMessage
 from action_app.services import directory_admin
+from tests.browser.checks import check_page
 from tests.browser.conftest import AXE_SOURCE, WCAG_TAGS
 from tests.journey import send, write_letter
 from tests.staff import PASSWORD, create_staff, totp_code
@@ -48,29 +49,34 @@ def sign_in(page, base, email, password=PASSWORD, app=None):
 
 
 def test_admin_signs_in_with_a_code_and_every_state_is_accessible(page, live_server, app):
+    """axe (staff tags), and check_page's layout checks at 320 px, on every sign-in state."""
     create_staff(app, "admin@example.org", "admin")
     base = live_server.url
     page.goto(f"{base}/staff/")
     assert page.url.startswith(f"{base}/staff/sign-in")
     assert_accessible(page, "sign-in page")
+    check_page(page, "sign-in page", axe=False)
     assert page.get_attribute("#email", "autocomplete") == "username"
     assert page.get_attribute("#password", "autocomplete") == "current-password"
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
     assert page.title().startswith("Error: ") or "There is a problem" in page.content()
     assert_accessible(page, "sign-in page, nothing typed")
+    check_page(page, "sign-in page, nothing typed", axe=False)
     page.get_by_label("Email address").fill("admin@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
     assert page.url.endswith("/staff/sign-in/code")
     assert_accessible(page, "code page")
+    check_page(page, "code page", axe=False)
     assert page.get_attribute("#code", "autocomplete") == "one-time-code"
     page.get_by_label("Code from your authenticator app").fill("000000")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state("load")
     assert "The code is not right" in page.inner_text("main")
     assert_accessible(page, "code page, wrong code")
+    check_page(page, "code page, wrong code", axe=False)
     page.get_by_label("Code from your authenticator app").fill(totp_code(app, "admin@example.org"))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state("load")
@@ -263,3 +269,4 @@ def test_two_factor_enrolment_in_the_browser_shows_recovery_codes_once(page, liv
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and all(re.fullmatch(r"[0-9a-f]{6}-[0-9a-f]{6}", c) for c in codes)
     assert_accessible(page, "recovery codes")
+    check_page(page, "recovery codes", axe=False)

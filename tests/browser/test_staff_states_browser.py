@@ -1,12 +1,21 @@
-"""Staff and stats pages no other browser test reached, checked by axe-core: the password links
-(invitation, reset, a bad link, their errors), the reset request's answer, changing a password
-wrongly, and the stats index and API tokens page with its error and its shown-once token."""
+"""Staff and stats pages no other browser test reached, checked by axe-core and at 320 px: the
+password links (invitation, reset, a bad link, their errors), the reset request's answer,
+changing a password wrongly, and the stats index and API tokens page with its error and its
+shown-once token."""
 
 from __future__ import annotations
 
 from action_app.services.staff_links import make_token
+from tests.browser.checks import check_page
 from tests.browser.test_staff_browser import assert_accessible, sign_in
 from tests.staff import create_staff
+
+
+def checked(page, label: str) -> None:
+    """axe with the staff tags, then check_page's layout checks: reflow at 320 px with and
+    without text spacing, target sizes and control edges."""
+    assert_accessible(page, label)
+    check_page(page, label, axe=False)
 
 
 def submit(page, name: str) -> None:
@@ -20,26 +29,26 @@ def test_the_password_pages_and_their_errors_are_accessible(page, live_server, a
     page.goto(f"{base}/staff/password-reset")
     submit(page, "Send the link")
     assert page.title().startswith("Error: ")
-    assert_accessible(page, "reset request, nothing typed")
+    checked(page, "reset request, nothing typed")
     page.get_by_label("Email address").fill("admin@example.org")
     submit(page, "Send the link")
-    assert_accessible(page, "reset link sent")
+    checked(page, "reset link sent")
 
     for purpose in ("reset", "invite"):
         page.goto(f"{base}/staff/password/{purpose}/{make_token(admin, purpose)}")
-        assert_accessible(page, f"choose password ({purpose})")
+        checked(page, f"choose password ({purpose})")
     submit(page, "Save password")
     assert page.title().startswith("Error: ")
-    assert_accessible(page, "choose password, nothing typed")
+    checked(page, "choose password, nothing typed")
     response = page.goto(f"{base}/staff/password/reset/not-a-token")
     assert response.status == 400
-    assert_accessible(page, "password link problem")
+    checked(page, "password link problem")
 
     sign_in(page, base, "admin@example.org", app=app)
     page.goto(f"{base}/staff/account/password")
     submit(page, "Change password")
     assert page.title().startswith("Error: ")
-    assert_accessible(page, "change password, nothing typed")
+    checked(page, "change password, nothing typed")
 
 
 def test_the_stats_index_and_tokens_pages_are_accessible(page, live_server, app):
@@ -47,12 +56,12 @@ def test_the_stats_index_and_tokens_pages_are_accessible(page, live_server, app)
     create_staff(app, "admin@example.org", "admin")
     sign_in(page, base, "admin@example.org", app=app)
     page.goto(f"{base}/stats/")
-    assert_accessible(page, "stats index")
+    checked(page, "stats index")
     page.goto(f"{base}/stats/tokens")
-    assert_accessible(page, "API tokens")
+    checked(page, "API tokens")
     submit(page, "Issue token")
-    assert_accessible(page, "API tokens, nothing typed")
+    checked(page, "API tokens, nothing typed")
     page.get_by_label("What the token is for").fill("Partner dashboard")
     submit(page, "Issue token")
     assert page.locator("#new-token").count() == 1
-    assert_accessible(page, "API tokens, new token shown once")
+    checked(page, "API tokens, new token shown once")
