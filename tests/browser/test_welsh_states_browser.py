@@ -1,8 +1,9 @@
 """The Welsh pages and states no other browser test reached, checked by axe-core (and, for some,
 the 320 px reflow, target-size and text-spacing checks): the privacy and accessibility pages,
 every postcode outcome, postcodes.io down and choosing a constituency, the confirmation pages,
-every state of the sent page, already written, and the "too many" pages; and, in English too,
-the letter page refused on Continue (429) and the by-post check page after a long time open."""
+every state of the sent page, already written, the "too many" pages and the page for a letter
+over the per-email limit; and, in English too, the letter page refused on Continue (429) and the
+by-post check page after a long time open."""
 
 from __future__ import annotations
 
@@ -214,6 +215,36 @@ def test_too_many_letters_from_a_postcode_on_send(page, live_server, journey_app
     assert lang == "cy" or h1(page) == "Please wait before trying again"
     assert page.locator("main a[href*='/check/']").count() >= 1  # back to the saved letter
     check_page(page, f"{lang} too many letters from this postcode, letter saved")
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_over_the_email_limit_the_letter_waits_for_its_owner(
+    page,
+    live_server,
+    journey_app,
+    tune,  # noqa: F811
+    lang,
+):
+    """Over the per-email limit the letter is taken and waits for its owner: the page saying so,
+    in either language, with the 320 px checks."""
+    base = live_server.url
+    set_campaign(journey_app, translations={"cy": WELSH})
+    tune(journey_app, rate_limit_per_email="0 per hour")
+    if lang == "cy":
+        welsh_letter_to_check_page(page, base)
+        button = "Anfon llythyr"
+    else:
+        your_mp(page, base, "SW1A 1AA", lang="en")
+        click(page, page.locator("main a[href*='/write']").first)
+        fill_details(page)
+        click(page, page.get_by_role("button", name="Continue"))
+        button = "Send letter"
+    click(page, page.get_by_role("button", name=button))
+    assert is_welsh(page) == (lang == "cy")
+    expected = {"en": "Check your email to send your letter",
+                "cy": "Gwiriwch eich e-bost i anfon eich llythyr"}  # fmt: skip
+    assert h1(page) == expected[lang]
+    check_page(page, f"{lang} over the email limit, waits for the owner")
 
 
 def test_welsh_send_it_yourself_by_post_and_other_pages(page, live_server, journey_app):
