@@ -83,15 +83,10 @@ def run_alone(engine: Engine, statement, params: dict) -> Row | None:
     result objects) cost twice what the driver does. The values go through the column types'
     own bind processing, and a driver error is raised as SQLAlchemy's (a lost connection is
     thrown away, as SQLAlchemy would), so callers and error pages see no difference."""
+    made = None
     if engine.dialect.driver == "psycopg":
-        return _run_on_driver(engine, statement, params)
-    with _autocommit(engine).connect() as connection:
-        return connection.execute(statement, params).first()
-
-
-def _run_on_driver(engine: Engine, statement, params: dict):
-    made = _compiled(engine.dialect, statement, tuple(params))
-    if made is None:  # a default only SQLAlchemy's execution can work out
+        made = _compiled(engine.dialect, statement, tuple(params))
+    if made is None:  # SQLite, or a value only SQLAlchemy's execution can work out
         with _autocommit(engine).connect() as connection:
             return connection.execute(statement, params).first()
     sql, literals, defaults, processors = made
@@ -104,9 +99,7 @@ def _run_on_driver(engine: Engine, statement, params: dict):
     driver = pooled.driver_connection
     try:
         driver.autocommit = True
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            cursor.execute(sql, values)
-            return cursor.fetchone() if cursor.description else None
+        return _execute(driver, sql, [values])
     except dbapi.Error as error:
         if engine.dialect.is_disconnect(error, pooled.dbapi_connection, None):
             # As SQLAlchemy does: after a restart every pooled connection is dead, so the
@@ -148,16 +141,22 @@ def run_in_transaction(session, statement, params: dict | list[dict]):
     driver = connection.connection.driver_connection
     dbapi = connection.dialect.loaded_dbapi
     try:
-        with driver.cursor(row_factory=namedtuple_row) as cursor:
-            if len(values) > 1:
-                cursor.executemany(sql, values)
-                return None
-            cursor.execute(sql, values[0])
-            return cursor.fetchone() if cursor.description else None
+        return _execute(driver, sql, values)
     except dbapi.Error as error:
         if connection.dialect.is_disconnect(error, driver, None):
             connection.invalidate(error)
         raise _as_sqlalchemys(connection.engine, sql, values[0], error) from error
+
+
+def _execute(driver, sql: str, values: list[dict]):
+    """One statement on a driver connection (several rows: one executemany); its first row, if
+    it returns rows."""
+    with driver.cursor(row_factory=namedtuple_row) as cursor:
+        if len(values) > 1:
+            cursor.executemany(sql, values)
+            return None
+        cursor.execute(sql, values[0])
+        return cursor.fetchone() if cursor.description else None
 
 
 def _values(params: dict, literals, defaults, processors) -> dict:
