@@ -190,6 +190,18 @@ def test_the_by_post_check_page_open_too_long(page, live_server, journey_app):
         check_page(page, f"{lang} check by post, open too long")
 
 
+def letter_to_check_page(page, base, lang: str) -> str:
+    """A letter written in ``lang`` as far as its check page; the Send button's name there."""
+    if lang == "cy":
+        welsh_letter_to_check_page(page, base)
+        return "Anfon llythyr"
+    your_mp(page, base, "SW1A 1AA", lang="en")
+    click(page, page.locator("main a[href*='/write']").first)
+    fill_details(page)
+    click(page, page.get_by_role("button", name="Continue"))
+    return "Send letter"
+
+
 @pytest.mark.parametrize("lang", ["en", "cy"])
 def test_too_many_letters_from_a_postcode_on_send(page, live_server, journey_app, tune, lang):  # noqa: F811
     from tests.journey import send, write_letter
@@ -199,15 +211,7 @@ def test_too_many_letters_from_a_postcode_on_send(page, live_server, journey_app
     tune(journey_app, rate_limit_per_postcode="1 per hour")
     neighbour = journey_app.test_client()
     send(neighbour, write_letter(neighbour, email="neighbour@example.com"))
-    if lang == "cy":
-        welsh_letter_to_check_page(page, base)
-        button = "Anfon llythyr"
-    else:
-        your_mp(page, base, "SW1A 1AA", lang="en")
-        click(page, page.locator("main a[href*='/write']").first)
-        fill_details(page)
-        click(page, page.get_by_role("button", name="Continue"))
-        button = "Send letter"
+    button = letter_to_check_page(page, base, lang)
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name=button).click()
     assert navigation.value.status == 429
@@ -230,15 +234,7 @@ def test_over_the_email_limit_the_letter_waits_for_its_owner(
     base = live_server.url
     set_campaign(journey_app, translations={"cy": WELSH})
     tune(journey_app, rate_limit_per_email="0 per hour")
-    if lang == "cy":
-        welsh_letter_to_check_page(page, base)
-        button = "Anfon llythyr"
-    else:
-        your_mp(page, base, "SW1A 1AA", lang="en")
-        click(page, page.locator("main a[href*='/write']").first)
-        fill_details(page)
-        click(page, page.get_by_role("button", name="Continue"))
-        button = "Send letter"
+    button = letter_to_check_page(page, base, lang)
     click(page, page.get_by_role("button", name=button))
     assert is_welsh(page) == (lang == "cy")
     expected = {"en": "Check your email to send your letter",
