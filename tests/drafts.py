@@ -40,8 +40,11 @@ def write_draft(
 
 
 @contextmanager
-def letter_writes() -> Iterator[list[tuple[str, str, bool, str, bool]]]:
-    """Every INSERT or UPDATE of ``letters`` the PostgreSQL driver runs inside the block, however
+def letter_writes(
+    starts: tuple[str, ...] = ("INSERT INTO letters", "UPDATE letters"),
+) -> Iterator[list[tuple[str, str, bool, str, bool]]]:
+    """Every statement starting with one of ``starts`` (by default, every INSERT or UPDATE of
+    ``letters``) the PostgreSQL driver runs by ``execute`` inside the block, however
     it got there (the ORM session, SQLAlchemy Core, or ``sql.run_alone`` on the driver itself),
     with the connection's state just after it: the verb, the transaction status, whether it
     asked not to wait for the disk, what a commit on that connection would do now, and whether
@@ -55,7 +58,7 @@ def letter_writes() -> Iterator[list[tuple[str, str, bool, str, bool]]]:
 
     def execute(cursor, query, params=None, **options):
         result = original(cursor, query, params, **options)
-        if isinstance(query, str) and query.startswith(("INSERT INTO letters", "UPDATE letters")):
+        if isinstance(query, str) and query.startswith(starts):
             status = cursor.connection.info.transaction_status.name
             mode = cursor.connection.execute("SHOW synchronous_commit").fetchone()[0]
             asks_not_to_wait = "set_config('synchronous_commit', 'off', true)" in query

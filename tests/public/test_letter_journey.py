@@ -301,28 +301,18 @@ def test_send_writes_on_the_driver_in_one_transaction(app, pg_journey):
     def before_execute(conn, cursor, statement, parameters, context, executemany):
         through_sqlalchemy.append(" ".join(statement.split()[:4]))
 
+    from tests.drafts import letter_writes
+
     written = write_letter(pg_journey)
-    writes: list[tuple[str, str]] = []
-    import psycopg
-
-    original = psycopg.Cursor.execute
-
-    def execute(cursor, query, params=None, **options):
-        result = original(cursor, query, params, **options)
-        if isinstance(query, str) and query.split()[0] in ("INSERT", "UPDATE"):
-            writes.append((query.split()[0], cursor.connection.info.transaction_status.name))
-        return result
-
     event.listen(db.engine, "before_cursor_execute", before_execute)
-    psycopg.Cursor.execute = execute
     try:
-        sent = send(pg_journey, written)
+        with letter_writes(("INSERT", "UPDATE")) as writes:
+            sent = send(pg_journey, written)
     finally:
-        psycopg.Cursor.execute = original
         event.remove(db.engine, "before_cursor_execute", before_execute)
     assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
     assert through_sqlalchemy and all(s.startswith("SELECT") for s in through_sqlalchemy)
-    assert writes and all(status == "INTRANS" for _, status in writes)
+    assert writes and all(status == "INTRANS" for _, status, *_ in writes)
     assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
 
 
