@@ -64,9 +64,31 @@ class DirectorySnapshot:
         return self.by_key.get(key) if key else None
 
     def with_seat(self, seat: SeatSnapshot) -> DirectorySnapshot:
-        """A copy with this seat in place of the one with its id."""
-        seats = [seat if s.id == seat.id else s for s in self.seats]
-        return DirectorySnapshot(self.version, seats)
+        """A copy with this seat in place of the one with its id.
+
+        Every web process learns each seat's region (and sometimes its GSS code) from
+        postcodes.io once after a sync, so this runs hundreds of times per process. Building
+        the snapshot afresh normalises all 650 names (about 4 ms); a seat that keeps its name
+        and gains a code no other seat holds keeps its place, and only its own entries change.
+        Anything else (a new name, a changed code, a code shared in a directory mid-correction)
+        is built afresh."""
+        old = self.by_id.get(seat.id)
+        if (
+            old is None
+            or old.name != seat.name
+            or (old.gss_code and old.gss_code != seat.gss_code)  # a code is only ever learned
+            or (seat.gss_code and self.by_gss.get(seat.gss_code, old) is not old)
+            or self.by_key.get(constituency_key(seat.name)) is not old
+        ):
+            seats = [seat if s.id == seat.id else s for s in self.seats]
+            return DirectorySnapshot(self.version, seats)
+        copy = object.__new__(DirectorySnapshot)
+        copy.version = self.version
+        copy.seats = [seat if s is old else s for s in self.seats]
+        copy.by_id = {**self.by_id, seat.id: seat}
+        copy.by_gss = {**self.by_gss, seat.gss_code: seat} if seat.gss_code else self.by_gss
+        copy.by_key = {**self.by_key, constituency_key(seat.name): seat}
+        return copy
 
 
 def load_snapshot() -> DirectorySnapshot:
