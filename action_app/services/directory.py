@@ -259,7 +259,13 @@ def _canonical(record: SeatRecord, seat: Constituency) -> bool:
 def record_seat_codes(seat_id: int, gss_code: str, region: str | None) -> bool:
     """Record a seat's GSS code (and so its nation) and region, learned from postcodes.io
     (flushes; the caller commits). False if the seat has another code, or another seat has
-    this one: the directory is left as it was."""
+    this one: the directory is left as it was.
+
+    Every web process learns each seat for itself (its snapshot is its own), so after the
+    first the row already holds these values: then nothing is written, and no row is locked
+    (three processes rewriting one row waited on each other's commits, in the first seconds
+    of the postcode page after a sync)."""
+    nation = nation_for_gss(gss_code)
     try:
         with db.session.begin_nested():
             result = db.session.execute(
@@ -267,13 +273,23 @@ def record_seat_codes(seat_id: int, gss_code: str, region: str | None) -> bool:
                 .where(
                     Constituency.id == seat_id,
                     Constituency.gss_code.is_(None) | (Constituency.gss_code == gss_code),
+                    Constituency.gss_code.is_distinct_from(gss_code)
+                    | Constituency.nation.is_distinct_from(nation)
+                    | Constituency.region.is_distinct_from(region),
                 )
-                .values(gss_code=gss_code, nation=nation_for_gss(gss_code), region=region)
+                .values(gss_code=gss_code, nation=nation, region=region)
                 .execution_options(synchronize_session=False)
             )
     except IntegrityError:
         return False
-    return bool(result.rowcount)
+    if result.rowcount:
+        return True
+    held = db.session.execute(
+        select(Constituency.gss_code, Constituency.nation, Constituency.region).where(
+            Constituency.id == seat_id
+        )
+    ).first()
+    return held is not None and tuple(held) == (gss_code, nation, region)
 
 
 def directory_version() -> int:

@@ -90,3 +90,29 @@ def test_a_chosen_seat_gives_its_mp(directory):
     found = lookup.find_mp_for_seat(seat.id, "sw1a 1aa")
     assert found.seat == seat and found.postcode == "SW1A 1AA"
     assert lookup.find_mp_for_seat(999999, None) is None
+
+
+def test_a_seat_learned_again_is_not_written_again(app, fake_members):
+    """Each web process learns each seat for itself: after the first, the row holds the values
+    and is neither written nor locked (its row version stays as it was)."""
+    from sqlalchemy import text
+
+    from action_app.services.directory import record_seat_codes
+
+    prepare_journey(app)
+    seat = db.session.scalar(
+        select(Constituency).where(Constituency.name == "Cities of London and Westminster")
+    )
+    seat_id = seat.id
+    assert record_seat_codes(seat_id, "E14001172", "London")
+    db.session.commit()
+    version = text("SELECT xmin::text FROM constituencies WHERE id = :id")
+    before = db.session.scalar(version, {"id": seat_id})
+    assert record_seat_codes(seat_id, "E14001172", "London")  # the same: recorded already
+    db.session.commit()
+    assert db.session.scalar(version, {"id": seat_id}) == before
+    assert not record_seat_codes(seat_id, "E14000999", "London")  # another code: refused
+    assert record_seat_codes(seat_id, "E14001172", None)  # a change is still written
+    db.session.commit()
+    assert db.session.scalar(version, {"id": seat_id}) != before
+    assert not record_seat_codes(10**9, "E14001172", "London")  # no such seat
