@@ -168,7 +168,10 @@ def test_a_message_that_fails_the_header_check_is_failed_with_its_reason(
     transport,
 ):
     fake = transport()
-    letter.supporter_name = "=?utf-8?q?A=0AX-Injected:_yes?="  # as if the form were bypassed
+    # As if the form were bypassed: a control character reads back as a line break. (An
+    # encoded word, "=?utf-8?q?A=0AX-Injected:_yes?=", is now written as the literal text it
+    # is, in an encoded word of its own: test_written_headers reads it back so.)
+    letter.supporter_name = "A\x0bX-Injected: yes"
     db.session.commit()
     outcome = deliver(letter)
     assert outcome.result == DeliveryResult.FAILED
