@@ -166,30 +166,56 @@ def _one_letter(client, write_paths, fields, n: int, show=False, send=True) -> N
 
 
 def _show_statements(app, client, write_paths: list[str], fields: dict[str, str]) -> None:
-    """One more letter, printing each SQL statement and Redis command as it goes."""
+    """One more letter, printing each SQL statement and Redis command as it goes. Statements
+    are caught on the driver's cursor, not SQLAlchemy's events: the draft's INSERT and Send's
+    writes go to the driver connection directly (``action_app.sql``). A COMMIT or ROLLBACK is
+    printed when one goes to the server (the driver sends none for an idle connection)."""
+    import psycopg
     import redis
-    from sqlalchemy import event
+    from psycopg.pq import TransactionStatus
 
-    from action_app.extensions import db
+    def sql(text, executemany=False):
+        text = text if isinstance(text, str) else bytes(text).decode()
+        kind = " (executemany)" if executemany else ""
+        print(f"  SQL  {kind}", " ".join(text.split())[:150])
 
-    def sql(conn, cursor, statement, parameters, context, executemany):
-        print("  SQL  ", " ".join(statement.split())[:160])
+    cursor, connection = psycopg.Cursor, psycopg.Connection
+    originals = {
+        (cursor, "execute"): cursor.execute,
+        (cursor, "executemany"): cursor.executemany,
+        (connection, "commit"): connection.commit,
+        (connection, "rollback"): connection.rollback,
+        (redis.Redis, "execute_command"): redis.Redis.execute_command,
+    }
 
-    original = redis.Redis.execute_command
+    def execute(self, query, *args, **kwargs):
+        sql(query)
+        return originals[cursor, "execute"](self, query, *args, **kwargs)
+
+    def executemany(self, query, *args, **kwargs):
+        sql(query, executemany=True)
+        return originals[cursor, "executemany"](self, query, *args, **kwargs)
+
+    def ending(name):
+        def end(self):
+            if self.info.transaction_status != TransactionStatus.IDLE:
+                print(f"  SQL   {name.upper()}")
+            return originals[connection, name](self)
+
+        return end
 
     def command(self, *args, **options):
         print("  Redis", " ".join(str(a) for a in args)[:160])
-        return original(self, *args, **options)
+        return originals[redis.Redis, "execute_command"](self, *args, **options)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", sql)
+    cursor.execute, cursor.executemany = execute, executemany
+    connection.commit, connection.rollback = ending("commit"), ending("rollback")
     redis.Redis.execute_command = command
     try:
         _one_letter(client, write_paths, fields, 10_000_000, show=True)
     finally:
-        event.remove(engine, "before_cursor_execute", sql)
-        redis.Redis.execute_command = original
+        for (owner, name), original in originals.items():
+            setattr(owner, name, original)
 
 
 if __name__ == "__main__":
