@@ -93,9 +93,9 @@ def test_a_chosen_seat_gives_its_mp(directory):
 
 
 def test_a_seat_learned_again_is_not_written_again(app, fake_members):
-    """Each web process learns each seat for itself: after the first, the row holds the values
-    and is neither written nor locked (its row version stays as it was)."""
-    from sqlalchemy import text
+    """Each web process learns each seat for itself: after the first, the row holds the values,
+    and one read finds them: no savepoint, no write, no lock (its row version stays)."""
+    from sqlalchemy import event, text
 
     from action_app.services.directory import record_seat_codes
 
@@ -108,7 +108,17 @@ def test_a_seat_learned_again_is_not_written_again(app, fake_members):
     db.session.commit()
     version = text("SELECT xmin::text FROM constituencies WHERE id = :id")
     before = db.session.scalar(version, {"id": seat_id})
-    assert record_seat_codes(seat_id, "E14001172", "London")  # the same: recorded already
+    statements = []
+
+    def seen(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert record_seat_codes(seat_id, "E14001172", "London")  # the same: recorded already
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(statements) == 1 and statements[0].startswith("SELECT")  # no savepoint, no write
     db.session.commit()
     assert db.session.scalar(version, {"id": seat_id}) == before
     assert not record_seat_codes(seat_id, "E14000999", "London")  # another code: refused
