@@ -48,6 +48,7 @@ class Registry:
     campaign_cache: CampaignCache  # campaign snapshots by slug and id, 10 s
     local_totals: LocalTotals  # participation totals, 2 s
     postcode_memo: TtlLru  # postcode → constituency, 1 h
+    photo_members: TtlLru  # the ids of MPs whose photo we hold, 60 s
     directory_snapshot: SnapshotHolder  # seats and MPs, version checked every 30 s
     stats_figures: FiguresCache  # organisers' figures per campaign, 2 s (stats/figures.py)
     # Set for 30 s when the worker's postcode check finds postcodes.io down (seat_check.py).
@@ -75,6 +76,7 @@ class Registry:
             "campaign_cache": self.campaign_cache,
             "local_totals": self.local_totals,
             "postcode_memo": self.postcode_memo,
+            "photo_members": self.photo_members,
             "directory_snapshot": self.directory_snapshot,
             "stats_figures": self.stats_figures,
             "lookup_pause": self.lookup_pause,
@@ -116,6 +118,7 @@ def build_registry(settings: Settings, engine: Engine) -> Registry:
         # A constituency changes only at a boundary review, so an hour here is safe (the
         # shared cache keeps postcodes for LOOKUP_CACHE_DAYS).
         postcode_memo=TtlLru(max_entries=20_000, ttl_seconds=3600),
+        photo_members=TtlLru(max_entries=1, ttl_seconds=60),
         directory_snapshot=SnapshotHolder(check_every=30.0),
         stats_figures=FiguresCache(),
         lookup_pause=TtlLru(max_entries=1, ttl_seconds=30.0),

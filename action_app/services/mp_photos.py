@@ -13,6 +13,7 @@ from action_app.clients.members_api import MembersApiClient
 from action_app.extensions import db
 from action_app.models import Member, MemberPhoto
 from action_app.models.types import utcnow
+from action_app.registry import current_registry
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,21 @@ def _store(member_id: int, source: str, content_type: str, data: bytes) -> None:
 
 
 def has_photo(member_id: int | None) -> bool:
-    """Whether we hold this MP's photo."""
+    """Whether we hold this MP's photo.
+
+    Every your-MP page a process renders asks (nearly every lookup renders one: supporters'
+    postcodes rarely repeat), so the ids of the MPs with a photo are read in one query and
+    kept for a minute (``photo_members``). Photos are only ever added or replaced, never
+    removed, so a kept answer is at most a minute late with a new photo, as the rendered
+    pages are."""
     if member_id is None:
         return False
-    found = db.session.scalar(
-        select(MemberPhoto.member_id).where(MemberPhoto.member_id == member_id)
-    )
-    return found is not None
+    memo = current_registry().photo_members
+    members = memo.get("ids")
+    if members is None:
+        members = frozenset(db.session.scalars(select(MemberPhoto.member_id)))
+        memo.put("ids", members)
+    return member_id in members
 
 
 def photo(member_id: int) -> MemberPhoto | None:

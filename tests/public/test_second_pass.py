@@ -442,6 +442,47 @@ def test_mp_photos_are_fetched_at_sync_time_and_served_by_us(journey):
     assert journey.get("/mp-photos/999999").status_code == 404
 
 
+def test_the_mp_pages_of_many_seats_ask_which_mps_have_photos_once(journey):
+    """Nearly every lookup renders a page (postcodes rarely repeat), and each page asks whether
+    its MP has a photo: one query answers for every MP until the minute is up, and a photo
+    stored meanwhile shows once it is (or the caches are cleared)."""
+    from sqlalchemy import event
+
+    from action_app.models import MemberPhoto
+    from action_app.registry import registry_of
+    from action_app.services import mp_photos
+
+    app = journey.application
+    first, second = "SW1A 1AA", EXAMPLE_POSTCODES["wales"]
+    journey.get(f"{URL}/your-mp", query_string={"postcode": first})  # the lookups, learned
+    journey.get(f"{URL}/your-mp", query_string={"postcode": second})
+    registry_of(app).clear_caches()
+    photo_queries = []
+
+    def seen(conn, cursor, statement, *rest):
+        if "member_photos" in statement:
+            photo_queries.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        for postcode in (first, second, first):
+            registry_of(app).page_cache.clear()
+            page = journey.get(f"{URL}/your-mp", query_string={"postcode": postcode}).text
+            assert "mp-card__photo" not in page
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(photo_queries) == 1
+    member_id = db.session.scalar(select(Member.id).where(Member.display_name == "Rachel Blake"))
+    db.session.add(MemberPhoto(member_id=member_id, content_type="image/png", data=b"x"))
+    db.session.commit()
+    with app.app_context():
+        assert not mp_photos.has_photo(member_id)  # within the minute: the kept answer
+        registry_of(app).clear_caches()
+        assert mp_photos.has_photo(member_id)
+    page = journey.get(f"{URL}/your-mp", query_string={"postcode": first}).text
+    assert "mp-card__photo" in page
+
+
 def test_the_receipt_says_what_happens_next_and_shares_with_its_own_source(journey):
     from action_app.models import Campaign
     from action_app.services import emails
