@@ -1,5 +1,7 @@
 """The emails themselves, built with the standard library's EmailMessage (default policy, but
-quoted-printable lines of at most 76 characters, RFC 2045 §6.7).
+quoted-printable lines of at most 76 characters, RFC 2045 §6.7). The address headers that carry
+the supporter's name or address are written here (``written_address``) when they are plain, as
+the package would parse and fold each afresh for every email.
 
 Every header value here was checked at input (line breaks, control characters, RFC 2047 encoded
 words, bidirectional overrides). That is not trusted alone: ``checked_bytes`` parses each finished
