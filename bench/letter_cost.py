@@ -60,7 +60,7 @@ def main() -> None:
         for n in range(50):  # warm every cache the timed letters meet
             _one_letter(client, write_paths, fields, n)
         if args.statements:
-            _show_statements(app, client, write_paths, fields)
+            _show_statements(client, write_paths, fields)
         stores = database_backends(platform.database) + _redis_pids()
         profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU only
         rounds, own, stores_cpu, wall = max(1, args.letters // ROUND), [], [], []
@@ -165,7 +165,7 @@ def _one_letter(client, write_paths, fields, n: int, show=False, send=True) -> N
         raise RuntimeError(f"Send answered {sent.status_code}")
 
 
-def _show_statements(app, client, write_paths: list[str], fields: dict[str, str]) -> None:
+def _show_statements(client, write_paths: list[str], fields: dict[str, str]) -> None:
     """One more letter, printing each SQL statement and Redis command as it goes. Statements
     are caught on the driver's cursor, not SQLAlchemy's events: the draft's INSERT and Send's
     writes go to the driver connection directly (``action_app.sql``). A COMMIT or ROLLBACK is

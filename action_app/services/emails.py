@@ -146,9 +146,10 @@ class _WrittenHeader(str):
         """``Name: token token``, a line broken before a token that would pass the policy's
         line length (never inside one)."""
         limit = policy.max_line_length or 998
-        lines, line = [], f"{self.name}:"
+        start = f"{self.name}:"
+        lines, line = [], start
         for token in self._tokens:
-            if len(line) + 1 + len(token) > limit and line != f"{self.name}:":
+            if len(line) + 1 + len(token) > limit and line != start:
                 lines.append(line)
                 line = ""
             line += " " + token
@@ -156,13 +157,13 @@ class _WrittenHeader(str):
         return policy.linesep.join(lines) + policy.linesep
 
 
+# One RFC 5322 atom: letters, digits and the other atext.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 # An address written as it stands: a dot-atom local part and a domain of plain labels.
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-)
-# A display name written as atoms: letters, digits and the other atext, single spaces between.
-_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+# A display name written as atoms, single spaces between.
+_ATOMS = re.compile(rf"{_ATOM}(?: {_ATOM})*")
 _PRINTABLE_ASCII = re.compile(r"[ -~]*")
 # UTF-8 bytes per RFC 2047 encoded word: 39 bytes make 52 base64 characters, a 64-character
 # word, so "Reply-To: " and one word fit in 76.
@@ -181,13 +182,12 @@ def written_address(name: str, display_name: str, addr_spec: str) -> _WrittenHea
     control character goes the email package's way."""
     if not _PLAIN_ADDRESS.fullmatch(addr_spec) or _BREAKS.search(display_name):
         return Address(display_name=display_name, addr_spec=addr_spec)
+    plain = "=?" not in display_name  # else a reader would decode it, atom or quoted string
     if not display_name:
         tokens = []
-    elif "=?" in display_name:  # a reader would decode it, in an atom or a quoted string
-        tokens = _phrase_words(display_name)
-    elif _ATOMS.fullmatch(display_name):
+    elif plain and _ATOMS.fullmatch(display_name):
         tokens = display_name.split(" ")
-    elif _PRINTABLE_ASCII.fullmatch(display_name) and len(display_name) <= 60:
+    elif plain and _PRINTABLE_ASCII.fullmatch(display_name) and len(display_name) <= 60:
         tokens = ['"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"']
     else:
         tokens = _phrase_words(display_name)
