@@ -242,7 +242,11 @@ def send_within_limits(
     both buttons meet the same ones, so neither is a way round them. Over one, the "too many"
     page, with the letter saved as typed; over the per-email limit the letter is taken, and
     waits for the address's owner."""
-    letter.language = current_language()  # the language it was sent in, for its emails
+    language = current_language()  # the language it was sent in, for its emails
+    if letter.language != language:
+        # Only when it changed: setting an attribute marks the letter changed even to the
+        # same value, and the commit then runs a whole ORM flush to find nothing to write.
+        letter.language = language
     refused = rate_limits.check_letter(
         campaign.id, letter.recipient_key, letter.email_key, letter.postcode
     )

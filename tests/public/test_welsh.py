@@ -209,3 +209,55 @@ def test_wtforms_own_messages_are_in_the_page_language_from_a_catalogue_read_onc
         assert WTFORMS_TRANSLATIONS.gettext(message) == expected
         catalogue = WTFORMS_TRANSLATIONS._catalogue()
         assert WTFORMS_TRANSLATIONS._catalogue() is catalogue  # read once
+
+
+def _english_draft_at_check_page(pg_journey):  # noqa: F811
+    """A letter written in English, its check page's Send form."""
+    mp_page = pg_journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"})
+    link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
+    action, fields = fill(pg_journey.get(unescape(link[1])))
+    response = pg_journey.post(action, data=fields)
+    assert response.status_code == 302 and "lang=" not in response.headers["Location"]
+    assert db.session.scalar(select(Letter.language)) == "en"
+    return response.headers["Location"]
+
+
+def test_a_letter_sent_from_the_welsh_check_page_is_welsh(pg_journey, smtp_server):  # noqa: F811
+    """Written in English, sent after switching the check page to Welsh: its emails come in
+    the language it was sent in, so that language is stored with the send."""
+    set_campaign(translations={"cy": WELSH})
+    check_url = _english_draft_at_check_page(pg_journey)
+    welsh_check = pg_journey.get(check_url, query_string={"lang": "cy"})
+    assert html_lang(welsh_check) == "cy"
+    form = post_form(welsh_check)
+    sent = pg_journey.post(unescape(form["action"]), data=form["fields"])
+    assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
+    db.session.expire_all()
+    assert db.session.scalar(select(Letter.language)) == "cy"
+    deliver_all()
+    _, receipt = smtp_server.wait_for(2)
+    assert receipt.message["Subject"] == "Eich llythyr at Rachel Blake"
+
+
+def test_send_in_the_letters_own_language_flushes_nothing(pg_journey, monkeypatch):  # noqa: F811
+    """Send writes with statements of its own. An ORM flush at its commit (the letter marked
+    changed by setting its language to the value it already had) found nothing to write and
+    cost about a tenth of Send's CPU."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    check_url = _english_draft_at_check_page(pg_journey)
+    form = post_form(pg_journey.get(check_url))
+    flushes = []
+
+    def flushed(session, context, instances):
+        flushes.append([type(x).__name__ for x in (*session.dirty, *session.new)])
+
+    event.listen(Session, "before_flush", flushed)
+    try:
+        sent = pg_journey.post(unescape(form["action"]), data=form["fields"])
+    finally:
+        event.remove(Session, "before_flush", flushed)
+    assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
+    assert flushes == []
+    assert db.session.scalar(select(Letter.status)) == "confirmed"
