@@ -13,7 +13,7 @@ from action_app.models import MessageKind
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.services import directory_admin, retention, scrub, sending, staff_links
-from action_app.services.members_sync import sync_members
+from action_app.services.members_sync import SyncAlreadyRunning, sync_members
 from action_app.services.mp_photos import sync_photos
 from action_app.services.participation import bump_hot_totals
 from action_app.services.relay_journal import send_journal
@@ -212,6 +212,13 @@ def sync_members_task(job: str | None = None) -> dict:
     try:
         summary = sync_members(client, progress)
         db.session.commit()
+    except SyncAlreadyRunning as exc:
+        # Not a fault: the sync under way gives the directory the same answer.
+        db.session.rollback()
+        if job:
+            directory_admin.write_job(job, {"state": "failed", "error": str(exc)})
+        log.info("Directory sync not started: %s", exc)
+        return {"not_started": str(exc)}
     except Exception as exc:
         db.session.rollback()
         if job:

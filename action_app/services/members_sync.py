@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from action_app.clients.members_api import (
     ApiConstituency,
@@ -34,12 +34,21 @@ Progress = Callable[[str, int, int], None]
 # side than an election; refuse it unless the operator says otherwise.
 MIN_SHARE_OF_PREVIOUS = 0.5
 
+# The PostgreSQL advisory lock a sync holds for its transaction (the one-number key space;
+# pacing's locks use the two-number one, which never meets it).
+SYNC_LOCK = 0x4D505F53594E43  # "MP_SYNC"
+
+
+class SyncAlreadyRunning(DirectoryError):
+    """Another directory sync is under way: this one asked the Members API nothing."""
+
 
 def sync_members(
     client: MembersApiClient, progress: Progress | None = None, *, force: bool = False
 ) -> DirectorySummary:
     """Fetch every current MP, their office email and vacant seats, then apply them at once."""
     report = progress or (lambda stage, done, total: None)
+    _one_sync_at_a_time()
     members = client.list_current_commons_members(
         lambda done, total: report("members", done, total)
     )
@@ -56,6 +65,24 @@ def sync_members(
     held = {constituency_key(r.constituency_name) for r in records}
     records.extend(_vacant_seats(constituencies, held))
     return apply_directory(records, "members-api")
+
+
+def _one_sync_at_a_time() -> None:
+    """Take the sync lock for this transaction, or raise SyncAlreadyRunning.
+
+    The daily sync from beat, a manager's "sync now" (pressed twice, or by two managers) and
+    ``mps sync`` could otherwise run together: each asks the Members API about every MP (700
+    requests), and both rewrite the same rows, waiting on each other's locks. On PostgreSQL
+    the first holds an advisory lock until its commit or rollback, and any other gives up at
+    once, before asking anything. (SQLite, the embedded platform's, lets one writer in at a
+    time: a second sync there waits, then writes the same answer again.)"""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    if not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SYNC_LOCK}):
+        raise SyncAlreadyRunning(
+            "Another directory sync is running, so this one did not start; the directory will "
+            "show that sync's changes when it finishes."
+        )
 
 
 def _check_plausible(count: int, force: bool) -> None:

@@ -198,3 +198,66 @@ def test_sync_on_the_embedded_database(any_app, fake_members):
     summary = run_sync(fake_members)
     assert summary.added == 24
     assert run_sync(fake_members).unchanged == 24
+
+
+def test_a_second_sync_while_one_runs_asks_the_api_nothing(app, fake_members):
+    """Two syncs at once (beat's daily one and a manager's, say): the second gives up before
+    asking the Members API anything, and the first finishes as usual."""
+    import threading
+
+    from action_app.services.members_sync import SyncAlreadyRunning
+
+    started, go_on, outcome = threading.Event(), threading.Event(), {}
+
+    def hold_half_way(stage, done, total):
+        if stage == "emails" and not started.is_set():
+            started.set()
+            go_on.wait(10)
+
+    def first_sync():
+        with app.app_context():
+            try:
+                outcome["summary"] = run_sync(fake_members, progress=hold_half_way)
+            except Exception as exc:  # shown by the assertion below
+                outcome["error"] = exc
+            finally:
+                db.session.remove()
+
+    first = threading.Thread(target=first_sync)
+    first.start()
+    try:
+        assert started.wait(10)
+        asked_before = len(fake_members.requests_seen)
+        with pytest.raises(SyncAlreadyRunning, match="Another directory sync is running"):
+            run_sync(fake_members)
+        later = fake_members.requests_seen[asked_before:]
+    finally:
+        go_on.set()
+        first.join(20)
+    assert "error" not in outcome and outcome["summary"].added == 24
+    # The first is fetching emails; a sync starts by listing the MPs, and none did.
+    assert not [path for _, path in later if path.startswith("/api/Members/Search")]
+    assert db.session.scalar(select(func.count(DirectoryUpdate.id))) == 1
+    assert run_sync(fake_members).unchanged == 24  # the lock went with the first's commit
+
+
+def test_the_sync_task_reports_a_sync_already_running(app, fake_members, pg_url):
+    """The task a manager's "sync now" starts, while another sync holds the lock: their
+    progress page says why nothing happened, and the worker logs no error."""
+    import psycopg
+
+    from action_app.services import directory_admin
+    from action_app.services.members_sync import SYNC_LOCK
+    from workers.tasks import sync_members_task
+
+    job = directory_admin.new_sync_job()
+    db.session.commit()
+    fake_members.reset_stats()
+    with psycopg.connect(pg_url.replace("+psycopg", "")) as other:
+        assert other.execute("SELECT pg_try_advisory_xact_lock(%s)", (SYNC_LOCK,)).fetchone()[0]
+        result = sync_members_task.run(job)
+    assert result["not_started"].startswith("Another directory sync is running")
+    assert directory_admin.read_job(job) == {"state": "failed", "error": result["not_started"]}
+    assert fake_members.requests_seen == []
+    assert db.session.scalar(select(func.count()).select_from(Member)) == 0
+    assert sync_members_task.run(None)["added"] == 24  # the other transaction has ended
