@@ -261,3 +261,52 @@ def test_send_in_the_letters_own_language_flushes_nothing(pg_journey, monkeypatc
     assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
     assert flushes == []
     assert db.session.scalar(select(Letter.status)) == "confirmed"
+
+
+@pytest.mark.parametrize("order", [("en", "cy", "en"), ("cy", "en", "cy")])
+def test_each_render_speaks_its_own_language(app, order):
+    """Templates find their translations once per render (i18n._render_translations), not per
+    message: a render in one language never lends them to the next, a forced locale in the
+    middle of a request renders in that locale, and a macro from an imported template (whose
+    context Jinja keeps between renders) follows each render too."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = (
+        '{% from "macros/forms.html" import back_link %}'
+        "{{ _('Continue') }}|{{ ngettext('%(num)s letter', '%(num)s letters', 2) }}|"
+        "{{ back_link('/x') }}"
+    )
+    words = {"en": ("Continue", ">Back<"), "cy": ("Parhau", ">Yn ôl<")}
+    for language in order:
+        # A new app context for each request, as a server gives it (the fixture's would keep
+        # Flask-Babel's locale from one request to the next).
+        with app.app_context(), app.test_request_context("/", query_string={"lang": language}):
+            shown = render_template_string(page)
+            assert shown.startswith(words[language][0] + "|") and words[language][1] in shown
+            other = "cy" if language == "en" else "en"
+            with force_locale(other):
+                forced = render_template_string(page)
+            assert forced.startswith(words[other][0] + "|") and words[other][1] in forced
+            assert render_template_string(page) == shown  # and back again after it
+
+
+def test_templates_find_the_translations_flask_babel_gives(app):
+    """The translations a render finds are the ones Flask-Babel's own lookup gives, for every
+    message of the catalogue, in both languages."""
+    from babel.messages.pofile import read_po as read
+    from flask import render_template_string
+    from flask_babel import get_translations
+
+    with (TRANSLATIONS / "cy" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        messages = read(f, locale="cy")
+    # Without placeholders: a template's _() formats what it finds, and these have no values.
+    ids = [m.id for m in messages if isinstance(m.id, str) and m.id and "%" not in m.id]
+    assert len(ids) > 200
+    for language in ("en", "cy"):
+        with app.app_context(), app.test_request_context("/", query_string={"lang": language}):
+            expected = get_translations()
+            shown = render_template_string(
+                "{% for id in ids %}{{ gettext(id) | safe }}\x1f{% endfor %}", ids=ids
+            )
+            assert shown.split("\x1f")[:-1] == [expected.ugettext(i) for i in ids]
