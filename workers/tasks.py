@@ -216,7 +216,7 @@ def sync_members_task(job: str | None = None) -> dict:
         # Not a fault: the sync under way gives the directory the same answer.
         db.session.rollback()
         if job:
-            directory_admin.write_job(job, {"state": "failed", "error": str(exc)})
+            directory_admin.write_job(job, {"state": "not_started", "error": str(exc)})
         log.info("Directory sync not started: %s", exc)
         return {"not_started": str(exc)}
     except Exception as exc:

@@ -211,6 +211,24 @@ def test_a_sync_started_in_the_browser_shows_progress_then_its_summary(
     assert re.search(r"Unchanged \d+", page)
 
 
+def test_a_sync_started_while_another_runs_says_it_did_not_start(app, editor, pg_url):
+    """A manager presses "sync now" while another sync holds the directory: the progress page
+    says this one did not start and why, not that a sync failed."""
+    import psycopg
+
+    from action_app.services.members_sync import SYNC_LOCK
+    from workers.tasks import sync_members_task
+
+    started = _post(editor, "/staff/directory/sync")
+    job = started.location.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url.replace("+psycopg", "")) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (SYNC_LOCK,))
+        sync_members_task.run(job)
+    page = text(editor.get(started.location))
+    assert "This sync did not start: Another directory sync is running" in page
+    assert "failed" not in page
+
+
 def test_admins_read_and_filter_the_audit_log(app, editor):
     create_staff(app, "admin@example.org", "admin")
     admin = app.test_client()
