@@ -19,6 +19,8 @@ from bench import scenarios
 from bench.services import Platform, children
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# Letters in the "as a browser sends them" row (five requests each; the web tier alone).
+BROWSER_LETTERS = 2000
 
 
 def main() -> None:
@@ -114,6 +116,11 @@ def main() -> None:
                     rows.append(row)
                 print(_line(row))
             runs.append(measured)
+        if not args.only_pages:
+            rows.append(
+                scenarios.browser_journey(platform, app_url, app.pid, sessions, BROWSER_LETTERS)
+            )
+            print(_line(rows[-1]))
         if args.scale and runs:
             rows.append(scenarios.scale_out(runs, platform.web_cpus is not None))
             print(_line(rows[-1]))

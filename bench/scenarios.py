@@ -406,6 +406,44 @@ def end_to_end(
     ]
 
 
+def browser_journey(
+    platform: Platform, app_url: str, gunicorn_pid: int, sessions_file: Path, letters: int
+) -> Row:
+    """Letters as a browser sends them: the letter form, Continue, the check page (its
+    redirect), Send, and the sent page (its redirect); five requests a letter. The end-to-end
+    row posts Continue and Send alone, which is what a load test that does not follow redirects
+    sends; a browser, or a load test with an ordinary HTTP client, also loads three pages for
+    every letter. Web tier only: no Celery worker runs, so this is the web tier's own rate."""
+    before = _confirmed(platform)
+    web_cpu = cpu_by_pid(children(gunicorn_pid))
+    started = time.time()
+    _, output = wrk.run(
+        app_url,
+        seconds=3600,
+        connections=16,
+        threads=2,
+        script="letters.lua",
+        script_args=[str(sessions_file), "browser", str(letters // 2), _tokens_of(sessions_file)],
+        timeout="30s",
+        stop_when=lambda: _confirmed(platform) - before >= letters,
+    )
+    took = time.time() - started
+    time.sleep(1)  # requests in flight when wrk stopped finish
+    sent = _confirmed(platform) - before
+    web_ms = 1000 * _used_since(web_cpu, children(gunicorn_pid)) / max(sent, 1)
+    found = re.search(r"Unexpected answers: (\d+)", output)
+    unexpected = int(found[1]) if found else -1
+    return Row(
+        "letters as a browser sends them",
+        f"{sent:,} letters in {took:.1f} s = **{sent / took:.1f} letters/s** through the web "
+        f"tier (letter form, Continue, check page, Send, sent page; no Celery worker); web CPU "
+        f"{web_ms:.1f} ms a letter; {unexpected} unexpected answers",
+        "—",
+        "printed: the end-to-end row posts Continue and Send only",
+        None,
+    )
+
+
 def _confirmed(platform: Platform) -> int:
     url = platform.env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(url) as conn:

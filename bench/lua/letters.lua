@@ -6,6 +6,9 @@
 --   mode "write": only the letter form (Continue), answered by a redirect to the check page.
 --   mode "send": Continue, then Send for each letter, answered by a redirect to the sent page;
 --   each thread stops once it has sent its quota of letters.
+--   mode "browser": as "send", but with the pages a browser loads too: the letter form before
+--   Continue, the check page its redirect leads to (Send is pressed on it), and the sent page
+--   after Send. Five requests a letter.
 --   tokens_file: lines "form token<TAB>url-encoded signed time the letter page opened"; each
 --   letter takes the next one (the bot check wants the page's time signed for its own form).
 local sessions = {}
@@ -15,6 +18,7 @@ local mode = "write"
 local quota = 0
 local counter = 0
 local pending = {}
+local owners = {}  -- browser mode: each letter's session cookie, by its public id
 local sent = 0
 local thread_id = 0
 
@@ -52,10 +56,21 @@ local function form_post(path, cookie, body)
   }, body)
 end
 
+local function page(path, cookie)
+  return wrk.format("GET", path, {["Cookie"] = cookie})
+end
+
 function request()
   if mode == "send" and #pending > 0 then
     local item = table.remove(pending)
     return form_post(item.path, item.cookie, "csrf_token=" .. item.csrf)
+  end
+  if mode == "browser" and #pending > 0 then
+    local item = table.remove(pending, 1)
+    if item.body then
+      return form_post(item.path, item.cookie, item.body)
+    end
+    return page(item.path, item.cookie)
   end
   counter = counter + 1
   local s = sessions[(counter + id) % #sessions + 1]
@@ -65,10 +80,55 @@ function request()
   local body = s.fields .. "&csrf_token=" .. s.csrf .. "&form_token=" .. t.token ..
       "&opened=" .. t.opened ..
       "&email=bench" .. tag .. "%40example.org&name=Bench+Supporter+" .. counter
+  if mode == "browser" then
+    -- The letter form first, then its Continue (the next request this thread makes).
+    pending[#pending + 1] = {path = s.path, cookie = s.cookie, body = body}
+    return page(s.path, s.cookie)
+  end
   return form_post(s.path, s.cookie, body)
 end
 
+local function letter_id(text)
+  return text:match("/check/([%w_%-]+)") or text:match("/sent/([%w_%-]+)")
+end
+
+-- Browser mode: each answer leads to the next request for its letter.
+local function browse(status, headers, body)
+  local location = (headers["Location"] or ""):gsub("^https?://[^/]+", "")
+  if status == 302 and location:find("/check/") then
+    -- Continue: the answer's session cookie now names this letter.
+    local cookie = (headers["Set-Cookie"] or ""):match("^([^;]*)")
+    owners[letter_id(location)] = cookie
+    pending[#pending + 1] = {path = location, cookie = cookie}
+  elseif status == 302 and location:find("/sent/") then
+    sent = sent + 1
+    local id = letter_id(location)
+    pending[#pending + 1] = {path = location, cookie = owners[id]}
+    owners[id] = nil
+    if sent >= quota then
+      wrk.thread:stop()
+    end
+  elseif status == 200 and body:find('<form method="post" action="[^"]*/check/') then
+    -- The check page: press Send on its form.
+    local action = body:match('<form method="post" action="([^"]*/check/[^"]*)"')
+    local id = action and letter_id(action)
+    if id and owners[id] then
+      local path = action:gsub("&amp;", "&")
+      pending[#pending + 1] = {
+        path = path, cookie = owners[id], body = "csrf_token=" .. sessions[1].csrf,
+      }
+    else
+      unexpected = unexpected + 1
+    end
+  elseif status ~= 200 then
+    unexpected = unexpected + 1
+  end
+end
+
 function response(status, headers, body)
+  if mode == "browser" then
+    return browse(status, headers, body)
+  end
   local location = headers["Location"] or ""
   if status ~= 302 then
     unexpected = unexpected + 1
