@@ -322,16 +322,7 @@ def end_to_end(
             Sampler("end to end: web workers", children(gunicorn_pid), 15, platform.workdir),
             Sampler("end to end: Celery pool", children(worker.pid), 15, platform.workdir),
         ]
-    surge, _ = wrk.run(
-        app_url,
-        seconds=3600,
-        connections=16,
-        threads=2,
-        script="letters.lua",
-        script_args=[str(sessions_file), "send", str(letters // 2), _tokens_of(sessions_file)],
-        timeout="30s",
-        stop_when=lambda: _confirmed(platform) - before >= letters,
-    )
+    surge, _ = _letters_through_wrk(platform, app_url, sessions_file, "send", letters, before)
     submitted_at = time.time()
     if profiles is not None:
         profiles.extend(sampler.summary() for sampler in samplers)
@@ -417,15 +408,11 @@ def browser_journey(
     before = _confirmed(platform)
     web_cpu = cpu_by_pid(children(gunicorn_pid))
     started = time.time()
-    _, output = wrk.run(
-        app_url,
-        seconds=3600,
-        connections=16,
-        threads=2,
-        script="letters.lua",
-        script_args=[str(sessions_file), "browser", str(letters // 2), _tokens_of(sessions_file)],
-        timeout="30s",
-        stop_when=lambda: _confirmed(platform) - before >= letters,
+    # Form tokens of its own: one the earlier rows used would find that row's letter, sent.
+    tokens = platform.workdir / "browser-form-tokens.txt"
+    _form_tokens(tokens, platform.env["SECRET_KEY"])
+    _, output = _letters_through_wrk(
+        platform, app_url, sessions_file, "browser", letters, before, tokens
     )
     took = time.time() - started
     time.sleep(1)  # requests in flight when wrk stopped finish
@@ -441,6 +428,31 @@ def browser_journey(
         "—",
         "printed: the end-to-end row posts Continue and Send only",
         None,
+    )
+
+
+def _letters_through_wrk(
+    platform: Platform,
+    app_url: str,
+    sessions_file: Path,
+    mode: str,
+    letters: int,
+    before: int,
+    tokens: Path | None = None,
+):
+    """letters.lua in ``mode`` ("send" or "browser") until ``letters`` more letters than
+    ``before`` are confirmed (``tokens``: the form tokens' file, if not the sessions' own);
+    wrk's parsed figures and its output."""
+    tokens_file = str(tokens) if tokens else _tokens_of(sessions_file)
+    return wrk.run(
+        app_url,
+        seconds=3600,
+        connections=16,
+        threads=2,
+        script="letters.lua",
+        script_args=[str(sessions_file), mode, str(letters // 2), tokens_file],
+        timeout="30s",
+        stop_when=lambda: _confirmed(platform) - before >= letters,
     )
 
 

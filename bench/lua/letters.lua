@@ -19,6 +19,7 @@ local quota = 0
 local counter = 0
 local pending = {}
 local owners = {}  -- browser mode: each letter's session cookie, by its public id
+local pressed = {}  -- browser mode: the letters whose Send has been posted
 local sent = 0
 local thread_id = 0
 
@@ -97,14 +98,24 @@ local function browse(status, headers, body)
   local location = (headers["Location"] or ""):gsub("^https?://[^/]+", "")
   if status == 302 and location:find("/check/") then
     -- Continue: the answer's session cookie now names this letter.
-    local cookie = (headers["Set-Cookie"] or ""):match("^([^;]*)")
+    local cookie = (headers["Set-Cookie"] or ""):match("^([^;]+)")
+    if not cookie then
+      -- No new session: the form token found a letter written before, not a new one.
+      unexpected = unexpected + 1
+      return
+    end
     owners[letter_id(location)] = cookie
     pending[#pending + 1] = {path = location, cookie = cookie}
   elseif status == 302 and location:find("/sent/") then
-    sent = sent + 1
     local id = letter_id(location)
+    if not pressed[id] then
+      -- A check page that sent this browser on to the sent page: not a letter sent now.
+      unexpected = unexpected + 1
+      return
+    end
+    sent = sent + 1
     pending[#pending + 1] = {path = location, cookie = owners[id]}
-    owners[id] = nil
+    owners[id], pressed[id] = nil, nil
     if sent >= quota then
       wrk.thread:stop()
     end
@@ -113,6 +124,7 @@ local function browse(status, headers, body)
     local action = body:match('<form method="post" action="([^"]*/check/[^"]*)"')
     local id = action and letter_id(action)
     if id and owners[id] then
+      pressed[id] = true
       local path = action:gsub("&amp;", "&")
       pending[#pending + 1] = {
         path = path, cookie = owners[id], body = "csrf_token=" .. sessions[1].csrf,
