@@ -45,6 +45,12 @@ def main() -> None:
     parser.add_argument(
         "--statements", action="store_true", help="print the SQL and Redis commands of one letter"
     )
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="time each of a browser's five requests (the letter form, Continue, the check page, "
+        "Send, the sent page) apart, as the bench's browser row makes them; no relay",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="action-web-cost-"))
     with Platform(workdir) as platform:
@@ -60,7 +66,10 @@ def main() -> None:
         for n in range(50):  # warm every cache the timed letters meet
             _one_letter(client, write_paths, fields, n)
         if args.statements:
-            _show_statements(client, write_paths, fields)
+            _show_statements(client, write_paths, fields, browser=args.browser)
+        if args.browser:
+            _browser_steps(client, write_paths, fields, args.letters, args.profile)
+            return
         stores = database_backends(platform.database) + _redis_pids()
         profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU only
         rounds, own, stores_cpu, wall = max(1, args.letters // ROUND), [], [], []
@@ -165,7 +174,78 @@ def _one_letter(client, write_paths, fields, n: int, show=False, send=True) -> N
         raise RuntimeError(f"Send answered {sent.status_code}")
 
 
-def _show_statements(client, write_paths: list[str], fields: dict[str, str]) -> None:
+BROWSER_STEPS = ("letter form", "Continue", "check page", "Send", "sent page")
+
+
+def _browser_steps(client, write_paths, fields, letters: int, profile: Path | None) -> None:
+    """Each of a browser's five requests timed apart (CPU in this process, median of rounds),
+    with a cProfile of each step to ``FILE.<n>`` when asked."""
+    profilers = [cProfile.Profile(time.process_time) for _ in BROWSER_STEPS] if profile else None
+    rounds = max(1, letters // ROUND)
+    per_step: list[list[float]] = [[] for _ in BROWSER_STEPS]
+    for r in range(rounds):
+        spent = [0.0] * len(BROWSER_STEPS)
+        for n in range(ROUND):
+            for step, took in enumerate(
+                _browser_letter(client, write_paths, fields, 1_000_000 + r * ROUND + n, profilers)
+            ):
+                spent[step] += took
+        for step, total in enumerate(spent):
+            per_step[step].append(total / ROUND * 1000)
+    for step, name in enumerate(BROWSER_STEPS):
+        print(f"{name}: {statistics.median(per_step[step]):.2f} ms CPU (median of {rounds} rounds)")
+    total = sum(statistics.median(figures) for figures in per_step)
+    print(f"a letter as a browser sends it: {total:.2f} ms CPU in the web tier")
+    if profilers:
+        for step, profiler in enumerate(profilers):
+            profiler.dump_stats(f"{profile}.{step}")
+
+
+def _browser_letter(client, write_paths, fields, n: int, profilers, show=False) -> list[float]:
+    """One letter, as a browser sends it: each request's CPU in this process, in order."""
+    from action_app.services import abuse
+
+    token = f"cost{n:06d}{uuid.uuid4().hex[:12]}"
+    with client.application.test_request_context():
+        opened = abuse.page_opened_token(token)
+    form = {
+        **fields,
+        "form_token": token,
+        "opened": opened,
+        "email": f"cost{n}-{uuid.uuid4().hex[:6]}@example.org",
+        "name": f"Browser {n}",
+    }
+    path = write_paths[n % len(write_paths)]
+    requests = [
+        lambda: client.get(path),
+        lambda: client.post(path, data=form),
+        lambda: client.get(answers[1].headers["Location"]),
+        lambda: client.post(
+            answers[1].headers["Location"], data={"csrf_token": fields["csrf_token"]}
+        ),
+        lambda: client.get(answers[3].headers["Location"]),
+    ]
+    answers, took = [], []
+    for step, make in enumerate(requests):
+        if show:
+            print(f"{BROWSER_STEPS[step]}:")
+        started = time.process_time()
+        if profilers:
+            profilers[step].enable()
+        answer = make()
+        if profilers:
+            profilers[step].disable()
+        took.append(time.process_time() - started)
+        expected = 302 if step in (1, 3) else 200
+        if answer.status_code != expected:
+            raise RuntimeError(f"{BROWSER_STEPS[step]} answered {answer.status_code}")
+        answers.append(answer)
+    return took
+
+
+def _show_statements(
+    client, write_paths: list[str], fields: dict[str, str], browser: bool = False
+) -> None:
     """One more letter, printing each SQL statement and Redis command as it goes. Statements
     are caught on the driver's cursor, not SQLAlchemy's events: the draft's INSERT and Send's
     writes go to the driver connection directly (``action_app.sql``). A COMMIT or ROLLBACK is
@@ -212,7 +292,10 @@ def _show_statements(client, write_paths: list[str], fields: dict[str, str]) -> 
     connection.commit, connection.rollback = ending("commit"), ending("rollback")
     redis.Redis.execute_command = command
     try:
-        _one_letter(client, write_paths, fields, 10_000_000, show=True)
+        if browser:
+            _browser_letter(client, write_paths, fields, 10_000_000, None, show=True)
+        else:
+            _one_letter(client, write_paths, fields, 10_000_000, show=True)
     finally:
         for (owner, name), original in originals.items():
             setattr(owner, name, original)
