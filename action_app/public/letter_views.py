@@ -57,6 +57,7 @@ from action_app.services.submissions import (
     find_letter,
     letter_body,
     letter_for_confirmation,
+    letter_to_show,
     save_draft,
 )
 from action_app.stats.replies import record_reply_choice
@@ -153,7 +154,7 @@ def _check_by_post(campaign: CampaignSnapshot, letter: Letter, form: SendForm, e
 
 def sent(slug: str, public_id: str):
     campaign = public_campaign(slug)
-    letter = _own_letter(public_id, campaign)
+    letter = _own_letter(public_id, campaign, with_messages=True)
     if letter is None:
         return render_template("public/letter_missing.html", campaign=campaign), 404
     if letter.status == LetterStatus.DRAFT:
@@ -465,16 +466,24 @@ def _letter_input(form: LetterForm) -> LetterInput:
     )
 
 
-def _own_letter(public_id: str | None, campaign: CampaignSnapshot) -> Letter | None:
+def _own_letter(
+    public_id: str | None, campaign: CampaignSnapshot, *, with_messages: bool = False
+) -> Letter | None:
     """A letter this browser wrote: its id must be in this session, not just in the URL. Inside
     a partner's iframe, where no cookie comes, the page's signed token for it instead (and only
-    that: see framing.py)."""
+    that: see framing.py).
+
+    A GET only shows it, so it is read outside a transaction (``letter_to_show``); a POST may
+    change it, in the request's transaction. ``with_messages``: its messages loaded with it."""
     if not public_id:
         return None
     if framing.framed():
-        return find_letter(public_id, campaign.id) if framing.owns(public_id) else None
-    if public_id not in session.get(SESSION_LETTERS, []):
+        if not framing.owns(public_id):
+            return None
+    elif public_id not in session.get(SESSION_LETTERS, []):
         return None
+    if request.method == "GET":
+        return letter_to_show(public_id, campaign.id, with_messages=with_messages)
     return find_letter(public_id, campaign.id)
 
 

@@ -51,7 +51,7 @@ def send_yourself(slug: str, public_id: str):
 def sent_status(slug: str, public_id: str):
     """The letter's state for the sent page's script (only for the browser that wrote it)."""
     campaign = public_campaign(slug)
-    letter = _own_letter(public_id, campaign)
+    letter = _own_letter(public_id, campaign, with_messages=True)
     if letter is None or letter.status == LetterStatus.DRAFT:
         return jsonify({"error": "not found"}), 404
     status = shown_to_writer(campaign, letter).progress

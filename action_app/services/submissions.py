@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from action_app.extensions import db
 from action_app.models import (
@@ -134,9 +135,32 @@ _SUBMIT_FIRST_DRAFT = _SUBMIT_DRAFT.where(
 )
 
 
+# For a page that shows the letter and its messages' progress (the sent page and its status):
+# the messages come in the same statement, not in a second one when first asked for.
+_FIND_LETTER_SHOWN = _FIND_LETTER.options(joinedload(Letter.messages))
+
+
 def find_letter(public_id: str, campaign_id: int) -> Letter | None:
     """The letter with this public id, if it belongs to this campaign."""
     return db.session.scalar(_FIND_LETTER, {"public_id": public_id, "campaign_id": campaign_id})
+
+
+def letter_to_show(public_id: str, campaign_id: int, *, with_messages: bool) -> Letter | None:
+    """The letter, for a request that reads and writes nothing (a page that shows it).
+
+    If the request's session has begun nothing, it reads outside a transaction (autocommit):
+    on PostgreSQL a transaction costs two round trips of its own, BEGIN before the first
+    statement and ROLLBACK as the session closes, as many as the page's SELECT, for nothing
+    when the page only reads. The session still ends as it always does, and the connection
+    goes back to the pool in its usual transaction mode. ``with_messages``: its messages in the
+    same statement (the sent page's progress reads them)."""
+    session = db.session()
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    params = {"public_id": public_id, "campaign_id": campaign_id}
+    if not with_messages:
+        return session.scalar(_FIND_LETTER, params)
+    return session.execute(_FIND_LETTER_SHOWN, params).unique().scalar_one_or_none()
 
 
 def save_draft(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from html import unescape
 
 import pytest
@@ -317,6 +318,61 @@ def test_send_writes_on_the_driver_in_one_transaction(app, pg_journey):
     assert through_sqlalchemy and all(s.startswith("SELECT") for s in through_sqlalchemy)
     assert writes and all(status == "INTRANS" for _, status, *_ in writes)
     assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
+
+
+@contextmanager
+def statements_run():
+    """Each statement the PostgreSQL driver runs by ``execute`` inside the block (however it got
+    there), with the connection's transaction status just after it: IDLE after a statement run
+    outside a transaction (autocommit), INTRANS inside one."""
+    import psycopg
+
+    seen: list[tuple[str, str]] = []
+    original = psycopg.Cursor.execute
+
+    def execute(cursor, query, params=None, **options):
+        result = original(cursor, query, params, **options)
+        text = query if isinstance(query, str) else bytes(query).decode()
+        seen.append((" ".join(text.split()), cursor.connection.info.transaction_status.name))
+        return result
+
+    psycopg.Cursor.execute = execute
+    try:
+        yield seen
+    finally:
+        psycopg.Cursor.execute = original
+
+
+def test_pages_that_show_a_letter_read_it_outside_a_transaction(app, pg_journey):
+    """The check page, the sent page and the sent page's status only read: they read the letter
+    with no transaction (no BEGIN and ROLLBACK round trips), and the sent page and status read
+    its messages in the same statement. Send, on the same pool of connections afterwards, is
+    still one transaction, and the pages still show the letter."""
+    written = write_letter(pg_journey, personal_paragraph="Read without a transaction.")
+    with statements_run() as check_reads:
+        check_page = pg_journey.get(written.headers["Location"])
+    assert "Read without a transaction." in text(check_page)
+    letter_reads = [(q, status) for q, status in check_reads if "FROM letters" in q]
+    assert letter_reads and all(status == "IDLE" for _, status in letter_reads)
+
+    form = post_form(check_page)
+    with statements_run() as send_statements:
+        sent = pg_journey.post(form["action"], data=form["fields"])
+    assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
+    writes = [status for q, status in send_statements if q.startswith(("INSERT", "UPDATE"))]
+    assert writes and all(status == "INTRANS" for status in writes)
+
+    for path in (sent.headers["Location"], sent.headers["Location"] + "/status"):
+        with statements_run() as reads:
+            shown = pg_journey.get(path)
+        assert shown.status_code == 200
+        letter_reads = [(q, status) for q, status in reads if "FROM letters" in q]
+        assert letter_reads and all(status == "IDLE" for _, status in letter_reads)
+        # The letter and its messages in one statement; none for the messages alone.
+        assert any("FROM letters LEFT OUTER JOIN outbound_messages" in q for q, _ in reads)
+        assert not any(q.startswith("SELECT outbound_messages.id") for q, _ in reads)
+    assert "We are sending it to Rachel Blake now" in text(pg_journey.get(sent.headers["Location"]))
+    assert shown.get_json()["state"] == "sending"
 
 
 def test_an_expired_form_token_loses_nothing(journey):
