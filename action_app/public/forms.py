@@ -30,6 +30,7 @@ from action_app.clients.postcodes_io import normalise_postcode
 from action_app.public.framing import framed
 from action_app.services.header_text import header_problem_message, header_rule_broken
 from action_app.services.letters import TOKENS, Supporter, fill_tokens
+from action_app.widgets import CheaperWidgets
 
 ADDRESS_TOKEN = TOKENS["address"]
 SUBJECT_MAX = 200
@@ -182,7 +183,7 @@ class TypedForm(FlaskForm):
     """A form that takes only typed fields: a file sent in any field (a multipart upload) is that
     field's error, and a JSON body is not read as the form, so nothing but text reaches it."""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(CheaperWidgets, FlaskForm.Meta):  # WTForms' widgets, their HTML written for less
         csrf_class = _CSRF
 
         def get_translations(self, form):
