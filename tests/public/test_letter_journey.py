@@ -372,6 +372,13 @@ def test_pages_that_show_a_letter_read_it_outside_a_transaction(app, pg_journey)
         assert any("FROM letters LEFT OUTER JOIN outbound_messages" in q for q, _ in reads)
         assert not any(q.startswith("SELECT outbound_messages.id") for q, _ in reads)
     assert "We are sending it to Rachel Blake now" in text(pg_journey.get(sent.headers["Location"]))
+    # Every connection went back to the pool in its usual transaction mode.
+    held = [db.engine.raw_connection() for _ in range(db.engine.pool.checkedin())]
+    try:
+        assert held and not any(c.driver_connection.autocommit for c in held)
+    finally:
+        for connection in held:
+            connection.close()
     assert shown.get_json()["state"] == "sending"
 
 
