@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from action_app.extensions import db
@@ -131,3 +132,17 @@ def test_the_beat_task_asks_once_the_delay_has_passed(app, campaign, smtp_server
     db.session.commit()
     assert ask_about_replies_task.run() == {"asked": 1}
     assert len(_reply_email(smtp_server, "ann@example.com")) == 1
+
+
+def test_the_reply_words_are_translated_once_per_language_and_shared_read_only(app):
+    from action_app.stats.reply_text import WORDS, text_for
+
+    with app.app_context():
+        english, welsh = text_for("en"), text_for("cy")
+        assert english["opt_out_label"] == str(WORDS["opt_out_label"])
+        assert welsh["opt_out_label"] != english["opt_out_label"] and set(welsh) == set(WORDS)
+        # A language we do not offer, or none, is English; each language is made once.
+        assert text_for("fr") is english and text_for(None) is english
+        assert text_for("cy") is welsh
+        with pytest.raises(TypeError):
+            english["opt_out_label"] = "changed"  # type: ignore[index]
