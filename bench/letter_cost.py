@@ -146,19 +146,25 @@ def _write_paths(client) -> list[str]:
     raise RuntimeError("no letter form found")
 
 
-def _one_letter(client, write_paths, fields, n: int, show=False, send=True) -> None:
+def _typed_letter(client, fields: dict[str, str], n: int, name: str) -> dict[str, str]:
+    """The letter form's fields as a supporter sends them: a fresh form token, opened long
+    enough ago, and an address of their own."""
     from action_app.services import abuse
 
     token = f"cost{n:06d}{uuid.uuid4().hex[:12]}"
     with client.application.test_request_context():
         opened = abuse.page_opened_token(token)
-    form = {
+    return {
         **fields,
         "form_token": token,
         "opened": opened,
         "email": f"cost{n}-{uuid.uuid4().hex[:6]}@example.org",
-        "name": f"Cost Supporter {n}",
+        "name": name,
     }
+
+
+def _one_letter(client, write_paths, fields, n: int, show=False, send=True) -> None:
+    form = _typed_letter(client, fields, n, f"Cost Supporter {n}")
     if show:
         print("Continue:")
     answer = client.post(write_paths[n % len(write_paths)], data=form)
@@ -205,18 +211,7 @@ def _browser_steps(client, write_paths, fields, letters: int, profile: Path | No
 
 def _browser_letter(client, write_paths, fields, n: int, profilers, show=False) -> list[float]:
     """One letter, as a browser sends it: each request's CPU in this process, in order."""
-    from action_app.services import abuse
-
-    token = f"cost{n:06d}{uuid.uuid4().hex[:12]}"
-    with client.application.test_request_context():
-        opened = abuse.page_opened_token(token)
-    form = {
-        **fields,
-        "form_token": token,
-        "opened": opened,
-        "email": f"cost{n}-{uuid.uuid4().hex[:6]}@example.org",
-        "name": f"Browser {n}",
-    }
+    form = _typed_letter(client, fields, n, f"Browser {n}")
     path = write_paths[n % len(write_paths)]
     requests = [
         lambda: client.get(path),

@@ -40,34 +40,61 @@ def write_draft(
 
 
 @contextmanager
-def letter_writes(
-    starts: tuple[str, ...] = ("INSERT INTO letters", "UPDATE letters"),
-) -> Iterator[list[tuple[str, str, bool, str, bool]]]:
-    """Every statement starting with one of ``starts`` (by default, every INSERT or UPDATE of
-    ``letters``) the PostgreSQL driver runs by ``execute`` inside the block, however
-    it got there (the ORM session, SQLAlchemy Core, or ``sql.run_alone`` on the driver itself),
-    with the connection's state just after it: the verb, the transaction status, whether it
-    asked not to wait for the disk, what a commit on that connection would do now, and whether
-    the ORM session had a transaction."""
+def after_each_statement(note) -> Iterator[None]:
+    """``note(cursor, query)`` after every statement the PostgreSQL driver runs by ``execute``
+    inside the block, however it got there (the ORM session, SQLAlchemy Core, or
+    ``action_app.sql`` on the driver itself)."""
     import psycopg
 
-    from action_app.extensions import db
-
-    seen: list[tuple[str, str, bool, str, bool]] = []
     original = psycopg.Cursor.execute
 
     def execute(cursor, query, params=None, **options):
         result = original(cursor, query, params, **options)
+        note(cursor, query)
+        return result
+
+    psycopg.Cursor.execute = execute
+    try:
+        yield
+    finally:
+        psycopg.Cursor.execute = original
+
+
+@contextmanager
+def statements_run() -> Iterator[list[tuple[str, str]]]:
+    """Each statement run inside the block (``after_each_statement``), its words on one line,
+    with the connection's transaction status just after it: IDLE after a statement run outside
+    a transaction (autocommit), INTRANS inside one."""
+    seen: list[tuple[str, str]] = []
+
+    def note(cursor, query):
+        text = query if isinstance(query, str) else bytes(query).decode()
+        seen.append((" ".join(text.split()), cursor.connection.info.transaction_status.name))
+
+    with after_each_statement(note):
+        yield seen
+
+
+@contextmanager
+def letter_writes(
+    starts: tuple[str, ...] = ("INSERT INTO letters", "UPDATE letters"),
+) -> Iterator[list[tuple[str, str, bool, str, bool]]]:
+    """Every statement starting with one of ``starts`` (by default, every INSERT or UPDATE of
+    ``letters``) run inside the block (``after_each_statement``), with the connection's state
+    just after it: the verb, the transaction status, whether it asked not to wait for the disk,
+    what a commit on that connection would do now, and whether the ORM session had a
+    transaction."""
+    from action_app.extensions import db
+
+    seen: list[tuple[str, str, bool, str, bool]] = []
+
+    def note(cursor, query):
         if isinstance(query, str) and query.startswith(starts):
             status = cursor.connection.info.transaction_status.name
             mode = cursor.connection.execute("SHOW synchronous_commit").fetchone()[0]
             asks_not_to_wait = "set_config('synchronous_commit', 'off', true)" in query
             in_session = db.session().in_transaction()
             seen.append((query.split()[0], status, asks_not_to_wait, mode, in_session))
-        return result
 
-    psycopg.Cursor.execute = execute
-    try:
+    with after_each_statement(note):
         yield seen
-    finally:
-        psycopg.Cursor.execute = original

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from html import unescape
 
 import pytest
@@ -13,6 +12,7 @@ from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
 from action_app.registry import registry_of
 from tests.conftest import prepare_journey
+from tests.drafts import statements_run
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
 from tests.journey import fill, open_letter, send, write_letter
@@ -318,29 +318,6 @@ def test_send_writes_on_the_driver_in_one_transaction(app, pg_journey):
     assert through_sqlalchemy and all(s.startswith("SELECT") for s in through_sqlalchemy)
     assert writes and all(status == "INTRANS" for _, status, *_ in writes)
     assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
-
-
-@contextmanager
-def statements_run():
-    """Each statement the PostgreSQL driver runs by ``execute`` inside the block (however it got
-    there), with the connection's transaction status just after it: IDLE after a statement run
-    outside a transaction (autocommit), INTRANS inside one."""
-    import psycopg
-
-    seen: list[tuple[str, str]] = []
-    original = psycopg.Cursor.execute
-
-    def execute(cursor, query, params=None, **options):
-        result = original(cursor, query, params, **options)
-        text = query if isinstance(query, str) else bytes(query).decode()
-        seen.append((" ".join(text.split()), cursor.connection.info.transaction_status.name))
-        return result
-
-    psycopg.Cursor.execute = execute
-    try:
-        yield seen
-    finally:
-        psycopg.Cursor.execute = original
 
 
 def test_pages_that_show_a_letter_read_it_outside_a_transaction(app, pg_journey):
