@@ -213,30 +213,28 @@ def _browser_letter(client, write_paths, fields, n: int, profilers, show=False) 
     """One letter, as a browser sends it: each request's CPU in this process, in order."""
     form = _typed_letter(client, fields, n, f"Browser {n}")
     path = write_paths[n % len(write_paths)]
-    requests = [
-        lambda: client.get(path),
-        lambda: client.post(path, data=form),
-        lambda: client.get(answers[1].headers["Location"]),
-        lambda: client.post(
-            answers[1].headers["Location"], data={"csrf_token": fields["csrf_token"]}
-        ),
-        lambda: client.get(answers[3].headers["Location"]),
-    ]
-    answers, took = [], []
-    for step, make in enumerate(requests):
+    took: list[float] = []
+
+    def request(send, url: str, expected: int, **options):
+        step = len(took)
         if show:
             print(f"{BROWSER_STEPS[step]}:")
         started = time.process_time()
         if profilers:
             profilers[step].enable()
-        answer = make()
+        answer = send(url, **options)
         if profilers:
             profilers[step].disable()
         took.append(time.process_time() - started)
-        expected = 302 if step in (1, 3) else 200
         if answer.status_code != expected:
             raise RuntimeError(f"{BROWSER_STEPS[step]} answered {answer.status_code}")
-        answers.append(answer)
+        return answer
+
+    request(client.get, path, 200)
+    check = request(client.post, path, 302, data=form).headers["Location"]
+    request(client.get, check, 200)
+    sent = request(client.post, check, 302, data={"csrf_token": fields["csrf_token"]})
+    request(client.get, sent.headers["Location"], 200)
     return took
 
 

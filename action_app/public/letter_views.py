@@ -474,7 +474,8 @@ def _own_letter(
     that: see framing.py).
 
     A GET only shows it, so it is read outside a transaction (``letter_to_show``); a POST may
-    change it, in the request's transaction. ``with_messages``: its messages loaded with it."""
+    change it, in the request's transaction. ``with_messages``: on a GET, its messages loaded
+    in the same statement."""
     if not public_id:
         return None
     if framing.framed():
