@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from action_app import kv
 from action_app.kv import RedisStore
 from action_app.registry import registry_of
 from tests.redis_server import ThrowawayRedis
@@ -50,17 +51,17 @@ def test_purge_expired_removes_what_has_expired(store, any_app):
 
 
 class CountingClient:
-    """Counts the commands that reach the Redis client, to see the breaker skip it."""
+    """Counts the commands sent to Redis (``kv.command``), to see the breaker skip it."""
 
     def __init__(self, store: RedisStore, monkeypatch):
         self.calls = 0
-        real = store.client.execute_command
+        real = kv.command
 
         def counted(*args, **kwargs):
             self.calls += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(store.client, "execute_command", counted)
+        monkeypatch.setattr(kv, "command", counted)
 
 
 def test_the_breaker_skips_redis_for_a_pause_after_a_failure(tmp_path, monkeypatch, caplog):
@@ -90,4 +91,62 @@ def test_the_breaker_skips_redis_for_a_pause_after_a_failure(tmp_path, monkeypat
         assert counting.calls > calls_before + 1
     finally:
         store.close()
+        server.stop()
+
+
+def test_a_restarted_redis_is_reached_again_at_once(tmp_path, caplog):
+    """Every pooled connection is dead after a restart: the first command on one is tried
+    again on a fresh connection, so the store carries on without an error or a pause."""
+    server = ThrowawayRedis(tmp_path / "redis").start()
+    store = RedisStore(server.url, pause=30.0)
+    try:
+        store.set("k", "v")
+        server.stop()
+        server.start()  # the same port, nothing kept
+        with caplog.at_level(logging.WARNING, logger="action_app.kv"):
+            assert store.get("k") is None
+            store.set("k", "again", ttl_seconds=60)
+            assert store.get("k") == "again"
+        assert "Redis unavailable" not in caplog.text
+    finally:
+        store.close()
+        server.stop()
+
+
+def test_a_script_redis_has_lost_is_sent_whole(tmp_path):
+    server = ThrowawayRedis(tmp_path / "redis").start()
+    store = RedisStore(server.url)
+    try:
+        store.set("count", "1", ttl_seconds=60)
+        assert store.incr_if_exists("count") == 2
+        kv.command(store.client, "SCRIPT", "FLUSH")
+        assert store.incr_if_exists("count", 3) == 5
+        assert store.incr_if_exists("missing") is None
+    finally:
+        store.close()
+        server.stop()
+
+
+def test_an_error_answer_is_raised_and_the_connection_stays_in_step(tmp_path):
+    """A command Redis answers with an error raises redis-py's error, and the next command on
+    that connection gets its own answer; one that times out leaves no late answer behind."""
+    import redis
+
+    server = ThrowawayRedis(tmp_path / "redis").start()
+    client = redis.Redis.from_url(server.url, decode_responses=True, socket_timeout=0.3)
+    try:
+        kv.command(client, "SET", "text", "not a number")
+        with pytest.raises(redis.ResponseError):
+            kv.command(client, "INCR", "text")
+        assert kv.command(client, "GET", "text") == "not a number"
+        assert kv.command(client, "INCRBY", "n", 4) == 4
+        assert len(client.connection_pool._available_connections) == 1  # the one, reused
+        # No answer in time: that connection is dropped, so Redis's late answer (nil, after a
+        # second) is never read as the next command's.
+        with pytest.raises(redis.TimeoutError):
+            kv.command(client, "BLPOP", "empty", 1)
+        time.sleep(1.2)
+        assert kv.command(client, "GET", "text") == "not a number"
+    finally:
+        client.close()
         server.stop()
