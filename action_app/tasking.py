@@ -15,7 +15,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from action_app.config import Settings
-from action_app.kv import RedisStore
+from action_app.kv import RedisStore, command
 from action_app.registry import current_registry, registry_of
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def nudge_relay() -> bool:
     client = _nudge_client()
     if client is not None:
         try:
-            if not client.set(_nudge_key(), "1", nx=True, ex=NUDGE_TTL_SECONDS):
+            if not command(client, "SET", _nudge_key(), "1", "NX", "EX", NUDGE_TTL_SECONDS):
                 return True
         except redis.RedisError:
             client = None  # no flag: send the task
