@@ -8,8 +8,9 @@ its later emails in that language with ``force_locale``.
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request, url_for
-from flask_babel import Babel, force_locale, get_locale, get_translations, gettext
+from flask import Flask, g, has_app_context, has_request_context, request, url_for
+from flask_babel import Babel, force_locale, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -74,6 +75,48 @@ def _remember_language() -> None:
     g.journey_language = requested_language()
 
 
+def translations():
+    """Flask-Babel's translations for the locale in force now, asked of it once per locale
+    in an app context (a request, or a worker's task) rather than for every message.
+
+    Flask-Babel's own lookup costs about 6 µs a message (its state on ``g`` found four times
+    over, and the locale's name written out to find the catalogue); the letter form's labels,
+    hints and macros ask for about 45. The answer is kept beside Flask-Babel's own state for
+    the app context, with the locale it was for: ``force_locale`` (a worker rendering a
+    letter's emails, a test) puts a new locale object there and the old one back afterwards,
+    and ``refresh`` removes it, so any change of locale is a miss and asks Flask-Babel again.
+    The app has one translation domain. Where Flask-Babel keeps no state of that shape, or
+    outside an app context, its own lookup answers."""
+    if not has_app_context():
+        return get_translations()
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    kept = getattr(state, _KEPT_TRANSLATIONS, None)
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    found = get_translations()  # selects the locale first if this context has none yet
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    if locale is not None:
+        setattr(state, _KEPT_TRANSLATIONS, (locale, found))
+    return found
+
+
+_KEPT_TRANSLATIONS = "action_app_translations"
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, with the translations found by ``translations``."""
+    found = translations().ugettext(string)
+    return found % variables if variables else found
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's ``lazy_gettext`` (its lazy string, translated each time it is shown, in
+    the locale in force then), with the translations found by ``translations``."""
+    return LazyString(gettext, string, **variables)
+
+
 def _template_globals() -> dict:
     language = current_language()
     other = Language.EN if language == Language.CY else Language.CY
@@ -86,7 +129,7 @@ def _template_globals() -> dict:
         # The site's name in the header and every title, in the page's language (the
         # catalogue has it: templates/public/index.html's heading is the same words).
         "service_name": gettext(SERVICE_NAME),
-        _RENDER_TRANSLATIONS: get_translations(),
+        _RENDER_TRANSLATIONS: translations(),
     }
 
 
@@ -105,10 +148,10 @@ def _render_translations(context):
     request state three times over, and the locale's name written out as text), about 7 µs a
     message; the letter form, the check page and the sent page show about 95 between them.
     A macro from an imported template runs in that template's own context, which Jinja may
-    keep from one render to the next, so it has no such variable and asks Flask-Babel, as
-    does a template rendered without ``render_template``."""
+    keep from one render to the next, so it has no such variable and asks ``translations``
+    (once per locale in the request), as does a template rendered without ``render_template``."""
     found = context.get(_RENDER_TRANSLATIONS)
-    return found if found is not None else get_translations()
+    return found if found is not None else translations()
 
 
 @pass_context

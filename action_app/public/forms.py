@@ -9,8 +9,7 @@ from babel import support as babel_support
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from flask import current_app, has_request_context, request
-from flask_babel import get_locale, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from flask_wtf.form import _Auto as _AUTO
@@ -28,6 +27,8 @@ from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from action_app.clients.postcodes_io import normalise_postcode
+from action_app.i18n import gettext
+from action_app.i18n import lazy_gettext as _l
 from action_app.public.framing import framed
 from action_app.services.header_text import header_problem_message, header_rule_broken
 from action_app.services.letters import TOKENS, Supporter, fill_tokens

@@ -12,13 +12,12 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from action_app import rate_limits, tasking
 from action_app.extensions import db
-from action_app.i18n import current_language, language_of
+from action_app.i18n import current_language, gettext, language_of
+from action_app.i18n import lazy_gettext as _l
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow

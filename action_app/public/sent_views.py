@@ -4,8 +4,8 @@ no email address), and the sent page's status, which its script asks for while i
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
-from flask_babel import lazy_gettext as _l
 
+from action_app.i18n import lazy_gettext as _l
 from action_app.models import CampaignStatus, LetterStatus, SentBy
 from action_app.public.forms import SendForm
 from action_app.public.letter_views import _own_letter, send_within_limits, shown_to_writer

@@ -7,8 +7,9 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
+
+from action_app.i18n import gettext
+from action_app.i18n import lazy_gettext as _l
 
 UK = ZoneInfo("Europe/London")
 

@@ -6,8 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +20,8 @@ from action_app.clients.postcodes_io import (
 from action_app.extensions import db
 from action_app.formatting import month_and_year
 from action_app.i18n import current_language
+from action_app.i18n import gettext as _
+from action_app.i18n import lazy_gettext as _l
 from action_app.models import NATIONS, CampaignStatus
 from action_app.public.forms import ChooseConstituencyForm, PostcodeForm, clean_source
 from action_app.public.framing import framed

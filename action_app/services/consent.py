@@ -18,9 +18,8 @@ import hashlib
 from functools import cache
 
 from flask import has_app_context
-from flask_babel import gettext
 
-from action_app.i18n import in_language, language_of
+from action_app.i18n import gettext, in_language, language_of
 from action_app.models.statuses import Language
 
 # The wording as digested: the recipient's name stands as {recipient}, the copy's as {copy}.

@@ -25,10 +25,8 @@ from email.utils import format_datetime, localtime
 from functools import lru_cache
 from typing import Protocol
 
-from flask_babel import gettext
-
 from action_app.config import SERVICE_NAME, Settings
-from action_app.i18n import current_language
+from action_app.i18n import current_language, gettext
 from action_app.mail import Outgoing, serialize
 from action_app.models import Letter, OutboundMessage
 from action_app.models.letter import TEST_SOURCE

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext
-
+from action_app.i18n import gettext
 from action_app.services.letter_templates import (
     check_template_structure,
     render_template_text,

@@ -10,12 +10,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from action_app.config import Settings
 from action_app.extensions import db
 from action_app.formatting import uk_date
+from action_app.i18n import gettext
 from action_app.models import Letter, LetterStatus, MessageKind, OutboundMessage
 from action_app.services import emails, lookup
 from action_app.services.campaigns import in_uk_time

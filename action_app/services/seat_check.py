@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from action_app.clients.postcodes_io import (
@@ -25,6 +24,7 @@ from action_app.clients.postcodes_io import (
     normalise_postcode,
 )
 from action_app.extensions import db
+from action_app.i18n import gettext
 from action_app.models import (
     Letter,
     LetterStatus,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from flask_babel import gettext
-
-from action_app.i18n import current_language
+from action_app.i18n import current_language, gettext
 from action_app.models.statuses import Language
 from action_app.services.campaign_cache import CampaignSnapshot
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from action_app.i18n import in_language, language_of
+from action_app.i18n import lazy_gettext as _l
 
 WORDS = {
     "subject": _l("Did %(mp)s reply to your letter?"),

@@ -310,3 +310,71 @@ def test_templates_find_the_translations_flask_babel_gives(app):
                 "{% for id in ids %}{{ gettext(id) | safe }}\x1f{% endfor %}", ids=ids
             )
             assert shown.split("\x1f")[:-1] == [expected.ugettext(i) for i in ids]
+
+
+def test_code_and_lazy_strings_follow_the_locale_in_force(app):
+    """``i18n.gettext`` and ``i18n.lazy_gettext`` (the form labels, the views' messages) keep
+    Flask-Babel's translations for the locale in force, never longer: the same lazy string
+    shown in a Welsh request and then an English one, a forced locale inside a request and
+    after it, ``refresh`` after the locale changes, and a worker's app context with no request
+    forcing each letter's language in turn."""
+    from flask import g
+    from flask_babel import force_locale, refresh
+
+    from action_app.i18n import gettext, lazy_gettext
+
+    label = lazy_gettext("Continue")
+    named = lazy_gettext("Your letter to %(name)s", name="Ann")
+    for language in ("cy", "en", "cy"):
+        with app.app_context(), app.test_request_context("/", query_string={"lang": language}):
+            said = "Parhau" if language == "cy" else "Continue"
+            assert str(label) == said and gettext("Continue") == said
+            assert str(named) == gettext("Your letter to %(name)s", name="Ann")
+            assert "Ann" in str(named) and str(named) != "Your letter to %(name)s"
+            other = "en" if language == "cy" else "cy"
+            with force_locale(other):
+                assert str(label) == ("Parhau" if other == "cy" else "Continue")
+                with force_locale(language):
+                    assert gettext("Continue") == said
+                assert gettext("Continue") == ("Parhau" if other == "cy" else "Continue")
+            assert str(label) == said
+            # The locale chosen again (as after changing what selects it): a miss, not the
+            # translations kept for the old one.
+            g._flask_babel.babel_locale = None
+            refresh()
+            assert gettext("Continue") == said
+    with app.app_context():  # a worker: no request, each letter's emails in its language
+        for language in ("cy", "en", "cy", "cy", "en"):
+            with force_locale(language):
+                said = "Parhau" if language == "cy" else "Continue"
+                assert gettext("Continue") == str(label) == said
+
+
+def test_flask_babel_is_asked_once_per_locale_in_a_request(app, monkeypatch):
+    """Many messages in one request, in one locale, cost Flask-Babel's lookup once; a forced
+    locale, and the way back from it, once each."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    import action_app.i18n as i18n
+
+    asked = []
+    real = i18n.get_translations
+
+    def counted():
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(i18n, "get_translations", counted)
+    label = i18n.lazy_gettext("Continue")
+    with app.app_context(), app.test_request_context("/", query_string={"lang": "cy"}):
+        for _ in range(20):
+            assert str(label) == i18n.gettext("Continue") == "Parhau"
+        page = '{% from "macros/forms.html" import back_link %}{{ back_link("/x") }}'
+        assert ">Yn ôl<" in render_template_string(page)
+        assert len(asked) == 1
+        with force_locale("en"):
+            assert [i18n.gettext("Continue") for _ in range(5)] == ["Continue"] * 5
+        assert len(asked) == 2
+        assert [str(label) for _ in range(5)] == ["Parhau"] * 5
+        assert len(asked) == 3
