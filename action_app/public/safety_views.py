@@ -52,7 +52,10 @@ def real_mp(slug: str, token: str):
     if held is None:
         return render_template("public/letter_missing.html", campaign=campaign), 404
     if not _redirectable(held):
-        return render_template("public/real_mp.html", campaign=campaign, held=held, state="done")
+        # Still held for another reason (its MP came back to the seat, or has no address
+        # now): it waits for staff, and the page must not say it was dealt with.
+        state = "waiting" if held.status == LetterStatus.HELD else "done"
+        return render_template("public/real_mp.html", campaign=campaign, held=held, state=state)
     try:
         found = lookup.find_mp_for_postcode(held.postcode)
     except (PostcodeLookupError, lookup.DirectoryEmpty):

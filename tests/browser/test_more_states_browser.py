@@ -83,6 +83,12 @@ def test_every_real_mp_outcome_is_accessible(page, live_server, journey_app, mon
     assert h1(page) == "This letter has been dealt with"
     assert_accessible(page, "real MP, dealt with")
 
+    letter.status, letter.hold_reason = "held", "content: short"  # held, for staff to read
+    db.session.commit()
+    page.goto(f"{base}/c/test-campaign/real-mp/{real_mp_token(letter)}")
+    assert h1(page) == "Your letter has not been sent yet"
+    assert_accessible(page, "real MP, still held for staff")
+
     wrong_seat = db.session.scalar(
         select(Constituency.id).where(Constituency.name == "Aberdeen South")
     )

@@ -266,7 +266,48 @@ def test_only_a_letter_held_because_its_mp_left_can_be_redirected(
     assert smtp_server.wait_for(1, timeout=1) == []
     letter = db.session.get(Letter, letter_id)
     page = app.test_client().get(f"/c/test-campaign/real-mp/{real_mp_token(letter)}")
-    assert title(page).startswith("This letter has been dealt with")
+    assert_still_held_for_staff(page, recipient)
+
+
+def assert_still_held_for_staff(page, recipient) -> None:
+    """The real-MP page of a letter that is still held, but not for its link to mend: it has
+    not been sent, staff will look at it, and the supporter need do nothing; never that it was
+    dealt with, and no button."""
+    assert page.status_code == 200
+    assert title(page).startswith("Your letter has not been sent yet")
+    words = text(page)
+    assert f"A member of the campaign team will look at your letter to {recipient.name}" in words
+    assert "a copy will come to sam@example.org" in words
+    assert "dealt with" not in words
+    assert 'method="post"' not in page.get_data(as_text=True)  # nothing to press
+
+
+def test_a_held_letter_whose_mp_came_back_is_not_said_to_be_dealt_with(
+    app, live_campaign, members_dataset, smtp_server
+):
+    """The MP left and the supporter was told; the MP is back for the seat (a by-election,
+    or the directory mended) before they open the link. The letter is still held for staff,
+    so the page says it has not been sent yet, in English and in Welsh, and pressing a
+    button that is not there writes nothing."""
+    letter_id, recipient = waiting_letter(live_campaign)
+    members, seats = list(members_dataset.members), list(members_dataset.constituencies)
+    leave_seat(members_dataset, recipient.member_id)
+    resync(app)
+    assert relay() == {"mp:held": 1, "mp_left:sent": 1}
+    link = assert_held_unsent(letter_id, recipient, smtp_server, recipient.constituency_name)
+    members_dataset.members[:], members_dataset.constituencies[:] = members, seats
+    members_dataset.reindex()
+    resync(app)
+    assert db.session.get(Member, recipient.member_id).is_current is True
+
+    browser = app.test_client()
+    assert_still_held_for_staff(browser.get(link), recipient)
+    welsh = browser.get(link + "?lang=cy")
+    assert title(welsh).startswith("Nid yw eich llythyr wedi cael ei anfon eto")
+    browser.post(link, data={})
+    assert db.session.scalar(select(Letter).where(Letter.id > letter_id)) is None
+    db.session.expire_all()
+    assert db.session.get(Letter, letter_id).status == "held"
 
 
 @pytest.mark.parametrize("how", ["sync", "staff override"])
