@@ -310,6 +310,12 @@ def end_to_end(
          f"--schedule={platform.workdir / 'beat-schedule'}"],
     )  # fmt: skip
     wait_until(lambda: "beat: Starting" in beat.log(), 30, "celery beat")
+    # Form tokens of its own for each run: with --scale a second run from the same list could
+    # start on tokens the first one sent. Such a Send finds its letter sent already, which
+    # counts towards the script's quota but is no new letter, so the run waited for letters
+    # that would never come (wrk runs for an hour).
+    tokens = platform.workdir / f"end-to-end-{concurrency}-form-tokens.txt"
+    _form_tokens(tokens, platform.env["SECRET_KEY"])
     before = _confirmed(platform)
     web_cpu = cpu_by_pid(children(gunicorn_pid))
     worker_cpu = cpu_by_pid([worker.pid, *children(worker.pid)])
@@ -322,7 +328,9 @@ def end_to_end(
             Sampler("end to end: web workers", children(gunicorn_pid), 15, platform.workdir),
             Sampler("end to end: Celery pool", children(worker.pid), 15, platform.workdir),
         ]
-    surge, _ = _letters_through_wrk(platform, app_url, sessions_file, "send", letters, before)
+    surge, _ = _letters_through_wrk(
+        platform, app_url, sessions_file, "send", letters, before, tokens
+    )
     submitted_at = time.time()
     if profiles is not None:
         profiles.extend(sampler.summary() for sampler in samplers)
@@ -452,8 +460,31 @@ def _letters_through_wrk(
         script="letters.lua",
         script_args=[str(sessions_file), mode, str(letters // 2), tokens_file],
         timeout="30s",
-        stop_when=lambda: _confirmed(platform) - before >= letters,
+        stop_when=_enough_or_stalled(platform, before, letters, STALL_SECONDS),
     )
+
+
+STALL_SECONDS = 60
+
+
+def _enough_or_stalled(platform: Platform, before: int, letters: int, stall: float):
+    """True once ``letters`` more letters are confirmed, or when none has been for ``stall``
+    seconds (wrk would otherwise run on for its hour; the row then shows the letters there
+    are, and the wait is printed)."""
+    last = {"count": -1, "since": time.monotonic()}
+
+    def done() -> bool:
+        count = _confirmed(platform) - before
+        if count >= letters:
+            return True
+        if count != last["count"]:
+            last["count"], last["since"] = count, time.monotonic()
+        elif time.monotonic() - last["since"] > stall:
+            print(f"  no letter confirmed for {stall:.0f} s: stopped at {count:,} of {letters:,}")
+            return True
+        return False
+
+    return done
 
 
 def _confirmed(platform: Platform) -> int:
