@@ -11,7 +11,6 @@ from __future__ import annotations
 from flask import Flask, g, has_app_context, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
-from jinja2 import pass_context
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from action_app.config import SERVICE_NAME
@@ -129,56 +128,36 @@ def _template_globals() -> dict:
         # The site's name in the header and every title, in the page's language (the
         # catalogue has it: templates/public/index.html's heading is the same words).
         "service_name": gettext(SERVICE_NAME),
-        _RENDER_TRANSLATIONS: translations(),
     }
 
 
-# The template variable that carries a render's translations (``_template_globals``).
-_RENDER_TRANSLATIONS = "_babel_translations"
+def _template_gettext(string):
+    """The templates' ``_``/``gettext`` (and the three below): Flask-Babel's own template
+    functions look the translations up for every message, about 7 µs each, and the letter
+    form, the check page and the sent page show about 95 between them; these ask
+    ``translations``, which finds them once per locale in the request. A macro from an
+    imported template (whose context Jinja keeps from one render to the next) gets the same
+    answer, since it depends on the request, not on the render's context."""
+    return translations().ugettext(string)
 
 
-def _render_translations(context):
-    """The translations for this render of a template: Flask-Babel's, found once when the
-    render starts (``_template_globals``, run by every ``render_template``) rather than for
-    every message. The locale cannot change within one render: a function that forces another
-    locale puts the old one back before it returns, and a template it renders meanwhile is a
-    render of its own.
-
-    Flask-Babel's own template functions look the translations up for every message (its
-    request state three times over, and the locale's name written out as text), about 7 µs a
-    message; the letter form, the check page and the sent page show about 95 between them.
-    A macro from an imported template runs in that template's own context, which Jinja may
-    keep from one render to the next, so it has no such variable and asks ``translations``
-    (once per locale in the request), as does a template rendered without ``render_template``."""
-    found = context.get(_RENDER_TRANSLATIONS)
-    return found if found is not None else translations()
+def _template_ngettext(singular, plural, n):
+    return translations().ungettext(singular, plural, n)
 
 
-@pass_context
-def _template_gettext(context, string):
-    return _render_translations(context).ugettext(string)
+def _template_pgettext(message_context, string):
+    return translations().upgettext(message_context, string)
 
 
-@pass_context
-def _template_ngettext(context, singular, plural, n):
-    return _render_translations(context).ungettext(singular, plural, n)
-
-
-@pass_context
-def _template_pgettext(context, message_context, string):
-    return _render_translations(context).upgettext(message_context, string)
-
-
-@pass_context
-def _template_npgettext(context, message_context, singular, plural, n):
-    return _render_translations(context).unpgettext(message_context, singular, plural, n)
+def _template_npgettext(message_context, singular, plural, n):
+    return translations().unpgettext(message_context, singular, plural, n)
 
 
 def init_app(app: Flask) -> None:
     """Flask-Babel with the catalogues beside this module, English unless asked otherwise."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     babel.init_app(app, locale_selector=lambda: requested_language().value)
-    # Flask-Babel's template functions, with the translations found once per render (above).
+    # Flask-Babel's template functions, with the translations found once per locale (above).
     app.jinja_env.install_gettext_callables(
         gettext=_template_gettext,
         ngettext=_template_ngettext,

@@ -265,7 +265,7 @@ def test_send_in_the_letters_own_language_flushes_nothing(pg_journey, monkeypatc
 
 @pytest.mark.parametrize("order", [("en", "cy", "en"), ("cy", "en", "cy")])
 def test_each_render_speaks_its_own_language(app, order):
-    """Templates find their translations once per render (i18n._render_translations), not per
+    """Templates find their translations once per locale in a request (i18n.translations), not per
     message: a render in one language never lends them to the next, a forced locale in the
     middle of a request renders in that locale, and a macro from an imported template (whose
     context Jinja keeps between renders) follows each render too."""
