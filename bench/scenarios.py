@@ -254,16 +254,31 @@ def _letter_fields(html: str) -> dict[str, str]:
     return fields
 
 
-def _wait_for_mail(platform: Platform, letters: int, stall: float = 60) -> dict:
-    """Until the sink has every letter and receipt, or nothing has arrived for ``stall`` s."""
-    last, since = -1, time.monotonic()
+STALL_SECONDS = 60
+
+
+class _Stall:
+    """Whether a count that should keep rising has not moved for ``seconds``."""
+
+    def __init__(self, seconds: float = STALL_SECONDS):
+        self.seconds = seconds
+        self.last, self.since = -1, time.monotonic()
+
+    def __call__(self, count: int) -> bool:
+        if count != self.last:
+            self.last, self.since = count, time.monotonic()
+            return False
+        return time.monotonic() - self.since > self.seconds
+
+
+def _wait_for_mail(platform: Platform, letters: int) -> dict:
+    """Until the sink has every letter and receipt, or nothing has arrived for a minute."""
+    stalled = _Stall()
     while True:
         stats = get_json(platform.smtp_stats_url)
         if stats["letters"] >= letters and stats["receipts"] >= letters:
             return stats
-        if stats["messages"] != last:
-            last, since = stats["messages"], time.monotonic()
-        elif time.monotonic() - since > stall:
+        if stalled(stats["messages"]):
             return stats
         time.sleep(0.2)
 
@@ -460,27 +475,23 @@ def _letters_through_wrk(
         script="letters.lua",
         script_args=[str(sessions_file), mode, str(letters // 2), tokens_file],
         timeout="30s",
-        stop_when=_enough_or_stalled(platform, before, letters, STALL_SECONDS),
+        stop_when=_enough_or_stalled(platform, before, letters),
     )
 
 
-STALL_SECONDS = 60
-
-
-def _enough_or_stalled(platform: Platform, before: int, letters: int, stall: float):
-    """True once ``letters`` more letters are confirmed, or when none has been for ``stall``
-    seconds (wrk would otherwise run on for its hour; the row then shows the letters there
-    are, and the wait is printed)."""
-    last = {"count": -1, "since": time.monotonic()}
+def _enough_or_stalled(platform: Platform, before: int, letters: int):
+    """True once ``letters`` more letters are confirmed, or when none has been for a minute
+    (wrk would otherwise run on for its hour; the row then shows the letters there are, and
+    the stop is printed)."""
+    stalled = _Stall()
 
     def done() -> bool:
         count = _confirmed(platform) - before
         if count >= letters:
             return True
-        if count != last["count"]:
-            last["count"], last["since"] = count, time.monotonic()
-        elif time.monotonic() - last["since"] > stall:
-            print(f"  no letter confirmed for {stall:.0f} s: stopped at {count:,} of {letters:,}")
+        if stalled(count):
+            wait = f"{stalled.seconds:.0f} s"
+            print(f"  no letter confirmed for {wait}: stopped at {count:,} of {letters:,}")
             return True
         return False
 
