@@ -83,25 +83,25 @@ class RedisStore:
             "return redis.call('INCRBY', KEYS[1], ARGV[1]) end return nil"
         )
 
-    def _available(self) -> bool:
+    def usable(self) -> bool:
         return time.monotonic() >= self._down_until
 
-    def _failed(self, exc: Exception) -> None:
+    def failed(self, exc: Exception) -> None:
         with self._lock:
             self._down_until = time.monotonic() + self.pause
         log.warning("Redis unavailable, carrying on without it for %.0fs: %s", self.pause, exc)
 
     def get(self, key: str) -> str | None:
-        if not self._available():
+        if not self.usable():
             return None
         try:
             return command(self.client, "GET", key)
         except redis.RedisError as exc:
-            self._failed(exc)
+            self.failed(exc)
             return None
 
     def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None:
-        if not self._available():
+        if not self.usable():
             return
         try:
             if ttl_seconds:
@@ -109,26 +109,26 @@ class RedisStore:
             else:
                 command(self.client, "SET", key, value)
         except redis.RedisError as exc:
-            self._failed(exc)
+            self.failed(exc)
 
     def incr_if_exists(self, key: str, amount: int = 1) -> int | None:
         """Add to a counter that exists (keeping its expiry); a missing one stays missing."""
-        if not self._available():
+        if not self.usable():
             return None
         try:
             value = run_script(self.client, self._incr_existing, [key], [amount])
         except redis.RedisError as exc:
-            self._failed(exc)
+            self.failed(exc)
             return None
         return None if value is None else int(value)
 
     def delete(self, key: str) -> None:
-        if not self._available():
+        if not self.usable():
             return
         try:
             command(self.client, "DEL", key)
         except redis.RedisError as exc:
-            self._failed(exc)
+            self.failed(exc)
 
     def purge_expired(self) -> int:
         """Nothing to do: Redis expires keys itself."""
