@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -11,12 +13,27 @@ from flask.cli import with_appcontext
 from action_app.extensions import db
 from action_app.models.types import utcnow
 from action_app.registry import current_registry
+from action_app.services.parked_drafts import ParkedUnavailable
 from action_app.services.people import erase_person, export_person
 
 
 @click.group(help="What is held about one person: export it, or erase it.")
 def people() -> None:
     pass
+
+
+@contextmanager
+def _redis_needed() -> Iterator[None]:
+    """New drafts may be kept in Redis (``parked_drafts``): without it the answer would be
+    incomplete, so the command stops, saying why, and changes nothing."""
+    try:
+        yield
+    except ParkedUnavailable as error:
+        db.session.rollback()
+        raise click.ClickException(
+            "Redis cannot be reached, and it may hold this person's unsent letters: nothing was "
+            "exported or erased. Try again when Redis is back."
+        ) from error
 
 
 def _outbox() -> Path:
@@ -31,7 +48,8 @@ def _outbox() -> Path:
 @with_appcontext
 def people_export(email: str, output: Path | None) -> None:
     """Everything held about the person with this email address, as JSON."""
-    document = export_person(email, _outbox())
+    with _redis_needed():
+        document = export_person(email, _outbox())
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if output is None:
         click.echo(text)
@@ -49,7 +67,8 @@ def people_erase(email: str, yes: bool) -> None:
     without it, so the campaign's counts stay right."""
     if not yes:
         click.confirm(f"Erase everything held about {email}?", abort=True)
-    result = erase_person(email, _outbox(), utcnow())
+    with _redis_needed():
+        result = erase_person(email, _outbox(), utcnow())
     db.session.commit()
     click.echo(
         f"Erased (reference {result.reference}): {result.letters_scrubbed} letters scrubbed, "

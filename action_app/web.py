@@ -16,6 +16,7 @@ from action_app.config import SERVICE_NAME
 from action_app.extensions import db
 from action_app.formatting import thousands, uk_date, uk_datetime
 from action_app.services.letter_templates import TemplateFailed
+from action_app.services.parked_drafts import ParkedUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def init_app(app: Flask) -> None:
     for error in DATABASE_UNAVAILABLE:
         app.register_error_handler(error, _database_unavailable)
     app.register_error_handler(TemplateFailed, _letter_cannot_be_written)
+    app.register_error_handler(ParkedUnavailable, _database_unavailable)
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_datetime"] = uk_datetime
     app.jinja_env.filters["thousands"] = thousands
@@ -175,7 +177,10 @@ RETRY_AFTER_SECONDS = 30
 
 
 def _database_unavailable(error: Exception):
-    log.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+    """The database, or Redis where a new draft is parked (``parked_drafts``), cannot be
+    reached: the same page, as the supporter need do the same thing."""
+    what = "Redis (parked drafts)" if isinstance(error, ParkedUnavailable) else "Database"
+    log.warning("%s unavailable on %s %s: %s", what, request.method, request.path, error)
     try:
         db.session.rollback()
     except sqlalchemy.exc.SQLAlchemyError:

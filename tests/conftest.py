@@ -264,6 +264,15 @@ def every_count_shown(monkeypatch) -> None:
 
 
 @pytest.fixture
+def drafts_in_database(monkeypatch) -> None:
+    """Continue writes a new draft into the database, as it does when Redis cannot take it
+    (``parked_drafts``): for the tests of that path."""
+    from action_app.services import parked_drafts
+
+    monkeypatch.setattr(parked_drafts, "park", lambda values: None)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -98,3 +98,27 @@ def letter_writes(
 
     with after_each_statement(note):
         yield seen
+
+
+def write_parked_drafts() -> int:
+    """Write every draft parked in Redis (``parked_drafts``) into the database, as Send does
+    before it sends one, and commit: for tests that read what Continue stored with SQL. How many
+    there were."""
+    import json
+
+    from action_app.extensions import db
+    from action_app.kv import RedisStore, get_store
+    from action_app.services import parked_drafts
+
+    store = get_store()
+    if not isinstance(store, RedisStore):
+        return 0
+    written = 0
+    for key in store.client.scan_iter(parked_drafts.DRAFT_PREFIX + "*"):
+        row = store.client.get(key)
+        if row is not None:
+            public_id = key.removeprefix(parked_drafts.DRAFT_PREFIX)
+            parked_drafts.materialize(public_id, json.loads(row)["campaign_id"])
+            written += 1
+    db.session.commit()
+    return written

@@ -50,7 +50,9 @@ def test_an_insert_that_need_not_wait_for_the_disk_says_so_for_its_own_transacti
         assert len(quick) == 1  # SQLite has no such setting: the same INSERT
 
 
-def test_a_draft_saved_inside_a_begun_transaction_still_waits_for_the_disk(app, fake_members):
+def test_a_draft_saved_inside_a_begun_transaction_still_waits_for_the_disk(
+    app, fake_members, drafts_in_database
+):
     """``commit_alone`` only when the draft's INSERT is the whole transaction: a caller that has
     written already (or begun at all) keeps its transaction, and the INSERT does not make that
     transaction's commit skip the disk."""

@@ -53,9 +53,9 @@ from action_app.services.submissions import (
     confirm_letter,
     copy_goes,
     copy_recipient,
-    find_letter,
     letter_body,
     letter_for_confirmation,
+    letter_to_change,
     letter_to_show,
     save_draft,
 )
@@ -484,7 +484,7 @@ def _own_letter(
         return None
     if request.method == "GET":
         return letter_to_show(public_id, campaign.id, with_messages=with_messages)
-    return find_letter(public_id, campaign.id)
+    return letter_to_change(public_id, campaign.id)
 
 
 def _remember(public_id: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, or_, select
 
 from action_app.extensions import db
 from action_app.models import Campaign, Letter, LetterStatus, OptInRecord
+from action_app.services import parked_drafts
 from action_app.services.consent import consent_record
 from action_app.services.scrub import scrub_letters
 from action_app.services.submissions import email_key
@@ -37,8 +38,11 @@ class Erased:
 
 
 def letters_of(email: str) -> list[Letter]:
-    """Every letter (drafts too) written with this address, oldest first."""
+    """Every letter (drafts too) written with this address, oldest first. Drafts parked in
+    Redis are written into the database first (``parked_drafts.materialize_all_of``), so they
+    are found, exported and erased with the rest."""
     address = email.strip()
+    parked_drafts.materialize_all_of(email_key(address))
     return list(
         db.session.scalars(
             select(Letter)

@@ -28,6 +28,7 @@ from action_app.models import (
 )
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
+from action_app.services import parked_drafts
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.consent import consent_version
 from action_app.services.letters import (
@@ -148,19 +149,52 @@ def find_letter(public_id: str, campaign_id: int) -> Letter | None:
 def letter_to_show(public_id: str, campaign_id: int, *, with_messages: bool) -> Letter | None:
     """The letter, for a request that reads and writes nothing (a page that shows it).
 
-    If the request's session has begun nothing, it reads outside a transaction (autocommit):
-    on PostgreSQL a transaction costs two round trips of its own, BEGIN before the first
-    statement and ROLLBACK as the session closes, as many as the page's SELECT, for nothing
-    when the page only reads. The session still ends as it always does, and the connection
-    goes back to the pool in its usual transaction mode. ``with_messages``: its messages in the
-    same statement (the sent page's progress reads them)."""
+    A draft parked in Redis (``parked_drafts``) is built from there, not saved: the check page
+    and "Change" look there first, the sent page (``with_messages``) in the database first. If
+    Redis cannot be reached and the letter is not in the database, ``ParkedUnavailable``: the
+    "try again" page, not "not found".
+
+    In the database: if the request's session has begun nothing, it reads outside a
+    transaction (autocommit): on PostgreSQL a transaction costs two round trips of its own,
+    BEGIN before the first statement and ROLLBACK as the session closes, as many as the page's
+    SELECT, for nothing when the page only reads. The session still ends as it always does,
+    and the connection goes back to the pool in its usual transaction mode.
+    ``with_messages``: its messages in the same statement (the sent page's progress reads
+    them)."""
+    unreachable = None
+    if not with_messages:  # a page for a draft: parked, most likely (see parked_drafts)
+        try:
+            parked = parked_drafts.letter(public_id, campaign_id)
+        except parked_drafts.ParkedUnavailable as error:
+            parked, unreachable = None, error
+        if parked is not None:
+            return parked
     session = db.session()
     if not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     params = {"public_id": public_id, "campaign_id": campaign_id}
     if not with_messages:
-        return session.scalar(_FIND_LETTER, params)
-    return session.execute(_FIND_LETTER_SHOWN, params).unique().scalar_one_or_none()
+        letter = session.scalar(_FIND_LETTER, params)
+    else:  # a page for a sent letter, most likely: a draft there is sent to its check page
+        letter = session.execute(_FIND_LETTER_SHOWN, params).unique().scalar_one_or_none()
+        letter = letter or parked_drafts.letter(public_id, campaign_id)
+    if letter is None and unreachable is not None:
+        raise unreachable
+    return letter
+
+
+def letter_to_change(public_id: str, campaign_id: int) -> Letter | None:
+    """The letter, for a request that may change it, read in the request's transaction. A draft
+    parked in Redis is first written into the database, committed alone
+    (``parked_drafts.materialize``), so from here on it is a draft like any other."""
+    try:
+        parked_drafts.materialize(public_id, campaign_id)
+    except parked_drafts.ParkedUnavailable:
+        letter = find_letter(public_id, campaign_id)
+        if letter is None:
+            raise
+        return letter
+    return find_letter(public_id, campaign_id)
 
 
 def save_draft(
@@ -185,11 +219,13 @@ def save_draft(
     draft being changed is marked by the caller. Whether the supporter has written before is
     settled when they send, by the one-letter-per-supporter index.
 
-    ``commit_alone`` (the journey's Continue): if the session has begun nothing, a new draft's
-    INSERT is its own transaction on a pooled connection of its own (``sql.run_alone``, not the
-    session), committed as it runs without BEGIN and COMMIT round trips and without waiting for
-    the disk (``sql.insert_unless_exists``): the supporter can type it again, and their Send,
-    which does wait, makes it durable with itself. The session has then begun nothing."""
+    ``commit_alone`` (the journey's Continue): if the session has begun nothing, a new draft is
+    parked in Redis (``parked_drafts.park``: nothing is written to the database until it is
+    sent or changed). Where Redis cannot take it, the new draft's INSERT is its own
+    transaction on a pooled connection of its own (``sql.run_alone``, not the session),
+    committed as it runs without BEGIN and COMMIT round trips and without waiting for the disk
+    (``sql.insert_unless_exists``): the supporter can type it again, and their Send, which
+    does wait, makes it durable with itself. The session has then begun nothing."""
     values = letter_values(
         campaign,
         recipient,
@@ -226,6 +262,8 @@ def save_draft(
         "updated_at": now,
         **(marks or {}),
     }
+    if alone and (parked := parked_drafts.park(row_values)) is not None:
+        return parked
     if alone:
         row = run_alone(db.session.get_bind(), statement, row_values)
     else:

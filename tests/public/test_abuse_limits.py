@@ -17,6 +17,7 @@ from action_app.models import Letter, OutboundMessage
 from action_app.rate_limits import RateLimits, client_network
 from action_app.registry import registry_of
 from tests.conftest import prepare_journey
+from tests.drafts import write_parked_drafts
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
 from tests.journey import SUPPORTER, fill, open_letter, redis_keys, send, write_letter
@@ -57,6 +58,8 @@ def assert_too_many(response, *phrases):
 
 
 def letters() -> int:
+    """Letters stored, drafts parked in Redis too (written into the database to be counted)."""
+    write_parked_drafts()
     return db.session.scalar(select(func.count()).select_from(Letter))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.models import Letter, LetterStatus
+from tests.drafts import write_parked_drafts
 from tests.html import text
 from tests.journey import fill, open_letter, send, write_letter
 from tests.public.conftest import set_campaign
@@ -22,6 +23,8 @@ SUBJECT_INJECTION = "=?utf-8?q?Hello=0AX-Injected:_yes?="
 
 
 def letters() -> int:
+    """Letters stored, drafts parked in Redis too (written into the database to be counted)."""
+    write_parked_drafts()
     return db.session.scalar(select(func.count()).select_from(Letter))
 
 
@@ -68,6 +71,7 @@ def test_a_name_that_looks_like_the_address_token_is_not_filled_in_again(journey
     assert response.status_code == 302
     check = journey.get(response.headers["Location"])
     assert check.status_code == 200
+    write_parked_drafts()
     assert db.session.scalar(select(Letter.subject)) == "Hello from [your address]"
 
 
@@ -75,6 +79,7 @@ def test_the_name_in_the_subject_is_fine(journey):
     response = write_letter(journey, subject="A letter from [your name]", name="Siân Jones")
     assert response.status_code == 302
     assert journey.get(response.headers["Location"]).status_code == 200
+    write_parked_drafts()
     assert db.session.scalar(select(Letter.subject)) == "A letter from Siân Jones"
 
 
@@ -103,6 +108,7 @@ def test_a_file_upload_on_the_send_button_sends_nothing(journey):
         content_type="multipart/form-data",
     )
     assert response.status_code == 200 and check.status_code == 200
+    write_parked_drafts()
     assert db.session.scalar(select(Letter.status)) == LetterStatus.DRAFT
 
 

@@ -17,6 +17,7 @@ from action_app.services.self_send import supporter_sent_counts
 from action_app.services.submissions import confirmation_token
 from action_app.stats.figures import read_figures
 from tests.conftest import prepare_journey
+from tests.drafts import write_parked_drafts
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import forms, post_form, text, title
 from tests.journey import send, write_letter
@@ -137,6 +138,7 @@ def test_send_it_myself_meets_the_limit_per_mp_and_keeps_the_letter(site, tune):
     back = re.search(r'href="([^"]+)">Go back to your letter', refused.get_data(as_text=True))
     assert back[1] == check.headers["Location"]
     assert "Go back to your letter and press Send it myself again after" in text(refused)
+    write_parked_drafts()  # still parked in Redis, as Continue left it: nothing was sent
     db.session.expire_all()
     draft = db.session.scalar(select(Letter).where(Letter.supporter_email == "other@example.com"))
     assert draft.status == LetterStatus.DRAFT and draft.personal_paragraph == "Mine."

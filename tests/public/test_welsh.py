@@ -14,6 +14,7 @@ from action_app.extensions import db
 from action_app.models import Letter
 from action_app.services.campaigns import CampaignInvalid, parse_campaign_document
 from tests.conftest import CAMPAIGN_DOCUMENT
+from tests.drafts import write_parked_drafts
 from tests.html import forms, post_form, text, title
 from tests.journey import SUPPORTER, fill
 from tests.public.conftest import set_campaign
@@ -218,6 +219,7 @@ def _english_draft_at_check_page(pg_journey):  # noqa: F811
     action, fields = fill(pg_journey.get(unescape(link[1])))
     response = pg_journey.post(action, data=fields)
     assert response.status_code == 302 and "lang=" not in response.headers["Location"]
+    write_parked_drafts()
     assert db.session.scalar(select(Letter.language)) == "en"
     return response.headers["Location"]
 

@@ -18,6 +18,7 @@ from action_app.services.consent import (
     consent_version,
     consent_wording,
 )
+from tests.drafts import write_parked_drafts
 from tests.html import text, title
 from tests.journey import open_letter, send, write_letter
 from tests.public.conftest import set_campaign
@@ -109,6 +110,7 @@ def test_a_welsh_letter_stores_the_welsh_consent_version_and_the_export_shows_it
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     english = write_letter(journey, "SW1A 1AA", email="english@example.org")
     assert english.status_code == 302
+    write_parked_drafts()
     letters = {letter.supporter_email: letter for letter in db.session.query(Letter)}
     assert letters["cymraeg@example.org"].language == "cy"
     assert letters["cymraeg@example.org"].consent_version == consent_version("cy")

@@ -1,0 +1,177 @@
+"""New drafts kept in Redis until they are sent: Continue writes nothing to the database.
+
+Continue is the busiest request in a surge, and most of its cost was the draft's INSERT (the
+stack alone, with that INSERT, is barely above the letter submit aim: ``bench/floor.py``). With
+Redis, a new draft is parked there instead, by one script, for as long as a draft lives
+(``retention.DRAFT_HOURS``): its row's values as JSON under its public id, its form token (so a
+form posted twice is one draft, as the token's unique index made it), and its id in a set under a
+keyed hash of its address (so ``people`` finds it).
+
+- The pages that show a draft (the check page, "Change", "send it myself") read it from here
+  first and build the letter from it, not saved (``letter``).
+- Anything that changes it (Send, "send it myself", a change saved) first writes the row into
+  the database (``materialize``) with the same INSERT Continue used to make, committed alone,
+  and the parked copy is removed; then it goes on exactly as before, rollbacks and all.
+- Without Redis (embedded mode), or when it cannot be reached as Continue saves, the draft goes
+  into the database as it always did. A parked draft that cannot be read because Redis is down
+  raises ``ParkedUnavailable``: the supporter is asked to try again shortly (503), not told
+  their letter is gone.
+
+Redis must keep what it is given (no eviction policy that drops keys, persistence on):
+``docker-compose.yml`` runs it so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from types import SimpleNamespace
+
+import redis
+
+from action_app.extensions import db
+from action_app.kv import RedisStore, command, get_store, run_script
+from action_app.models import Letter
+from action_app.registry import current_registry
+from action_app.services.retention import DRAFT_HOURS
+from action_app.sql import insert_unless_exists, run_alone
+
+TTL_SECONDS = DRAFT_HOURS * 3600
+DRAFT_PREFIX, _TOKEN, _BY_EMAIL = "parked:draft:", "parked:token:", "parked:by-email:"
+# KEYS: the form token's key, the draft's key, the address's set. ARGV: public id, row, TTL.
+# A token posted before answers with the draft it made (parked, or written since).
+_PARK = """
+local earlier = redis.call('GET', KEYS[1])
+if earlier then return earlier end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return ARGV[1]
+"""
+# What ``kv.run_script`` needs of a script: its text, and the hash Redis knows it by.
+_PARK_SCRIPT = SimpleNamespace(script=_PARK, sha=hashlib.sha1(_PARK.encode()).hexdigest())
+_DATETIMES = frozenset(
+    column.key for column in Letter.__table__.columns if column.type.python_type is datetime
+)
+
+
+class ParkedUnavailable(Exception):
+    """Redis cannot be reached, and the letter asked for may be parked there."""
+
+
+def _store() -> RedisStore | None:
+    store = get_store()
+    return store if isinstance(store, RedisStore) else None
+
+
+def _address_key(email_key: str) -> str:
+    secret = current_registry().settings.secret_key.encode()
+    digest = hmac.new(secret, email_key.encode(), hashlib.sha256).hexdigest()[:32]
+    return _BY_EMAIL + digest
+
+
+def park(values: dict) -> str | None:
+    """Park a new draft (the row's values, as its INSERT would write them); its public id, or
+    the id of the draft this form token made before. None: not parked (no Redis, or it cannot be
+    reached), so the caller writes it to the database."""
+    store = _store()
+    if store is None or not store.usable():
+        return None
+    row = json.dumps(values, default=_as_json, separators=(",", ":"))
+    keys = [
+        _TOKEN + values["form_token"],
+        DRAFT_PREFIX + values["public_id"],
+        _address_key(values["email_key"]),
+    ]
+    try:
+        args = [values["public_id"], row, TTL_SECONDS]
+        return run_script(store.client, _PARK_SCRIPT, keys, args)
+    except redis.RedisError as error:
+        store.failed(error)
+        return None
+
+
+def _as_json(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be parked")
+
+
+def _values(public_id: str) -> dict | None:
+    """The parked row, or None if there is none. Raises ``ParkedUnavailable`` if Redis cannot
+    be reached (it may hold one)."""
+    store = _store()
+    if store is None:
+        return None
+    if not store.usable():
+        raise ParkedUnavailable(public_id)
+    try:
+        row = command(store.client, "GET", DRAFT_PREFIX + public_id)
+    except redis.RedisError as error:
+        store.failed(error)
+        raise ParkedUnavailable(public_id) from error
+    if row is None:
+        return None
+    values = json.loads(row)
+    for name in _DATETIMES.intersection(values):
+        if values[name] is not None:
+            values[name] = datetime.fromisoformat(values[name])
+    return values
+
+
+def letter(public_id: str, campaign_id: int) -> Letter | None:
+    """The parked draft as a letter to show (not in any session: nothing to save), if there is
+    one in this campaign."""
+    values = _values(public_id)
+    if values is None or values["campaign_id"] != campaign_id:
+        return None
+    return Letter(**values)
+
+
+def materialize(public_id: str, campaign_id: int) -> None:
+    """If the draft is parked, write its row into the database (``_write``), before the
+    request's own transaction begins. A form token already in the database keeps its draft,
+    as the INSERT always has."""
+    values = _values(public_id)
+    if values is None or values["campaign_id"] != campaign_id:
+        return
+    _write(values)
+
+
+def materialize_all_of(email_key: str) -> int:
+    """Write every draft parked under this address into the database (for ``people``, which
+    then finds them with the rest); how many there were."""
+    store = _store()
+    if store is None:
+        return 0
+    try:
+        ids = command(store.client, "SMEMBERS", _address_key(email_key))
+    except redis.RedisError as error:
+        store.failed(error)
+        raise ParkedUnavailable(email_key) from error
+    written = 0
+    for public_id in sorted(ids or ()):
+        values = _values(public_id)
+        if values is not None:
+            _write(values)
+            written += 1
+    return written
+
+
+def _write(values: dict) -> None:
+    """The parked draft's row into the database exactly as Continue wrote it before parking:
+    one INSERT, its own transaction, committed as it runs on a pooled connection of its own
+    (``sql.run_alone``), not waiting for the disk (the Send that follows waits, and so makes it
+    durable). So the request's own transaction, and any rollback in it, finds a draft in the
+    database as it always did. Then the parked copy goes."""
+    engine = db.session.get_bind()
+    statement = insert_unless_exists(
+        engine.dialect.name, Letter.__table__, ("form_token",), "public_id", wait_for_disk=False
+    )
+    run_alone(engine, statement, values)
+    store = _store()
+    if store is not None:
+        store.delete(DRAFT_PREFIX + values["public_id"])
