@@ -1,7 +1,8 @@
 """New drafts kept in Redis until they are sent: Continue writes nothing to the database.
 
-Continue is the busiest request in a surge, and most of its cost was the draft's INSERT (the
-stack alone, with that INSERT, is barely above the letter submit aim: ``bench/floor.py``). With
+Continue is the busiest request in a surge, and the draft's INSERT was the largest single part
+of its cost, about a quarter (with it, the stack alone is barely above the letter submit aim:
+``bench/floor.py``). With
 Redis, a new draft is parked there instead, by one script, for as long as a draft lives
 (``retention.DRAFT_HOURS``): its row's values as JSON under its public id, its form token (so a
 form posted twice is one draft, as the token's unique index made it), and its id in a set under a

@@ -30,8 +30,8 @@ def pg_journey(app, fake_members):
 
 
 def parked_ids() -> list[str]:
-    client = get_store().client
-    return [k.removeprefix(parked_drafts.DRAFT_PREFIX) for k in client.scan_iter("parked:draft:*")]
+    prefix = parked_drafts.DRAFT_PREFIX
+    return [key.removeprefix(prefix) for key in get_store().client.scan_iter(prefix + "*")]
 
 
 def letters_in_database() -> int:
