@@ -138,6 +138,9 @@ class Settings:
     personal_data_days: int = 28
     # Where the privacy page tells people to ask for a copy of their data or its deletion.
     privacy_contact_email: str = ""
+    # With Redis: keep new drafts there until they are sent (services/parked_drafts.py). Off for
+    # a Redis that may lose or evict keys: drafts then go into the database at Continue.
+    park_drafts: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -238,6 +241,7 @@ class Settings:
             personal_data_days=max(1, _env_int(env, "PERSONAL_DATA_DAYS", 28)),
             privacy_contact_email=(env.get("PRIVACY_CONTACT_EMAIL") or "").strip()
             or mail.from_address,
+            park_drafts=_env_flag(env, "PARK_DRAFTS", default=True),
         )
 
 

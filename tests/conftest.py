@@ -264,12 +264,16 @@ def every_count_shown(monkeypatch) -> None:
 
 
 @pytest.fixture
-def drafts_in_database(monkeypatch) -> None:
-    """Continue writes a new draft into the database, as it does when Redis cannot take it
-    (``parked_drafts``): for the tests of that path."""
-    from action_app.services import parked_drafts
+def drafts_in_database(app) -> Iterator[None]:
+    """Continue writes a new draft into the database (``PARK_DRAFTS=false``; as when Redis
+    cannot take it): for the tests of that path."""
+    from dataclasses import replace
 
-    monkeypatch.setattr(parked_drafts, "park", lambda values: None)
+    registry = registry_of(app)
+    before = registry.settings
+    registry.settings = app.config["SETTINGS"] = replace(before, park_drafts=False)
+    yield
+    registry.settings = app.config["SETTINGS"] = before
 
 
 @pytest.fixture

@@ -13,13 +13,14 @@ keyed hash of its address (so ``people`` finds it).
 - Anything that changes it (Send, "send it myself", a change saved) first writes the row into
   the database (``materialize``) with the same INSERT Continue used to make, committed alone,
   and the parked copy is removed; then it goes on exactly as before, rollbacks and all.
-- Without Redis (embedded mode), or when it cannot be reached as Continue saves, the draft goes
-  into the database as it always did. A parked draft that cannot be read because Redis is down
+- Without Redis (embedded mode), with ``PARK_DRAFTS=false``, or when Redis cannot be reached
+  as Continue saves, the draft goes into the database as it always did (drafts parked before
+  are still read, written and sent). A parked draft that cannot be read because Redis is down
   raises ``ParkedUnavailable``: the supporter is asked to try again shortly (503), not told
   their letter is gone.
 
 Redis must keep what it is given (no eviction policy that drops keys, persistence on):
-``docker-compose.yml`` runs it so.
+``docker-compose.yml`` runs it so. For a Redis that cannot promise that, set PARK_DRAFTS=false.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def park(values: dict) -> str | None:
     the id of the draft this form token made before. None: not parked (no Redis, or it cannot be
     reached), so the caller writes it to the database."""
     store = _store()
-    if store is None or not store.usable():
+    if store is None or not store.usable() or not current_registry().settings.park_drafts:
         return None
     row = json.dumps(values, default=_as_json, separators=(",", ":"))
     keys = [

@@ -226,3 +226,27 @@ def test_people_commands_stop_when_redis_cannot_be_reached(pg_journey, app):
     finally:
         redis_back()
     assert len(parked_ids()) == 1
+
+
+def test_with_park_drafts_off_continue_writes_to_the_database_and_parked_drafts_still_go(
+    pg_journey, request
+):
+    """PARK_DRAFTS=false (a Redis that may evict keys): new drafts go into the database; a draft
+    parked before the change is still shown and sent."""
+    parked = write_letter(pg_journey, personal_paragraph="Parked before.")
+    request.getfixturevalue("drafts_in_database")
+    direct = write_letter(pg_journey, email="two@example.org", personal_paragraph="Written after.")
+    assert parked_ids() == [public_id_of(parked)] and letters_in_database() == 1
+    assert "Parked before." in text(pg_journey.get(parked.headers["Location"]))
+    assert "Written after." in text(pg_journey.get(direct.headers["Location"]))
+    for written in (parked, direct):
+        assert send(pg_journey, written).status_code == 302
+    assert parked_ids() == []
+    assert db.session.scalar(select(func.count(OutboundMessage.id))) == 2
+
+
+def test_park_drafts_is_a_setting_on_by_default(tmp_path):
+    from action_app.config import Settings
+
+    assert Settings.from_env({}, tmp_path).park_drafts is True
+    assert Settings.from_env({"PARK_DRAFTS": "false"}, tmp_path).park_drafts is False
