@@ -26,7 +26,6 @@ Redis must keep what it is given (no eviction policy that drops keys, persistenc
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from datetime import datetime
 from types import SimpleNamespace
@@ -36,6 +35,7 @@ import redis
 from action_app.extensions import db
 from action_app.kv import RedisStore, command, get_store, run_script
 from action_app.models import Letter
+from action_app.rate_limits import unnamed
 from action_app.registry import current_registry
 from action_app.services.retention import DRAFT_HOURS
 from action_app.sql import insert_unless_exists, run_alone
@@ -70,15 +70,13 @@ def _store() -> RedisStore | None:
 
 
 def _address_key(email_key: str) -> str:
-    secret = current_registry().settings.secret_key.encode()
-    digest = hmac.new(secret, email_key.encode(), hashlib.sha256).hexdigest()[:32]
-    return _BY_EMAIL + digest
+    return _BY_EMAIL + unnamed(email_key)  # the keyed hash the rate limits name people by
 
 
 def park(values: dict) -> str | None:
     """Park a new draft (the row's values, as its INSERT would write them); its public id, or
-    the id of the draft this form token made before. None: not parked (no Redis, or it cannot be
-    reached), so the caller writes it to the database."""
+    the id of the draft this form token made before. None: not parked (no Redis, PARK_DRAFTS
+    off, or Redis cannot be reached), so the caller writes it to the database."""
     store = _store()
     if store is None or not store.usable() or not current_registry().settings.park_drafts:
         return None
