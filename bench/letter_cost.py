@@ -260,7 +260,10 @@ def _show_statements(
         (cursor, "executemany"): cursor.executemany,
         (connection, "commit"): connection.commit,
         (connection, "rollback"): connection.rollback,
-        (redis.Redis, "execute_command"): redis.Redis.execute_command,
+        # Redis commands are caught on the connection: ``kv.command`` sends on it directly.
+        (redis.connection.AbstractConnection, "send_command"): (
+            redis.connection.AbstractConnection.send_command
+        ),
     }
 
     def execute(self, query, *args, **kwargs):
@@ -281,11 +284,13 @@ def _show_statements(
 
     def command(self, *args, **options):
         print("  Redis", " ".join(str(a) for a in args)[:160])
-        return originals[redis.Redis, "execute_command"](self, *args, **options)
+        return originals[redis.connection.AbstractConnection, "send_command"](
+            self, *args, **options
+        )
 
     cursor.execute, cursor.executemany = execute, executemany
     connection.commit, connection.rollback = ending("commit"), ending("rollback")
-    redis.Redis.execute_command = command
+    redis.connection.AbstractConnection.send_command = command
     try:
         if browser:
             _browser_letter(client, write_paths, fields, 10_000_000, None, show=True)

@@ -18,10 +18,17 @@ import re
 import threading
 from collections import OrderedDict
 from email import message_from_bytes, policy
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import (
+    Address,
+    AddressHeader,
+    DateHeader,
+    HeaderRegistry,
+    MessageIDHeader,
+    UnstructuredHeader,
+)
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import format_datetime, localtime
+from email.utils import format_datetime, localtime, parsedate_to_datetime
 from functools import lru_cache
 from typing import Protocol
 
@@ -453,14 +460,15 @@ def checked_bytes(email: EmailMessage) -> bytes:
         raise UnsafeMessage("the message was not plain ASCII")
     parsed = message_from_bytes(data, policy=READ_BACK)
     expected = [(name.lower(), str(value)) for name, value in email.items()]
-    found = [(name.lower(), str(value)) for name, value in parsed.items()]
-    if [n for n, _ in found] != [n for n, _ in expected]:
+    on_the_wire = list(parsed.raw_items())  # each header as parsed: its name, folded value
+    if [name.lower() for name, _ in on_the_wire] != [n for n, _ in expected]:
         raise UnsafeMessage("its header names did not read back as set")
-    if any(_BREAKS.search(value) for _, value in found):
+    found = [_read_back(name, wire) for name, wire in on_the_wire]
+    if any(_BREAKS.search(value) for value in found):
         raise UnsafeMessage("a header value read back with a line break")
     # Compared without whitespace: the parser puts a space between two encoded words of a long
     # name folded across lines, which changes nothing a mail program acts on.
-    if [_squeezed(v) for _, v in found] != [_squeezed(v) for _, v in expected]:
+    if [_squeezed(v) for v in found] != [_squeezed(v) for _, v in expected]:
         raise UnsafeMessage("its header values did not read back as set")
     if parsed.is_multipart() or parsed.get_content_type() != "text/plain":
         raise UnsafeMessage("it was not one text/plain part")
@@ -474,6 +482,51 @@ def checked_bytes(email: EmailMessage) -> bytes:
 READ_BACK = policy.default.clone(header_factory=_RememberingRegistry())
 
 _BREAKS = re.compile(r"[\x00-\x1f\x7f]")
+_UNFOLD = re.compile(r"\r?\n(?=[ \t])")
+# Values a parser reads as they stand (RFC 5322): a mailbox of atoms and a plain address, a
+# Message-ID of dot-atoms, a date as email.utils formats one, unstructured printable text.
+_MAILBOX = re.compile(rf"(?:{_ATOMS.pattern} <{_PLAIN_ADDRESS.pattern}>|{_PLAIN_ADDRESS.pattern})")
+_DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
+_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
+_DATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] "
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
+    r"[0-2][0-9]:[0-5][0-9]:[0-5][0-9] [+-][0-9]{4}"
+)
+
+
+def _read_back(name: str, wire: str) -> str:
+    """What a mail program reads a header's value as: the default policy's parse of it as the
+    parser split it. Parsing was most of the cost of the check, and most values are new in
+    every email (the supporter's name, the Message-ID, the Date), so a value that, unfolded,
+    has one reading only, itself (``_read_plainly``), is read so without the parser. Anything
+    else (an encoded word, a quoted string, a comment, a second address) is parsed."""
+    unfolded = _UNFOLD.sub("", wire)
+    if _read_plainly(name, unfolded):
+        return unfolded
+    return str(READ_BACK.header_fetch_parse(name, wire))
+
+
+def _read_plainly(name: str, value: str) -> bool:
+    """Whether this header value, printable ASCII with no encoded word, reads as it stands."""
+    if "=?" in value or not _PRINTABLE_ASCII.fullmatch(value):
+        return False
+    kind = READ_BACK.header_factory[name]
+    if issubclass(kind, AddressHeader):
+        return _MAILBOX.fullmatch(value) is not None
+    if issubclass(kind, MessageIDHeader):
+        return _MESSAGE_ID.fullmatch(value) is not None
+    if issubclass(kind, DateHeader):  # a real date, its weekday right, as the parser formats
+        return _DATE.fullmatch(value) is not None and _formatted_again(value) == value
+    # Unstructured text reads as it stands, but for encoded words (ruled out above).
+    return issubclass(kind, UnstructuredHeader)
+
+
+def _formatted_again(date: str) -> str | None:
+    try:
+        return format_datetime(parsedate_to_datetime(date))
+    except (TypeError, ValueError):
+        return None
 
 
 def _squeezed(value: str) -> str:
