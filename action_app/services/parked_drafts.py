@@ -31,6 +31,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import redis
+from sqlalchemy.orm import make_transient_to_detached
 
 from action_app.extensions import db
 from action_app.kv import RedisStore, command, get_store, run_script
@@ -131,14 +132,43 @@ def letter(public_id: str, campaign_id: int) -> Letter | None:
     return Letter(**values)
 
 
-def materialize(public_id: str, campaign_id: int) -> None:
+def materialize(public_id: str, campaign_id: int) -> Letter | None:
     """If the draft is parked, write its row into the database (``_write``), before the
     request's own transaction begins. A form token already in the database keeps its draft,
-    as the INSERT always has."""
+    as the INSERT always has.
+
+    The letter just written, in the request's session as if read from the database (``_loaded``),
+    so the caller need not read back the row it has in hand; None if nothing was written here
+    (not parked, another campaign's, or this form's draft was already in the database): the
+    caller reads it."""
     values = _values(public_id)
     if values is None or values["campaign_id"] != campaign_id:
-        return
-    _write(values)
+        return None
+    letter_id = _write(values)
+    return None if letter_id is None else _loaded(values, letter_id)
+
+
+# Columns a parked row may leave out: the INSERT writes NULL for them, as they have no default.
+_NULL_UNLESS_GIVEN = frozenset(
+    column.key
+    for column in Letter.__table__.columns
+    if column.default is None and column.server_default is None and column.nullable
+)
+_COLUMNS = frozenset(column.key for column in Letter.__table__.columns)
+
+
+def _loaded(values: dict, letter_id: int) -> Letter | None:
+    """The row ``_write`` wrote (its values and new id) as a letter of the request's session,
+    exactly as a SELECT of it would load it (``make_transient_to_detached``: its attributes are
+    the row's, and nothing is pending to be written). None if the values leave out a column
+    the INSERT would have filled from a default: then only the database knows the row."""
+    row = {key: None for key in _NULL_UNLESS_GIVEN} | values | {"id": letter_id}
+    if row.keys() != _COLUMNS:
+        return None
+    letter = Letter(**row)
+    make_transient_to_detached(letter)
+    db.session.add(letter)
+    return letter
 
 
 def materialize_all_of(email_key: str) -> int:
@@ -161,17 +191,19 @@ def materialize_all_of(email_key: str) -> int:
     return written
 
 
-def _write(values: dict) -> None:
+def _write(values: dict) -> int | None:
     """The parked draft's row into the database exactly as Continue wrote it before parking:
     one INSERT, its own transaction, committed as it runs on a pooled connection of its own
     (``sql.run_alone``), not waiting for the disk (the Send that follows waits, and so makes it
     durable). So the request's own transaction, and any rollback in it, finds a draft in the
-    database as it always did. Then the parked copy goes."""
+    database as it always did. Then the parked copy goes. The new row's id; None if the form
+    token's draft was in the database already."""
     engine = db.session.get_bind()
     statement = insert_unless_exists(
-        engine.dialect.name, Letter.__table__, ("form_token",), "public_id", wait_for_disk=False
+        engine.dialect.name, Letter.__table__, ("form_token",), "id", wait_for_disk=False
     )
-    run_alone(engine, statement, values)
+    row = run_alone(engine, statement, values)
     store = _store()
     if store is not None:
         store.delete(DRAFT_PREFIX + values["public_id"])
+    return None if row is None else row.id

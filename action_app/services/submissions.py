@@ -186,15 +186,16 @@ def letter_to_show(public_id: str, campaign_id: int, *, with_messages: bool) -> 
 def letter_to_change(public_id: str, campaign_id: int) -> Letter | None:
     """The letter, for a request that may change it, read in the request's transaction. A draft
     parked in Redis is first written into the database, committed alone
-    (``parked_drafts.materialize``), so from here on it is a draft like any other."""
+    (``parked_drafts.materialize``), so from here on it is a draft like any other (the letter
+    so written is the answer, not read back)."""
     try:
-        parked_drafts.materialize(public_id, campaign_id)
+        written = parked_drafts.materialize(public_id, campaign_id)
     except parked_drafts.ParkedUnavailable:
         letter = find_letter(public_id, campaign_id)
         if letter is None:
             raise
         return letter
-    return find_letter(public_id, campaign_id)
+    return written or find_letter(public_id, campaign_id)
 
 
 def save_draft(

@@ -92,6 +92,45 @@ def test_send_writes_the_parked_draft_then_sends_it_once(pg_journey):
     assert pg_journey.get(first.headers["Location"]).status_code == 200
 
 
+def test_send_uses_the_written_draft_without_reading_it_back(pg_journey):
+    """The row Send writes is the letter it goes on with: no SELECT of it, and it is exactly
+    the row in the database, column for column."""
+    written = write_letter(pg_journey, personal_paragraph="Not read back.", opt_ins=["friends"])
+    campaign_id = parked_drafts._values(public_id_of(written))["campaign_id"]
+    with statements_run() as statements:
+        letter = parked_drafts.materialize(public_id_of(written), campaign_id)
+    assert [q.split(" (")[0] for q, _ in statements] == ["INSERT INTO letters"]
+    assert letter in db.session and not db.session.dirty and not db.session.new
+    row = db.session.execute(select(*Letter.__table__.columns).where(Letter.id == letter.id)).one()
+    assert {key: getattr(letter, key) for key in row._fields} == row._asdict()
+    assert row.personal_paragraph == "Not read back." and row.opt_ins == ["friends"]
+    db.session.rollback()
+
+    # Sent: the statements after the INSERT write, none reads the letter.
+    again = write_letter(pg_journey, personal_paragraph="A second letter.")
+    with statements_run() as statements:
+        assert send(pg_journey, again).status_code == 302
+    assert not [q for q, _ in statements if q.startswith("SELECT") and "FROM letters" in q]
+    db.session.expire_all()
+    sent = db.session.scalar(select(Letter).where(Letter.public_id == public_id_of(again)))
+    assert sent.status == "confirmed" and sent.personal_paragraph == "A second letter."
+
+
+def test_a_form_token_written_before_is_read_from_the_database(pg_journey, monkeypatch):
+    """If the form's draft reached the database another way first, the parked copy writes
+    nothing and the letter is the one in the database."""
+    written = write_letter(pg_journey, personal_paragraph="Parked.")
+    values = parked_drafts._values(public_id_of(written))
+    monkeypatch.setattr(parked_drafts, "park", lambda values: None)  # the database path
+    other = {**values, "public_id": "writtenbefore", "personal_paragraph": "In the database."}
+    parked_drafts._write(other)
+    assert parked_drafts.materialize(public_id_of(written), values["campaign_id"]) is None
+    db.session.commit()
+    letter = db.session.scalar(select(Letter))
+    assert letter.public_id == "writtenbefore" and letter.personal_paragraph == "In the database."
+    assert letters_in_database() == 1
+
+
 def test_a_parked_draft_is_written_with_every_column_the_database_path_writes(
     pg_journey, app, monkeypatch
 ):
