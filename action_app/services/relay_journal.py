@@ -6,7 +6,8 @@ and when the lease ran out they would all be sent again. So the moment the serve
 message its id is written here (one Redis SET, outside the database transaction), and a relay
 that claims a message whose lease ran out first asks the journal: one it holds is recorded as
 sent, never sent again. At most the message in flight when the process died (taken by the
-server, not yet journalled) goes twice, as before batching.
+server, not yet journalled) goes twice, as before batching. Its commands go by ``kv.command``:
+through redis-py's client, the SET after every message was about 7% of the relay's CPU.
 
 Redis only: with no Redis (embedded mode) or when a write fails, ``record`` says so and the
 relay commits after that message instead.
@@ -19,7 +20,7 @@ import logging
 
 import redis
 
-from action_app.kv import RedisStore
+from action_app.kv import RedisStore, command
 from action_app.registry import current_registry
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class SendJournal:
     def record(self, message_id: int) -> bool:
         """The server took this message; False if it could not be written down."""
         try:
-            self.client.set(f"{self.prefix}{message_id}", "1", ex=TTL_SECONDS)
+            command(self.client, "SET", f"{self.prefix}{message_id}", "1", "EX", TTL_SECONDS)
         except redis.RedisError as exc:
             log.warning("Relay journal unavailable (committing each send instead): %s", exc)
             return False
@@ -51,7 +52,7 @@ class SendJournal:
         if not message_ids:
             return frozenset()
         try:
-            found = self.client.mget([f"{self.prefix}{i}" for i in message_ids])
+            found = command(self.client, "MGET", *(f"{self.prefix}{i}" for i in message_ids))
         except redis.RedisError as exc:
             log.warning("Relay journal unreadable: %s", exc)
             return frozenset()
@@ -62,7 +63,7 @@ class SendJournal:
         if not message_ids:
             return
         with contextlib.suppress(redis.RedisError):  # else they expire on their own
-            self.client.delete(*(f"{self.prefix}{i}" for i in message_ids))
+            command(self.client, "DEL", *(f"{self.prefix}{i}" for i in message_ids))
 
 
 def send_journal() -> SendJournal | None:
