@@ -31,6 +31,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import redis
+from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
 
 from action_app.extensions import db
@@ -138,14 +139,21 @@ def materialize(public_id: str, campaign_id: int) -> Letter | None:
     as the INSERT always has.
 
     The letter just written, in the request's session as if read from the database (``_loaded``),
-    so the caller need not read back the row it has in hand; None if nothing was written here
-    (not parked, another campaign's, or this form's draft was already in the database): the
-    caller reads it."""
+    so the caller need not read back the row it has in hand. If this form's draft reached the
+    database first (Redis was down for its first Continue, and back for the form posted again),
+    that draft, as the INSERT's "a form posted twice is one draft" has always answered. None if
+    the draft is not parked here: the caller reads the database."""
     values = _values(public_id)
     if values is None or values["campaign_id"] != campaign_id:
         return None
     letter_id = _write(values)
-    return None if letter_id is None else _loaded(values, letter_id)
+    if letter_id is None:
+        return db.session.scalar(
+            select(Letter).where(
+                Letter.form_token == values["form_token"], Letter.campaign_id == campaign_id
+            )
+        )
+    return _loaded(values, letter_id)
 
 
 # Columns a parked row may leave out: the INSERT writes NULL for them, as they have no default.

@@ -116,19 +116,43 @@ def test_send_uses_the_written_draft_without_reading_it_back(pg_journey):
     assert sent.status == "confirmed" and sent.personal_paragraph == "A second letter."
 
 
-def test_a_form_token_written_before_is_read_from_the_database(pg_journey, monkeypatch):
+def test_a_form_token_written_before_is_read_from_the_database(pg_journey):
     """If the form's draft reached the database another way first, the parked copy writes
     nothing and the letter is the one in the database."""
     written = write_letter(pg_journey, personal_paragraph="Parked.")
     values = parked_drafts._values(public_id_of(written))
-    monkeypatch.setattr(parked_drafts, "park", lambda values: None)  # the database path
     other = {**values, "public_id": "writtenbefore", "personal_paragraph": "In the database."}
     parked_drafts._write(other)
-    assert parked_drafts.materialize(public_id_of(written), values["campaign_id"]) is None
-    db.session.commit()
-    letter = db.session.scalar(select(Letter))
+    letter = parked_drafts.materialize(public_id_of(written), values["campaign_id"])
     assert letter.public_id == "writtenbefore" and letter.personal_paragraph == "In the database."
-    assert letters_in_database() == 1
+    db.session.commit()
+    assert letters_in_database() == 1 and parked_ids() == []
+
+
+def test_a_form_posted_again_once_redis_is_back_sends_the_first_draft(pg_journey):
+    """Redis down for the first Continue (the draft goes into the database), back when the
+    supporter goes back and presses Continue again on the same form: that parks a second copy
+    under the same form token. Its Send finds the first draft, as a form posted twice always
+    did, and sends it once: not "letter not found"."""
+    page = open_letter(pg_journey)
+    action, fields = fill(page, personal_paragraph="Posted twice.")
+    redis_down()
+    try:
+        first = pg_journey.post(action, data=fields)
+    finally:
+        redis_back()
+    again = pg_journey.post(action, data=fields)
+    assert public_id_of(again) != public_id_of(first) and parked_ids() == [public_id_of(again)]
+    check = pg_journey.get(again.headers["Location"])
+    assert check.status_code == 200 and "Posted twice." in text(check)
+    sent = send(pg_journey, again)
+    assert sent.status_code == 302
+    assert sent.headers["Location"].endswith(f"/sent/{public_id_of(first)}")
+    assert pg_journey.get(sent.headers["Location"]).status_code == 200
+    letter = db.session.scalar(select(Letter))
+    assert letter.public_id == public_id_of(first) and letter.status == "confirmed"
+    assert letters_in_database() == 1 and parked_ids() == []
+    assert db.session.scalar(select(func.count(OutboundMessage.id))) == 1
 
 
 def test_a_parked_draft_is_written_with_every_column_the_database_path_writes(
