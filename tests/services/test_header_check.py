@@ -180,7 +180,7 @@ def test_a_value_read_without_the_parser_is_what_the_parser_reads(name, value):
 
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(
-    st.datetimes(min_value=datetime(1900, 1, 1), timezones=st.just(timezone.utc)),
+    st.datetimes(min_value=datetime(1900, 1, 1), timezones=st.just(UTC)),
     st.sampled_from(["", "wrong weekday", "day 32"]),
 )
 def test_a_date_is_read_plainly_only_when_it_is_one(moment, change):
