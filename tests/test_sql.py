@@ -50,15 +50,16 @@ def test_an_insert_that_need_not_wait_for_the_disk_says_so_for_its_own_transacti
         assert len(quick) == 1  # SQLite has no such setting: the same INSERT
 
 
-def test_a_draft_saved_inside_a_begun_transaction_still_waits_for_the_disk(
+def test_a_draft_saved_after_the_caller_began_a_transaction_commits_it_first(
     app, fake_members, drafts_in_database
 ):
-    """``commit_alone`` only when the draft's INSERT is the whole transaction: a caller that has
-    written already (or begun at all) keeps its transaction, and the INSERT does not make that
-    transaction's commit skip the disk."""
-    from sqlalchemy import select
+    """``commit_alone``: a transaction the caller began (a stale cache's read, or a write) is
+    committed first, waiting for the disk as it always did, as the request would have committed
+    it with the draft; then the draft's INSERT is the whole of its own transaction, and only
+    that INSERT skips waiting for the disk."""
+    from sqlalchemy import select, update
 
-    from action_app.models import Campaign
+    from action_app.models import Campaign, Letter
     from action_app.services.campaign_cache import campaign_snapshot
     from tests.conftest import prepare_journey
     from tests.drafts import letter_writes, recipients, write_draft
@@ -68,14 +69,23 @@ def test_a_draft_saved_inside_a_begun_transaction_still_waits_for_the_disk(
     with letter_writes() as seen:
         db.session.commit()
         write_draft(campaign, recipient, "alone-token-0001", commit_alone=True)  # nothing begun
-        db.session.commit()
-        db.session.scalar(select(Campaign.id))  # the caller has begun a transaction
-        write_draft(campaign, recipient, "inside-token-0001", commit_alone=True)
-        db.session.commit()
-    assert [(status, asks) for _, status, asks, _, _ in seen] == [
-        ("IDLE", True),
-        ("INTRANS", False),
+        db.session.scalar(select(Campaign.id))  # a read began a transaction
+        write_draft(campaign, recipient, "after-read-token-0001", commit_alone=True)
+        assert not db.session().in_transaction()
+        db.session.execute(  # a write began one
+            update(Letter).where(Letter.form_token == "alone-token-0001").values(town="Rhyl")
+        )
+        write_draft(campaign, recipient, "after-write-token-0001", commit_alone=True)
+        assert not db.session().in_transaction()
+    assert [(verb, status, asks, mode) for verb, status, asks, mode, _ in seen] == [
+        ("INSERT", "IDLE", True, "on"),
+        ("INSERT", "IDLE", True, "on"),
+        ("UPDATE", "INTRANS", False, "on"),  # its commit waits for the disk
+        ("INSERT", "IDLE", True, "on"),
     ]
+    db.session.expire_all()
+    town = select(Letter.town).where(Letter.form_token == "alone-token-0001")
+    assert db.session.scalar(town) == "Rhyl"  # the caller's write was committed
 
 
 def test_run_alone_on_the_driver_gives_the_connection_back_as_the_session_expects(app):

@@ -220,13 +220,14 @@ def save_draft(
     draft being changed is marked by the caller. Whether the supporter has written before is
     settled when they send, by the one-letter-per-supporter index.
 
-    ``commit_alone`` (the journey's Continue): if the session has begun nothing, a new draft is
-    parked in Redis (``parked_drafts.park``: nothing is written to the database until it is
-    sent or changed). Where Redis cannot take it, the new draft's INSERT is its own
-    transaction on a pooled connection of its own (``sql.run_alone``, not the session),
-    committed as it runs without BEGIN and COMMIT round trips and without waiting for the disk
-    (``sql.insert_unless_exists``): the supporter can type it again, and their Send, which
-    does wait, makes it durable with itself. The session has then begun nothing."""
+    ``commit_alone`` (the journey's Continue): the session's transaction, if a read began one,
+    is committed first; then a new draft is parked in Redis (``parked_drafts.park``: nothing
+    is written to the database until it is sent or changed). Where Redis cannot take it, the
+    new draft's INSERT is its own transaction on a pooled connection of its own
+    (``sql.run_alone``, not the session), committed as it runs without BEGIN and COMMIT round
+    trips and without waiting for the disk (``sql.insert_unless_exists``): the supporter can
+    type it again, and their Send, which does wait, makes it durable with itself. The session
+    has then begun nothing."""
     values = letter_values(
         campaign,
         recipient,
@@ -246,7 +247,13 @@ def save_draft(
         )
         return draft.public_id
     public_id = secrets.token_urlsafe(16)
-    alone = commit_alone and not db.session().in_transaction()
+    session = db.session()
+    if commit_alone and session.in_transaction():
+        # A cache the request found stale (the campaign, the directory's version) read the
+        # database and so began a transaction: commit it now, as the request would with the
+        # draft, so that the draft is parked or written alone all the same.
+        session.commit()
+    alone = commit_alone and not session.in_transaction()
     statement = insert_unless_exists(
         db.session.get_bind().dialect.name,
         Letter.__table__,
