@@ -166,7 +166,8 @@ class _WrittenHeader(str):
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 # An address written as it stands: a dot-atom local part and a domain of plain labels.
-_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+_DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
+_PLAIN_ADDRESS = re.compile(rf"{_DOT_ATOM}@{_LABEL}(?:\.{_LABEL})*")
 # A display name written as atoms, single spaces between.
 _ATOMS = re.compile(rf"{_ATOM}(?: {_ATOM})*")
 _PRINTABLE_ASCII = re.compile(r"[ -~]*")
@@ -486,7 +487,6 @@ _UNFOLD = re.compile(r"\r?\n(?=[ \t])")
 # Values a parser reads as they stand (RFC 5322): a mailbox of atoms and a plain address, a
 # Message-ID of dot-atoms, a date as email.utils formats one, unstructured printable text.
 _MAILBOX = re.compile(rf"(?:{_ATOMS.pattern} <{_PLAIN_ADDRESS.pattern}>|{_PLAIN_ADDRESS.pattern})")
-_DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
 _MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
 _DATE = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] "

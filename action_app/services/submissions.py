@@ -247,19 +247,17 @@ def save_draft(
         )
         return draft.public_id
     public_id = secrets.token_urlsafe(16)
-    session = db.session()
-    if commit_alone and session.in_transaction():
+    if commit_alone and db.session().in_transaction():
         # A cache the request found stale (the campaign, the directory's version) read the
         # database and so began a transaction: commit it now, as the request would with the
         # draft, so that the draft is parked or written alone all the same.
-        session.commit()
-    alone = commit_alone and not session.in_transaction()
+        db.session.commit()
     statement = insert_unless_exists(
         db.session.get_bind().dialect.name,
         Letter.__table__,
         ("form_token",),
         "public_id",
-        wait_for_disk=not alone,
+        wait_for_disk=not commit_alone,
     )
     row_values = {
         **values,
@@ -270,9 +268,9 @@ def save_draft(
         "updated_at": now,
         **(marks or {}),
     }
-    if alone and (parked := parked_drafts.park(row_values)) is not None:
+    if commit_alone and (parked := parked_drafts.park(row_values)) is not None:
         return parked
-    if alone:
+    if commit_alone:
         row = run_alone(db.session.get_bind(), statement, row_values)
     else:
         row = db.session.execute(statement, row_values).first()
