@@ -207,17 +207,19 @@ def _as_sqlalchemys(engine: Engine, sql: str, values: dict | None, error: Except
 
 @lru_cache(maxsize=64)
 def _compiled(dialect, statement, names: tuple[str, ...]) -> tuple | None:
-    """The SQL of an INSERT or UPDATE given values for ``names``; the statement's own values
+    """The SQL of an INSERT or UPDATE (or a SELECT whose writes are in its WITH: ``first_send``)
+    given values for ``names``; the statement's own values
     (literals in it, like a status it compares with); the Python-side defaults (INSERT) or
     update defaults (UPDATE) of the columns it sets that ``names`` leave out; and each value's
     bind processing (a JSON column's, for instance): as SQLAlchemy's execution would give them.
     None for any other statement, or a value only that execution can work out (a sequence, an
     SQL expression, a function of the other values)."""
     inserts = getattr(statement, "is_insert", False)
-    if not (inserts or getattr(statement, "is_update", False)):
+    writes = inserts or getattr(statement, "is_update", False)
+    if not (writes or getattr(statement, "is_select", False)):
         return None
     compiled = statement.compile(dialect=dialect, column_keys=list(names))
-    if compiled.implicit_returning:
+    if writes and compiled.implicit_returning:
         # An INSERT without RETURNING of its own, which SQLAlchemy would make return the new
         # primary key for ``inserted_primary_key``: nobody here reads it.
         statement = statement.inline()

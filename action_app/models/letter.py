@@ -92,6 +92,10 @@ class Letter(db.Model):
     submitted_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
 
+    # Not a column: the values of the parked draft (``parked_drafts.letter``) this letter was
+    # built from, not saved; None for a letter read from the database.
+    parked = None
+
     messages: Mapped[list[OutboundMessage]] = relationship(
         back_populates="letter", order_by="OutboundMessage.id", cascade="all, delete-orphan"
     )

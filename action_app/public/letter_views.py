@@ -26,7 +26,7 @@ from action_app.public.forms import ConfirmForm, SendForm, clean_source
 from action_app.public.guarded_form import GuardedLetterForm as LetterForm
 from action_app.public.views import public_campaign, query_args, too_many, uk_time_of_day
 from action_app.registry import current_registry
-from action_app.services import abuse, emails, lookup, pacing, seat_check
+from action_app.services import abuse, emails, first_send, lookup, pacing, seat_check
 from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.consent import consent_wording, opt_in_wording
 from action_app.services.letter_status import Shown, shown_status
@@ -56,6 +56,7 @@ from action_app.services.submissions import (
     letter_body,
     letter_for_confirmation,
     letter_to_change,
+    letter_to_send,
     letter_to_show,
     save_draft,
 )
@@ -108,7 +109,7 @@ def write(slug: str):
 
 def check(slug: str, public_id: str):
     campaign = public_campaign(slug)
-    letter = _own_letter(public_id, campaign)
+    letter = _own_letter(public_id, campaign, to_send=True)
     if letter is None:
         return render_template("public/letter_missing.html", campaign=campaign), 404
     if letter.status != LetterStatus.DRAFT:
@@ -263,6 +264,24 @@ def _send(
     over_email_limit: bool = False,
     sent_by: SentBy | None = None,
 ):
+    if letter.parked is not None:  # a draft still parked in Redis: the usual case, usually
+        if sent_by is None and not over_email_limit:
+            wants_reply_check = not request.form.get("no_reply_check")
+            letter_id = first_send.send(letter, campaign, wants_reply_check=wants_reply_check)
+            if letter_id is not None:
+                _dispatch_letter(letter_id)
+                bump_hot_totals(campaign.id, total=1)
+                sent_page = url_for("public.sent", slug=campaign.slug, public_id=letter.public_id)
+                return redirect(sent_page)
+        # The general path, on the draft written into the database (or the one its form
+        # token made there first, which is then the letter sent).
+        language, letter = letter.language, letter_to_change(letter.public_id, campaign.id)
+        if letter is None:  # Redis lost it since: as if it were never there
+            return render_template("public/letter_missing.html", campaign=campaign), 404
+        if letter.status != LetterStatus.DRAFT:  # sent meanwhile: a double click's other press
+            return redirect(url_for("public.sent", slug=campaign.slug, public_id=letter.public_id))
+        if letter.language != language:
+            letter.language = language
     letter_id, public_id = letter.id, letter.public_id
     own = [] if framing.framed() else session.get(SESSION_LETTERS, [])
     submission = abuse.submit_letter(
@@ -466,7 +485,11 @@ def _letter_input(form: LetterForm) -> LetterInput:
 
 
 def _own_letter(
-    public_id: str | None, campaign: CampaignSnapshot, *, with_messages: bool = False
+    public_id: str | None,
+    campaign: CampaignSnapshot,
+    *,
+    with_messages: bool = False,
+    to_send: bool = False,
 ) -> Letter | None:
     """A letter this browser wrote: its id must be in this session, not just in the URL. Inside
     a partner's iframe, where no cookie comes, the page's signed token for it instead (and only
@@ -474,7 +497,8 @@ def _own_letter(
 
     A GET only shows it, so it is read outside a transaction (``letter_to_show``); a POST may
     change it, in the request's transaction. ``with_messages``: on a GET, its messages loaded
-    in the same statement."""
+    in the same statement. ``to_send`` (Send's POST): a draft parked in Redis as it is parked
+    (``letter_to_send``): ``_send`` writes it."""
     if not public_id:
         return None
     if framing.framed():
@@ -484,6 +508,8 @@ def _own_letter(
         return None
     if request.method == "GET":
         return letter_to_show(public_id, campaign.id, with_messages=with_messages)
+    if to_send:
+        return letter_to_send(public_id, campaign.id)
     return letter_to_change(public_id, campaign.id)
 
 

@@ -10,9 +10,11 @@ keyed hash of its address (so ``people`` finds it).
 
 - The pages that show a draft (the check page, "Change", "send it myself") read it from here
   first and build the letter from it, not saved (``letter``).
-- Anything that changes it (Send, "send it myself", a change saved) first writes the row into
-  the database (``materialize``) with the same INSERT Continue used to make, committed alone,
-  and the parked copy is removed; then it goes on exactly as before, rollbacks and all.
+- Send's usual case writes it, already sent, in one statement (``first_send``).
+- Anything else that changes it (Send otherwise, "send it myself", a change saved) first writes
+  the row into the database (``materialize``) with the same INSERT Continue used to make,
+  committed alone, and the parked copy is removed; then it goes on exactly as before,
+  rollbacks and all.
 - Without Redis (embedded mode), with ``PARK_DRAFTS=false``, or when Redis cannot be reached
   as Continue saves, the draft goes into the database as it always did (drafts parked before
   are still read, written and sent). A parked draft that cannot be read because Redis is down
@@ -130,7 +132,9 @@ def letter(public_id: str, campaign_id: int) -> Letter | None:
     values = _values(public_id)
     if values is None or values["campaign_id"] != campaign_id:
         return None
-    return Letter(**values)
+    letter = Letter(**values)
+    letter.parked = values
+    return letter
 
 
 def materialize(public_id: str, campaign_id: int) -> Letter | None:
@@ -162,7 +166,15 @@ _NULL_UNLESS_GIVEN = frozenset(
     for column in Letter.__table__.columns
     if column.default is None and column.server_default is None and column.nullable
 )
-_COLUMNS = frozenset(column.key for column in Letter.__table__.columns)
+_WRITTEN = frozenset(column.key for column in Letter.__table__.columns if column.key != "id")
+
+
+def whole_row(values: dict) -> dict | None:
+    """The parked values as the whole row but its id: a column they leave out that has no
+    default is NULL. None if they leave out a column the INSERT would fill from a default
+    (then only the database can say what the row holds)."""
+    row = {key: None for key in _NULL_UNLESS_GIVEN} | values
+    return row if row.keys() == _WRITTEN else None
 
 
 def _loaded(values: dict, letter_id: int) -> Letter | None:
@@ -170,10 +182,10 @@ def _loaded(values: dict, letter_id: int) -> Letter | None:
     exactly as a SELECT of it would load it (``make_transient_to_detached``: its attributes are
     the row's, and nothing is pending to be written). None if the values leave out a column
     the INSERT would have filled from a default: then only the database knows the row."""
-    row = {key: None for key in _NULL_UNLESS_GIVEN} | values | {"id": letter_id}
-    if row.keys() != _COLUMNS:
+    row = whole_row(values)
+    if row is None:
         return None
-    letter = Letter(**row)
+    letter = Letter(**row, id=letter_id)
     make_transient_to_detached(letter)
     db.session.add(letter)
     return letter
@@ -211,7 +223,12 @@ def _write(values: dict) -> int | None:
         engine.dialect.name, Letter.__table__, ("form_token",), "id", wait_for_disk=False
     )
     row = run_alone(engine, statement, values)
+    forget(values["public_id"])
+    return None if row is None else row.id
+
+
+def forget(public_id: str) -> None:
+    """The draft is in the database now (or sent): its parked copy goes."""
     store = _store()
     if store is not None:
-        store.delete(DRAFT_PREFIX + values["public_id"])
-    return None if row is None else row.id
+        store.delete(DRAFT_PREFIX + public_id)

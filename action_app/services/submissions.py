@@ -198,6 +198,17 @@ def letter_to_change(public_id: str, campaign_id: int) -> Letter | None:
     return written or find_letter(public_id, campaign_id)
 
 
+def letter_to_send(public_id: str, campaign_id: int) -> Letter | None:
+    """The letter, for Send: a parked draft as it is parked (``parked_drafts.letter``, not
+    written: ``first_send`` may send it in one statement; else the caller writes it with
+    ``letter_to_change``), or the letter read in the request's transaction."""
+    try:
+        parked = parked_drafts.letter(public_id, campaign_id)
+    except parked_drafts.ParkedUnavailable:
+        parked = None  # letter_to_change says whether the database has it
+    return parked or letter_to_change(public_id, campaign_id)
+
+
 def save_draft(
     campaign: CampaignSnapshot,
     recipient: Recipient,

@@ -39,9 +39,15 @@ def hour_bucket(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H")
 
 
+def in_order(counts: Iterable[Counter]) -> list[Counter]:
+    """The counters as they are written: one per row (the last of any repeated), in the one
+    sorted order every writer uses."""
+    return sorted({(c.dimension, c.bucket, c.metric): c for c in counts}.values())
+
+
 def add_counts(campaign_id: int, counts: Iterable[Counter]) -> None:
     """Add to the campaign's counters in one statement (flushes with the caller's work)."""
-    rows = sorted({(c.dimension, c.bucket, c.metric): c for c in counts}.values())
+    rows = in_order(counts)
     if not rows:
         return
     statement = upsert(
@@ -73,19 +79,33 @@ def _seat(letter: Letter) -> str:
 def count_letter_accepted(letter: Letter, when: datetime, *, queued: bool) -> None:
     """The supporter pressed send; ``queued`` when no email confirmation is asked for (then
     both are counted in one statement)."""
-    counts = [Counter(CONSTITUENCY, _seat(letter), "accepted")]
     if queued:
-        counts += _queued_counts(letter, when, confirmed_by_supporter=False)
+        counts, opt_ins = accepted_and_queued(letter, when)
+        _insert_opt_ins(opt_ins)
+    else:
+        counts = [Counter(CONSTITUENCY, _seat(letter), "accepted")]
     add_counts(letter.campaign_id, counts)
+
+
+def accepted_and_queued(letter: Letter, when: datetime) -> tuple[list[Counter], list[dict]]:
+    """What a letter sent without an email confirmation adds, not yet written: its counters
+    and its opt-in records (``first_send`` writes both in its one statement)."""
+    counts, opt_ins = _queued(letter, when, confirmed_by_supporter=False)
+    return [Counter(CONSTITUENCY, _seat(letter), "accepted"), *counts], opt_ins
 
 
 def count_letter_queued(letter: Letter, when: datetime, *, confirmed_by_supporter: bool) -> None:
     """The letter is on its way to the MP: count it, whether it was personalised, its opt-ins
     (keeping the exact words agreed to), and the supporter's confirmation if one was asked."""
-    add_counts(letter.campaign_id, _queued_counts(letter, when, confirmed_by_supporter))
+    counts, opt_ins = _queued(letter, when, confirmed_by_supporter)
+    _insert_opt_ins(opt_ins)
+    add_counts(letter.campaign_id, counts)
 
 
-def _queued_counts(letter: Letter, when: datetime, confirmed_by_supporter: bool) -> list[Counter]:
+def _queued(
+    letter: Letter, when: datetime, confirmed_by_supporter: bool
+) -> tuple[list[Counter], list[dict]]:
+    """The counters a letter queued adds, and its opt-in records' rows."""
     campaign = cached_campaign_by_id(letter.campaign_id)
     seat = _seat(letter)
     counts = [
@@ -96,8 +116,9 @@ def _queued_counts(letter: Letter, when: datetime, confirmed_by_supporter: bool)
         counts.append(Counter(CONSTITUENCY, seat, "confirmed"))
     if campaign is not None and is_personalised(letter, campaign):
         counts.append(Counter(CONSTITUENCY, seat, "personalised"))
-    opted = _record_opt_ins(letter, campaign, letter.submitted_at or when)
-    return counts + [Counter(ORGANISATION, slug, "opt_ins") for slug in opted]
+    opt_ins = _opt_in_rows(letter, campaign, letter.submitted_at or when)
+    opted = [Counter(ORGANISATION, row["organisation"], "opt_ins") for row in opt_ins]
+    return counts + opted, opt_ins
 
 
 def count_letter_sent(letter: Letter, when: datetime) -> None:
@@ -256,32 +277,34 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _record_opt_ins(
+def _opt_in_rows(
     letter: Letter, campaign: CampaignSnapshot | None, opted_in_at: datetime
-) -> list[str]:
-    """Keep each opt-in with the exact words beside the box the supporter ticked."""
+) -> list[dict]:
+    """Each opt-in the supporter ticked, as its record's row: with the exact words beside the
+    box, as they read them."""
     if campaign is None or not letter.opt_ins:
         return []
     offered = {o["slug"]: o for o in campaign.organisations}
     chosen = [slug for slug in dict.fromkeys(letter.opt_ins) if slug in offered]
+    if not chosen:
+        return []
     # The words as the supporter read them: in the letter's language, even when a member of
     # staff releases a held letter from an English page.
     with in_language(letter.language):
         statements = {slug: opt_in_wording(offered[slug]) for slug in chosen}
-    if chosen:
-        run_in_transaction(
-            db.session,
-            _INSERT_OPT_IN,
-            [
-                {
-                    "letter_id": letter.id,
-                    "campaign_id": letter.campaign_id,
-                    "organisation": slug,
-                    "organisation_name": offered[slug].get("name", slug),
-                    "statement": statements[slug],
-                    "opted_in_at": opted_in_at,
-                }
-                for slug in chosen
-            ],
-        )
-    return chosen
+    return [
+        {
+            "letter_id": letter.id,
+            "campaign_id": letter.campaign_id,
+            "organisation": slug,
+            "organisation_name": offered[slug].get("name", slug),
+            "statement": statements[slug],
+            "opted_in_at": opted_in_at,
+        }
+        for slug in chosen
+    ]
+
+
+def _insert_opt_ins(rows: list[dict]) -> None:
+    if rows:
+        run_in_transaction(db.session, _INSERT_OPT_IN, rows)

@@ -40,19 +40,20 @@ _INSERT_REPLY_CHECK = ReplyCheck.__table__.insert()
 
 def record_reply_choice(letter: Letter, wants_email: bool, language: str = "en") -> None:
     """When the letter is sent: will this supporter be asked whether their MP replied?"""
-    status = ReplyCheckStatus.WAITING if wants_email else ReplyCheckStatus.OPTED_OUT
-    run_in_transaction(
-        db.session,
-        _INSERT_REPLY_CHECK,
-        {
-            "letter_id": letter.id,
-            "campaign_id": letter.campaign_id,
-            "constituency_id": letter.constituency_id or 0,
-            "status": status,
-            "language": language,
-            "created_at": utcnow(),
-        },
-    )
+    row = reply_check_row(letter, wants_email, language)
+    run_in_transaction(db.session, _INSERT_REPLY_CHECK, row)
+
+
+def reply_check_row(letter: Letter, wants_email: bool, language: str) -> dict:
+    """The check's row (``first_send`` writes it in its own statement)."""
+    return {
+        "letter_id": letter.id,
+        "campaign_id": letter.campaign_id,
+        "constituency_id": letter.constituency_id or 0,
+        "status": ReplyCheckStatus.WAITING if wants_email else ReplyCheckStatus.OPTED_OUT,
+        "language": language,
+        "created_at": utcnow(),
+    }
 
 
 def letters_delivered(letter_ids: list[int], when: datetime) -> None:

@@ -221,18 +221,20 @@ def test_changing_a_parked_draft_saves_the_change_and_sends_it(pg_journey):
     assert letter.personal_paragraph == "Second thoughts." and letter.status == "confirmed"
 
 
-def test_a_send_that_sends_nothing_leaves_a_draft_in_the_database(pg_journey, app):
-    """A press of Send writes the parked draft into the database before anything else, committed
-    alone: a Send that then sends nothing (here a forged press with no CSRF token) leaves a
-    draft there, as a draft written by Continue was left before."""
+def test_a_send_that_sends_nothing_writes_nothing(pg_journey, app):
+    """A press of Send that sends nothing (here a forged press with no CSRF token) writes
+    nothing: the draft stays parked, shown and sent as before."""
     written = write_letter(pg_journey)
-    refused = pg_journey.post(written.headers["Location"], data={})
+    with statements_run() as statements:
+        refused = pg_journey.post(written.headers["Location"], data={})
     assert refused.status_code == 200  # the check page again, saying the page had expired
-    assert parked_ids() == [] and db.session.scalar(select(Letter.status)) == "draft"
-    assert db.session.scalar(select(func.count(OutboundMessage.id))) == 0
+    assert "we did not send your letter. It is saved" in text(refused)
+    assert SUPPORTER["name"] in text(refused)
+    assert statements == [] and letters_in_database() == 0
+    assert parked_ids() == [public_id_of(written)]
     assert send(pg_journey, written).status_code == 302
     db.session.expire_all()
-    assert db.session.scalar(select(Letter.status)) == "confirmed"
+    assert db.session.scalar(select(Letter.status)) == "confirmed" and parked_ids() == []
 
 
 def test_when_redis_is_down_at_continue_the_draft_goes_to_the_database(pg_journey):
