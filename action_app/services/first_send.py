@@ -166,8 +166,7 @@ def _statement(*, identical_held: bool):
     )
     # The other rows take the letter's own values from the row just written.
     now, campaign_id = sent.c.submitted_at, sent.c.campaign_id
-    message = _insert_from(
-        OutboundMessage.__table__,
+    message = select(
         sent.c.id.label("letter_id"),
         _constant(MessageKind.MP).label("kind"),
         _constant(MessageStatus.PENDING).label("status"),
@@ -176,8 +175,7 @@ def _statement(*, identical_held: bool):
         now.label("dispatched_at"),
         now.label("created_at"),
     ).select_from(sent)
-    reply = _insert_from(
-        ReplyCheck.__table__,
+    reply = select(
         sent.c.id.label("letter_id"),
         campaign_id.label("campaign_id"),
         func.coalesce(sent.c.constituency_id, literal_column("0")).label("constituency_id"),
@@ -191,8 +189,7 @@ def _statement(*, identical_held: bool):
         ("organisation_name", "organisation_names", String),
         ("statement", "statements", String),
     )
-    opt_ins = _insert_from(
-        OptInRecord.__table__,
+    opt_ins = select(
         sent.c.id.label("letter_id"),
         campaign_id.label("campaign_id"),
         chosen.c.organisation,
@@ -207,8 +204,7 @@ def _statement(*, identical_held: bool):
         ("metric", "metrics", String),
         ("value", "amounts", Integer),
     )
-    counted = _insert_from(
-        StatsCounter.__table__,
+    counted = select(
         campaign_id.label("campaign_id"),
         counters.c.dimension,
         counters.c.bucket,
@@ -219,7 +215,7 @@ def _statement(*, identical_held: bool):
     # transactions never wait on each other in a cycle.
     counted = counted.order_by(counters.c.dimension, counters.c.bucket, counters.c.metric)
     table = StatsCounter.__table__
-    add = insert(table).from_select([c.name for c in counted.selected_columns], counted)
+    add = _as_insert(table, counted)
     add = add.on_conflict_do_update(
         index_elements=["campaign_id", "dimension", "bucket", "metric"],
         set_={"value": table.c.value + add.excluded.value},
@@ -233,12 +229,8 @@ def _statement(*, identical_held: bool):
     return select(sent.c.id).add_cte(*writes)
 
 
-def _insert_from(table, *columns):
-    """A SELECT of ``table``'s columns it fills, each labelled with its column's name."""
-    return select(*columns)
-
-
 def _as_insert(table, selected):
+    """INSERT INTO ``table`` from ``selected``, whose columns are named as the table's."""
     return insert(table).from_select([c.name for c in selected.selected_columns], selected)
 
 
@@ -254,5 +246,6 @@ def _unnest(name: str, *columns: tuple[str, str, type]):
 
 def _constant(value: str):
     """One of our own enum's values, written into the statement (a parameter fewer)."""
-    assert value.isidentifier(), value
+    if not value.isidentifier():  # never: our enums' values are plain words
+        raise ValueError(f"not a plain word: {value!r}")
     return literal_column(f"'{value}'")
