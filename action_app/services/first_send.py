@@ -59,7 +59,7 @@ _LETTERS = Letter.__table__
 # parsed again for every Send, it was a quarter of the statement's cost.
 _LEFT_NULL = ("copy_key", "copy_name", "copy_email", "sent_by", "hold_reason", "scrubbed_at")
 _SAME_TIME = ("confirmed_at", "updated_at")  # as submitted_at
-_WRITTEN = tuple(
+_GIVEN = tuple(
     column.key for column in _LETTERS.columns if column.key not in ("id", *_LEFT_NULL, *_SAME_TIME)
 )
 
@@ -120,7 +120,7 @@ def _row(letter: Letter, campaign: CampaignSnapshot) -> dict | None:
     row = parked_drafts.whole_row(parked)
     if row is None or any(row[key] is not None for key in _LEFT_NULL):
         return None
-    values = {key: row[key] for key in _WRITTEN}
+    values = {key: row[key] for key in _GIVEN}
     values["language"] = letter.language  # the language it was sent in (``send_within_limits``)
     return values
 
@@ -128,7 +128,7 @@ def _row(letter: Letter, campaign: CampaignSnapshot) -> dict | None:
 @lru_cache(maxsize=2)
 def _statement(*, identical_held: bool):
     """The statement, built and compiled once for each safeguard setting."""
-    given = {key: bindparam(key, type_=_LETTERS.c[key].type) for key in _WRITTEN}
+    given = {key: bindparam(key, type_=_LETTERS.c[key].type) for key in _GIVEN}
     written = {**given, **{key: given["submitted_at"] for key in _SAME_TIME}}
     earlier = _LETTERS.alias("earlier")
     conditions = [

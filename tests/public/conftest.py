@@ -12,6 +12,13 @@ def journey(any_app, fake_members):
     return any_app.test_client()
 
 
+@pytest.fixture
+def pg_journey(app, fake_members):
+    """The same in production mode only (PostgreSQL and Redis, where drafts are parked)."""
+    prepare_journey(app)
+    return app.test_client()
+
+
 def set_campaign(**changes):
     """Change the test campaign as staff would, and drop the cached copy."""
     from flask import current_app

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
-from tests.conftest import prepare_journey
 from tests.drafts import write_parked_drafts
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import text, title
@@ -18,12 +17,6 @@ from tests.journey import fill, open_letter, send, write_letter
 from tests.public.conftest import set_campaign
 from tests.public.test_abuse_limits import tune  # noqa: F401  (a fixture)
 from workers.tasks import send_letter_task
-
-
-@pytest.fixture
-def pg_journey(app, fake_members):
-    prepare_journey(app)
-    return app.test_client()
 
 
 def only_letter() -> Letter:

@@ -16,19 +16,12 @@ from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
 from action_app.rate_limits import RateLimits, client_network
 from action_app.registry import registry_of
-from tests.conftest import prepare_journey
 from tests.drafts import write_parked_drafts
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
 from tests.journey import SUPPORTER, fill, open_letter, redis_keys, send, write_letter
 
 URL = "/c/test-campaign"
-
-
-@pytest.fixture
-def pg_journey(app, fake_members):
-    prepare_journey(app)
-    return app.test_client()
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 from sqlalchemy import func, select
 
 from action_app.extensions import db
 from action_app.models import Constituency, Letter
-from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import text, title
 from tests.journey import fill, send
@@ -20,12 +18,6 @@ from workers.tasks import send_letter_task
 
 URL = "/c/test-campaign"
 HOME = EXAMPLE_POSTCODES["england"]  # SW1A 1AA: Cities of London and Westminster
-
-
-@pytest.fixture
-def pg_journey(app, fake_members):
-    prepare_journey(app)
-    return app.test_client()
 
 
 def seat_id(name: str) -> int:

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
 from action_app.services.owner import not_me_token
-from tests.conftest import prepare_journey
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
 from tests.journey import send, write_letter
@@ -20,12 +19,6 @@ from workers.tasks import send_letter_task
 
 URL = "/c/test-campaign"
 MP = "rachel.blake.mp@parliament.uk"
-
-
-@pytest.fixture
-def pg_journey(app, fake_members):
-    prepare_journey(app)
-    return app.test_client()
 
 
 def deliver():

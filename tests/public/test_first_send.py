@@ -22,15 +22,6 @@ from tests.journey import send, write_letter
 from tests.public.conftest import set_campaign
 from tests.public.test_parked_drafts import letters_in_database, parked_ids, public_id_of
 
-
-@pytest.fixture
-def pg_journey(app, fake_members):
-    from tests.conftest import prepare_journey
-
-    prepare_journey(app)
-    return app.test_client()
-
-
 ANOTHER = {"name": "Amir Khan", "email": "amir@example.org", "address_line_1": "3 Low Road"}
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
 from action_app.registry import registry_of
-from tests.conftest import prepare_journey
 from tests.drafts import statements_run, write_parked_drafts
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
@@ -31,12 +30,6 @@ def deliver_all():
 def count(model, *where):
     write_parked_drafts()  # drafts parked in Redis, as Continue leaves them, are counted too
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def pg_journey(app, fake_members):
-    prepare_journey(app)
-    return app.test_client()
 
 
 def test_letter_page_shows_the_letter_and_asks_for_details(journey):

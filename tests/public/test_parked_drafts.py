@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from html import unescape
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy import text as sql_text
 
@@ -20,14 +19,6 @@ from tests.html import post_form, text
 from tests.journey import SUPPORTER, fill, open_letter, send, write_letter
 
 URL = "/c/test-campaign"
-
-
-@pytest.fixture
-def pg_journey(app, fake_members):
-    from tests.conftest import prepare_journey
-
-    prepare_journey(app)
-    return app.test_client()
 
 
 def parked_ids() -> list[str]:

@@ -18,7 +18,7 @@ from tests.drafts import write_parked_drafts
 from tests.html import forms, post_form, text, title
 from tests.journey import SUPPORTER, fill
 from tests.public.conftest import set_campaign
-from tests.public.test_letter_journey import deliver_all, pg_journey  # noqa: F401
+from tests.public.test_letter_journey import deliver_all
 from tests.translations import TRANSLATIONS, extract_messages
 
 URL = "/c/test-campaign"
@@ -136,7 +136,7 @@ def test_the_choose_your_constituency_error_in_welsh(journey):
     assert "Choose your constituency from the list" not in text(page)
 
 
-def test_the_whole_journey_in_welsh(pg_journey, smtp_server):  # noqa: F811
+def test_the_whole_journey_in_welsh(pg_journey, smtp_server):
     set_campaign(translations={"cy": WELSH})
     campaign = pg_journey.get(URL, query_string={"lang": "cy"})
     assert title(campaign).startswith(WELSH["title"]) and WELSH["summary"] in text(campaign)
@@ -212,7 +212,7 @@ def test_wtforms_own_messages_are_in_the_page_language_from_a_catalogue_read_onc
         assert WTFORMS_TRANSLATIONS._catalogue() is catalogue  # read once
 
 
-def _english_draft_at_check_page(pg_journey):  # noqa: F811
+def _english_draft_at_check_page(pg_journey):
     """A letter written in English, its check page's Send form."""
     mp_page = pg_journey.get(f"{URL}/your-mp", query_string={"postcode": "SW1A 1AA"})
     link = re.search(r'href="(/c/test-campaign/write\?[^"]+)"', mp_page.get_data(as_text=True))
@@ -224,7 +224,7 @@ def _english_draft_at_check_page(pg_journey):  # noqa: F811
     return response.headers["Location"]
 
 
-def test_a_letter_sent_from_the_welsh_check_page_is_welsh(pg_journey, smtp_server):  # noqa: F811
+def test_a_letter_sent_from_the_welsh_check_page_is_welsh(pg_journey, smtp_server):
     """Written in English, sent after switching the check page to Welsh: its emails come in
     the language it was sent in, so that language is stored with the send."""
     set_campaign(translations={"cy": WELSH})
@@ -241,7 +241,7 @@ def test_a_letter_sent_from_the_welsh_check_page_is_welsh(pg_journey, smtp_serve
     assert receipt.message["Subject"] == "Eich llythyr at Rachel Blake"
 
 
-def test_send_in_the_letters_own_language_flushes_nothing(pg_journey, monkeypatch):  # noqa: F811
+def test_send_in_the_letters_own_language_flushes_nothing(pg_journey, monkeypatch):
     """Send writes with statements of its own. An ORM flush at its commit (the letter marked
     changed by setting its language to the value it already had) found nothing to write and
     cost about a tenth of Send's CPU."""
