@@ -48,6 +48,30 @@ def command(client: redis.Redis, *args):
         pool.release(connection)
 
 
+def pipelined(client: redis.Redis, commands: list[tuple]) -> list:
+    """Several commands in one round trip: written together on one pooled connection, then each
+    answer read in turn (a pipeline without MULTI: each command runs alone, as separate calls
+    would, only without a wait between them). An answer that is an error (``ResponseError``,
+    ``NoScriptError``) is put in its place, not raised: the connection is in step after it. Any
+    other error raises, and the connection is dropped, as in ``command``."""
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        connection.send_packed_command(connection.pack_commands(commands))
+        answers = []
+        for _ in commands:
+            try:
+                answers.append(connection.read_response())
+            except redis.ResponseError as error:  # read whole: the next answer follows it
+                answers.append(error)
+        return answers
+    except BaseException:
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
+
+
 def run_script(client: redis.Redis, script, keys: list[str], args: list) -> object:
     """A registered script (``client.register_script``) by its hash, through ``command``; sent
     whole if this Redis does not have it (it was restarted, or its scripts flushed)."""
@@ -110,6 +134,11 @@ class RedisStore:
                 command(self.client, "SET", key, value)
         except redis.RedisError as exc:
             self.failed(exc)
+
+    def incr_if_exists_command(self, key: str, amount: int = 1) -> tuple:
+        """``incr_if_exists`` as a command to send with others (``pipelined``); if its answer
+        is ``NoScriptError`` (Redis lost its scripts), call ``incr_if_exists``."""
+        return ("EVALSHA", self._incr_existing.sha, 1, key, amount)
 
     def incr_if_exists(self, key: str, amount: int = 1) -> int | None:
         """Add to a counter that exists (keeping its expiry); a missing one stays missing."""

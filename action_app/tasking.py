@@ -133,6 +133,7 @@ def dispatch(task_name: str, *args, **kwargs) -> bool:
 # A relay nudge is pending: set (NX) by whoever sends one, cleared by the relay that takes it.
 # Short-lived, so a nudge lost with the broker costs seconds; the sweep guarantees the rest.
 NUDGE_TTL_SECONDS = 10
+_NOT_SENT = object()  # nudge_relay: the caller has not sent the flag's command
 
 
 def _nudge_key() -> str:
@@ -150,24 +151,32 @@ def nudges_are_flagged() -> bool:
     return _nudge_client() is not None
 
 
-def nudge_relay() -> bool:
+def nudge_relay(flag: object = _NOT_SENT) -> bool:
     """Tell the relay there is work (after the caller has committed). When a nudge is already
-    pending this is one Redis ``SET NX`` and no task at all: the relay that takes the pending
-    one will find this work too, as it clears the flag before it claims. False only if a task
-    was needed and the broker refused it (the sweep will send the work)."""
+    pending this is one Redis ``SET NX`` (``nudge_flag``) and no task at all: the relay that
+    takes the pending one will find this work too, as it clears the flag before it claims.
+    ``flag``: that command's answer, when the caller sent it with others of its own in one
+    round trip (``kv.pipelined``), or the error it met. False only if a task was needed and
+    the broker refused it (the sweep will send the work)."""
     client = _nudge_client()
-    if client is not None:
+    if client is not None and flag is _NOT_SENT:
         try:
-            if not command(client, "SET", _nudge_key(), "1", "NX", "EX", NUDGE_TTL_SECONDS):
-                return True
-        except redis.RedisError:
-            client = None  # no flag: send the task
+            flag = command(client, *nudge_flag())
+        except redis.RedisError as error:
+            flag = error
+    if client is not None and flag is None:
+        return True  # a nudge is pending
     if dispatch(RELAY_OUTBOX):
         return True
-    if client is not None:  # let the next letter try the broker again
+    if client is not None and not isinstance(flag, Exception):  # we set it: the next one tries
         with contextlib.suppress(redis.RedisError):
             client.delete(_nudge_key())
     return False
+
+
+def nudge_flag() -> tuple:
+    """The command that flags a nudge as pending: answered None if one was already."""
+    return ("SET", _nudge_key(), "1", "NX", "EX", NUDGE_TTL_SECONDS)
 
 
 def nudge_taken() -> None:

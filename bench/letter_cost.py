@@ -264,6 +264,10 @@ def _show_statements(
         (redis.connection.AbstractConnection, "send_command"): (
             redis.connection.AbstractConnection.send_command
         ),
+        # ``kv.pipelined`` packs several commands into one write: one round trip.
+        (redis.connection.AbstractConnection, "pack_commands"): (
+            redis.connection.AbstractConnection.pack_commands
+        ),
     }
 
     def execute(self, query, *args, **kwargs):
@@ -288,9 +292,15 @@ def _show_statements(
             self, *args, **options
         )
 
+    def pipeline(self, commands):
+        shown = (" ".join(str(a) for a in args)[:70] for args in commands)
+        print("  Redis (one round trip)", " | ".join(shown))
+        return originals[redis.connection.AbstractConnection, "pack_commands"](self, commands)
+
     cursor.execute, cursor.executemany = execute, executemany
     connection.commit, connection.rollback = ending("commit"), ending("rollback")
     redis.connection.AbstractConnection.send_command = command
+    redis.connection.AbstractConnection.pack_commands = pipeline
     try:
         if browser:
             _browser_letter(client, write_paths, fields, 10_000_000, None, show=True)

@@ -150,3 +150,48 @@ def test_an_error_answer_is_raised_and_the_connection_stays_in_step(tmp_path):
     finally:
         client.close()
         server.stop()
+
+
+def test_pipelined_commands_are_one_write_and_each_gets_its_own_answer(tmp_path, monkeypatch):
+    """``kv.pipelined``: several commands in one round trip; an error answer takes its place
+    without taking the others' (the connection stays in step), a lost script says so, and a
+    connection that fails midway is dropped, never left with answers unread."""
+    import redis
+
+    server = ThrowawayRedis(tmp_path / "redis").start()
+    client = redis.Redis.from_url(server.url, decode_responses=True, socket_timeout=0.3)
+    writes = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self, command, check_health=True):
+        writes.append(command)
+        return real(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    try:
+        kv.command(client, "SET", "text", "not a number")
+        writes.clear()
+        answers = kv.pipelined(
+            client,
+            [("INCR", "text"), ("SET", "flag", "1", "NX"), ("SET", "flag", "1", "NX"),
+             ("EVALSHA", "0" * 40, 0), ("GET", "text")],
+        )  # fmt: skip
+        assert len(writes) == 1
+        assert isinstance(answers[0], redis.ResponseError)
+        assert answers[1:3] == ["OK", None]
+        assert isinstance(answers[3], redis.exceptions.NoScriptError)
+        assert answers[4] == "not a number"
+        assert kv.command(client, "GET", "flag") == "1"  # the same connection, in step
+        assert len(client.connection_pool._available_connections) == 1
+        # The second command's answer does not come in time: the connection is dropped, so
+        # its late answer is never read as a later command's.
+        with pytest.raises(redis.TimeoutError):
+            kv.pipelined(client, [("GET", "text"), ("BLPOP", "empty", 1)])
+        assert client.connection_pool._available_connections == [] or all(
+            c._sock is None for c in client.connection_pool._available_connections
+        )
+        time.sleep(1.2)
+        assert kv.pipelined(client, [("GET", "text"), ("GET", "flag")]) == ["not a number", "1"]
+    finally:
+        client.close()
+        server.stop()

@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 from typing import NamedTuple
 
+import redis
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +19,7 @@ from action_app import rate_limits, tasking
 from action_app.extensions import db
 from action_app.i18n import current_language, gettext, language_of
 from action_app.i18n import lazy_gettext as _l
+from action_app.kv import RedisStore, get_store, pipelined
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
@@ -26,7 +28,15 @@ from action_app.public.forms import ConfirmForm, SendForm, clean_source
 from action_app.public.guarded_form import GuardedLetterForm as LetterForm
 from action_app.public.views import public_campaign, query_args, too_many, uk_time_of_day
 from action_app.registry import current_registry
-from action_app.services import abuse, emails, first_send, lookup, pacing, seat_check
+from action_app.services import (
+    abuse,
+    emails,
+    first_send,
+    lookup,
+    pacing,
+    parked_drafts,
+    seat_check,
+)
 from action_app.services.campaign_cache import CampaignSnapshot
 from action_app.services.consent import consent_wording, opt_in_wording
 from action_app.services.letter_status import Shown, shown_status
@@ -37,7 +47,7 @@ from action_app.services.letters import (
     render_letter,
 )
 from action_app.services.pacing import PacingRule
-from action_app.services.participation import bump_hot_totals, campaign_total
+from action_app.services.participation import bump_hot_totals, campaign_total, hot_total_key
 from action_app.services.preview import preview_copy, preview_letter
 from action_app.services.self_send import (
     by_post,
@@ -269,8 +279,7 @@ def _send(
             wants_reply_check = not request.form.get("no_reply_check")
             letter_id = first_send.send(letter, campaign, wants_reply_check=wants_reply_check)
             if letter_id is not None:
-                _dispatch_letter(letter_id)
-                bump_hot_totals(campaign.id, total=1)
+                _after_first_send(campaign, letter.public_id, letter_id)
                 sent_page = url_for("public.sent", slug=campaign.slug, public_id=letter.public_id)
                 return redirect(sent_page)
         # The general path, on the draft written into the database (or the one its form
@@ -331,6 +340,36 @@ def _dispatch_letter(letter_id: int) -> None:
     """Nudge the relay, which sends any due letter (usually one Redis SET NX, as a nudge is
     pending under load); if the broker is down, the sweep nudges it once it is back."""
     if not tasking.nudge_relay():
+        forget_dispatch(letter_id)
+        db.session.commit()
+
+
+def _after_first_send(campaign: CampaignSnapshot, public_id: str, letter_id: int) -> None:
+    """After ``first_send``: the letter's parked copy goes, the campaign's hot total counts it,
+    and the relay is nudged, in one Redis round trip (``kv.pipelined``) rather than three, on
+    the usual Send. A part whose answer was an error is done again by its own call; with Redis
+    out of reach, each is done as it always was (the nudge then sends its task)."""
+    store = get_store()
+    if not isinstance(store, RedisStore) or not store.usable():
+        parked_drafts.forget(public_id)
+        _dispatch_letter(letter_id)
+        bump_hot_totals(campaign.id, total=1)
+        return
+    commands = [
+        parked_drafts.forget_command(public_id),
+        store.incr_if_exists_command(hot_total_key(campaign.id), 1),
+        tasking.nudge_flag(),
+    ]
+    try:
+        forgotten, counted, flag = pipelined(store.client, commands)
+    except redis.RedisError as error:
+        store.failed(error)
+        forgotten = counted = flag = error
+    if isinstance(forgotten, Exception):
+        parked_drafts.forget(public_id)
+    if isinstance(counted, Exception):
+        bump_hot_totals(campaign.id, total=1)
+    if not tasking.nudge_relay(flag):
         forget_dispatch(letter_id)
         db.session.commit()
 

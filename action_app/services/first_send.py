@@ -66,10 +66,10 @@ _GIVEN = tuple(
 
 def send(letter: Letter, campaign: CampaignSnapshot, *, wants_reply_check: bool) -> int | None:
     """Send ``letter``, a draft built from its parked row (``parked_drafts.letter``), in one
-    statement if it is the usual case: its new id, once committed, with its parked copy gone.
-    None if it is not, or if the statement wrote nothing: the caller sends it by the general
-    path, which then decides. The caller has checked the send-step limits (and is under the
-    per-address one) and dispatches the relay."""
+    statement if it is the usual case: its new id, once committed. None if it is not, or if
+    the statement wrote nothing: the caller sends it by the general path, which then decides.
+    The caller has checked the send-step limits (and is under the per-address one), and then
+    removes the parked copy and dispatches the relay."""
     values = _row(letter, campaign)
     if values is None:
         return None
@@ -99,10 +99,7 @@ def send(letter: Letter, campaign: CampaignSnapshot, *, wants_reply_check: bool)
         row = run_alone(session.get_bind(), statement, params)
     except IntegrityError:  # confirmed meanwhile beside us: the general path says what now
         return None
-    if row is None:
-        return None
-    parked_drafts.forget(letter.public_id)
-    return row.id
+    return None if row is None else row.id
 
 
 def _row(letter: Letter, campaign: CampaignSnapshot) -> dict | None:

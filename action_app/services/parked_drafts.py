@@ -231,4 +231,9 @@ def forget(public_id: str) -> None:
     """The draft is in the database now (or sent): its parked copy goes."""
     store = _store()
     if store is not None:
-        store.delete(DRAFT_PREFIX + public_id)
+        store.delete(forget_command(public_id)[1])
+
+
+def forget_command(public_id: str) -> tuple:
+    """``forget`` as a command to send with others (``kv.pipelined``)."""
+    return ("DEL", DRAFT_PREFIX + public_id)

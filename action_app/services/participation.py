@@ -113,6 +113,12 @@ def campaign_total(campaign_id: int) -> int:
     return campaign_totals(campaign_id).total
 
 
+def hot_total_key(campaign_id: int) -> str:
+    """The key of the campaign's hot total, for a caller bumping it in a round trip of its own
+    (``RedisStore.incr_if_exists_command``)."""
+    return _keys(campaign_id)[0]
+
+
 def bump_hot_totals(campaign_id: int, *, total: int = 0, sent: int = 0) -> None:
     """After a commit: add to the hot copy, if there is one (a missing key is rebuilt later)."""
     store = get_store()

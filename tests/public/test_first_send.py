@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from action_app.extensions import db
+from action_app.kv import get_store
 from action_app.models import Letter, OutboundMessage
 from action_app.models.stats import OptInRecord, ReplyCheck, StatsCounter
 from action_app.services import first_send, parked_drafts
+from action_app.services.participation import campaign_total
 from tests.conftest import CAMPAIGN_DOCUMENT
 from tests.drafts import statements_run
 from tests.html import post_form, text
@@ -316,3 +318,95 @@ def test_the_statement_is_one_psycopg_parses_once(pg_journey, monkeypatch, ident
     assert ("same.body_hash" in sql) == (identical == "hold")
     assert len(sql.encode()) <= _queries.MAX_CACHED_STATEMENT_LENGTH
     assert len(params) + len(literals) <= _queries.MAX_CACHED_STATEMENT_PARAMS
+
+
+class RedisWrites:
+    """Each write to Redis (a round trip: ``kv.command`` and ``kv.pipelined`` both write once)."""
+
+    def __init__(self, monkeypatch):
+        import redis
+
+        self.writes: list[bytes] = []
+        real = redis.connection.AbstractConnection.send_packed_command
+
+        def counted(connection, command, check_health=True):
+            self.writes.append(b"".join(command) if isinstance(command, list) else command)
+            return real(connection, command, check_health)
+
+        monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+
+
+def _hot_total(app, campaign_id: int) -> str | None:
+    from action_app.services.participation import hot_total_key
+
+    return get_store().client.get(hot_total_key(campaign_id))
+
+
+def test_what_follows_the_statement_is_one_redis_round_trip(pg_journey, app, monkeypatch):
+    """After the statement, the parked copy goes, the hot total counts the letter and the relay
+    is nudged: one write to Redis for the three, where each was a round trip of its own."""
+    from action_app import tasking
+
+    written = write_letter(pg_journey)
+    campaign_id = parked_drafts._values(public_id_of(written))["campaign_id"]
+    campaign_total(campaign_id)  # the hot total is made on first reading
+    before = int(_hot_total(app, campaign_id))
+    tasking.nudge_taken()
+    get_store().client.set(*tasking.nudge_flag()[1:3])  # a nudge pending, as under load
+    form = post_form(pg_journey.get(written.headers["Location"]))
+    redis_writes = RedisWrites(monkeypatch)
+    assert pg_journey.post(form["action"], data=form["fields"]).status_code == 302
+    after_statement = [w for w in redis_writes.writes if b"relay:nudge" in w]
+    assert len(after_statement) == 1
+    assert b"DEL" in after_statement[0] and b"EVALSHA" in after_statement[0]
+    # The parked draft, the send limits, then that one (no task: a nudge was pending).
+    assert len(redis_writes.writes) == 3, redis_writes.writes
+    assert parked_ids() == []
+    assert int(_hot_total(app, campaign_id)) == before + 1
+    assert db.session.scalar(select(Letter.status)) == "confirmed"
+
+
+def test_a_script_redis_lost_still_counts_the_letter(pg_journey, app):
+    written = write_letter(pg_journey)
+    campaign_id = parked_drafts._values(public_id_of(written))["campaign_id"]
+    campaign_total(campaign_id)
+    before = int(_hot_total(app, campaign_id))
+    get_store().client.script_flush()  # a Redis restarted since: EVALSHA answers NOSCRIPT
+    assert send(pg_journey, written).status_code == 302
+    assert int(_hot_total(app, campaign_id)) == before + 1
+    assert parked_ids() == []
+
+
+@pytest.mark.parametrize("broker", ["up", "down"])
+def test_redis_lost_after_the_statement_still_sends_the_letter(
+    pg_journey, app, monkeypatch, broker
+):
+    """Redis goes between the statement and what follows it: the letter is sent all the same,
+    the relay is nudged by a task (the flag could not say one was pending), and if the broker
+    refuses that too, the letter is left for the sweep (dispatched_at cleared)."""
+    import redis
+
+    from action_app import tasking
+    from action_app.public import letter_views
+
+    written = write_letter(pg_journey)
+    # The breaker this trips is put back as it was afterwards, for the tests that follow.
+    monkeypatch.setattr(get_store(), "_down_until", 0.0)
+    tasks = []
+    monkeypatch.setattr(
+        tasking, "dispatch", lambda name, *a, **k: tasks.append(name) or broker == "up"
+    )
+
+    def gone(client, commands):
+        raise redis.ConnectionError("Redis went away")
+
+    monkeypatch.setattr(letter_views, "pipelined", gone)
+    sent = send(pg_journey, written)
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(
+        f"/sent/{public_id_of(written)}"
+    )
+    assert tasks == [tasking.RELAY_OUTBOX]
+    db.session.expire_all()
+    message = db.session.scalar(select(OutboundMessage))
+    assert db.session.scalar(select(Letter.status)) == "confirmed"
+    assert (message.dispatched_at is not None) == (broker == "up")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from action_app import tasking
 from action_app.extensions import db
+from action_app.kv import command
 from action_app.mail import PermanentMailError
 from action_app.models import Letter, OutboundMessage, ParticipationCount, StatsCounter
 from action_app.models.types import utcnow
@@ -245,3 +246,25 @@ def test_a_relay_lingers_for_more_letters_only_where_nudges_are_flagged(any_app)
     worker for each of them."""
     embedded = any_app.config["SETTINGS"].embedded
     assert tasking.nudges_are_flagged() is not embedded
+
+
+def test_a_nudge_whose_flag_the_caller_sent_sends_a_task_only_when_needed(app, monkeypatch):
+    """``nudge_relay(flag)``: the answer to ``nudge_flag`` sent with the caller's own commands.
+    None (a nudge was pending): no task; set, or an error: a task; and a flag it set is
+    cleared if the broker refuses, so the next letter tries again."""
+    import redis
+
+    sent = []
+    monkeypatch.setattr(tasking, "dispatch", lambda name, *a, **k: sent.append(name) or True)
+    assert tasking.nudge_relay(None) and sent == []
+    assert tasking.nudge_relay("OK") and sent == [tasking.RELAY_OUTBOX]
+    assert tasking.nudge_relay(redis.ConnectionError("gone")) and len(sent) == 2
+    store = registry_of(app).store
+    monkeypatch.setattr(tasking, "dispatch", lambda name, *a, **k: False)
+    tasking.nudge_taken()
+    assert command(store.client, *tasking.nudge_flag()) == "OK"
+    assert tasking.nudge_relay("OK") is False
+    assert command(store.client, "EXISTS", tasking.nudge_flag()[1]) == 0  # cleared
+    assert command(store.client, *tasking.nudge_flag()) == "OK"
+    assert tasking.nudge_relay(redis.ResponseError("refused")) is False
+    assert command(store.client, "EXISTS", tasking.nudge_flag()[1]) == 1  # not ours to clear
