@@ -1,8 +1,12 @@
 """The mail transports: SMTP with a reused connection and classified failures, and the outbox."""
 
+import smtplib
 from email.message import EmailMessage
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from action_app import mail
 from action_app.config import MailSettings
@@ -143,3 +147,68 @@ def test_outbox_writes_one_file_per_message_even_when_retried(tmp_path):
     files = sorted(p.name for p in (tmp_path / "outbox").iterdir())
     assert files == ["letter-1_example.org.eml", "letter-2_example.org.eml"]
     assert b"Subject: Letter 1" in (tmp_path / "outbox" / files[0]).read_bytes()
+
+
+class _Wire:
+    """What a client writes (its commands), with the answers a server would give."""
+
+    def __init__(self, client):
+        self.lines: list[str] = []
+        client.putcmd = lambda cmd, args="": self.lines.append(f"{cmd} {args}".strip())
+        client.getreply = lambda: (250, b"OK")
+
+
+def _clients(esmtp: bool):
+    ours, stock = mail._Smtp(), smtplib.SMTP()
+    for client in (ours, stock):
+        client.does_esmtp = esmtp
+        client.esmtp_features = {"size": "", "smtputf8": ""}
+    return (ours, _Wire(ours)), (stock, _Wire(stock))
+
+
+plain_addresses = st.from_regex(mail._PLAIN_ENVELOPE, fullmatch=True)
+any_addresses = st.text(max_size=40) | plain_addresses
+
+
+@examples(max_examples=400, deadline=None)
+@given(
+    address=any_addresses,
+    options=st.lists(st.sampled_from(["size=1234", "BODY=8BITMIME", "SMTPUTF8"]), max_size=2),
+    esmtp=st.booleans(),
+)
+def test_the_envelope_commands_are_smtplibs_own(address, options, esmtp):
+    """MAIL and RCPT as smtplib writes them, for any address and options: a plain one without
+    parsing it (quoteaddr would give <address> for it), anything else by smtplib itself."""
+    (ours, our_wire), (stock, stock_wire) = _clients(esmtp)
+    for client in (ours, stock):
+        client.mail(address, options)  # the server offers SMTPUTF8
+        client.rcpt(address, [o for o in options if o != "SMTPUTF8"])
+    assert our_wire.lines == stock_wire.lines
+    assert ours.command_encoding == stock.command_encoding
+
+
+def test_plain_addresses_are_written_without_parsing(monkeypatch):
+    """The shortcut is taken (else the test above compares smtplib with itself), and only for
+    plain addresses: a display name, a quoted local part or a line break is smtplib's."""
+    seen = []
+    real = smtplib.quoteaddr
+    monkeypatch.setattr(smtplib, "quoteaddr", lambda value: seen.append(value) or real(value))
+    (ours, wire), _ = _clients(True)
+    ours.mail("action@example.org", ["size=10"])
+    ours.rcpt("o'brien+mp@parliament.uk")
+    assert seen == [] and wire.lines == [
+        "mail FROM:<action@example.org> size=10",
+        "rcpt TO:<o'brien+mp@parliament.uk>",
+    ]
+    for other in ('"quoted local"@example.org', "Ann <ann@example.org>", "a@b.c\r\nRSET"):
+        ours.rcpt(other)
+    assert len(seen) == 3
+
+
+def test_a_message_goes_through_with_the_plain_envelope(server):
+    transport = SmtpTransport(settings(server.port), timeout=5)
+    transport.send(message(7))
+    transport.close()
+    (received,) = server.received
+    assert received.mail_from == "action@example.org"
+    assert received.rcpt_tos == ["mp@example.org"]
