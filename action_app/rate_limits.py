@@ -38,21 +38,26 @@ RETRY_REDIS_AFTER = 30.0  # seconds counting in memory before Redis is tried aga
 # acquire_moving_window.lua takes one (a list of entry times per key, newest first, trimmed to
 # the limit): each in turn takes an entry if it has room; the first one full stops the rest, so
 # a refused try uses up none of the limits after it. Returns 0, or the (1-based) full one.
-# KEYS: the limits' keys; ARGV: the time, then each limit's size and window in seconds.
-CHAIN_SCRIPT = """
-local now = tonumber(ARGV[1])
-for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[2 * i])
-  local expiry = tonumber(ARGV[2 * i + 1])
-  if limit < 1 then return i end
-  local oldest = redis.call('lindex', key, limit - 1)
-  if oldest and tonumber(oldest) >= now - expiry then return i end
-  redis.call('lpush', key, now)
-  redis.call('ltrim', key, 0, limit - 1)
-  redis.call('expire', key, expiry)
+# As a Lua function of the limits' keys, the time, and each limit's size and window in seconds
+# (in turn), for this module's script and for a script of another module that counts a try in
+# the same round trip as its own work (``Try``, ``parked_drafts``).
+CHAIN_FUNCTION = """
+local function chain(keys, now, sizes)
+  for i, key in ipairs(keys) do
+    local limit = tonumber(sizes[2 * i - 1])
+    local expiry = tonumber(sizes[2 * i])
+    if limit < 1 then return i end
+    local oldest = redis.call('lindex', key, limit - 1)
+    if oldest and tonumber(oldest) >= now - expiry then return i end
+    redis.call('lpush', key, now)
+    redis.call('ltrim', key, 0, limit - 1)
+    redis.call('expire', key, expiry)
+  end
+  return 0
 end
-return 0
 """
+# KEYS: the limits' keys; ARGV: the time, then each limit's size and window in seconds.
+CHAIN_SCRIPT = CHAIN_FUNCTION + "return chain(KEYS, tonumber(ARGV[1]), {unpack(ARGV, 2)})\n"
 
 
 @dataclass(frozen=True)
@@ -133,25 +138,41 @@ class RateLimits:
         """``hit(scope, limits, *identifiers)`` for each check in turn, stopping at the first
         Refusal, as separate calls would; with Redis, in one round trip rather than one each."""
         items = _items(*checks)
-        strategy = self._strategy()
-        if self._chain is None or strategy is self.fallback:
+        parts = self.chain_parts(*checks)
+        if parts is None:
             return self._hit_each(items)
-        storage = strategy.storage
+        keys, args = parts
         try:
-            full = int(
-                self._chain(
-                    keys=[storage.prefixed_key(item.key_for(*keys)) for _, item, keys in items],
-                    args=[time.time()]
-                    + [n for _, item, _ in items for n in (item.amount, item.get_expiry())],
-                )
-            )
+            full = int(self._chain(keys=keys, args=args))
             if not full:
                 return None
-            scope, item, keys = items[full - 1]
-            stats = strategy.get_window_stats(item, *keys)
+            scope, item, identifiers = items[full - 1]
+            stats = self.limiter.get_window_stats(item, *identifiers)
         except Exception as exc:  # redis errors of every kind
             self._storage_failed(exc)
             return self._hit_each(items)
+        return _refusal(scope, stats)
+
+    def chain_parts(self, *checks: tuple[str, str, tuple[str, ...]]) -> tuple[list, list] | None:
+        """What the chain (``CHAIN_FUNCTION``) counts these checks with in Redis: the limits'
+        keys, and the time with each limit's size and window. None when they are not counted in
+        Redis now (embedded, or counting in memory since Redis failed)."""
+        if self._chain is None or self._strategy() is self.fallback:
+            return None
+        items = _items(*checks)
+        storage = self.limiter.storage
+        keys = [storage.prefixed_key(item.key_for(*ids)) for _, item, ids in items]
+        args = [time.time()] + [n for _, item, _ in items for n in (item.amount, item.get_expiry())]
+        return keys, args
+
+    def refusal_at(self, full: int, *checks: tuple[str, str, tuple[str, ...]]) -> Refusal:
+        """The Refusal of the check the chain found full (its 1-based place, as it answered)."""
+        scope, item, identifiers = _items(*checks)[full - 1]
+        try:
+            stats = self.limiter.get_window_stats(item, *identifiers)
+        except Exception as exc:  # redis errors of every kind
+            self._storage_failed(exc)
+            stats = self.fallback.get_window_stats(item, *identifiers)
         return _refusal(scope, stats)
 
     def _hit_each(self, items) -> Refusal | None:
@@ -223,6 +244,55 @@ def check_address(step: str) -> Refusal | None:
     """The per-address limit for one step of the journey (lookups, continue, send)."""
     settings = current_registry().settings
     return rate_limits().hit("address", settings.rate_limit_per_address, step, _address_key())
+
+
+class Refused(Exception):
+    """A try a limit refused, raised from deep in a step (``Try.refuse_if_over``)."""
+
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.scope)
+        self.refusal = refusal
+
+
+class Try:
+    """One try at a step of the journey, counted against the per-address limit exactly once:
+    alone (``count``), or by a script of the step's own that runs the chain first, in the
+    same round trip as the step's own work (``chain_parts``, then ``counted``): Continue's
+    parked draft (``parked_drafts.park``). The limits and the store share one Redis."""
+
+    def __init__(self, step: str):
+        self.step = step
+        self._checks: tuple | None = None
+        self._counted = False
+        self._refusal: Refusal | None = None
+
+    def checks(self) -> tuple:
+        if self._checks is None:
+            limits = current_registry().settings.rate_limit_per_address
+            self._checks = (("address", limits, (self.step, _address_key())),)
+        return self._checks
+
+    def count(self) -> Refusal | None:
+        """Count the try now, unless it has been; the Refusal if the limit refused it."""
+        if not self._counted:
+            self._refusal, self._counted = rate_limits().hit_in_turn(*self.checks()), True
+        return self._refusal
+
+    def refuse_if_over(self) -> None:
+        """``count``, raising ``Refused`` if the limit refused it."""
+        if (refusal := self.count()) is not None:
+            raise Refused(refusal)
+
+    def chain_parts(self) -> tuple[list, list] | None:
+        """The chain's keys and arguments for a script that counts the try itself; None if it
+        is counted already or the limits are not in Redis now (then ``count`` it)."""
+        return None if self._counted else rate_limits().chain_parts(*self.checks())
+
+    def counted(self, full: int) -> Refusal | None:
+        """The script counted it and answered ``full`` (0, or the full limit's place)."""
+        self._counted = True
+        self._refusal = rate_limits().refusal_at(full, *self.checks()) if full else None
+        return self._refusal
 
 
 def check_letter(campaign_id: int, recipient_key: str, email_key: str, postcode: str):

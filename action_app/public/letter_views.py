@@ -106,15 +106,26 @@ def write(slug: str):
         _prefill(form, campaign, journey.recipient, draft)
     elif request.form.get("switch_language"):
         pass  # the language switch: this page again, in the other language, with what was typed
-    elif (refused := rate_limits.check_address("continue")) is not None:
-        # The page again, everything typed kept, saying when to try again.
-        page = _write_page(campaign, form, journey, refused)
-        return page, 429, {"Retry-After": str(refused.retry_after)}
-    elif form.validate():
-        return _save(campaign, journey, form, draft)
-    elif form.consent.errors:
-        form.consent.errors = [_consent_error(campaign, journey.recipient)]
+    else:
+        # Each press of Continue is one try against the per-address limit, counted once before
+        # anything is saved or shown: with a new draft, by the script that parks it, in the
+        # same round trip (``parked_drafts.park``); otherwise alone.
+        counting = rate_limits.Try("continue")
+        if form.validate():
+            return _save(campaign, journey, form, draft, counting)
+        if (refused := counting.count()) is not None:
+            return _over_the_limit(campaign, form, journey, refused)
+        if form.consent.errors:
+            form.consent.errors = [_consent_error(campaign, journey.recipient)]
     return _write_page(campaign, form, journey)
+
+
+def _over_the_limit(
+    campaign: CampaignSnapshot, form: LetterForm, journey: Journey, refused: rate_limits.Refusal
+):
+    """The letter form again, everything typed kept, saying when to try again (429)."""
+    page = _write_page(campaign, form, journey, refused)
+    return page, 429, {"Retry-After": str(refused.retry_after)}
 
 
 def check(slug: str, public_id: str):
@@ -374,11 +385,19 @@ def _after_first_send(campaign: CampaignSnapshot, public_id: str, letter_id: int
         db.session.commit()
 
 
-def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft: Letter | None):
+def _save(
+    campaign: CampaignSnapshot,
+    journey: Journey,
+    form: LetterForm,
+    draft: Letter | None,
+    counting: rate_limits.Try,
+):
     letter = _letter_input(form)
     text = abuse.letter_text(campaign, journey.recipient, letter, journey.postcode)
     verdict = abuse.review_letter(campaign, journey.recipient, text)
     if verdict.action == "refuse":  # the campaign's safeguards, with the reason
+        if (refused := counting.count()) is not None:
+            return _over_the_limit(campaign, form, journey, refused)
         field = form.body_before if campaign.body_editable else form.personal_paragraph
         field.errors = [verdict.message]
         return _write_page(campaign, form, journey)
@@ -392,18 +411,22 @@ def _save(campaign: CampaignSnapshot, journey: Journey, form: LetterForm, draft:
         body_hash=text.fingerprint(),
         hold_reason=bot or (verdict.reason if verdict.action == "hold" else None),
     )
-    public_id = save_draft(
-        campaign,
-        journey.recipient,
-        postcode=journey.postcode,
-        source=journey.source,
-        form_token=form.form_token.data or secrets.token_urlsafe(24),
-        letter=letter,
-        draft=draft,
-        language=current_language(),
-        marks=None if changing else marks,  # a new draft: one INSERT, marks and all
-        commit_alone=True,
-    )
+    try:
+        public_id = save_draft(
+            campaign,
+            journey.recipient,
+            postcode=journey.postcode,
+            source=journey.source,
+            form_token=form.form_token.data or secrets.token_urlsafe(24),
+            letter=letter,
+            draft=draft,
+            language=current_language(),
+            marks=None if changing else marks,  # a new draft: one INSERT, marks and all
+            commit_alone=True,
+            counting=counting,
+        )
+    except rate_limits.Refused as over:  # nothing was saved
+        return _over_the_limit(campaign, form, journey, over.refusal)
     if changing:
         abuse.annotate_draft(public_id, **marks)
     if db.session().in_transaction():  # a new draft was committed as it was written

@@ -39,26 +39,52 @@ from sqlalchemy.orm import make_transient_to_detached
 from action_app.extensions import db
 from action_app.kv import RedisStore, command, get_store, run_script
 from action_app.models import Letter
-from action_app.rate_limits import unnamed
+from action_app.rate_limits import CHAIN_FUNCTION, Refused, Try, unnamed
 from action_app.registry import current_registry
 from action_app.services.retention import DRAFT_HOURS
 from action_app.sql import insert_unless_exists, run_alone
 
 TTL_SECONDS = DRAFT_HOURS * 3600
 DRAFT_PREFIX, _TOKEN, _BY_EMAIL = "parked:draft:", "parked:token:", "parked:by-email:"
-# KEYS: the form token's key, the draft's key, the address's set. ARGV: public id, row, TTL.
-# A token posted before answers with the draft it made (parked, or written since).
-_PARK = """
-local earlier = redis.call('GET', KEYS[1])
-if earlier then return earlier end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-return ARGV[1]
+# Park a draft: its form token's key, its key and its address's set, its public id, its row and
+# how long they live. A token posted before answers with the draft it made (parked, or written
+# since).
+_PARK_FUNCTION = """
+local function park(token, draft, by_email, public_id, row, ttl)
+  local earlier = redis.call('GET', token)
+  if earlier then return earlier end
+  redis.call('SET', token, public_id, 'EX', ttl)
+  redis.call('SET', draft, row, 'EX', ttl)
+  redis.call('SADD', by_email, public_id)
+  redis.call('EXPIRE', by_email, ttl)
+  return public_id
+end
 """
-# What ``kv.run_script`` needs of a script: its text, and the hash Redis knows it by.
-_PARK_SCRIPT = SimpleNamespace(script=_PARK, sha=hashlib.sha1(_PARK.encode()).hexdigest())
+# KEYS: the form token's key, the draft's key, the address's set. ARGV: public id, row, TTL.
+_PARK = _PARK_FUNCTION + "return park(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3])\n"
+# The same, after counting the try against its limits (``rate_limits.CHAIN_FUNCTION``), in one
+# round trip: a try the limits refuse parks nothing and answers the full limit's place (an
+# integer; a public id is a string). KEYS: the limits' keys, then the three above. ARGV: the
+# chain's (the time, each limit's size and window), then the three above.
+_COUNT_AND_PARK = (
+    CHAIN_FUNCTION
+    + _PARK_FUNCTION
+    + """
+local n = #KEYS - 3
+local full = chain({unpack(KEYS, 1, n)}, tonumber(ARGV[1]), {unpack(ARGV, 2, 1 + 2 * n)})
+if full > 0 then return full end
+local a = 2 + 2 * n
+return park(KEYS[n + 1], KEYS[n + 2], KEYS[n + 3], ARGV[a], ARGV[a + 1], ARGV[a + 2])
+"""
+)
+
+
+def _script(text: str) -> SimpleNamespace:
+    """What ``kv.run_script`` needs of a script: its text, and the hash Redis knows it by."""
+    return SimpleNamespace(script=text, sha=hashlib.sha1(text.encode()).hexdigest())
+
+
+_PARK_SCRIPT, _COUNT_AND_PARK_SCRIPT = _script(_PARK), _script(_COUNT_AND_PARK)
 _DATETIMES = frozenset(
     column.key for column in Letter.__table__.columns if column.type.python_type is datetime
 )
@@ -77,10 +103,15 @@ def _address_key(email_key: str) -> str:
     return _BY_EMAIL + unnamed(email_key)  # the keyed hash the rate limits name people by
 
 
-def park(values: dict) -> str | None:
+def park(values: dict, counting: Try | None = None) -> str | None:
     """Park a new draft (the row's values, as its INSERT would write them); its public id, or
     the id of the draft this form token made before. None: not parked (no Redis, PARK_DRAFTS
-    off, or Redis cannot be reached), so the caller writes it to the database."""
+    off, or Redis cannot be reached), so the caller writes it to the database.
+
+    ``counting``: the supporter's try at this step, if not counted yet; the script counts it
+    against its limits first, in the same round trip (or, where the limits are not in Redis
+    now, it is counted alone first), and ``rate_limits.Refused`` is raised, with nothing
+    parked, if they refuse it. If Redis fails, the try is left uncounted for the caller."""
     store = _store()
     if store is None or not store.usable() or not current_registry().settings.park_drafts:
         return None
@@ -90,12 +121,21 @@ def park(values: dict) -> str | None:
         DRAFT_PREFIX + values["public_id"],
         _address_key(values["email_key"]),
     ]
+    args = [values["public_id"], row, TTL_SECONDS]
+    chain = None
+    if counting is not None and (chain := counting.chain_parts()) is None:
+        counting.refuse_if_over()  # the limits are not in Redis now: counted alone, first
     try:
-        args = [values["public_id"], row, TTL_SECONDS]
-        return run_script(store.client, _PARK_SCRIPT, keys, args)
+        if chain is None:
+            return run_script(store.client, _PARK_SCRIPT, keys, args)
+        answer = run_script(store.client, _COUNT_AND_PARK_SCRIPT, chain[0] + keys, chain[1] + args)
     except redis.RedisError as error:
         store.failed(error)
         return None
+    if isinstance(answer, int):  # the limit's place: refused, nothing parked
+        raise Refused(counting.counted(answer))
+    counting.counted(0)
+    return answer
 
 
 def _as_json(value):

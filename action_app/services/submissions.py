@@ -28,6 +28,7 @@ from action_app.models import (
 )
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
+from action_app.rate_limits import Try
 from action_app.services import parked_drafts
 from action_app.services.campaign_cache import CampaignSnapshot, cached_campaign_by_id
 from action_app.services.consent import consent_version
@@ -221,6 +222,7 @@ def save_draft(
     language: str = "en",
     marks: dict | None = None,
     commit_alone: bool = False,
+    counting: Try | None = None,
 ) -> str:
     """Create the draft (or update the one being changed); return its public id.
 
@@ -238,7 +240,11 @@ def save_draft(
     (``sql.run_alone``, not the session), committed as it runs without BEGIN and COMMIT round
     trips and without waiting for the disk (``sql.insert_unless_exists``): the supporter can
     type it again, and their Send, which does wait, makes it durable with itself. The session
-    has then begun nothing."""
+    has then begun nothing.
+
+    ``counting`` (Continue): the supporter's try, counted against the per-address limit before
+    anything is written: by the parking script itself, in its round trip, or alone. Raises
+    ``rate_limits.Refused``, having written nothing, if the limit refuses it."""
     values = letter_values(
         campaign,
         recipient,
@@ -250,6 +256,8 @@ def save_draft(
     )
     now = utcnow()
     if draft is not None and draft.status == LetterStatus.DRAFT:
+        if counting is not None:
+            counting.refuse_if_over()
         db.session.execute(
             update(Letter)
             .where(Letter.id == draft.id, Letter.status == LetterStatus.DRAFT)
@@ -279,8 +287,10 @@ def save_draft(
         "updated_at": now,
         **(marks or {}),
     }
-    if commit_alone and (parked := parked_drafts.park(row_values)) is not None:
+    if commit_alone and (parked := parked_drafts.park(row_values, counting)) is not None:
         return parked
+    if counting is not None:
+        counting.refuse_if_over()
     if commit_alone:
         row = run_alone(db.session.get_bind(), statement, row_values)
     else:

@@ -252,20 +252,64 @@ def test_a_letter_refused_by_one_limit_uses_up_none_after_it(pg_journey, app, tu
     assert [k.split("/")[1] for k in sends[0]] == ["address", "postcode", "mp", "email"]
 
 
-def test_continue_counts_every_address_limit_in_one_round_trip(pg_journey, app, tune):
-    """The per-address setting is two limits (a minute's and an hour's); Continue counts both
-    in one round trip to Redis, and the second is still enforced."""
+def test_continue_counts_every_address_limit_in_one_round_trip(
+    pg_journey, app, tune, monkeypatch
+):
+    """The per-address setting is two limits (a minute's and an hour's); Continue counts both,
+    and parks the new draft, in one round trip to Redis, and the second is still enforced: a
+    refused try parks nothing."""
+    import redis
+
+    from action_app.services import parked_drafts
+
     tune(app, rate_limit_per_address="100 per minute;2 per hour")
-    with redis_round_trips(app) as calls:
-        page = open_letter(pg_journey)
-        action, fields = fill(page)
-        assert pg_journey.post(action, data=fields).status_code == 302
-        assert pg_journey.post(action, data=fields).status_code == 302
-        refused = pg_journey.post(action, data=fields)
+    page = open_letter(pg_journey)
+    action, fields = fill(page)
+    # Redis knows the script (else its first use sends it whole, a second write, once).
+    registry_of(app).store.client.script_load(parked_drafts._COUNT_AND_PARK)
+    writes: list[bytes] = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(connection, command, check_health=True):
+        writes.append(b"".join(command) if isinstance(command, list) else command)
+        return real(connection, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    answers = []
+    for _ in range(3):
+        writes.clear()
+        answers.append(pg_journey.post(action, data=fields))
+        limited = [w for w in writes if b"LIMITS:" in w]
+        assert limited[0].count(b"/address/continue/") == 2  # both limits
+        assert b"parked:token:" in limited[0]  # and the draft, in the same script
+        if answers[-1].status_code == 302:
+            assert len(limited) == 1, writes  # one round trip per Continue
+    assert [a.status_code for a in answers] == [302, 302, 429]
+    assert "Nothing you typed has been lost" in text(answers[2])
+    # The same form twice is one draft; the refused third parked nothing new.
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert letters() == 1
+
+
+def test_a_continue_that_saves_nothing_still_counts_once(pg_journey, app, tune):
+    """A try the form's checks send back (a missing name), one the campaign's safeguards
+    refuse, and a change to a draft each count once against the limit, as a new draft does."""
+    tune(app, rate_limit_per_address="3 per hour")
+    page = open_letter(pg_journey)
+    action, fields = fill(page)
+    missing = pg_journey.post(action, data={**fields, "name": ""})
+    assert missing.status_code == 200 and "Enter your full name" in text(missing)
+    saved = pg_journey.post(action, data=fields)
+    assert saved.status_code == 302
+    change = pg_journey.get(saved.headers["Location"])
+    page = change.get_data(as_text=True)
+    change_link = re.search(r'href="([^"]*/write\?[^"]*draft=[^"]*)"', page)
+    changed_page = pg_journey.get(change_link.group(1).replace("&amp;", "&"))
+    action, fields = fill(changed_page, personal_paragraph="Changed words.")
+    assert pg_journey.post(action, data=fields).status_code == 302  # the third try
+    refused = pg_journey.post(action, data=fields)
     assert refused.status_code == 429 and "Nothing you typed has been lost" in text(refused)
-    continues = [keys for keys in calls if "/continue/" in keys[0]]
-    assert len(continues) == 3  # one round trip per Continue, for both limits
-    assert [k.split("/")[1:3] for k in continues[0]] == [["address", "continue"]] * 2
+    assert post_form(refused)["fields"]["personal_paragraph"] == "Changed words."
 
 
 def test_the_limits_never_name_the_supporter(pg_journey, app):
@@ -277,3 +321,24 @@ def test_the_limits_never_name_the_supporter(pg_journey, app):
     assert {"address", "postcode", "mp", "email"} <= scopes
     for name in ("named.person", "Named.Person", "127.0.0.1", "SW1A1AA", "SW1A 1AA"):
         assert not [k for k in limit_keys if name in k], name
+
+
+def test_a_continue_the_safeguards_refuse_counts_once(pg_journey, app, tune):
+    """The letter's words refused by the campaign's safeguards: the try counts, once, and the
+    next one over the limit is told to wait with everything kept."""
+    from tests.public.conftest import set_campaign
+
+    set_campaign(safeguards={"identical_letter": "refuse"})
+    tune(app, rate_limit_per_address="2 per hour")
+    first = app.test_client()  # the same client address as the next: one limit for both
+    assert send(first, write_letter(first, personal_paragraph="My second home.")).status_code
+    second = app.test_client()
+    action, fields = fill(
+        open_letter(second), email="amir@example.org", personal_paragraph="My second home."
+    )
+    same = second.post(action, data=fields)
+    assert same.status_code == 200 and "word for word the same" in text(same)
+    fields["personal_paragraph"] = "I learned to read there."
+    refused = second.post(action, data=fields)
+    assert refused.status_code == 429 and "Nothing you typed has been lost" in text(refused)
+    assert post_form(refused)["fields"]["personal_paragraph"] == "I learned to read there."

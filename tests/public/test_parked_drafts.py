@@ -176,7 +176,7 @@ def test_a_parked_draft_is_written_with_every_column_the_database_path_writes(
     Redis could not take it: every column but the ids and times is the same."""
     parked = write_letter(pg_journey, personal_paragraph="Same words.", opt_ins=["friends"])
     with monkeypatch.context() as patched:
-        patched.setattr(parked_drafts, "park", lambda values: None)
+        patched.setattr(parked_drafts, "park", lambda values, counting=None: None)
         direct = write_letter(
             app.test_client(), personal_paragraph="Same words.", opt_ins=["friends"]
         )
