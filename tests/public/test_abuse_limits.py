@@ -252,9 +252,7 @@ def test_a_letter_refused_by_one_limit_uses_up_none_after_it(pg_journey, app, tu
     assert [k.split("/")[1] for k in sends[0]] == ["address", "postcode", "mp", "email"]
 
 
-def test_continue_counts_every_address_limit_in_one_round_trip(
-    pg_journey, app, tune, monkeypatch
-):
+def test_continue_counts_every_address_limit_in_one_round_trip(pg_journey, app, tune, monkeypatch):
     """The per-address setting is two limits (a minute's and an hour's); Continue counts both,
     and parks the new draft, in one round trip to Redis, and the second is still enforced: a
     refused try parks nothing."""
