@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from action_app.mail import serialize
-from action_app.services.emails import POLICY, set_text, written_message_id
+from action_app.services.emails import (
+    POLICY,
+    UnsafeMessage,
+    _text_written,
+    checked_bytes,
+    set_text,
+    written_message_id,
+)
 
 STOCK = policy.default.clone(max_line_length=76)
 
@@ -59,6 +66,8 @@ def test_set_text_gives_what_set_content_gives(text, name, subject):
     ]
     assert ours.get_payload() == theirs.get_payload()
     assert ours.get_content() == theirs.get_content()
+    # The text kept for the check, in place of decoding the payload again, is that decoding.
+    assert _text_written(ours) == theirs.get_content()
     assert serialize(ours) == wire(theirs)
 
 
@@ -166,3 +175,16 @@ def test_a_written_message_id_is_what_the_platform_sends():
     email = EmailMessage(policy=POLICY)
     email["Message-ID"] = written_message_id(value)
     assert serialize(email) == f"Message-ID: {value}\r\n\r\n".encode()
+
+
+def test_a_payload_changed_after_set_text_is_decoded_for_the_check():
+    """The kept text belongs to the payload set_text made: once the payload is another, the
+    check decodes it, and a text that is not the one on the wire is refused."""
+    email = letter(POLICY, "Ann", "Hi")
+    set_text(email, "Dear MP,\n")
+    email.set_payload("Something else\n")
+    assert _text_written(email) == "Something else\n"
+    checked_bytes(email)  # what is on the wire is what the email holds
+    email.__dict__["action_app_text"] = (email._payload, "Dear MP,\n")  # a stale text kept
+    with pytest.raises(UnsafeMessage, match="did not read back as written"):
+        checked_bytes(email)
