@@ -93,10 +93,13 @@ def main() -> None:
         profiles.extend(pages.profiles)
         hello.stop()
         scales = [args.concurrency] + ([1] if args.scale and args.concurrency > 1 else [])
+        baseline_busy: list[float] = []  # the machine's CPU busy in each baseline run
         if args.only_pages:
             scales = []
         else:
-            baseline = scenarios.end_to_end_baseline(platform, args.letters, args.concurrency)
+            baseline = scenarios.end_to_end_baseline(
+                platform, args.letters, args.concurrency, baseline_busy
+            )
             print(f"end-to-end baseline (before): {baseline:.1f} letters/s")
         # The end-to-end ratio is against the baseline runs either side of the first run, as
         # each page's is: in two benches 20 minutes apart the one baseline run moved from 358
@@ -105,7 +108,9 @@ def main() -> None:
 
         def baseline_again() -> None:
             baselines.append(
-                scenarios.end_to_end_baseline(platform, args.letters, args.concurrency)
+                scenarios.end_to_end_baseline(
+                    platform, args.letters, args.concurrency, baseline_busy
+                )
             )
             print(f"end-to-end baseline (after): {baselines[-1]:.1f} letters/s")
 
@@ -123,6 +128,7 @@ def main() -> None:
                 profiles if args.profile else None,
                 measured,
                 then=baseline_again if concurrency == args.concurrency else None,
+                baseline_busy=baseline_busy,
             ):
                 if concurrency == args.concurrency:
                     rows.append(row)

@@ -262,6 +262,21 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def machine_jiffies() -> tuple[int, int]:
+    """The whole machine's CPU time so far (/proc/stat), busy and in all, in clock ticks: busy
+    is everything but idle and waiting for I/O."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_since(start: tuple[int, int]) -> float:
+    """The share of the machine's CPU (all cores) that was busy since ``machine_jiffies()``
+    gave ``start``."""
+    busy, total = machine_jiffies()
+    return (busy - start[0]) / max(1, total - start[1])
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User plus system CPU time the processes have used so far (from /proc), in seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
