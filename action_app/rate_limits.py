@@ -138,7 +138,7 @@ class RateLimits:
         """``hit(scope, limits, *identifiers)`` for each check in turn, stopping at the first
         Refusal, as separate calls would; with Redis, in one round trip rather than one each."""
         items = _items(*checks)
-        parts = self.chain_parts(*checks)
+        parts = self._chain_parts(items)
         if parts is None:
             return self._hit_each(items)
         keys, args = parts
@@ -157,9 +157,11 @@ class RateLimits:
         """What the chain (``CHAIN_FUNCTION``) counts these checks with in Redis: the limits'
         keys, and the time with each limit's size and window. None when they are not counted in
         Redis now (embedded, or counting in memory since Redis failed)."""
+        return self._chain_parts(_items(*checks))
+
+    def _chain_parts(self, items: list) -> tuple[list, list] | None:
         if self._chain is None or self._strategy() is self.fallback:
             return None
-        items = _items(*checks)
         storage = self.limiter.storage
         keys = [storage.prefixed_key(item.key_for(*ids)) for _, item, ids in items]
         args = [time.time()] + [n for _, item, _ in items for n in (item.amount, item.get_expiry())]
@@ -242,8 +244,13 @@ def _address_key() -> str:
 
 def check_address(step: str) -> Refusal | None:
     """The per-address limit for one step of the journey (lookups, continue, send)."""
-    settings = current_registry().settings
-    return rate_limits().hit("address", settings.rate_limit_per_address, step, _address_key())
+    return rate_limits().hit_in_turn(_address_check(step))
+
+
+def _address_check(step: str) -> tuple[str, str, tuple[str, ...]]:
+    """The per-address limit's check for a step, as ``hit_in_turn`` takes checks."""
+    limits = current_registry().settings.rate_limit_per_address
+    return ("address", limits, (step, _address_key()))
 
 
 class Refused(Exception):
@@ -268,8 +275,7 @@ class Try:
 
     def checks(self) -> tuple:
         if self._checks is None:
-            limits = current_registry().settings.rate_limit_per_address
-            self._checks = (("address", limits, (self.step, _address_key())),)
+            self._checks = (_address_check(self.step),)
         return self._checks
 
     def count(self) -> Refusal | None:

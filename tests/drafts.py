@@ -122,3 +122,19 @@ def write_parked_drafts() -> int:
             written += 1
     db.session.commit()
     return written
+
+
+def redis_writes(monkeypatch) -> list[bytes]:
+    """Each write to Redis from now on, as bytes: one per round trip (``kv.command`` and
+    ``kv.pipelined`` each write once, a pipeline's commands together)."""
+    import redis
+
+    writes: list[bytes] = []
+    real = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(connection, command, check_health=True):
+        writes.append(b"".join(command) if isinstance(command, list) else command)
+        return real(connection, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    return writes

@@ -10,6 +10,7 @@ import pytest
 from action_app import kv
 from action_app.kv import RedisStore
 from action_app.registry import registry_of
+from tests.drafts import redis_writes
 from tests.redis_server import ThrowawayRedis
 
 
@@ -160,14 +161,7 @@ def test_pipelined_commands_are_one_write_and_each_gets_its_own_answer(tmp_path,
 
     server = ThrowawayRedis(tmp_path / "redis").start()
     client = redis.Redis.from_url(server.url, decode_responses=True, socket_timeout=0.3)
-    writes = []
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def counted(self, command, check_health=True):
-        writes.append(command)
-        return real(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    writes = redis_writes(monkeypatch)
     try:
         kv.command(client, "SET", "text", "not a number")
         writes.clear()

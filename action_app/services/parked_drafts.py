@@ -271,7 +271,7 @@ def forget(public_id: str) -> None:
     """The draft is in the database now (or sent): its parked copy goes."""
     store = _store()
     if store is not None:
-        store.delete(forget_command(public_id)[1])
+        store.delete(DRAFT_PREFIX + public_id)
 
 
 def forget_command(public_id: str) -> tuple:

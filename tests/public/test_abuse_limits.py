@@ -16,7 +16,7 @@ from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
 from action_app.rate_limits import RateLimits, client_network
 from action_app.registry import registry_of
-from tests.drafts import write_parked_drafts
+from tests.drafts import redis_writes, write_parked_drafts
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
 from tests.journey import SUPPORTER, fill, open_letter, redis_keys, send, write_letter
@@ -256,8 +256,6 @@ def test_continue_counts_every_address_limit_in_one_round_trip(pg_journey, app, 
     """The per-address setting is two limits (a minute's and an hour's); Continue counts both,
     and parks the new draft, in one round trip to Redis, and the second is still enforced: a
     refused try parks nothing."""
-    import redis
-
     from action_app.services import parked_drafts
 
     tune(app, rate_limit_per_address="100 per minute;2 per hour")
@@ -265,14 +263,7 @@ def test_continue_counts_every_address_limit_in_one_round_trip(pg_journey, app, 
     action, fields = fill(page)
     # Redis knows the script (else its first use sends it whole, a second write, once).
     registry_of(app).store.client.script_load(parked_drafts._COUNT_AND_PARK)
-    writes: list[bytes] = []
-    real = redis.connection.AbstractConnection.send_packed_command
-
-    def counted(connection, command, check_health=True):
-        writes.append(b"".join(command) if isinstance(command, list) else command)
-        return real(connection, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    writes = redis_writes(monkeypatch)
     answers = []
     for _ in range(3):
         writes.clear()

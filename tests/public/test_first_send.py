@@ -18,7 +18,7 @@ from action_app.models.stats import OptInRecord, ReplyCheck, StatsCounter
 from action_app.services import first_send, parked_drafts
 from action_app.services.participation import campaign_total
 from tests.conftest import CAMPAIGN_DOCUMENT
-from tests.drafts import statements_run
+from tests.drafts import redis_writes, statements_run
 from tests.html import post_form, text
 from tests.journey import send, write_letter
 from tests.public.conftest import set_campaign
@@ -320,22 +320,6 @@ def test_the_statement_is_one_psycopg_parses_once(pg_journey, monkeypatch, ident
     assert len(params) + len(literals) <= _queries.MAX_CACHED_STATEMENT_PARAMS
 
 
-class RedisWrites:
-    """Each write to Redis (a round trip: ``kv.command`` and ``kv.pipelined`` both write once)."""
-
-    def __init__(self, monkeypatch):
-        import redis
-
-        self.writes: list[bytes] = []
-        real = redis.connection.AbstractConnection.send_packed_command
-
-        def counted(connection, command, check_health=True):
-            self.writes.append(b"".join(command) if isinstance(command, list) else command)
-            return real(connection, command, check_health)
-
-        monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
-
-
 def _hot_total(app, campaign_id: int) -> str | None:
     from action_app.services.participation import hot_total_key
 
@@ -354,13 +338,13 @@ def test_what_follows_the_statement_is_one_redis_round_trip(pg_journey, app, mon
     tasking.nudge_taken()
     get_store().client.set(*tasking.nudge_flag()[1:3])  # a nudge pending, as under load
     form = post_form(pg_journey.get(written.headers["Location"]))
-    redis_writes = RedisWrites(monkeypatch)
+    writes = redis_writes(monkeypatch)
     assert pg_journey.post(form["action"], data=form["fields"]).status_code == 302
-    after_statement = [w for w in redis_writes.writes if b"relay:nudge" in w]
+    after_statement = [w for w in writes if b"relay:nudge" in w]
     assert len(after_statement) == 1
     assert b"DEL" in after_statement[0] and b"EVALSHA" in after_statement[0]
     # The parked draft, the send limits, then that one (no task: a nudge was pending).
-    assert len(redis_writes.writes) == 3, redis_writes.writes
+    assert len(writes) == 3, writes
     assert parked_ids() == []
     assert int(_hot_total(app, campaign_id)) == before + 1
     assert db.session.scalar(select(Letter.status)) == "confirmed"
