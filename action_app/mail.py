@@ -160,6 +160,74 @@ class _PlainEnvelope:
     def _options(self, options) -> str:
         return " " + " ".join(options) if options and self.does_esmtp else ""
 
+    def sendmail(self, from_addr, to_addrs, msg, mail_options=(), rcpt_options=()):
+        """smtplib's ``sendmail``, but to a server that offers PIPELINING (RFC 2920; Postfix
+        and the hosted relays do) MAIL, every RCPT and DATA go in one write and their answers
+        are read after it: two round trips a message instead of three or more, which is most
+        of the time a worker waits on a relay across a network, and about 50 µs of CPU a
+        message on this side even on loopback (``bench/results``). Every answer is acted on as
+        smtplib acts on it, in the same order, with the same errors, connection closed on 421
+        and RSET after a refusal. A server that takes DATA although nothing may follow (the
+        sender or every recipient refused) gets no message at all: the connection is closed,
+        which ends the transaction unsent (an empty message ended with a dot could be
+        delivered). Without PIPELINING, with bytes not yet made, or with an address or option the
+        plain envelope does not write, smtplib's own. tests/test_mail.py holds it to smtplib's
+        outcome for every answer a server may give."""
+        self.ehlo_or_helo_if_needed()
+        if isinstance(to_addrs, str):
+            to_addrs = [to_addrs]
+        if (
+            not self.has_extn("pipelining")
+            or not isinstance(msg, bytes)
+            or not to_addrs
+            or not all(_PLAIN_ENVELOPE.fullmatch(a) for a in (from_addr, *to_addrs))
+            or any(o.lower() == "smtputf8" for o in mail_options)
+        ):
+            return super().sendmail(from_addr, to_addrs, msg, mail_options, rcpt_options)
+        sizes = [f"size={len(msg)}"] if self.has_extn("size") else []
+        envelope = [f"mail FROM:<{from_addr}>{self._options([*sizes, *mail_options])}"]
+        envelope += [f"rcpt TO:<{to}>{self._options(rcpt_options)}" for to in to_addrs]
+        self.send("".join(f"{line}\r\n" for line in (*envelope, "data")))
+        code, answer = self.getreply()
+        if code == 421:
+            self.close()
+            raise smtplib.SMTPSenderRefused(code, answer, from_addr)
+        sender_refused = None if code == 250 else (code, answer)
+        refused = {}
+        for to in to_addrs:
+            code, answer = self.getreply()
+            if code not in (250, 251):
+                refused[to] = (code, answer)
+            if code == 421:
+                self.close()
+                if sender_refused:
+                    raise smtplib.SMTPSenderRefused(*sender_refused, from_addr)
+                raise smtplib.SMTPRecipientsRefused(refused)
+        code, answer = self.getreply()  # to DATA
+        if sender_refused or len(refused) == len(to_addrs):
+            if code == 354:  # taken although nothing may follow: ended unsent, not empty
+                self.close()
+            else:
+                self._rset()
+            if sender_refused:
+                raise smtplib.SMTPSenderRefused(*sender_refused, from_addr)
+            raise smtplib.SMTPRecipientsRefused(refused)
+        if code != 354:
+            raise smtplib.SMTPDataError(code, answer)
+        data = _DOT_LINE.sub(b"..", msg)
+        self.send(data + b".\r\n" if data.endswith(b"\r\n") else data + b"\r\n.\r\n")
+        code, answer = self.getreply()
+        if code != 250:
+            if code == 421:
+                self.close()
+            else:
+                self._rset()
+            raise smtplib.SMTPDataError(code, answer)
+        return refused
+
+
+_DOT_LINE = re.compile(rb"(?m)^\.")  # a line that starts with a dot is sent with two (RFC 5321)
+
 
 class _Smtp(_PlainEnvelope, smtplib.SMTP):
     pass

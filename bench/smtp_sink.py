@@ -1,5 +1,9 @@
 """An SMTP sink for benchmarks: accepts everything, keeps Message-IDs, reports over HTTP.
 
+It offers PIPELINING (RFC 2920) in its EHLO answer, as Postfix and the hosted relays do, so a
+client that pipelines (the platform's relay, ``action_app/mail.py``) may; one that does not (the
+Celery baseline's ``smtplib.sendmail``) is answered one command at a time as before.
+
     python -m bench.smtp_sink --port 2525 --stats-port 2526
 
 ``GET /stats`` → {"messages", "unique", "duplicates", "letters", "receipts", "first", "last"}
@@ -32,6 +36,11 @@ class Sink:
             self.receipts = 0
             self.first = None
             self.last = None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         headers = envelope.content.split(b"\r\n\r\n", 1)[0]

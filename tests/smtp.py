@@ -2,7 +2,8 @@
 
 It can be told to answer the next messages with a failure code (421, 450, 550 …) to test how
 the platform retries or gives up, and it collects every message so tests can read exactly what an
-MP's office would receive.
+MP's office would receive. It offers PIPELINING, as Postfix and the hosted relays do, unless told
+not to (``pipelining=False``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class Received:
 
 
 class _Recorder:
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool = True) -> None:
+        self.pipelining = pipelining
         self.received: list[Received] = []
         self.answers: deque[str] = deque()
         self.lock = threading.Lock()
@@ -50,6 +52,8 @@ class _Recorder:
         with self.lock:
             self.connections += 1
         session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
         return responses
 
     async def handle_DATA(self, server, session, envelope):
@@ -71,9 +75,9 @@ class _Recorder:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, pipelining: bool = True):
         self.port = port or free_port()
-        self.recorder = _Recorder()
+        self.recorder = _Recorder(pipelining)
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> SmtpServer:

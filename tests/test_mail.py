@@ -46,9 +46,10 @@ def settings(port: int, **changes) -> MailSettings:
     return MailSettings(**{**values, **changes})
 
 
-@pytest.fixture
-def server():
-    with SmtpServer() as smtp:
+@pytest.fixture(params=[True, False], ids=["pipelining", "one-by-one"])
+def server(request):
+    """A relay that offers PIPELINING (as Postfix does), and one that does not."""
+    with SmtpServer(pipelining=request.param) as smtp:
         yield smtp
 
 

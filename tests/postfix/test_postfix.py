@@ -180,6 +180,34 @@ def _one_letter(journey):
 
 
 @pytest.mark.slow
+def test_postfix_offers_pipelining_and_gets_each_envelope_in_one_write(
+    journey, postfix_app, postfix_relay, monkeypatch, request
+):
+    """Postfix offers PIPELINING: MAIL, RCPT and DATA go in one write, then the message, and
+    the letter and its receipt arrive byte for byte."""
+    transport = SmtpTransport(registry_of(postfix_app).settings.mail, timeout=5)
+    request.addfinalizer(transport.close)
+    connection = transport._connect()
+    connection.ehlo_or_helo_if_needed()
+    assert connection.has_extn("pipelining")
+    writes = []
+    write = connection.send
+    connection.send = lambda data: writes.append(data) or write(data)
+    recording = Recording(transport)
+    monkeypatch.setattr(registry_of(postfix_app), "mail_transport", recording)
+    send_letter_task.run(_one_letter(journey))
+    postfix_relay.wait_for(2, timeout=30)
+    arrived = delivered_by_id(postfix_relay)
+    assert len(recording.sent) == 2 and len(arrived) == 2
+    for mail in recording.sent:
+        (raw,) = arrived[mail.message_id]
+        assert split(raw)[1] == split(mail.data)[1]
+    envelopes = [w for w in writes if isinstance(w, str) and w.lower().startswith("mail from:")]
+    assert len(envelopes) == 2
+    assert all(w.lower().count("\r\n") == 3 and w.lower().endswith("data\r\n") for w in envelopes)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", ["wrong_ca", "wrong_password", "no_ca_file", "no_login"])
 def test_a_misconfigured_relay_pauses_sending_without_using_attempts(
     journey, postfix_app, postfix_relay, monkeypatch, fault, caplog, request
