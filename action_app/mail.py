@@ -171,8 +171,8 @@ class _PlainEnvelope:
         sender or every recipient refused) gets no message at all: the connection is closed,
         which ends the transaction unsent (an empty message ended with a dot could be
         delivered). Without PIPELINING, with bytes not yet made, or with an address or option the
-        plain envelope does not write, smtplib's own. tests/test_mail.py holds it to smtplib's
-        outcome for every answer a server may give."""
+        plain envelope does not write, smtplib's own. tests/test_mail_pipelining.py holds it to
+        smtplib's outcome for every answer a server may give."""
         self.ehlo_or_helo_if_needed()
         if isinstance(to_addrs, str):
             to_addrs = [to_addrs]
