@@ -256,11 +256,7 @@ class TypedForm(FlaskForm):
         set on the copy (``editable=…``). A blank is kept for each setting it was made under
         (inside a partner's frame or not, and the CSRF settings), so a changed setting gets a
         new one."""
-        key = (cls, framed(), *(current_app.config.get(name) for name in _FORM_SETTINGS))
-        blanks = current_app.extensions.setdefault("blank_forms", {})
-        blank = blanks.get(key)
-        if blank is None:
-            blank = blanks[key] = cls(formdata=None)
+        blank = cls.blank()
         form = object.__new__(cls)
         form.__dict__.update(blank.__dict__)
         form.form_errors = []
@@ -274,6 +270,18 @@ class TypedForm(FlaskForm):
         form.__dict__.update(attributes)
         form.process(_AUTO)
         return form
+
+    @classmethod
+    def blank(cls) -> Self:
+        """This form as made with no data, once per app for each setting it is made under
+        (inside a partner's frame or not, and the CSRF settings). Never change it: requests
+        share it (``for_request`` copies it; ``plain_post`` reads its declarations)."""
+        key = (cls, framed(), *(current_app.config.get(name) for name in _FORM_SETTINGS))
+        blanks = current_app.extensions.setdefault("blank_forms", {})
+        blank = blanks.get(key)
+        if blank is None:
+            blank = blanks[key] = cls(formdata=None)
+        return blank
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

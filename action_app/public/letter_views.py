@@ -23,7 +23,7 @@ from action_app.kv import RedisStore, get_store, pipelined
 from action_app.models import CampaignStatus, Letter, LetterStatus, MessageStatus, SentBy
 from action_app.models.statuses import SUBMITTED
 from action_app.models.types import utcnow
-from action_app.public import framing
+from action_app.public import framing, plain_post
 from action_app.public.forms import ConfirmForm, SendForm, clean_source
 from action_app.public.guarded_form import GuardedLetterForm as LetterForm
 from action_app.public.views import public_campaign, query_args, too_many, uk_time_of_day
@@ -100,17 +100,24 @@ def write(slug: str):
     journey = _journey(campaign, draft)
     if journey is None:
         return _back_to_your_mp(campaign)
-    form = LetterForm.for_request(editable=campaign.body_editable)
-    form.opt_ins.choices = [(o["slug"], o["name"]) for o in campaign.organisations]
+    # A POST is Continue, or the language switch (this page again, in the other language,
+    # with what was typed).
+    continuing = request.method == "POST" and not request.form.get("switch_language")
+    # Each press of Continue is one try against the per-address limit, counted once before
+    # anything is saved or shown: with a new draft, by the script that parks it, in the same
+    # round trip (``parked_drafts.park``); otherwise alone.
+    counting = rate_limits.Try("continue")
+    if continuing:
+        # The usual Continue, every rule passed, read without making the form (plain_post.py).
+        read = plain_post.accepted(
+            LetterForm, {"opt_ins": _choices(campaign)}, editable=campaign.body_editable
+        )
+        if read is not None:
+            return _save(campaign, journey, read, draft, counting)
+    form = _letter_form(campaign)
     if request.method == "GET":
         _prefill(form, campaign, journey.recipient, draft)
-    elif request.form.get("switch_language"):
-        pass  # the language switch: this page again, in the other language, with what was typed
-    else:
-        # Each press of Continue is one try against the per-address limit, counted once before
-        # anything is saved or shown: with a new draft, by the script that parks it, in the
-        # same round trip (``parked_drafts.park``); otherwise alone.
-        counting = rate_limits.Try("continue")
+    elif continuing:
         if form.validate():
             return _save(campaign, journey, form, draft, counting)
         if (refused := counting.count()) is not None:
@@ -120,11 +127,32 @@ def write(slug: str):
     return _write_page(campaign, form, journey)
 
 
+def _letter_form(campaign: CampaignSnapshot) -> LetterForm:
+    form = LetterForm.for_request(editable=campaign.body_editable)
+    form.opt_ins.choices = _choices(campaign)
+    return form
+
+
+def _choices(campaign: CampaignSnapshot) -> list[tuple[str, str]]:
+    return [(o["slug"], o["name"]) for o in campaign.organisations]
+
+
+def _shown_again(campaign: CampaignSnapshot, form) -> LetterForm:
+    """The letter form, to show again: ``form`` if it is the form, else (a POST read by
+    ``plain_post``, all its rules passed) the form made from this request and validated, as
+    it would have been."""
+    if isinstance(form, LetterForm):
+        return form
+    form = _letter_form(campaign)
+    form.validate()
+    return form
+
+
 def _over_the_limit(
-    campaign: CampaignSnapshot, form: LetterForm, journey: Journey, refused: rate_limits.Refusal
+    campaign: CampaignSnapshot, form, journey: Journey, refused: rate_limits.Refusal
 ):
     """The letter form again, everything typed kept, saying when to try again (429)."""
-    page = _write_page(campaign, form, journey, refused)
+    page = _write_page(campaign, _shown_again(campaign, form), journey, refused)
     return page, 429, {"Retry-After": str(refused.retry_after)}
 
 
@@ -388,16 +416,19 @@ def _after_first_send(campaign: CampaignSnapshot, public_id: str, letter_id: int
 def _save(
     campaign: CampaignSnapshot,
     journey: Journey,
-    form: LetterForm,
+    form,
     draft: Letter | None,
     counting: rate_limits.Try,
 ):
+    """A new or changed draft from a valid letter form: ``form`` is the validated form, or
+    the POST ``plain_post`` read (the same fields, each with its ``data``)."""
     letter = _letter_input(form)
     text = abuse.letter_text(campaign, journey.recipient, letter, journey.postcode)
     verdict = abuse.review_letter(campaign, journey.recipient, text)
     if verdict.action == "refuse":  # the campaign's safeguards, with the reason
         if (refused := counting.count()) is not None:
             return _over_the_limit(campaign, form, journey, refused)
+        form = _shown_again(campaign, form)
         field = form.body_before if campaign.body_editable else form.personal_paragraph
         field.errors = [verdict.message]
         return _write_page(campaign, form, journey)
@@ -531,7 +562,7 @@ def _prefill(
     )
 
 
-def _letter_input(form: LetterForm) -> LetterInput:
+def _letter_input(form) -> LetterInput:
     return LetterInput(
         name=form.name.data,
         email=form.email.data,
