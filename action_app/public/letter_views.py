@@ -165,11 +165,14 @@ def check(slug: str, public_id: str):
         return redirect(url_for("public.sent", slug=slug, public_id=public_id))
     if campaign.current_status() != CampaignStatus.LIVE:  # paused or closed since it was written
         return redirect(url_for("public.campaign", slug=slug))
+    posted = request.method == "POST" and not by_post(letter)
+    if posted and plain_post.accepted(SendForm, {}) is not None:  # Send, its token good
+        return send_within_limits(campaign, letter)
     form = SendForm.for_request()
     expired = request.args.get("expired") == "1"  # back from an expired "send it myself"
     if by_post(letter):
         return _check_by_post(campaign, letter, form, expired)
-    if request.method == "POST" and form.validate():
+    if posted and form.validate():
         return send_within_limits(campaign, letter)
     preview = preview_letter(letter, campaign)
     return render_template(

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from action_app.public import plain_post
+from action_app.public.forms import SendForm
 from action_app.public.guarded_form import GuardedLetterForm
 from tests.fakes import EXAMPLE_POSTCODES
-from tests.journey import fill, open_letter
+from tests.journey import fill, open_letter, post_form, write_letter
 
 CHOICES = [("friends", "Friends of the Library"), ("wildlife", "Wildlife Trust")]
 
@@ -161,3 +162,35 @@ def test_continue_reads_the_usual_letter_without_making_the_form(journey, monkey
     refused = journey.post(action, data=fields)
     assert refused.status_code == 200 and "Enter your full name" in refused.get_data(as_text=True)
     assert made == [GuardedLetterForm]
+
+
+@pytest.mark.parametrize("csrf", ["good", "wrong", "missing", "twice"])
+def test_the_send_button_is_read_exactly_when_its_form_validates(sqlite_app, csrf):
+    """The check page's form is its CSRF token alone."""
+    with sqlite_app.test_request_context("/"):
+        token, raw = generate_csrf(), session["csrf_token"]
+    sent = MultiDict()
+    if csrf != "missing":
+        sent.add("csrf_token", token if csrf != "wrong" else token[:-2] + "xx")
+    if csrf == "twice":
+        sent.add("csrf_token", "another")
+    with sqlite_app.test_request_context("/c/x/check/y", method="POST", data=sent):
+        session["csrf_token"] = raw
+        read = plain_post.accepted(SendForm, {})
+        valid = SendForm.for_request().validate()
+    assert (read is not None) == valid == (csrf in ("good", "twice"))  # the first is read
+
+
+def test_send_reads_the_button_without_making_its_form(journey, monkeypatch):
+    written = write_letter(journey)
+    check = post_form(journey.get(written.headers["Location"]))
+    made = []
+    real = SendForm.for_request.__func__
+    monkeypatch.setattr(
+        SendForm, "for_request", classmethod(lambda cls, **kw: made.append(cls) or real(cls, **kw))
+    )
+    sent = journey.post(check["action"], data=check["fields"])
+    assert sent.status_code == 302 and "/sent/" in sent.headers["Location"]
+    assert made == []
+    expired = journey.post(check["action"], data={"csrf_token": "expired"})
+    assert expired.status_code == 302  # sent already: to the sent page, as before
