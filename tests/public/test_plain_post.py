@@ -3,6 +3,8 @@ to WTForms' own verdict and data on arbitrary POSTs, and used by Continue."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from flask import session
 from flask_wtf.csrf import generate_csrf
@@ -72,7 +74,10 @@ def posts(draw):
     return post, draw(st.sampled_from(["good", "good", "good", "wrong", "missing", "twice"]))
 
 
-def _compare(app, post: MultiDict, csrf: str, editable: bool):
+@contextmanager
+def _posted(app, path: str, post: MultiDict, csrf: str):
+    """A POST of ``post`` from a browser whose session holds a CSRF token, with its token
+    sent as ``csrf`` says: good, wrong, missing, or twice (the good one first)."""
     with app.test_request_context("/"):
         token, raw = generate_csrf(), session["csrf_token"]
     sent = post.copy()
@@ -80,8 +85,13 @@ def _compare(app, post: MultiDict, csrf: str, editable: bool):
         sent.add("csrf_token", token if csrf != "wrong" else token[:-2] + "xx")
     if csrf == "twice":
         sent.add("csrf_token", "another")
-    with app.test_request_context("/c/x/write", method="POST", data=sent):
+    with app.test_request_context(path, method="POST", data=sent):
         session["csrf_token"] = raw
+        yield
+
+
+def _compare(app, post: MultiDict, csrf: str, editable: bool):
+    with _posted(app, "/c/x/write", post, csrf):
         read = plain_post.accepted(GuardedLetterForm, {"opt_ins": CHOICES}, editable=editable)
         form = GuardedLetterForm.for_request(editable=editable)
         form.opt_ins.choices = CHOICES
@@ -167,15 +177,7 @@ def test_continue_reads_the_usual_letter_without_making_the_form(journey, monkey
 @pytest.mark.parametrize("csrf", ["good", "wrong", "missing", "twice"])
 def test_the_send_button_is_read_exactly_when_its_form_validates(sqlite_app, csrf):
     """The check page's form is its CSRF token alone."""
-    with sqlite_app.test_request_context("/"):
-        token, raw = generate_csrf(), session["csrf_token"]
-    sent = MultiDict()
-    if csrf != "missing":
-        sent.add("csrf_token", token if csrf != "wrong" else token[:-2] + "xx")
-    if csrf == "twice":
-        sent.add("csrf_token", "another")
-    with sqlite_app.test_request_context("/c/x/check/y", method="POST", data=sent):
-        session["csrf_token"] = raw
+    with _posted(sqlite_app, "/c/x/check/y", MultiDict(), csrf):
         read = plain_post.accepted(SendForm, {})
         valid = SendForm.for_request().validate()
     assert (read is not None) == valid == (csrf in ("good", "twice"))  # the first is read
