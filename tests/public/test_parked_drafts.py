@@ -329,3 +329,28 @@ def test_park_drafts_is_a_setting_on_by_default(tmp_path):
 
     assert Settings.from_env({}, tmp_path).park_drafts is True
     assert Settings.from_env({"PARK_DRAFTS": "false"}, tmp_path).park_drafts is False
+
+
+def test_the_parked_letter_reads_as_the_constructor_would_make_it(pg_journey):
+    """``parked_drafts.letter`` puts the values straight into the instance: every column reads
+    as ``Letter(**values)`` gives it, it is transient, and added to a session it is written
+    whole (nothing it holds is lost)."""
+    from sqlalchemy import inspect
+
+    written = write_letter(pg_journey, personal_paragraph="Made fast.")
+    (public_id,) = parked_ids()
+    values = parked_drafts._values(public_id)
+    fast = parked_drafts.letter(public_id, values["campaign_id"])
+    slow = Letter(**values)
+    for column in Letter.__table__.columns:
+        assert getattr(fast, column.key) == getattr(slow, column.key), column.key
+    assert inspect(fast).transient and list(fast.messages) == [] and fast.parked == values
+    assert parked_drafts.letter(public_id, values["campaign_id"] + 1) is None
+    db.session.add(fast)
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.scalar(select(Letter).where(Letter.public_id == public_id))
+    for column in Letter.__table__.columns:
+        if column.key not in ("id", "created_at", "updated_at"):
+            assert getattr(row, column.key) == values.get(column.key, getattr(row, column.key))
+    assert written.status_code == 302
