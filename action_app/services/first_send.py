@@ -87,17 +87,7 @@ def send(letter: Letter, campaign: CampaignSnapshot, *, wants_reply_check: bool)
     held_if_identical = Safeguards.of(campaign.safeguards).identical_letter != "allow"
     params = {
         **values,
-        "counter_rows": json.dumps(
-            [
-                {
-                    "dimension": c.dimension,
-                    "bucket": c.bucket,
-                    "metric": c.metric,
-                    "value": c.amount,
-                }
-                for c in counts
-            ]
-        ),
+        "counter_rows": json.dumps([c._asdict() for c in counts]),
         "opt_in_rows": json.dumps([{key: row[key] for key in _OPTED} for row in opt_ins]),
         "reply_status": reply["status"],
         "reply_language": reply["language"],
@@ -199,14 +189,14 @@ def _statement(*, identical_held: bool):
     ).select_from(sent.join(chosen, true()))
     counters = _records(
         "c", "counter_rows", ("dimension", String), ("bucket", String), ("metric", String),
-        ("value", Integer),
+        ("amount", Integer),
     )  # fmt: skip
     counted = select(
         campaign_id.label("campaign_id"),
         counters.c.dimension,
         counters.c.bucket,
         counters.c.metric,
-        counters.c.value,
+        counters.c.amount.label("value"),
     ).select_from(sent.join(counters, true()))
     # In the order every writer of the counters uses (``counting.in_order``), so that two
     # transactions never wait on each other in a cycle.

@@ -181,13 +181,12 @@ def letter(public_id: str, campaign_id: int) -> Letter | None:
     if values is None or values["campaign_id"] != campaign_id:
         return None
     letter = _NEW_LETTER()
-    letter.__dict__.update({key: values[key] for key in _COLUMNS.intersection(values)})
+    letter.__dict__.update({key: values[key] for key in _WRITTEN.intersection(values)})
     letter.parked = values
     return letter
 
 
 _NEW_LETTER = manager_of_class(Letter).new_instance  # an instance, no constructor run
-_COLUMNS = frozenset(column.key for column in Letter.__table__.columns)
 
 
 def materialize(public_id: str, campaign_id: int) -> Letter | None:
