@@ -222,7 +222,9 @@ def sent(slug: str, public_id: str):
         read_first=letter.status == LetterStatus.HELD
         and (letter.hold_reason or "").startswith("content:"),
         letter_text=letter_body(letter),
-        total=campaign_total(campaign.id) + shown.uncounted,
+        # The writer's own letter is in the count they read, even in the two seconds a
+        # process keeps the totals: one counted just now is read from Redis.
+        total=campaign_total(campaign.id, counted_at=letter.confirmed_at) + shown.uncounted,
         share=_share_links(campaign, letter.source),
         status=status,
         queued=shown.queued,

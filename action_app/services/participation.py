@@ -11,7 +11,7 @@ campaign page asks Redis a few times a second at most, and the database almost n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from action_app.kv import get_store
 from action_app.memo import TtlLru
 from action_app.models import Letter, LetterStatus, ParticipationCount
 from action_app.models.letter import TEST_SOURCE
+from action_app.models.types import utcnow
 from action_app.registry import current_registry
 from action_app.sql import upsert
 
@@ -89,10 +90,15 @@ def _local() -> LocalTotals:
     return current_registry().local_totals
 
 
-def campaign_totals(campaign_id: int) -> Totals:
-    """The campaign's totals, from this process, Redis, or (rarely) the database."""
+def campaign_totals(campaign_id: int, *, counted_at: datetime | None = None) -> Totals:
+    """The campaign's totals, from this process, Redis, or (rarely) the database.
+
+    ``counted_at`` (naive UTC): when a letter the page shows was added to the totals. If that
+    was in the last ``LOCAL_TTL_SECONDS``, this process's copy may be older than the letter, so
+    it is not used: the writer's own page counts their letter, as they expect it to."""
     local = _local()
-    cached = local.get(campaign_id)
+    recent = counted_at is not None and counted_at > utcnow() - timedelta(seconds=LOCAL_TTL_SECONDS)
+    cached = None if recent else local.get(campaign_id)
     if cached is not None:
         return cached
     store = get_store()
@@ -108,9 +114,10 @@ def campaign_totals(campaign_id: int) -> Totals:
     return totals
 
 
-def campaign_total(campaign_id: int) -> int:
-    """How many people have written to their MP in this campaign."""
-    return campaign_totals(campaign_id).total
+def campaign_total(campaign_id: int, *, counted_at: datetime | None = None) -> int:
+    """How many people have written to their MP in this campaign (``counted_at``: as for
+    ``campaign_totals``)."""
+    return campaign_totals(campaign_id, counted_at=counted_at).total
 
 
 def hot_total_key(campaign_id: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from action_app.extensions import db
 from action_app.models import Letter, OutboundMessage
 from action_app.registry import registry_of
+from action_app.services.participation import LOCAL_TTL_SECONDS, Totals
 from tests.drafts import statements_run, write_parked_drafts
 from tests.fakes import EXAMPLE_POSTCODES
 from tests.html import post_form, text, title
@@ -110,6 +112,29 @@ def test_the_whole_journey_sends_one_letter_and_one_receipt(pg_journey, smtp_ser
     assert saved.source == "partner-7" and saved.opt_ins == ["friends"]
     counts = pg_journey.get("/api/v1/campaigns/test-campaign/count").get_json()
     assert counts == {"slug": "test-campaign", "total": 1, "sent": 1}
+
+
+def test_the_sent_page_counts_the_writers_own_letter_though_the_total_was_kept(journey):
+    # The campaign page is seen just before: this process now keeps "0" for two seconds.
+    assert "0 people have written to their MP" in text(journey.get(URL))
+    sent = send(journey, write_letter(journey))
+    sent_page = journey.get(sent.headers["Location"])
+    assert "1 person has written to their MP" in text(sent_page)
+    # Another supporter's letter, counted while this process keeps "1" (read for that page).
+    other = journey.application.test_client()
+    second = send(other, write_letter(other, email="second@example.com"))
+    assert "2 people have written to their MP" in text(other.get(second.headers["Location"]))
+
+
+def test_a_letter_counted_a_while_ago_reads_the_kept_total(journey):
+    sent = send(journey, write_letter(journey))
+    letter = db.session.scalar(select(Letter))
+    letter.confirmed_at -= timedelta(seconds=LOCAL_TTL_SECONDS + 1)
+    db.session.commit()
+    # What this process keeps is shown, without asking the store (a page seen again later).
+    local = registry_of(journey.application).local_totals
+    local.put(letter.campaign_id, Totals(total=41, sent=40))
+    assert "41 people have written to their MP" in text(journey.get(sent.headers["Location"]))
 
 
 def test_validation_errors_keep_everything_typed(journey):
