@@ -3,6 +3,7 @@ to WTForms' own verdict and data on arbitrary POSTs, and used by Continue."""
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 
 import pytest
@@ -196,3 +197,21 @@ def test_send_reads_the_button_without_making_its_form(journey, monkeypatch):
     assert made == []
     expired = journey.post(check["action"], data={"csrf_token": "expired"})
     assert expired.status_code == 302  # sent already: to the sent page, as before
+
+
+def test_a_failed_csrf_check_is_logged_once(journey, caplog):
+    """The plain reading's check holds its log record back: the form's check logs it."""
+    action, fields = fill(open_letter(journey, EXAMPLE_POSTCODES["england"]))
+    fields["csrf_token"] = "forged"
+    with caplog.at_level(logging.INFO, logger="flask_wtf.csrf"):
+        refused = journey.post(action, data=fields)
+    assert refused.status_code in (200, 400)
+    assert [r.getMessage() for r in caplog.records if r.name == "flask_wtf.csrf"] == [
+        "The CSRF token is invalid."
+    ]
+    # Outside the plain reading, Flask-WTF logs as it always does.
+    with caplog.at_level(logging.INFO, logger="flask_wtf.csrf"):
+        caplog.clear()
+        with _posted(journey.application, "/c/x/check/y", MultiDict(), "wrong"):
+            assert not SendForm.for_request().validate()
+    assert len([r for r in caplog.records if r.name == "flask_wtf.csrf"]) == 1
