@@ -127,7 +127,7 @@ class Lingerer:
             self._poller.register(fd, self._readable)
         except (OSError, ValueError):
             # Reset or not connected already: nothing to wait for.
-            sock.close()
+            _close(sock)
             return
         entry = _Lingering(sock, fd, max_drain)
         self._waiting[fd] = entry
@@ -154,7 +154,14 @@ class Lingerer:
         del self._waiting[entry.fd]
         with contextlib.suppress(OSError, KeyError, ValueError):
             self._poller.unregister(entry.fd)
-        entry.sock.close()
+        _close(entry.sock)
+
+
+def _close(sock) -> None:
+    """Close as gunicorn's own does: an error closing is no reason to fail the request's
+    worker (this runs inside gunicorn's handling of the next connection)."""
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def _client_done(entry: _Lingering) -> bool:

@@ -237,6 +237,31 @@ def test_a_socket_already_reset_is_closed_and_not_counted(lingerer):
     assert server.fileno() == -1
 
 
+class FailingClose(socket.socket):
+    """A socket whose close fails (it is closed all the same)."""
+
+    def close(self):
+        super().close()
+        raise OSError(9, "Bad file descriptor")
+
+
+def test_a_close_that_fails_does_not_reach_the_worker(lingerer):
+    client, server = connected_pair()
+    failing = FailingClose(fileno=server.detach())
+    lingerer.close_graceful(failing, 30.0)
+    client.close()
+    assert finished(lingerer)  # no exception out of the turn that closed it
+    assert failing.fileno() == -1
+    reset_client, reset_server = connected_pair()
+    reset_client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    reset_client.close()
+    time.sleep(0.1)
+    failing_reset = FailingClose(fileno=reset_server.detach())
+    lingerer.close_graceful(failing_reset)  # closed at once, or at the next turn
+    assert finished(lingerer)
+    assert failing_reset.fileno() == -1
+
+
 class Worker:
     """Gunicorn's worker as ``post_fork`` hands it over: ``notify`` is its loop's heartbeat."""
 
