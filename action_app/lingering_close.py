@@ -63,11 +63,10 @@ CloseGraceful = Callable[..., None]
 
 
 class _Lingering:
-    __slots__ = ("drain_left", "fd", "sock")
+    __slots__ = ("drain_left", "sock")
 
-    def __init__(self, sock, fd: int, drain_left: int):
+    def __init__(self, sock, drain_left: int):
         self.sock = sock
-        self.fd = fd
         self.drain_left = drain_left
 
 
@@ -129,7 +128,7 @@ class Lingerer:
             # Reset or not connected already: nothing to wait for.
             _close(sock)
             return
-        entry = _Lingering(sock, fd, max_drain)
+        entry = _Lingering(sock, max_drain)
         self._waiting[fd] = entry
         deadline = time.monotonic() + timeout
         heapq.heappush(self._deadlines, (deadline, next(self._sequence), entry))
@@ -145,15 +144,18 @@ class Lingerer:
                 self._finish(entry)
         while self._deadlines and self._deadlines[0][0] <= now:
             entry = heapq.heappop(self._deadlines)[2]
-            if self._waiting.get(entry.fd) is entry:
+            # A finished entry's socket is closed (descriptor -1), and its number may be a
+            # newer socket's by now: only the same entry is finished.
+            if self._waiting.get(entry.sock.fileno()) is entry:
                 self._finish(entry)
 
     def _finish(self, entry: _Lingering) -> None:
         # Unregistered and forgotten before the close, so a new socket given the same file
         # descriptor number is never mistaken for this one.
-        del self._waiting[entry.fd]
+        fd = entry.sock.fileno()
+        del self._waiting[fd]
         with contextlib.suppress(OSError, KeyError, ValueError):
-            self._poller.unregister(entry.fd)
+            self._poller.unregister(fd)
         _close(entry.sock)
 
 
