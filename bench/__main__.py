@@ -85,6 +85,7 @@ def main() -> None:
         if not args.only_end_to_end:
             for row in (
                 pages.campaign_page(),
+                pages.campaign_floor(),
                 pages.postcode_page(postcodes),
                 pages.letter_submit(sessions),
             ):

@@ -200,7 +200,9 @@ class Platform:
             )
         return result.stdout
 
-    def gunicorn(self, name: str, app: str) -> tuple[Process, str]:
+    def gunicorn(
+        self, name: str, app: str, env: dict[str, str] | None = None
+    ) -> tuple[Process, str]:
         port = free_port()
         process = self.start(
             name,
@@ -213,7 +215,7 @@ class Platform:
                 "python:action_app.gunicorn_conf",
                 app,
             ],
-            {"GUNICORN_BIND": f"127.0.0.1:{port}"},
+            {"GUNICORN_BIND": f"127.0.0.1:{port}", **(env or {})},
         )
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_ok(url + "/"), 30, f"gunicorn ({name})")
