@@ -16,7 +16,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from sqlalchemy.exc import IntegrityError
 
 from action_app import rate_limits, tasking
-from action_app.extensions import db
+from action_app.extensions import db, session_in_transaction
 from action_app.i18n import current_language, gettext, language_of
 from action_app.i18n import lazy_gettext as _l
 from action_app.kv import RedisStore, get_store, pipelined
@@ -465,7 +465,7 @@ def _save(
         return _over_the_limit(campaign, form, journey, over.refusal)
     if changing:
         abuse.annotate_draft(public_id, **marks)
-    if db.session().in_transaction():  # a new draft was committed as it was written
+    if session_in_transaction():  # a new draft was committed as it was written
         db.session.commit()
     _remember(public_id)
     return redirect(url_for("public.check", slug=campaign.slug, public_id=public_id))

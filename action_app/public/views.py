@@ -17,7 +17,7 @@ from action_app.clients.postcodes_io import (
     PostcodeTerminated,
     normalise_postcode,
 )
-from action_app.extensions import db
+from action_app.extensions import db, session_in_transaction
 from action_app.formatting import month_and_year
 from action_app.i18n import current_language
 from action_app.i18n import gettext as _
@@ -229,7 +229,7 @@ def uk_time_of_day(epoch: float) -> str:
 
 def _commit_if_written() -> None:
     """Commit what the lookup wrote; most lookups touch no table, and skip the commit."""
-    if db.session().in_transaction():
+    if session_in_transaction():
         db.session.commit()
 
 

@@ -350,3 +350,18 @@ def test_the_page_keeps_the_gss_code_it_learned(journey):
             )
         ).one()
     assert tuple(stored) == ("E14001172", "England", "London")
+
+
+def test_a_known_postcode_makes_no_database_session(journey, monkeypatch):
+    """The busy path reads memory only, and makes no session just to ask whether one has
+    anything to commit (making, closing and removing it were about 6% of the page's Python).
+    A code learned on the way is still committed: the test above."""
+    find(journey, EXAMPLE_POSTCODES["england"])  # learns the seat's code; the page is kept
+    made = []
+    registry = db.session.registry
+    make = registry.createfunc
+    monkeypatch.setattr(registry, "createfunc", lambda: made.append(1) or make())
+    response = find(journey, EXAMPLE_POSTCODES["england"])
+    assert response.status_code == 200
+    assert "Your MP is" in page_text(response)
+    assert made == []
