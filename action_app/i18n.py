@@ -8,6 +8,7 @@ its later emails in that language with ``force_locale``.
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, g, has_app_context, has_request_context, request, url_for
 from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
@@ -72,6 +73,16 @@ def _keep_language(endpoint: str, values: dict) -> None:
 
 def _remember_language() -> None:
     g.journey_language = requested_language()
+
+
+# Each language's Babel locale, parsed once: Flask-Babel parses whatever its selector returns,
+# on every request, unless it is a Locale already (about 2.6 µs on the postcode page).
+_LOCALES = {language: Locale.parse(language.value) for language in Language}
+
+
+def _select_locale() -> Locale:
+    """Flask-Babel's locale selector: the language this request asks for."""
+    return _LOCALES[requested_language()]
 
 
 def translations():
@@ -156,7 +167,7 @@ def _template_npgettext(message_context, singular, plural, n):
 def init_app(app: Flask) -> None:
     """Flask-Babel with the catalogues beside this module, English unless asked otherwise."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-    babel.init_app(app, locale_selector=lambda: requested_language().value)
+    babel.init_app(app, locale_selector=_select_locale)
     # Flask-Babel's template functions, with the translations found once per locale (above).
     app.jinja_env.install_gettext_callables(
         gettext=_template_gettext,

@@ -380,3 +380,25 @@ def test_flask_babel_is_asked_once_per_locale_in_a_request(app, monkeypatch):
         assert len(asked) == 2
         assert [str(label) for _ in range(5)] == ["Parhau"] * 5
         assert len(asked) == 3
+
+
+def test_each_request_gets_its_language_as_a_locale_parsed_once(app):
+    """Flask-Babel parses what the locale selector gives on every request unless it is a
+    Locale already: the selector gives each language's one parsed Locale, for the language
+    the request asks for, whether or not the request's hooks have run."""
+    from flask_babel import force_locale, get_locale
+
+    from action_app.i18n import _LOCALES, current_language
+    from action_app.models.statuses import Language
+
+    for asked, language in (({"lang": "cy"}, Language.CY), ({}, Language.EN)):
+        for hooks_ran in (True, False):
+            with app.app_context(), app.test_request_context("/", query_string=asked):
+                if hooks_ran:
+                    app.preprocess_request()
+                assert get_locale() is _LOCALES[language]
+                assert current_language() == language
+                other = Language.EN if language == Language.CY else Language.CY
+                with force_locale(other.value):  # a forced locale still wins inside a request
+                    assert current_language() == other
+                assert current_language() == language
