@@ -184,7 +184,8 @@ class Pages:
         )
         name = "campaign page's bytes, no application code"
         try:
-            row = self._compare(name, None, lambda: wrk.run(url, seconds=self.seconds)[0])
+            page_url = f"{url}/c/{SLUG}"  # the campaign row's request, word for word
+            row = self._compare(name, None, lambda: wrk.run(page_url, seconds=self.seconds)[0])
         finally:
             process.stop()
         page = self.ratios.get("campaign page")
