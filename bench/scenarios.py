@@ -171,9 +171,9 @@ class Pages:
             page = {
                 "status": f"{response.status} {response.reason}",
                 "headers": [
-                    (name, value)
-                    for name, value in response.getheaders()
-                    if name.lower() not in SERVER_HEADERS
+                    (header, value)
+                    for header, value in response.getheaders()
+                    if header.lower() not in SERVER_HEADERS
                 ],
                 "body": base64.b64encode(response.read()).decode(),
             }
@@ -188,9 +188,11 @@ class Pages:
             row = self._compare(name, None, lambda: wrk.run(page_url, seconds=self.seconds)[0])
         finally:
             process.stop()
-        page = self.ratios.get("campaign page")
-        if page is not None:
-            row.measure += f"; the campaign page row is {page / self.ratios[name]:.0%} of this"
+        page_ratio = self.ratios.get("campaign page")  # None when that row was not run first
+        if page_ratio is not None:
+            row.measure += (
+                f"; the campaign page row is {page_ratio / self.ratios[name]:.0%} of this"
+            )
         return row
 
     def postcode_page(self, postcodes: list[str]) -> Row:
